@@ -1,0 +1,31 @@
+/** A small, strict flag parser: unknown flags and missing values are errors, never ignored. */
+export interface FlagSpec {
+  [flag: string]: "string" | "boolean";
+}
+
+export type ParsedArgs =
+  { kind: "ok"; flags: Record<string, string | boolean>; positionals: string[] } | { kind: "error"; message: string };
+
+export function parseArgs(argv: readonly string[], spec: FlagSpec): ParsedArgs {
+  const flags: Record<string, string | boolean> = {};
+  const positionals: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? "";
+    if (!arg.startsWith("--")) {
+      positionals.push(arg);
+      continue;
+    }
+    const [flag = "", inline] = arg.slice(2).split(/=(.*)/s, 2);
+    const kind = spec[flag];
+    if (kind === undefined) return { kind: "error", message: `unknown flag --${flag}` };
+    if (kind === "boolean") {
+      if (inline !== undefined) return { kind: "error", message: `--${flag} takes no value` };
+      flags[flag] = true;
+      continue;
+    }
+    const value = inline ?? argv[++i];
+    if (value === undefined || value === "") return { kind: "error", message: `--${flag} needs a value` };
+    flags[flag] = value;
+  }
+  return { kind: "ok", flags, positionals };
+}

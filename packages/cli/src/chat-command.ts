@@ -1,0 +1,116 @@
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { WebSocket } from "ws";
+import { ChatClient, ClientError, type WebSocketLike } from "@secure-chat/client";
+import { SqliteClientStore } from "@secure-chat/client/sqlite-store";
+import { parseUserName } from "@secure-chat/protocol";
+import { parseArgs } from "./args.js";
+import { ChatSession } from "./chat-session.js";
+import { parseCommand } from "./commands.js";
+import { CliExit, exitCodes } from "./exit.js";
+import { formatHuman } from "./format-human.js";
+import type { UiEvent, UiSink } from "./ui-events.js";
+
+export const chatUsage = "secure-chat chat [--server URL] [--home DIR] [--json] NAME";
+const DEFAULT_SERVER = "ws://127.0.0.1:7447";
+
+/** Composition root of the terminal client: SQLite store, `ws` sockets, readline. */
+export async function runChat(argv: readonly string[]): Promise<void> {
+  const parsed = parseArgs(argv, { server: "string", home: "string", json: "boolean" });
+  if (parsed.kind === "error") throw new CliExit(exitCodes.usage, "BAD_FLAG", `${parsed.message}\nusage: ${chatUsage}`);
+  const [rawName, extra] = parsed.positionals;
+  if (rawName === undefined || extra !== undefined) {
+    throw new CliExit(exitCodes.usage, "BAD_FLAG", `give exactly one NAME\nusage: ${chatUsage}`);
+  }
+  const name = parseUserName(rawName);
+  if (name === undefined) {
+    throw new CliExit(exitCodes.usage, "BAD_NAME", `${rawName} is not a valid name: 1-32 of a-z, 0-9, _ and -`);
+  }
+  const server = (parsed.flags.server as string | undefined) ?? DEFAULT_SERVER;
+  if (!/^wss?:\/\//.test(server))
+    throw new CliExit(exitCodes.usage, "BAD_FLAG", `--server must be a ws:// or wss:// URL`);
+  const home = (parsed.flags.home as string | undefined) ?? join(homedir(), ".secure-chat", name);
+  const json = parsed.flags.json === true;
+
+  const interactive = !json && process.stdin.isTTY === true && process.stdout.isTTY === true;
+  const input = createInterface({
+    input: process.stdin,
+    output: interactive ? process.stdout : undefined,
+    terminal: interactive,
+  });
+  const print = (line: string): void => {
+    if (interactive) {
+      // Keep the line being typed intact: clear it, print above, redraw the prompt.
+      process.stdout.write("\r\x1b[2K");
+      process.stdout.write(`${line}\n`);
+      input.prompt(true);
+    } else {
+      process.stdout.write(`${line}\n`);
+    }
+  };
+  const sink: UiSink = json
+    ? (event: UiEvent) => print(JSON.stringify(event))
+    : (event: UiEvent) => formatHuman(event).forEach(print);
+
+  let store: SqliteClientStore;
+  try {
+    store = new SqliteClientStore(home);
+  } catch (error) {
+    throw new CliExit(exitCodes.failure, "STATE_CORRUPT", `cannot open ${home}: ${(error as Error).message}`);
+  }
+  const client = new ChatClient({
+    name,
+    server,
+    store,
+    socketFactory: (url) => new WebSocket(url, { maxPayload: 64 * 1024 * 1024 }) as unknown as WebSocketLike,
+  });
+  client.on(sink);
+  try {
+    await client.start();
+  } catch (error) {
+    const code = error instanceof ClientError ? error.code : "INTERNAL";
+    const message = code === "UNREACHABLE" ? `cannot reach the server at ${server}` : (error as Error).message;
+    throw new CliExit(exitCodes.failure, code, message);
+  }
+  const session = new ChatSession(client, sink);
+  sink({
+    type: "ready",
+    name,
+    fingerprint: client.fingerprint,
+    server,
+    cipherSuite: client.cipherSuite,
+    room: session.currentRoom,
+  });
+  if (interactive) {
+    input.setPrompt(`${session.currentRoom}> `);
+    input.prompt();
+  }
+
+  // Lines are carried out one after another, so messages keep the order they were typed in.
+  let chain = Promise.resolve<"quit" | undefined>(undefined);
+  let quitting = false;
+  const finish = (): void => {
+    if (quitting) return;
+    quitting = true;
+    void chain.then(async () => {
+      await client.close();
+      process.exit(exitCodes.ok);
+    });
+  };
+  input.on("line", (line) => {
+    if (quitting) return;
+    chain = chain.then(async () => {
+      const result = await session.run(parseCommand(line));
+      if (interactive) {
+        input.setPrompt(`${session.currentRoom}> `);
+        input.prompt(true);
+      }
+      return result;
+    });
+    void chain.then((result) => {
+      if (result === "quit") finish();
+    });
+  });
+  input.on("close", finish);
+}

@@ -1,0 +1,72 @@
+import type { MessageEvent } from "@secure-chat/client";
+import type { UiEvent } from "./ui-events.js";
+
+function clock(ms: number): string {
+  const date = new Date(ms);
+  return `${String(date.getHours()).padStart(2, "0")}:${String(date.getMinutes()).padStart(2, "0")}`;
+}
+
+function messageLine(event: MessageEvent): string {
+  return `[${clock(event.serverTs)}] ${event.room} <${event.from}> ${event.text}`;
+}
+
+/** One event as the lines a person reads: local time first, e.g. `[14:03] #lobby <alice> hi`. */
+export function formatHuman(event: UiEvent, now: number = Date.now()): string[] {
+  const at = `[${clock(now)}]`;
+  switch (event.type) {
+    case "message":
+      return [messageLine(event)];
+    case "ready":
+      return [
+        `${at} * connected to ${event.server} as ${event.name} (${event.cipherSuite})`,
+        `${at} * your fingerprint: ${event.fingerprint}`,
+        `${at} * you are in ${event.room}; /help lists the commands`,
+      ];
+    case "presence":
+      return [`${at} * ${event.name} is ${event.online ? "online" : "offline"}`];
+    case "member": {
+      const how =
+        event.change === "joined" ? "joined" : event.change === "left" ? "left" : `was removed by ${event.by}`;
+      return [`${at} ${event.room} * ${event.name} ${how} (key ${event.fingerprint})`];
+    }
+    case "room": {
+      const by = event.by === undefined ? "" : ` by ${event.by}`;
+      const text = {
+        joined: `you joined ${event.room}${by}`,
+        created: `you created ${event.room}`,
+        left: `you left ${event.room}`,
+        removed: `you were removed from ${event.room}${by}`,
+      }[event.change];
+      return [`${at} * ${text}`];
+    }
+    case "connection":
+      return [`${at} * ${event.state === "connected" ? "reconnected" : "connection lost, reconnecting..."}`];
+    case "key_changed":
+      return [
+        `${at} ! WARNING: ${event.name}'s key changed: pinned ${event.pinned}, now ${event.presented}.`,
+        `${at} ! Messages under the new key are refused. Verify with ${event.name} out of band.`,
+      ];
+    case "error":
+      return [`${at} ! ${event.code}: ${event.message}`];
+    case "who":
+      return [
+        `${at} ${event.room} members (${event.members.length}):`,
+        ...event.members.map((m) => `${at}   ${m.online ? "+" : "-"} ${m.name}  ${m.fingerprint}`),
+      ];
+    case "online":
+      return [`${at} * online (${event.names.length}): ${event.names.join(", ")}`];
+    case "rooms":
+      return event.rooms.length === 0
+        ? [`${at} * no rooms`]
+        : event.rooms.map(
+            (r) =>
+              `${at} ${r.joined ? "*" : " "} ${r.room}  ${r.members} member${r.members === 1 ? "" : "s"}  ${r.kind}`,
+          );
+    case "history":
+      return event.messages.length === 0 ? [`${at} * no history in ${event.room}`] : event.messages.map(messageLine);
+    case "fingerprint":
+      return [`${at} * ${event.name}: ${event.fingerprint}`];
+    case "info":
+      return event.message.split("\n").map((line) => `${at} * ${line}`);
+  }
+}

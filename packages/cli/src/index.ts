@@ -1,0 +1,3 @@
+export { parseCommand, type Command } from "./commands.js";
+export { parseArgs } from "./args.js";
+export { formatHuman } from "./format-human.js";

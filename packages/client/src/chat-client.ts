@@ -1,0 +1,990 @@
+import {
+  createApplicationMessage,
+  createCommit,
+  createGroup,
+  createGroupInfoWithExternalPubAndRatchetTree,
+  createProposal,
+  emptyPskIndex,
+  joinGroup,
+  joinGroupExternal,
+  processMessage,
+  zeroOutUint8Array,
+  type CiphersuiteImpl,
+  type ClientConfig,
+  type ClientState,
+  type IncomingMessageCallback,
+  type Proposal,
+  type ProposalWithSender,
+} from "ts-mls";
+import {
+  deliveryKinds,
+  directGroupId,
+  directPeer,
+  parseGroupId,
+  roomKind,
+  signLogin,
+  type DeliveryKind,
+  type FrameOf,
+  type GroupId,
+  type UserName,
+} from "@secure-chat/protocol";
+import { MAX_TEXT_BYTES, decodeContent, encodeContent } from "./content.js";
+import { ClientError } from "./errors.js";
+import type { ChatEvent, ChatEventListener, MemberInfo, MessageEvent } from "./events.js";
+import { fingerprint, generateIdentity, sameKey, type Identity } from "./identity.js";
+import { directoryAuthService } from "./mls/auth-service.js";
+import { clientConfig } from "./mls/config.js";
+import {
+  decodeMessage,
+  decodeState,
+  encodeMessage,
+  encodeState,
+  members,
+  newKeyPackage,
+  ownLeafIndex,
+} from "./mls/groups.js";
+import { loadCipherSuite } from "./mls/suite.js";
+import { SerialQueue } from "./serial-queue.js";
+import type { ClientStore, HistoryEntry, StoreBatch } from "./store/store.js";
+import { RpcConnection, type PushFrame, type SocketFactory } from "./transport.js";
+
+export interface ChatClientOptions {
+  name: UserName;
+  server: string;
+  store: ClientStore;
+  socketFactory: SocketFactory;
+  /** Reconnect with backoff when the connection drops (default true). */
+  reconnect?: boolean;
+}
+
+/** A group we are in (state) and our own commit awaiting the server's verdict (pending). */
+interface GroupSlot {
+  state: ClientState | undefined;
+  pending: ClientState | undefined;
+}
+
+interface CommitPlan {
+  proposals: Proposal[];
+  added: UserName[];
+  removed: UserName[];
+}
+
+type CommitFrame = FrameOf<"commit">;
+
+const KEY_PACKAGE_TARGET = 20;
+const KEY_PACKAGE_LOW_WATER = 10;
+const MAX_COMMIT_ATTEMPTS = 10;
+const ACK_DELAY_MS = 100;
+const EMPTY = new Uint8Array(0);
+
+const kindByNumber = new Map<number, DeliveryKind>(
+  Object.entries(deliveryKinds).map(([name, id]) => [id, name as DeliveryKind]),
+);
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function randomId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function errorCode(error: unknown): string {
+  return error instanceof ClientError ? error.code : "INTERNAL";
+}
+
+/**
+ * The chat client: identity, MLS groups, delivery stream and the typed event API that
+ * every user interface (line mode, JSON mode, later TUI and browser) builds on.
+ *
+ * Everything that touches group state runs through one serial queue, in server order;
+ * network round trips happen outside the queue so deliveries keep flowing meanwhile.
+ */
+export class ChatClient {
+  readonly name: UserName;
+  readonly server: string;
+  private readonly store: ClientStore;
+  private readonly socketFactory: SocketFactory;
+  private readonly reconnect: boolean;
+  private readonly listeners = new Set<ChatEventListener>();
+  private readonly queue = new SerialQueue();
+  private readonly groups = new Map<GroupId, GroupSlot>();
+  private readonly serverKeys = new Map<UserName, Uint8Array>();
+  private readonly onlineNames = new Set<UserName>();
+  private identity!: Identity;
+  private impl: CiphersuiteImpl | undefined;
+  private config!: ClientConfig;
+  private rpc: RpcConnection | undefined;
+  private cursor = 0;
+  private ackTimer: ReturnType<typeof setTimeout> | undefined;
+  private ackSeq = 0;
+  private inflight = 0;
+  private closing = false;
+  private synced: (() => void) | undefined;
+  private cipherSuiteName = "";
+
+  constructor(options: ChatClientOptions) {
+    this.name = options.name;
+    this.server = options.server;
+    this.store = options.store;
+    this.socketFactory = options.socketFactory;
+    this.reconnect = options.reconnect ?? true;
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  on(listener: ChatEventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(event: ChatEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  get fingerprint(): string {
+    return fingerprint(this.identity.publicKey);
+  }
+
+  get cipherSuite(): string {
+    return this.cipherSuiteName;
+  }
+
+  /** Loads or creates the identity, logs in, catches up, and makes sure we are in #lobby. */
+  async start(): Promise<void> {
+    const stored = this.store.identity();
+    if (stored !== undefined && stored.name !== this.name) {
+      throw new ClientError(
+        "BAD_ARGUMENT",
+        `this home folder belongs to ${stored.name}; use another --home for ${this.name}`,
+      );
+    }
+    this.identity = stored ?? generateIdentity(this.name);
+    if (stored === undefined) this.store.saveIdentity({ ...this.identity, server: this.server });
+    this.cursor = this.store.cursor();
+    this.config = clientConfig(
+      directoryAuthService({
+        serverKey: (name) => this.serverKey(name),
+        pinnedKey: (name) => (name === this.name ? this.identity.publicKey : this.store.pinnedKey(name)),
+        pin: (name, key) => this.store.pin(name, key),
+        keyChanged: (name, pinned, presented) =>
+          this.emit({ type: "key_changed", name, pinned: fingerprint(pinned), presented: fingerprint(presented) }),
+      }),
+    );
+    await this.connect();
+    await this.join("#lobby" as GroupId);
+  }
+
+  private async connect(): Promise<void> {
+    const rpc = await RpcConnection.open(
+      this.socketFactory,
+      this.server,
+      (frame) => this.onPush(frame),
+      (reason) => this.onDisconnect(rpc, reason),
+    );
+    this.rpc = rpc;
+    const challenge = await rpc.request(
+      { type: "hello", rid: 0, name: this.name, publicKey: this.identity.publicKey },
+      "challenge",
+    );
+    if (this.impl === undefined) {
+      this.impl = await loadCipherSuite(challenge.cipherSuite);
+      this.cipherSuiteName = challenge.cipherSuite;
+      this.loadGroups();
+    } else if (challenge.cipherSuite !== this.cipherSuiteName) {
+      throw new ClientError("BAD_ARGUMENT", `the server switched cipher suite to ${challenge.cipherSuite}`);
+    }
+    const synced = new Promise<void>((resolve) => (this.synced = resolve));
+    const ok = await rpc.request(
+      { type: "login", rid: 0, signature: signLogin(this.identity.secretKey, challenge.nonce, this.name) },
+      "login_ok",
+    );
+    await synced;
+    await this.queue.run(async () => this.dropUnacceptedCommits());
+    const online = await rpc.request({ type: "list_online", rid: 0 }, "online");
+    this.onlineNames.clear();
+    for (const name of online.names) this.onlineNames.add(name as UserName);
+    await this.topUpKeyPackages(ok.keyPackageCount);
+  }
+
+  private loadGroups(): void {
+    for (const record of this.store.groups()) {
+      this.groups.set(record.groupId, {
+        state: record.state.length > 0 ? decodeState(record.state, this.config) : undefined,
+        pending: record.pending === undefined ? undefined : decodeState(record.pending, this.config),
+      });
+    }
+  }
+
+  private onDisconnect(rpc: RpcConnection, reason: string): void {
+    if (this.rpc !== rpc || this.closing) return;
+    this.rpc = undefined;
+    if (!this.reconnect) {
+      this.emit({ type: "error", code: "DISCONNECTED", message: `connection lost: ${reason}` });
+      return;
+    }
+    this.emit({ type: "connection", state: "reconnecting" });
+    void this.reconnectLoop();
+  }
+
+  private async reconnectLoop(): Promise<void> {
+    for (let attempt = 0; !this.closing; attempt++) {
+      const delay = Math.min(10_000, 250 * 2 ** attempt);
+      await sleep(delay / 2 + Math.random() * (delay / 2));
+      if (this.closing) return;
+      try {
+        await this.connect();
+        this.emit({ type: "connection", state: "connected" });
+        return;
+      } catch (error) {
+        const code = errorCode(error);
+        if (code === "NAME_TAKEN" || code === "AUTH_FAILED") {
+          this.emit({ type: "error", code, message: (error as Error).message });
+          return;
+        }
+      }
+    }
+  }
+
+  /** Waits until every message we sent is acknowledged, then disconnects. */
+  async close(): Promise<void> {
+    while (this.inflight > 0) await sleep(10);
+    await this.queue.idle();
+    this.flushAck();
+    this.closing = true;
+    this.rpc?.close();
+    this.rpc = undefined;
+    this.store.close();
+  }
+
+  private connection(): RpcConnection {
+    if (this.rpc === undefined || !this.rpc.isOpen) {
+      throw new ClientError("DISCONNECTED", "not connected to the server right now");
+    }
+    return this.rpc;
+  }
+
+  private mls(): CiphersuiteImpl {
+    if (this.impl === undefined) throw new ClientError("DISCONNECTED", "not logged in yet");
+    return this.impl;
+  }
+
+  // ---------------------------------------------------------------- directory
+
+  private async serverKey(name: UserName): Promise<Uint8Array | undefined> {
+    const cached = this.serverKeys.get(name);
+    if (cached !== undefined) return cached;
+    await this.lookupKeys([name]);
+    return this.serverKeys.get(name);
+  }
+
+  private async lookupKeys(names: UserName[]): Promise<void> {
+    const missing = names.filter((name) => !this.serverKeys.has(name));
+    if (missing.length === 0) return;
+    const answer = await this.connection().request({ type: "lookup_keys", rid: 0, names: missing }, "keys");
+    answer.names.forEach((name, i) => {
+      const key = answer.publicKeys[i];
+      if (key !== undefined) this.serverKeys.set(name as UserName, key);
+    });
+  }
+
+  private async topUpKeyPackages(onServer: number): Promise<void> {
+    if (onServer >= KEY_PACKAGE_LOW_WATER) return;
+    const impl = this.mls();
+    const fresh = [];
+    for (let i = onServer; i < KEY_PACKAGE_TARGET; i++) fresh.push(await newKeyPackage(this.identity, impl, false));
+    const hasLastResort = this.store.keyPackages().some((kp) => kp.lastResort);
+    const lastResort = hasLastResort ? undefined : await newKeyPackage(this.identity, impl, true);
+    // Private halves are stored before the public halves leave the machine.
+    this.store.addKeyPackages([...fresh.map((kp) => kp.stored), ...(lastResort ? [lastResort.stored] : [])]);
+    await this.connection().request(
+      {
+        type: "upload_key_packages",
+        rid: 0,
+        keyPackages: fresh.map((kp) => kp.stored.publicPackage),
+        lastResort: lastResort?.stored.publicPackage ?? EMPTY,
+      },
+      "ok",
+    );
+  }
+
+  // ---------------------------------------------------------------- incoming
+
+  private onPush(frame: PushFrame): void {
+    switch (frame.type) {
+      case "deliver":
+        void this.queue.run(() => this.handleDelivery(frame));
+        return;
+      case "synced":
+        void this.queue.run(async () => this.synced?.());
+        return;
+      case "presence":
+        if (frame.online) this.onlineNames.add(frame.name as UserName);
+        else this.onlineNames.delete(frame.name as UserName);
+        this.emit({ type: "presence", name: frame.name as UserName, online: frame.online });
+        return;
+      case "error":
+        this.emit({ type: "error", code: frame.code, message: frame.message });
+        return;
+    }
+  }
+
+  private async handleDelivery(frame: FrameOf<"deliver">): Promise<void> {
+    if (frame.seq <= this.cursor) return;
+    const groupId = parseGroupId(frame.groupId);
+    const kind = kindByNumber.get(frame.kind);
+    const batch: StoreBatch = { cursor: frame.seq };
+    const events: ChatEvent[] = [];
+    if (groupId !== undefined && kind !== undefined) {
+      try {
+        if (kind === "welcome") await this.onWelcome(groupId, frame, batch, events);
+        else if (kind === "commit") await this.onCommit(groupId, frame, batch, events);
+        else await this.onGroupMessage(groupId, frame, batch, events);
+      } catch (error) {
+        events.push({
+          type: "error",
+          code: "DECRYPT_FAILED",
+          message: `could not process ${kind} #${frame.seq} in ${this.label(groupId)} from ${frame.sender}: ${(error as Error).message}`,
+        });
+      }
+    }
+    this.store.apply(batch);
+    this.cursor = frame.seq;
+    this.scheduleAck(frame.seq);
+    for (const event of events) this.emit(event);
+  }
+
+  private async onWelcome(
+    groupId: GroupId,
+    frame: FrameOf<"deliver">,
+    batch: StoreBatch,
+    events: ChatEvent[],
+  ): Promise<void> {
+    if (this.groups.get(groupId)?.state !== undefined) return;
+    const message = decodeMessage(frame.payload);
+    if (message?.wireformat !== "mls_welcome") throw new ClientError("BAD_ARGUMENT", "not a Welcome");
+    const welcome = message.welcome;
+    const keyPackage = this.store
+      .keyPackages()
+      .find((kp) => welcome.secrets.some((secret) => sameKey(secret.newMember, kp.ref)));
+    if (keyPackage === undefined)
+      throw new ClientError("BAD_ARGUMENT", "the Welcome is for a KeyPackage we no longer hold");
+    const publicMessage = decodeMessage(keyPackage.publicPackage);
+    if (publicMessage?.wireformat !== "mls_key_package")
+      throw new ClientError("STATE_CORRUPT", "stored KeyPackage unreadable");
+    const state = await joinGroup(
+      welcome,
+      publicMessage.keyPackage,
+      {
+        initPrivateKey: keyPackage.initPrivateKey,
+        hpkePrivateKey: keyPackage.hpkePrivateKey,
+        signaturePrivateKey: this.identity.secretKey,
+      },
+      emptyPskIndex,
+      this.mls(),
+      undefined,
+      undefined,
+      this.config,
+    );
+    if (new TextDecoder().decode(state.groupContext.groupId) !== groupId) {
+      throw new ClientError("BAD_ARGUMENT", "the Welcome is for another group than announced");
+    }
+    this.groups.set(groupId, { state, pending: undefined });
+    batch.groups = [{ groupId, state: encodeState(state), pending: null }];
+    batch.removeKeyPackage = keyPackage.ref;
+    events.push({ type: "room", room: this.label(groupId), change: "joined", by: frame.sender as UserName });
+    if (!keyPackage.lastResort) void this.queue.idle().then(() => this.refillAfterWelcome());
+  }
+
+  private async refillAfterWelcome(): Promise<void> {
+    const stock = this.store.keyPackages().filter((kp) => !kp.lastResort).length;
+    try {
+      await this.topUpKeyPackages(stock);
+    } catch {
+      // Offline or rejected: the next login tops up again.
+    }
+  }
+
+  private async onCommit(
+    groupId: GroupId,
+    frame: FrameOf<"deliver">,
+    batch: StoreBatch,
+    events: ChatEvent[],
+  ): Promise<void> {
+    const slot = this.groups.get(groupId);
+    if (slot === undefined) return;
+    const before = slot.state === undefined ? [] : members(slot.state);
+    if (frame.sender === this.name && slot.pending !== undefined) {
+      // Our own commit, accepted by the server: the pending state becomes current.
+      const joined = slot.state === undefined;
+      slot.state = slot.pending;
+      slot.pending = undefined;
+      batch.groups = [{ groupId, state: encodeState(slot.state), pending: null }];
+      if (joined) events.push({ type: "room", room: this.label(groupId), change: "joined" });
+      else this.memberEvents(groupId, before, slot.state, this.name, [], events);
+      return;
+    }
+    if (slot.state === undefined) return; // someone else's commit raced our external join
+    const message = decodeMessage(frame.payload);
+    if (message?.wireformat !== "mls_public_message" && message?.wireformat !== "mls_private_message") {
+      throw new ClientError("BAD_ARGUMENT", "not an MLS commit");
+    }
+    const seen: ProposalWithSender[] = [];
+    const result = await processMessage(message, slot.state, emptyPskIndex, this.policy(groupId, seen), this.mls());
+    result.consumed.forEach(zeroOutUint8Array);
+    if (result.kind !== "newState") throw new ClientError("BAD_ARGUMENT", "expected a commit");
+    slot.pending = undefined; // if we had a commit in flight for this epoch, it lost
+    if (result.actionTaken === "reject") {
+      throw new ClientError("BAD_ARGUMENT", `a commit by ${frame.sender} breaks this room's rules and was refused`);
+    }
+    if (result.newState.groupActiveState.kind === "removedFromGroup") {
+      this.groups.delete(groupId);
+      batch.groups = [{ groupId, state: null, pending: null }];
+      events.push({ type: "room", room: this.label(groupId), change: "removed", by: frame.sender as UserName });
+      return;
+    }
+    slot.state = result.newState;
+    batch.groups = [{ groupId, state: encodeState(slot.state), pending: null }];
+    this.memberEvents(groupId, before, slot.state, frame.sender as UserName, seen, events);
+  }
+
+  private async onGroupMessage(
+    groupId: GroupId,
+    frame: FrameOf<"deliver">,
+    batch: StoreBatch,
+    events: ChatEvent[],
+  ): Promise<void> {
+    if (frame.sender === this.name) return; // our own message, recorded when it was accepted
+    const slot = this.groups.get(groupId);
+    if (slot?.state === undefined) return;
+    const message = decodeMessage(frame.payload);
+    if (message?.wireformat !== "mls_private_message") throw new ClientError("BAD_ARGUMENT", "not an MLS message");
+    const result = await processMessage(message, slot.state, emptyPskIndex, this.policy(groupId, []), this.mls());
+    result.consumed.forEach(zeroOutUint8Array);
+    slot.state = result.newState;
+    batch.groups = [
+      { groupId, state: encodeState(slot.state), pending: slot.pending ? encodeState(slot.pending) : null },
+    ];
+    if (result.kind === "newState") {
+      // A proposal (a member leaving): any member commits it; the server picks one commit.
+      void this.commitPendingProposals(groupId);
+      return;
+    }
+    const content = decodeContent(result.message);
+    if (content === undefined) throw new ClientError("BAD_ARGUMENT", "unreadable message content");
+    if (this.store.hasMessage(groupId, content.id)) return; // a replay or duplicate
+    const entry: HistoryEntry = {
+      room: groupId,
+      id: content.id,
+      from: frame.sender as UserName,
+      text: content.text,
+      sentAt: content.sentAt,
+      serverTs: frame.serverTs,
+      seq: frame.seq,
+    };
+    batch.messages = [entry];
+    events.push(this.messageEvent(entry));
+  }
+
+  /** The join/kick policy, the same in every client: enforced on every incoming commit. */
+  private policy(groupId: GroupId, seen: ProposalWithSender[]): IncomingMessageCallback {
+    return (incoming) => {
+      if (incoming.kind === "proposal") return "accept";
+      seen.push(...incoming.proposals);
+      const types = incoming.proposals.map((p) => p.proposal.proposalType);
+      const kind = roomKind(groupId);
+      if (kind !== "open" && types.includes("external_init")) return "reject";
+      if (kind === "direct" && types.includes("remove")) return "reject";
+      return "accept";
+    };
+  }
+
+  private memberEvents(
+    groupId: GroupId,
+    before: ReturnType<typeof members>,
+    after: ClientState,
+    by: UserName,
+    proposals: ProposalWithSender[],
+    events: ChatEvent[],
+  ): void {
+    const now = members(after);
+    const beforeNames = new Set(before.map((m) => m.name));
+    const nowNames = new Set(now.map((m) => m.name));
+    const room = this.label(groupId);
+    for (const member of now) {
+      if (beforeNames.has(member.name) || member.name === this.name) continue;
+      events.push({
+        type: "member",
+        room,
+        name: member.name,
+        change: "joined",
+        by,
+        fingerprint: fingerprint(member.signaturePublicKey),
+      });
+    }
+    for (const member of before) {
+      if (nowNames.has(member.name)) continue;
+      const selfRemoved = proposals.some(
+        (p) =>
+          p.proposal.proposalType === "remove" &&
+          p.proposal.remove.removed === member.leafIndex &&
+          p.senderLeafIndex === member.leafIndex,
+      );
+      events.push({
+        type: "member",
+        room,
+        name: member.name,
+        change: selfRemoved ? "left" : "removed",
+        by,
+        fingerprint: fingerprint(member.signaturePublicKey),
+      });
+    }
+  }
+
+  private scheduleAck(seq: number): void {
+    this.ackSeq = Math.max(this.ackSeq, seq);
+    if (this.ackTimer !== undefined) return;
+    this.ackTimer = setTimeout(() => this.flushAck(), ACK_DELAY_MS);
+  }
+
+  private flushAck(): void {
+    if (this.ackTimer !== undefined) clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
+    if (this.ackSeq > 0) this.rpc?.post({ type: "ack", seq: this.ackSeq });
+  }
+
+  /** After a (re)sync, a commit of ours that never came back was not accepted: drop it. */
+  private dropUnacceptedCommits(): void {
+    for (const [groupId, slot] of this.groups) {
+      if (slot.pending === undefined) continue;
+      slot.pending = undefined;
+      if (slot.state === undefined) {
+        this.groups.delete(groupId);
+        this.store.apply({ groups: [{ groupId, state: null, pending: null }] });
+      } else {
+        this.store.apply({ groups: [{ groupId, state: encodeState(slot.state), pending: null }] });
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- commits
+
+  /**
+   * Commits a change, retrying on a lost race: the server accepts one commit per epoch,
+   * so on STALE_EPOCH we process the winner (already queued) and re-plan from the new state.
+   */
+  private async commitChange(
+    groupId: GroupId,
+    plan: (state: ClientState) => Promise<CommitPlan | undefined>,
+  ): Promise<void> {
+    for (let attempt = 0; attempt < MAX_COMMIT_ATTEMPTS; attempt++) {
+      const prepared = await this.queue.run(async () => {
+        const slot = this.groups.get(groupId);
+        if (slot?.state === undefined) throw new ClientError("NOT_IN_ROOM", `you are not in ${this.label(groupId)}`);
+        if (slot.pending !== undefined) return "busy" as const;
+        const change = await plan(slot.state);
+        if (change === undefined) return "nothing" as const;
+        const impl = this.mls();
+        const result = await createCommit(
+          { state: slot.state, cipherSuite: impl },
+          { extraProposals: change.proposals, ratchetTreeExtension: true },
+        );
+        result.consumed.forEach(zeroOutUint8Array);
+        slot.pending = result.newState;
+        this.store.apply({
+          groups: [{ groupId, state: encodeState(slot.state), pending: encodeState(result.newState) }],
+        });
+        const frame: CommitFrame = {
+          type: "commit",
+          rid: 0,
+          groupId,
+          commit: encodeMessage(result.commit),
+          groupInfo: await this.groupInfoFor(groupId, result.newState),
+          welcome:
+            result.welcome === undefined
+              ? EMPTY
+              : encodeMessage({ welcome: result.welcome, wireformat: "mls_welcome", version: "mls10" }),
+          added: change.added,
+          removed: change.removed,
+        };
+        return { frame, pending: result.newState };
+      });
+      if (prepared === "nothing") return;
+      if (prepared === "busy") {
+        await sleep(50 + Math.random() * 100);
+        continue;
+      }
+      if (await this.submitCommit(groupId, prepared.frame, prepared.pending)) return;
+    }
+    throw new ClientError("SERVER_ERROR", `could not get a change to ${this.label(groupId)} accepted; try again`);
+  }
+
+  /** Sends a prepared commit. True when accepted, false when another commit won the epoch. */
+  private async submitCommit(groupId: GroupId, frame: CommitFrame, pending: ClientState): Promise<boolean> {
+    try {
+      await this.connection().request(frame, "accepted");
+      await this.queue.idle(); // our commit was delivered to us before the answer: now applied
+      return true;
+    } catch (error) {
+      if (errorCode(error) === "DISCONNECTED") throw error; // pending stays until resync tells
+      await this.queue.run(async () => {
+        const slot = this.groups.get(groupId);
+        if (slot === undefined || slot.pending !== pending) return;
+        slot.pending = undefined;
+        if (slot.state === undefined) {
+          this.groups.delete(groupId);
+          this.store.apply({ groups: [{ groupId, state: null, pending: null }] });
+        } else {
+          this.store.apply({ groups: [{ groupId, state: encodeState(slot.state), pending: null }] });
+        }
+      });
+      if (errorCode(error) !== "STALE_EPOCH") throw error;
+      await sleep(Math.random() * 50);
+      return false;
+    }
+  }
+
+  private async groupInfoFor(groupId: GroupId, state: ClientState): Promise<Uint8Array> {
+    if (roomKind(groupId) !== "open") return EMPTY;
+    const groupInfo = await createGroupInfoWithExternalPubAndRatchetTree(state, [], this.mls());
+    return encodeMessage({ groupInfo, wireformat: "mls_group_info", version: "mls10" });
+  }
+
+  private async commitPendingProposals(groupId: GroupId): Promise<void> {
+    // Spread members out so usually one commits and the rest find nothing left to do.
+    const slot = this.groups.get(groupId);
+    const rank = slot?.state === undefined ? 0 : ownLeafIndex(slot.state);
+    await sleep(Math.min(rank, 20) * 100 + Math.random() * 100);
+    try {
+      await this.commitChange(groupId, async (state) => {
+        const pending = Object.values(state.unappliedProposals);
+        if (pending.length === 0) return undefined;
+        const byLeaf = new Map(members(state).map((m) => [m.leafIndex, m.name]));
+        const removed = pending.flatMap((p) =>
+          p.proposal.proposalType === "remove"
+            ? [byLeaf.get(p.proposal.remove.removed)].filter((n) => n !== undefined)
+            : [],
+        );
+        return { proposals: [], added: [], removed };
+      });
+    } catch (error) {
+      this.emit({ type: "error", code: errorCode(error), message: (error as Error).message });
+    }
+  }
+
+  // ---------------------------------------------------------------- rooms
+
+  /** Joins an open room (creating it if new) or creates an invite-only room. */
+  async join(groupId: GroupId): Promise<void> {
+    for (let attempt = 0; attempt < MAX_COMMIT_ATTEMPTS; attempt++) {
+      if (this.groups.get(groupId)?.state !== undefined) return;
+      let groupInfoBytes: Uint8Array;
+      try {
+        groupInfoBytes = (await this.connection().request({ type: "get_group_info", rid: 0, groupId }, "group_info"))
+          .groupInfo;
+      } catch (error) {
+        if (errorCode(error) === "NO_SUCH_GROUP") {
+          if (await this.createRoom(groupId)) return;
+          continue;
+        }
+        if (errorCode(error) === "INVITE_ONLY") {
+          throw new ClientError("INVITE_ONLY", `${groupId} is invite-only: ask a member to /invite you`);
+        }
+        throw error;
+      }
+      const prepared = await this.queue.run(async () => {
+        const message = decodeMessage(groupInfoBytes);
+        if (message?.wireformat !== "mls_group_info")
+          throw new ClientError("SERVER_ERROR", "the server sent a bad GroupInfo");
+        const impl = this.mls();
+        const keyPackage = await newKeyPackage(this.identity, impl, false);
+        const { publicMessage, newState } = await joinGroupExternal(
+          message.groupInfo,
+          keyPackage.publicPackage,
+          keyPackage.privatePackage,
+          false,
+          impl,
+          undefined,
+          this.config,
+        );
+        this.groups.set(groupId, { state: undefined, pending: newState });
+        this.store.apply({ groups: [{ groupId, state: EMPTY, pending: encodeState(newState) }] });
+        const frame: CommitFrame = {
+          type: "commit",
+          rid: 0,
+          groupId,
+          commit: encodeMessage({ publicMessage, wireformat: "mls_public_message", version: "mls10" }),
+          groupInfo: await this.groupInfoFor(groupId, newState),
+          welcome: EMPTY,
+          added: [],
+          removed: [],
+        };
+        return { frame, pending: newState };
+      });
+      if (await this.submitCommit(groupId, prepared.frame, prepared.pending)) return;
+    }
+    throw new ClientError("SERVER_ERROR", `could not join ${groupId}; try again`);
+  }
+
+  /** Creates a group at epoch 0. False if someone else created it first. */
+  private async createRoom(groupId: GroupId): Promise<boolean> {
+    const state = await this.queue.run(async () => {
+      const impl = this.mls();
+      const keyPackage = await newKeyPackage(this.identity, impl, false);
+      return createGroup(
+        new TextEncoder().encode(groupId),
+        keyPackage.publicPackage,
+        keyPackage.privatePackage,
+        [],
+        impl,
+        this.config,
+      );
+    });
+    const groupInfo = await createGroupInfoWithExternalPubAndRatchetTree(state, [], this.mls());
+    try {
+      await this.connection().request(
+        {
+          type: "create_group",
+          rid: 0,
+          groupId,
+          groupInfo: encodeMessage({ groupInfo, wireformat: "mls_group_info", version: "mls10" }),
+        },
+        "ok",
+      );
+    } catch (error) {
+      if (errorCode(error) === "GROUP_EXISTS") return false;
+      throw error;
+    }
+    await this.queue.run(async () => {
+      this.groups.set(groupId, { state, pending: undefined });
+      this.store.apply({ groups: [{ groupId, state: encodeState(state), pending: null }] });
+      this.emit({ type: "room", room: this.label(groupId), change: "created" });
+    });
+    return true;
+  }
+
+  /** Leaves a room: a self-remove proposal that the remaining members commit. */
+  async leave(groupId: GroupId): Promise<void> {
+    if (roomKind(groupId) === "direct") {
+      throw new ClientError("BAD_ARGUMENT", "private conversations can't be left; just stop writing");
+    }
+    const message = await this.queue.run(async () => {
+      const slot = this.groups.get(groupId);
+      if (slot?.state === undefined) throw new ClientError("NOT_IN_ROOM", `you are not in ${groupId}`);
+      const proposal = await createProposal(
+        slot.state,
+        false,
+        { proposalType: "remove", remove: { removed: ownLeafIndex(slot.state) } },
+        this.mls(),
+      );
+      proposal.consumed.forEach(zeroOutUint8Array);
+      return encodeMessage(proposal.message);
+    });
+    await this.connection().request({ type: "send", rid: 0, groupId, message }, "accepted");
+    await this.queue.run(async () => {
+      this.groups.delete(groupId);
+      this.store.apply({ groups: [{ groupId, state: null, pending: null }] });
+      this.emit({ type: "room", room: groupId, change: "left" });
+    });
+  }
+
+  /** Adds a user to a room we are in, with a KeyPackage claimed from the server. */
+  async invite(groupId: GroupId, name: UserName): Promise<void> {
+    if (roomKind(groupId) === "direct") throw new ClientError("BAD_ARGUMENT", "private conversations have two members");
+    await this.addMember(groupId, name);
+  }
+
+  private async addMember(groupId: GroupId, name: UserName): Promise<void> {
+    const answer = await this.connection().request({ type: "claim_key_package", rid: 0, name }, "key_package");
+    const message = decodeMessage(answer.keyPackage);
+    if (message?.wireformat !== "mls_key_package")
+      throw new ClientError("SERVER_ERROR", "the server sent a bad KeyPackage");
+    const keyPackage = message.keyPackage;
+    const valid = await this.config.authService.validateCredential(
+      keyPackage.leafNode.credential,
+      keyPackage.leafNode.signaturePublicKey,
+    );
+    if (!valid)
+      throw new ClientError("UNTRUSTED_KEY", `${name}'s KeyPackage does not carry ${name}'s known key; not added`);
+    await this.commitChange(groupId, async (state) =>
+      members(state).some((m) => m.name === name)
+        ? undefined
+        : { proposals: [{ proposalType: "add", add: { keyPackage } }], added: [name], removed: [] },
+    );
+  }
+
+  /** Removes a member; their old state can't read anything after this commit. */
+  async kick(groupId: GroupId, name: UserName): Promise<void> {
+    if (roomKind(groupId) === "direct") throw new ClientError("BAD_ARGUMENT", "private conversations have two members");
+    if (name === this.name) throw new ClientError("BAD_ARGUMENT", "use /leave to leave a room");
+    const slot = this.groups.get(groupId);
+    if (slot?.state === undefined) throw new ClientError("NOT_IN_ROOM", `you are not in ${groupId}`);
+    if (!members(slot.state).some((m) => m.name === name)) {
+      throw new ClientError("BAD_ARGUMENT", `${name} is not in ${groupId}`);
+    }
+    await this.commitChange(groupId, async (state) => {
+      const member = members(state).find((m) => m.name === name);
+      if (member === undefined) return undefined;
+      return {
+        proposals: [{ proposalType: "remove", remove: { removed: member.leafIndex } }],
+        added: [],
+        removed: [name],
+      };
+    });
+  }
+
+  // ---------------------------------------------------------------- messages
+
+  /** Sends text to a room we are in. Resolves once the server has stored it. */
+  async send(groupId: GroupId, text: string): Promise<MessageEvent> {
+    if (new TextEncoder().encode(text).length > MAX_TEXT_BYTES) {
+      throw new ClientError("BAD_ARGUMENT", `messages are limited to ${MAX_TEXT_BYTES} bytes`);
+    }
+    this.inflight++;
+    try {
+      const content = { id: randomId(), sentAt: Date.now(), text };
+      const message = await this.queue.run(async () => {
+        const slot = this.groups.get(groupId);
+        if (slot?.state === undefined) throw new ClientError("NOT_IN_ROOM", `you are not in ${this.label(groupId)}`);
+        const result = await createApplicationMessage(slot.state, encodeContent(content), this.mls());
+        result.consumed.forEach(zeroOutUint8Array);
+        slot.state = result.newState;
+        this.store.apply({
+          groups: [
+            { groupId, state: encodeState(slot.state), pending: slot.pending ? encodeState(slot.pending) : null },
+          ],
+        });
+        return encodeMessage({
+          privateMessage: result.privateMessage,
+          wireformat: "mls_private_message",
+          version: "mls10",
+        });
+      });
+      const accepted = await this.connection().request({ type: "send", rid: 0, groupId, message }, "accepted");
+      // Deliveries before ours were queued before this answer arrived: order is kept.
+      return await this.queue.run(async () => {
+        const entry: HistoryEntry = {
+          room: groupId,
+          id: content.id,
+          from: this.name,
+          text,
+          sentAt: content.sentAt,
+          serverTs: accepted.serverTs,
+          seq: accepted.seq,
+        };
+        this.store.apply({ messages: [entry], cursor: accepted.seq });
+        this.cursor = Math.max(this.cursor, accepted.seq);
+        this.scheduleAck(accepted.seq);
+        const event = this.messageEvent(entry);
+        this.emit(event);
+        return event;
+      });
+    } finally {
+      this.inflight--;
+    }
+  }
+
+  /** A private message: starts the two-member conversation (works while the peer is offline). */
+  async sendPrivate(peer: UserName, text: string): Promise<MessageEvent> {
+    return this.send(await this.openPrivate(peer), text);
+  }
+
+  /** The private conversation with `peer`, started now if it does not exist yet. */
+  async openPrivate(peer: UserName): Promise<GroupId> {
+    if (peer === this.name) throw new ClientError("BAD_ARGUMENT", "you can't message yourself");
+    const groupId = directGroupId(this.name, peer);
+    if (this.groups.get(groupId)?.state === undefined) await this.startDirect(groupId, peer);
+    return groupId;
+  }
+
+  private async startDirect(groupId: GroupId, peer: UserName): Promise<void> {
+    if ((await this.serverKey(peer)) === undefined)
+      throw new ClientError("NO_SUCH_USER", `nobody is registered as ${peer}`);
+    if (!(await this.createRoom(groupId))) {
+      // The peer started it at the same moment: their Welcome is on its way.
+      for (let i = 0; i < 100 && this.groups.get(groupId)?.state === undefined; i++) await sleep(100);
+      if (this.groups.get(groupId)?.state === undefined) {
+        throw new ClientError("SERVER_ERROR", `the conversation with ${peer} exists but we hold no key for it`);
+      }
+      return;
+    }
+    await this.addMember(groupId, peer);
+  }
+
+  // ---------------------------------------------------------------- queries
+
+  /** How a group is shown: `#room`, `+room`, or `@peer` for a private conversation. */
+  label(groupId: GroupId): string {
+    const peer = directPeer(groupId, this.name);
+    return peer === undefined ? groupId : `@${peer}`;
+  }
+
+  /** Resolves what a user typed (`#room`, `+room`, `@peer`) to a group id. */
+  resolveRoom(label: string): GroupId | undefined {
+    if (label.startsWith("@")) {
+      const peer = label.slice(1) as UserName;
+      return peer === this.name ? undefined : directGroupId(this.name, peer);
+    }
+    return parseGroupId(label);
+  }
+
+  joinedRooms(): GroupId[] {
+    return [...this.groups.entries()].filter(([, slot]) => slot.state !== undefined).map(([id]) => id);
+  }
+
+  who(groupId: GroupId): MemberInfo[] {
+    const state = this.groups.get(groupId)?.state;
+    if (state === undefined) throw new ClientError("NOT_IN_ROOM", `you are not in ${this.label(groupId)}`);
+    return members(state)
+      .map((m) => ({
+        name: m.name,
+        online: this.onlineNames.has(m.name),
+        fingerprint: fingerprint(m.signaturePublicKey),
+      }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async whoOnline(): Promise<UserName[]> {
+    const answer = await this.connection().request({ type: "list_online", rid: 0 }, "online");
+    return answer.names as UserName[];
+  }
+
+  async rooms(): Promise<{ room: string; members: number; joined: boolean; kind: string }[]> {
+    const answer = await this.connection().request({ type: "list_rooms", rid: 0 }, "rooms");
+    const joined = new Set(this.joinedRooms());
+    return answer.groupIds.map((id, i) => {
+      const groupId = id as GroupId;
+      const names = answer.memberNames[i] ?? "";
+      return {
+        room: this.label(groupId),
+        members: names === "" ? 0 : names.split(",").length,
+        joined: joined.has(groupId),
+        kind: roomKind(groupId),
+      };
+    });
+  }
+
+  history(groupId: GroupId, limit: number): MessageEvent[] {
+    return this.store.history(groupId, limit).map((entry) => this.messageEvent(entry));
+  }
+
+  /** Our own fingerprint, or a peer's (pinned key first, else the server's directory). */
+  async fingerprintOf(name?: UserName): Promise<string> {
+    if (name === undefined || name === this.name) return this.fingerprint;
+    const key = this.store.pinnedKey(name) ?? (await this.serverKey(name));
+    if (key === undefined) throw new ClientError("NO_SUCH_USER", `nobody is registered as ${name}`);
+    return fingerprint(key);
+  }
+
+  private messageEvent(entry: HistoryEntry): MessageEvent {
+    return {
+      type: "message",
+      room: this.label(entry.room),
+      from: entry.from,
+      text: entry.text,
+      id: entry.id,
+      sentAt: entry.sentAt,
+      serverTs: entry.serverTs,
+      seq: entry.seq,
+    };
+  }
+}

@@ -1,0 +1,105 @@
+import {
+  decodeGroupState,
+  decodeMlsMessage,
+  defaultCapabilities,
+  encodeGroupState,
+  encodeMlsMessage,
+  generateKeyPackageWithKey,
+  type CiphersuiteImpl,
+  type ClientConfig,
+  type ClientState,
+  type KeyPackage,
+  type MLSMessage,
+  type PrivateKeyPackage,
+} from "ts-mls";
+import { makeKeyPackageRef } from "ts-mls/keyPackage.js";
+import type { UserName } from "@secure-chat/protocol";
+import { ClientError } from "../errors.js";
+import type { Identity } from "../identity.js";
+import type { StoredKeyPackage } from "../store/store.js";
+import { credentialName } from "./config.js";
+
+/** Group states are stored without their config, which is code, not data. */
+export function encodeState(state: ClientState): Uint8Array {
+  return encodeGroupState(state);
+}
+
+export function decodeState(bytes: Uint8Array, config: ClientConfig): ClientState {
+  const decoded = decodeGroupState(bytes, 0);
+  if (decoded === undefined) throw new ClientError("STATE_CORRUPT", "a stored group state cannot be read");
+  return { ...decoded[0], clientConfig: config };
+}
+
+export function decodeMessage(bytes: Uint8Array): MLSMessage | undefined {
+  try {
+    const decoded = decodeMlsMessage(bytes, 0);
+    return decoded !== undefined && decoded[1] === bytes.length ? decoded[0] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function encodeMessage(message: MLSMessage): Uint8Array {
+  return encodeMlsMessage(message);
+}
+
+export interface Member {
+  name: UserName;
+  leafIndex: number;
+  signaturePublicKey: Uint8Array;
+}
+
+/** The group's members as the ratchet tree has them: the cryptographic truth. */
+export function members(state: ClientState): Member[] {
+  const out: Member[] = [];
+  state.ratchetTree.forEach((node, index) => {
+    if (node?.nodeType !== "leaf") return;
+    const name = credentialName(node.leaf.credential);
+    if (name === undefined) return;
+    out.push({ name: name as UserName, leafIndex: index / 2, signaturePublicKey: node.leaf.signaturePublicKey });
+  });
+  return out;
+}
+
+export function ownLeafIndex(state: ClientState): number {
+  return state.privatePath.leafIndex;
+}
+
+/** KeyPackages live at most 60 days; receivers check lifetimes. */
+function lifetime(): { notBefore: bigint; notAfter: bigint } {
+  const now = BigInt(Math.floor(Date.now() / 1000));
+  return { notBefore: now - 3600n, notAfter: now + 60n * 24n * 3600n };
+}
+
+export interface FreshKeyPackage {
+  publicPackage: KeyPackage;
+  privatePackage: PrivateKeyPackage;
+  stored: StoredKeyPackage;
+}
+
+export async function newKeyPackage(
+  identity: Identity,
+  impl: CiphersuiteImpl,
+  lastResort: boolean,
+): Promise<FreshKeyPackage> {
+  const { publicPackage, privatePackage } = await generateKeyPackageWithKey(
+    { credentialType: "basic", identity: new TextEncoder().encode(identity.name) },
+    defaultCapabilities(),
+    lifetime(),
+    [],
+    { signKey: identity.secretKey, publicKey: identity.publicKey },
+    impl,
+  );
+  const ref = await makeKeyPackageRef(publicPackage, impl.hash);
+  return {
+    publicPackage,
+    privatePackage,
+    stored: {
+      ref,
+      publicPackage: encodeMlsMessage({ keyPackage: publicPackage, wireformat: "mls_key_package", version: "mls10" }),
+      initPrivateKey: privatePackage.initPrivateKey,
+      hpkePrivateKey: privatePackage.hpkePrivateKey,
+      lastResort,
+    },
+  };
+}

@@ -1,0 +1,185 @@
+import { chmodSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import type { GroupId, UserName } from "@secure-chat/protocol";
+import type {
+  ClientStore,
+  HistoryEntry,
+  StoreBatch,
+  StoredGroupState,
+  StoredIdentity,
+  StoredKeyPackage,
+} from "./store.js";
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS identity (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  name TEXT NOT NULL, secret_key BLOB NOT NULL, public_key BLOB NOT NULL, server TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS groups (group_id TEXT PRIMARY KEY, state BLOB NOT NULL, pending BLOB);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS key_packages (
+  ref BLOB PRIMARY KEY, public_package BLOB NOT NULL, init_private BLOB NOT NULL,
+  hpke_private BLOB NOT NULL, last_resort INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS pins (name TEXT PRIMARY KEY, public_key BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS history (
+  room TEXT NOT NULL, id TEXT NOT NULL, sender TEXT NOT NULL, text TEXT NOT NULL,
+  sent_at INTEGER NOT NULL, server_ts INTEGER NOT NULL, seq INTEGER NOT NULL,
+  PRIMARY KEY (room, id)
+);
+CREATE INDEX IF NOT EXISTS history_by_room ON history(room, seq);
+`;
+
+const bytes = (buffer: Buffer): Uint8Array => new Uint8Array(buffer);
+
+/**
+ * Node adapter: one SQLite file per home folder, WAL, synchronous=FULL, owner-only permissions.
+ * (Encryption at rest with a passphrase is tracked separately; see SECURITY.md.)
+ */
+export class SqliteClientStore implements ClientStore {
+  private readonly db: Database.Database;
+
+  constructor(home: string) {
+    mkdirSync(home, { recursive: true, mode: 0o700 });
+    const path = join(home, "client.db");
+    this.db = new Database(path);
+    chmodSync(path, 0o600);
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma("synchronous = FULL");
+    this.db.exec(SCHEMA);
+  }
+
+  identity(): StoredIdentity | undefined {
+    const row = this.db.prepare("SELECT * FROM identity WHERE id = 1").get() as
+      { name: string; secret_key: Buffer; public_key: Buffer; server: string } | undefined;
+    if (row === undefined) return undefined;
+    return {
+      name: row.name as UserName,
+      secretKey: bytes(row.secret_key),
+      publicKey: bytes(row.public_key),
+      server: row.server,
+    };
+  }
+
+  saveIdentity(identity: StoredIdentity): void {
+    this.db
+      .prepare("INSERT OR REPLACE INTO identity (id, name, secret_key, public_key, server) VALUES (1, ?, ?, ?, ?)")
+      .run(identity.name, identity.secretKey, identity.publicKey, identity.server);
+  }
+
+  groups(): StoredGroupState[] {
+    const rows = this.db.prepare("SELECT group_id, state, pending FROM groups").all() as {
+      group_id: string;
+      state: Buffer;
+      pending: Buffer | null;
+    }[];
+    return rows.map((row) => ({
+      groupId: row.group_id as GroupId,
+      state: bytes(row.state),
+      pending: row.pending === null ? undefined : bytes(row.pending),
+    }));
+  }
+
+  cursor(): number {
+    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'cursor'").get() as { value: number } | undefined;
+    return row?.value ?? 0;
+  }
+
+  apply(batch: StoreBatch): void {
+    this.db.transaction(() => {
+      for (const group of batch.groups ?? []) {
+        if (group.state === null) this.db.prepare("DELETE FROM groups WHERE group_id = ?").run(group.groupId);
+        else {
+          this.db
+            .prepare("INSERT OR REPLACE INTO groups (group_id, state, pending) VALUES (?, ?, ?)")
+            .run(group.groupId, group.state, group.pending);
+        }
+      }
+      const insert = this.db.prepare(
+        "INSERT OR IGNORE INTO history (room, id, sender, text, sent_at, server_ts, seq) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      );
+      for (const m of batch.messages ?? []) insert.run(m.room, m.id, m.from, m.text, m.sentAt, m.serverTs, m.seq);
+      if (batch.cursor !== undefined) {
+        this.db
+          .prepare(
+            "INSERT INTO meta (key, value) VALUES ('cursor', ?) ON CONFLICT(key) DO UPDATE SET value = max(value, excluded.value)",
+          )
+          .run(batch.cursor);
+      }
+      if (batch.removeKeyPackage !== undefined) {
+        this.db.prepare("DELETE FROM key_packages WHERE ref = ? AND last_resort = 0").run(batch.removeKeyPackage);
+      }
+    })();
+  }
+
+  keyPackages(): StoredKeyPackage[] {
+    const rows = this.db.prepare("SELECT * FROM key_packages").all() as {
+      ref: Buffer;
+      public_package: Buffer;
+      init_private: Buffer;
+      hpke_private: Buffer;
+      last_resort: number;
+    }[];
+    return rows.map((row) => ({
+      ref: bytes(row.ref),
+      publicPackage: bytes(row.public_package),
+      initPrivateKey: bytes(row.init_private),
+      hpkePrivateKey: bytes(row.hpke_private),
+      lastResort: row.last_resort === 1,
+    }));
+  }
+
+  addKeyPackages(keyPackages: StoredKeyPackage[]): void {
+    const insert = this.db.prepare(
+      "INSERT INTO key_packages (ref, public_package, init_private, hpke_private, last_resort) VALUES (?, ?, ?, ?, ?)",
+    );
+    this.db.transaction(() => {
+      for (const kp of keyPackages) {
+        if (kp.lastResort) this.db.prepare("DELETE FROM key_packages WHERE last_resort = 1").run();
+        insert.run(kp.ref, kp.publicPackage, kp.initPrivateKey, kp.hpkePrivateKey, kp.lastResort ? 1 : 0);
+      }
+    })();
+  }
+
+  pinnedKey(name: UserName): Uint8Array | undefined {
+    const row = this.db.prepare("SELECT public_key FROM pins WHERE name = ?").get(name) as
+      { public_key: Buffer } | undefined;
+    return row === undefined ? undefined : bytes(row.public_key);
+  }
+
+  pin(name: UserName, key: Uint8Array): void {
+    this.db.prepare("INSERT OR IGNORE INTO pins (name, public_key) VALUES (?, ?)").run(name, key);
+  }
+
+  history(room: GroupId, limit: number): HistoryEntry[] {
+    const rows = this.db
+      .prepare("SELECT * FROM (SELECT * FROM history WHERE room = ? ORDER BY seq DESC LIMIT ?) ORDER BY seq")
+      .all(room, limit) as {
+      room: string;
+      id: string;
+      sender: string;
+      text: string;
+      sent_at: number;
+      server_ts: number;
+      seq: number;
+    }[];
+    return rows.map((row) => ({
+      room: row.room as GroupId,
+      id: row.id,
+      from: row.sender as UserName,
+      text: row.text,
+      sentAt: row.sent_at,
+      serverTs: row.server_ts,
+      seq: row.seq,
+    }));
+  }
+
+  hasMessage(room: GroupId, id: string): boolean {
+    return this.db.prepare("SELECT 1 FROM history WHERE room = ? AND id = ?").get(room, id) !== undefined;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

@@ -1,0 +1,62 @@
+import type { GroupId, UserName } from "@secure-chat/protocol";
+
+export interface StoredIdentity {
+  name: UserName;
+  secretKey: Uint8Array;
+  publicKey: Uint8Array;
+  /** Server URL this identity registered with. */
+  server: string;
+}
+
+export interface StoredGroupState {
+  groupId: GroupId;
+  /** Encoded ts-mls GroupState at the current epoch. */
+  state: Uint8Array;
+  /** Our own commit (or external join) waiting for the server's verdict, if any. */
+  pending: Uint8Array | undefined;
+}
+
+export interface StoredKeyPackage {
+  /** KeyPackage reference (RFC 9420 §5.2), how a Welcome names the package it is for. */
+  ref: Uint8Array;
+  /** The encoded public KeyPackage (an MLSMessage). */
+  publicPackage: Uint8Array;
+  initPrivateKey: Uint8Array;
+  hpkePrivateKey: Uint8Array;
+  lastResort: boolean;
+}
+
+export interface HistoryEntry {
+  room: GroupId;
+  id: string;
+  from: UserName;
+  text: string;
+  sentAt: number;
+  serverTs: number;
+  seq: number;
+}
+
+/** One atomic write: group states, history and the delivery cursor move together. */
+export interface StoreBatch {
+  groups?: { groupId: GroupId; state: Uint8Array | null; pending: Uint8Array | null }[];
+  messages?: HistoryEntry[];
+  cursor?: number;
+  removeKeyPackage?: Uint8Array;
+}
+
+/** The client's local state. The Node adapter is SQLite; a browser adapter comes later. */
+export interface ClientStore {
+  identity(): StoredIdentity | undefined;
+  saveIdentity(identity: StoredIdentity): void;
+  groups(): StoredGroupState[];
+  cursor(): number;
+  apply(batch: StoreBatch): void;
+  keyPackages(): StoredKeyPackage[];
+  addKeyPackages(keyPackages: StoredKeyPackage[]): void;
+  pinnedKey(name: UserName): Uint8Array | undefined;
+  pin(name: UserName, key: Uint8Array): void;
+  /** The last `limit` messages of a room, oldest first. */
+  history(room: GroupId, limit: number): HistoryEntry[];
+  hasMessage(room: GroupId, id: string): boolean;
+  close(): void;
+}

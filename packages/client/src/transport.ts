@@ -1,0 +1,143 @@
+import {
+  decodeFrame,
+  encodeFrame,
+  type ClientFrame,
+  type ServerFrame,
+  type ServerFrameType,
+} from "@secure-chat/protocol";
+import { ClientError } from "./errors.js";
+
+/** The subset of the WebSocket API we use: met by browsers' WebSocket and by `ws`. */
+export interface WebSocketLike {
+  binaryType: string;
+  send(data: Uint8Array): void;
+  close(code?: number, reason?: string): void;
+  addEventListener(type: "open", listener: () => void): void;
+  addEventListener(type: "close", listener: (event: { code: number; reason: string }) => void): void;
+  addEventListener(type: "error", listener: (event: unknown) => void): void;
+  addEventListener(type: "message", listener: (event: { data: unknown }) => void): void;
+}
+export type SocketFactory = (url: string) => WebSocketLike;
+
+/** Answers to requests: everything the server sends with a request id. */
+type Answer = Extract<ServerFrame, { rid: number }>;
+/** Frames the server sends on its own; an error with rid 0 answers no request. */
+type Push = Exclude<ServerFrame, Answer> | Extract<ServerFrame, { type: "error" }>;
+
+interface Waiting {
+  resolve(frame: Answer): void;
+  reject(error: Error): void;
+}
+
+function toBytes(data: unknown): Uint8Array | undefined {
+  if (data instanceof Uint8Array) return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return undefined;
+}
+
+/**
+ * One socket with request/answer correlation. Pushed frames (deliveries, presence, sync
+ * markers) go to `onPush` in arrival order; answers settle the promise of their request.
+ */
+export class RpcConnection {
+  private nextRid = 1;
+  private readonly waiting = new Map<number, Waiting>();
+  private closed = false;
+
+  private constructor(
+    private readonly socket: WebSocketLike,
+    private readonly onPush: (frame: Push) => void,
+    private readonly onClose: (reason: string) => void,
+  ) {}
+
+  static open(
+    factory: SocketFactory,
+    url: string,
+    onPush: (frame: Push) => void,
+    onClose: (reason: string) => void,
+  ): Promise<RpcConnection> {
+    return new Promise((resolve, reject) => {
+      let opened = false;
+      let socket: WebSocketLike;
+      try {
+        socket = factory(url);
+      } catch (error) {
+        reject(new ClientError("UNREACHABLE", `cannot connect to ${url}: ${String(error)}`));
+        return;
+      }
+      socket.binaryType = "arraybuffer";
+      const connection = new RpcConnection(socket, onPush, onClose);
+      socket.addEventListener("open", () => {
+        opened = true;
+        resolve(connection);
+      });
+      socket.addEventListener("error", () => {
+        if (!opened) reject(new ClientError("UNREACHABLE", `cannot connect to ${url}`));
+      });
+      socket.addEventListener("close", (event) => {
+        if (!opened) reject(new ClientError("UNREACHABLE", `cannot connect to ${url}`));
+        connection.handleClose(event.reason || `closed with code ${event.code}`);
+      });
+      socket.addEventListener("message", (event) => connection.handleMessage(event.data));
+    });
+  }
+
+  private handleMessage(data: unknown): void {
+    const bytes = toBytes(data);
+    if (bytes === undefined) return;
+    const decoded = decodeFrame(bytes);
+    if (decoded.kind === "error") return; // a newer server's frame we can't read: ignore it
+    const frame = decoded.frame as ServerFrame;
+    if ("rid" in frame && frame.rid !== 0) {
+      const waiting = this.waiting.get(frame.rid);
+      if (waiting === undefined) return;
+      this.waiting.delete(frame.rid);
+      if (frame.type === "error") waiting.reject(new ClientError(frame.code, frame.message));
+      else waiting.resolve(frame);
+      return;
+    }
+    this.onPush(frame as Push);
+  }
+
+  private handleClose(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const waiting of this.waiting.values()) {
+      waiting.reject(new ClientError("DISCONNECTED", `connection lost: ${reason}`));
+    }
+    this.waiting.clear();
+    this.onClose(reason);
+  }
+
+  /** Sends a request and waits for its answer of the expected type. */
+  async request<T extends ServerFrameType>(
+    frame: Extract<ClientFrame, { rid: number }>,
+    expect: T,
+  ): Promise<Extract<ServerFrame, { type: T }>> {
+    if (this.closed) throw new ClientError("DISCONNECTED", "not connected to the server");
+    const rid = this.nextRid++;
+    const answer = await new Promise<Answer>((resolve, reject) => {
+      this.waiting.set(rid, { resolve, reject });
+      this.socket.send(encodeFrame({ ...frame, rid }));
+    });
+    if (answer.type !== expect) {
+      throw new ClientError("SERVER_ERROR", `expected ${expect} from the server, got ${answer.type}`);
+    }
+    return answer as Extract<ServerFrame, { type: T }>;
+  }
+
+  /** Sends a frame that has no answer. */
+  post(frame: Exclude<ClientFrame, { rid: number }>): void {
+    if (!this.closed) this.socket.send(encodeFrame(frame));
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  close(): void {
+    this.socket.close(1000, "bye");
+  }
+}
+
+export type { Push as PushFrame };

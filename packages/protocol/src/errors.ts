@@ -1,0 +1,44 @@
+/**
+ * Stable error codes. Clients and scripts match on `code`; the message is for humans.
+ * `close` is the WebSocket close status used when the error also ends the connection.
+ */
+export const errorCodes = {
+  BAD_FRAME: { close: 1007 },
+  UNKNOWN_FRAME: { close: 1003 },
+  UNSUPPORTED_VERSION: { close: 1002 },
+  FRAME_TOO_LARGE: { close: 1009 },
+  NOT_AUTHENTICATED: { close: 1008 },
+  UNEXPECTED_FRAME: { close: 1008 },
+  AUTH_FAILED: { close: 1008 },
+  LOGIN_TIMEOUT: { close: 1008 },
+  NAME_TAKEN: { close: 1008 },
+  BAD_NAME: { close: 1008 },
+  BAD_ARGUMENT: { close: undefined },
+  NO_KEY_PACKAGE: { close: undefined },
+  NO_SUCH_USER: { close: undefined },
+  NO_SUCH_GROUP: { close: undefined },
+  GROUP_EXISTS: { close: undefined },
+  NOT_MEMBER: { close: undefined },
+  INVITE_ONLY: { close: undefined },
+  STALE_EPOCH: { close: undefined },
+  BAD_MLS: { close: undefined },
+  RATE_LIMITED: { close: undefined },
+  INTERNAL: { close: undefined },
+} as const satisfies Record<string, { close: number | undefined }>;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+export function isErrorCode(value: string): value is ErrorCode {
+  return Object.hasOwn(errorCodes, value);
+}
+
+/** An error that crossed (or will cross) the wire: a stable code and a human sentence. */
+export class ProtocolError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ProtocolError";
+  }
+}

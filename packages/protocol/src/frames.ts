@@ -1,0 +1,107 @@
+/**
+ * Every frame of the secure-chat wire protocol, both directions, as one schema table.
+ * Types and the codec are both derived from this table, so they cannot drift apart.
+ *
+ * Wire layout: [PROTOCOL_VERSION u8][frame id u8][fields in declaration order].
+ * MLS messages travel as raw `bytes` fields; the server treats them as opaque (except
+ * for reading group id and epoch).
+ */
+export const PROTOCOL_VERSION = 1;
+
+/** Field kinds understood by the codec, and the TypeScript type each decodes to. */
+export interface FieldTypes {
+  u8: number;
+  u32: number;
+  u53: number;
+  bool: boolean;
+  bytes: Uint8Array;
+  str: string;
+  strs: string[];
+  bytesList: Uint8Array[];
+}
+export type FieldKind = keyof FieldTypes;
+
+/** Kinds of entries in a member's delivery stream. */
+export const deliveryKinds = { message: 0, commit: 1, welcome: 2 } as const;
+export type DeliveryKind = keyof typeof deliveryKinds;
+
+export const frameSchemas = {
+  // ---- client -> server. Every request carries `rid`, echoed by its answer.
+  hello: { id: 1, dir: "c2s", fields: { rid: "u32", name: "str", publicKey: "bytes" } },
+  login: { id: 2, dir: "c2s", fields: { rid: "u32", signature: "bytes" } },
+  upload_key_packages: {
+    id: 3,
+    dir: "c2s",
+    fields: { rid: "u32", keyPackages: "bytesList", lastResort: "bytes" },
+  },
+  claim_key_package: { id: 4, dir: "c2s", fields: { rid: "u32", name: "str" } },
+  lookup_keys: { id: 5, dir: "c2s", fields: { rid: "u32", names: "strs" } },
+  create_group: { id: 6, dir: "c2s", fields: { rid: "u32", groupId: "str", groupInfo: "bytes" } },
+  get_group_info: { id: 7, dir: "c2s", fields: { rid: "u32", groupId: "str" } },
+  commit: {
+    id: 8,
+    dir: "c2s",
+    fields: {
+      rid: "u32",
+      groupId: "str",
+      commit: "bytes",
+      /** GroupInfo for external joins of open rooms; empty otherwise. */
+      groupInfo: "bytes",
+      /** Welcome for `added`; empty when nobody is added by Welcome. */
+      welcome: "bytes",
+      added: "strs",
+      removed: "strs",
+    },
+  },
+  send: { id: 9, dir: "c2s", fields: { rid: "u32", groupId: "str", message: "bytes" } },
+  ack: { id: 10, dir: "c2s", fields: { seq: "u53" } },
+  list_rooms: { id: 11, dir: "c2s", fields: { rid: "u32" } },
+  list_online: { id: 12, dir: "c2s", fields: { rid: "u32" } },
+
+  // ---- server -> client
+  challenge: {
+    id: 64,
+    dir: "s2c",
+    fields: { rid: "u32", nonce: "bytes", cipherSuite: "str", serverTime: "u53" },
+  },
+  login_ok: { id: 65, dir: "s2c", fields: { rid: "u32", keyPackageCount: "u32" } },
+  ok: { id: 66, dir: "s2c", fields: { rid: "u32" } },
+  accepted: { id: 67, dir: "s2c", fields: { rid: "u32", seq: "u53", serverTs: "u53" } },
+  key_package: { id: 68, dir: "s2c", fields: { rid: "u32", name: "str", keyPackage: "bytes" } },
+  keys: { id: 69, dir: "s2c", fields: { rid: "u32", names: "strs", publicKeys: "bytesList" } },
+  group_info: { id: 70, dir: "s2c", fields: { rid: "u32", groupId: "str", groupInfo: "bytes" } },
+  rooms: { id: 71, dir: "s2c", fields: { rid: "u32", groupIds: "strs", memberNames: "strs" } },
+  online: { id: 72, dir: "s2c", fields: { rid: "u32", names: "strs" } },
+  /** `rid` 0 when the error answers no request (e.g. a frame that could not be decoded). */
+  error: { id: 73, dir: "s2c", fields: { rid: "u32", code: "str", message: "str" } },
+  deliver: {
+    id: 74,
+    dir: "s2c",
+    fields: {
+      seq: "u53",
+      serverTs: "u53",
+      groupId: "str",
+      sender: "str",
+      kind: "u8",
+      payload: "bytes",
+    },
+  },
+  presence: { id: 75, dir: "s2c", fields: { name: "str", online: "bool" } },
+  /** Sent once after login, when every stored delivery up to `cursor` has been sent. */
+  synced: { id: 76, dir: "s2c", fields: { cursor: "u53" } },
+} as const satisfies Record<string, { id: number; dir: "c2s" | "s2c"; fields: Record<string, FieldKind> }>;
+
+type Schemas = typeof frameSchemas;
+export type FrameType = keyof Schemas;
+type FieldsOf<T extends FrameType> = {
+  -readonly [K in keyof Schemas[T]["fields"]]: FieldTypes[Schemas[T]["fields"][K] & FieldKind];
+};
+export type FrameOf<T extends FrameType> = { type: T } & FieldsOf<T>;
+export type Frame = { [T in FrameType]: FrameOf<T> }[FrameType];
+
+export type ClientFrameType = { [T in FrameType]: Schemas[T]["dir"] extends "c2s" ? T : never }[FrameType];
+export type ServerFrameType = Exclude<FrameType, ClientFrameType>;
+export type ClientFrame = Extract<Frame, { type: ClientFrameType }>;
+export type ServerFrame = Extract<Frame, { type: ServerFrameType }>;
+/** Client requests that are answered (all but `ack`). */
+export type ClientRequest = Extract<ClientFrame, { rid: number }>;

@@ -1,0 +1,6 @@
+export * from "./errors.js";
+export * from "./frames.js";
+export * from "./codec.js";
+export * from "./names.js";
+export * from "./login.js";
+export * from "./cipher-suites.js";

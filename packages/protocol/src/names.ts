@@ -1,0 +1,53 @@
+/** Branded identifiers and their validation. Validation lives here so client and server agree. */
+
+export type UserName = string & { readonly __brand: "UserName" };
+/** A group id as carried in MLS and on the wire: `#open`, `+invite-only`, or `@a@b` for a private chat. */
+export type GroupId = string & { readonly __brand: "GroupId" };
+
+export const roomKinds = ["open", "invite", "direct"] as const;
+export type RoomKind = (typeof roomKinds)[number];
+
+const namePattern = /^[a-z0-9][a-z0-9_-]{0,31}$/;
+const roomPattern = /^[#+][a-z0-9][a-z0-9_-]{0,47}$/;
+
+export function parseUserName(value: string): UserName | undefined {
+  return namePattern.test(value) ? (value as UserName) : undefined;
+}
+
+/** `#name` rooms are open (joinable by anyone), `+name` rooms are invite-only. */
+export function parseRoomName(value: string): GroupId | undefined {
+  return roomPattern.test(value) ? (value as GroupId) : undefined;
+}
+
+/** The private conversation of two users has one group id, whoever starts it. */
+export function directGroupId(a: UserName, b: UserName): GroupId {
+  const [first, second] = a < b ? [a, b] : [b, a];
+  return `@${first}@${second}` as GroupId;
+}
+
+export function parseGroupId(value: string): GroupId | undefined {
+  if (parseRoomName(value) !== undefined) return value as GroupId;
+  const parts = value.split("@");
+  if (parts.length !== 3 || parts[0] !== "") return undefined;
+  const [, a, b] = parts;
+  if (a === undefined || b === undefined) return undefined;
+  const first = parseUserName(a);
+  const second = parseUserName(b);
+  if (first === undefined || second === undefined || first >= second) return undefined;
+  return value as GroupId;
+}
+
+export function roomKind(groupId: GroupId): RoomKind {
+  if (groupId.startsWith("#")) return "open";
+  if (groupId.startsWith("+")) return "invite";
+  return "direct";
+}
+
+/** For a private conversation, the other participant. */
+export function directPeer(groupId: GroupId, self: UserName): UserName | undefined {
+  if (roomKind(groupId) !== "direct") return undefined;
+  const [, a, b] = groupId.split("@") as [string, UserName, UserName];
+  if (a === self) return b;
+  if (b === self) return a;
+  return undefined;
+}

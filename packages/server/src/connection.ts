@@ -1,0 +1,57 @@
+import { encodeFrame, errorCodes, type ErrorCode, type ServerFrame, type UserName } from "@secure-chat/protocol";
+
+/** What the connection needs from its socket; the ws transport provides it. */
+export interface Peer {
+  send(bytes: Uint8Array): void;
+  close(code: number, reason: string): void;
+}
+
+/** The per-socket state machine: awaiting-hello -> awaiting-proof -> ready -> closed. */
+export type ConnectionPhase =
+  | { phase: "awaiting_hello" }
+  | { phase: "awaiting_proof"; name: UserName; publicKey: Uint8Array; nonce: Uint8Array }
+  | { phase: "ready"; name: UserName }
+  | { phase: "closed" };
+
+export class Connection {
+  state: ConnectionPhase = { phase: "awaiting_hello" };
+  /** Cleanup run once when the connection closes (bus subscription, presence). */
+  readonly onClose: (() => void)[] = [];
+
+  constructor(
+    private readonly peer: Peer,
+    readonly remoteAddress: string,
+  ) {}
+
+  get name(): UserName | undefined {
+    return this.state.phase === "ready" ? this.state.name : undefined;
+  }
+
+  send(frame: ServerFrame): void {
+    this.sendEncoded(encodeFrame(frame));
+  }
+
+  sendEncoded(bytes: Uint8Array): void {
+    if (this.state.phase !== "closed") this.peer.send(bytes);
+  }
+
+  /** Sends an error frame; closes the connection when the code calls for it. */
+  fail(rid: number, code: ErrorCode, message: string): void {
+    this.send({ type: "error", rid, code, message });
+    const close = errorCodes[code].close;
+    if (close !== undefined) this.close(close, code);
+  }
+
+  close(code: number, reason: string): void {
+    if (this.state.phase === "closed") return;
+    this.peer.close(code, reason);
+    this.closed();
+  }
+
+  /** Called by the transport when the socket is gone, whoever closed it. */
+  closed(): void {
+    if (this.state.phase === "closed") return;
+    this.state = { phase: "closed" };
+    for (const cleanup of this.onClose.splice(0)) cleanup();
+  }
+}

@@ -1,0 +1,28 @@
+import type { GroupId, UserName } from "@secure-chat/protocol";
+import type { Bus } from "./bus/bus.js";
+import type { ServerConfig } from "./config.js";
+import type { Logger } from "./log.js";
+import type { Storage } from "./storage/storage.js";
+
+/** Everything a handler may use. Built once by the composition root. */
+export interface ServerContext {
+  config: ServerConfig;
+  storage: Storage;
+  bus: Bus;
+  log: Logger;
+  now(): number;
+  randomBytes(count: number): Uint8Array;
+  /** Open connections per user name: presence. */
+  online: Map<UserName, number>;
+  /** Cache of each group's current members, filled from storage on first use. */
+  members: Map<GroupId, Set<UserName>>;
+}
+
+export function groupMembers(ctx: ServerContext, groupId: GroupId): Set<UserName> {
+  let members = ctx.members.get(groupId);
+  if (members === undefined) {
+    members = new Set(ctx.storage.currentMembers(groupId));
+    ctx.members.set(groupId, members);
+  }
+  return members;
+}

@@ -1,0 +1,74 @@
+import {
+  ProtocolError,
+  decodeFrame,
+  frameSchemas,
+  type ClientFrame,
+  type ClientFrameType,
+} from "@secure-chat/protocol";
+import type { Connection } from "./connection.js";
+import type { ServerContext } from "./context.js";
+import { hello, login } from "./handlers/auth.js";
+import { commit, createGroup, getGroupInfo, listRooms, send } from "./handlers/groups.js";
+import type { Handler, HandlerTable } from "./handlers/handler.js";
+import { claimKeyPackage, lookupKeys, uploadKeyPackages } from "./handlers/key-packages.js";
+import { ack, listOnline } from "./handlers/misc.js";
+
+/** Frame type -> handler. Preconditions (login) are checked here, before any handler runs. */
+export const handlers: HandlerTable = {
+  hello,
+  login,
+  upload_key_packages: uploadKeyPackages,
+  claim_key_package: claimKeyPackage,
+  lookup_keys: lookupKeys,
+  create_group: createGroup,
+  get_group_info: getGroupInfo,
+  commit,
+  send,
+  ack,
+  list_rooms: listRooms,
+  list_online: listOnline,
+};
+
+function requestId(frame: ClientFrame): number {
+  return "rid" in frame ? frame.rid : 0;
+}
+
+/** Decodes one binary frame and runs its handler; every failure becomes an error frame. */
+export function dispatch(ctx: ServerContext, connection: Connection, bytes: Uint8Array): void {
+  if (bytes.length > ctx.config.maxFrameBytes) {
+    connection.fail(0, "FRAME_TOO_LARGE", `frames are limited to ${ctx.config.maxFrameBytes} bytes`);
+    return;
+  }
+  const decoded = decodeFrame(bytes);
+  if (decoded.kind === "error") {
+    connection.fail(0, decoded.code, decoded.message);
+    return;
+  }
+  const frame = decoded.frame;
+  if (frameSchemas[frame.type].dir !== "c2s") {
+    connection.fail(0, "UNEXPECTED_FRAME", `${frame.type} is a server-to-client frame`);
+    return;
+  }
+  const clientFrame = frame as ClientFrame;
+  const handler = handlers[clientFrame.type as ClientFrameType] as Handler<ClientFrameType>;
+  const rid = requestId(clientFrame);
+  try {
+    if (handler.requiresAuth) {
+      const name = connection.name;
+      if (name === undefined) {
+        connection.fail(rid, "NOT_AUTHENTICATED", `log in before sending ${clientFrame.type}`);
+        return;
+      }
+      handler.handle(ctx, connection, clientFrame as never, name);
+    } else {
+      handler.handle(ctx, connection, clientFrame as never);
+    }
+  } catch (error) {
+    if (error instanceof ProtocolError) {
+      connection.fail(rid, error.code, error.message);
+      return;
+    }
+    ctx.log.error("handler_failed", { frame: clientFrame.type, error: String(error) });
+    connection.fail(rid, "INTERNAL", "the server could not process this request; nothing was stored");
+  }
+}

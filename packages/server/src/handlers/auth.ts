@@ -1,0 +1,68 @@
+import {
+  ED25519_PUBLIC_KEY_BYTES,
+  ProtocolError,
+  cipherSuites,
+  parseUserName,
+  verifyLogin,
+} from "@secure-chat/protocol";
+import { startDelivery } from "../services/delivery.js";
+import { trackPresence } from "../services/presence.js";
+import type { Handler } from "./handler.js";
+
+const NONCE_BYTES = 32;
+
+export const hello: Handler<"hello"> = {
+  requiresAuth: false,
+  handle(ctx, connection, frame) {
+    if (connection.state.phase !== "awaiting_hello") {
+      throw new ProtocolError("UNEXPECTED_FRAME", "hello is only valid as the first frame");
+    }
+    const name = parseUserName(frame.name);
+    if (name === undefined) {
+      throw new ProtocolError(
+        "BAD_NAME",
+        "names are 1-32 characters: a-z, 0-9, '_' and '-', starting with a letter or digit",
+      );
+    }
+    if (frame.publicKey.length !== ED25519_PUBLIC_KEY_BYTES) {
+      throw new ProtocolError("AUTH_FAILED", "the identity key must be a 32-byte Ed25519 public key");
+    }
+    const known = ctx.storage.userKey(name);
+    if (known !== undefined && !Buffer.from(known).equals(frame.publicKey)) {
+      throw new ProtocolError("NAME_TAKEN", `the name ${name} is registered to another key`);
+    }
+    const nonce = ctx.randomBytes(NONCE_BYTES);
+    connection.state = { phase: "awaiting_proof", name, publicKey: frame.publicKey, nonce };
+    connection.send({
+      type: "challenge",
+      rid: frame.rid,
+      nonce,
+      cipherSuite: cipherSuites[ctx.config.cipherSuite],
+      serverTime: ctx.now(),
+    });
+  },
+};
+
+export const login: Handler<"login"> = {
+  requiresAuth: false,
+  handle(ctx, connection, frame) {
+    const state = connection.state;
+    if (state.phase !== "awaiting_proof") {
+      throw new ProtocolError("UNEXPECTED_FRAME", "login must answer the challenge sent after hello");
+    }
+    // The nonce is single-use: whatever happens next, this challenge is spent.
+    connection.state = { phase: "awaiting_hello" };
+    if (!verifyLogin(state.publicKey, frame.signature, state.nonce, state.name)) {
+      throw new ProtocolError("AUTH_FAILED", "the login signature does not verify for this challenge");
+    }
+    const registered = ctx.storage.registerUser(state.name, state.publicKey);
+    if (registered.kind === "name_taken") {
+      throw new ProtocolError("NAME_TAKEN", `the name ${state.name} is registered to another key`);
+    }
+    connection.state = { phase: "ready", name: state.name };
+    ctx.log.info("login", { name: state.name, registered: registered.kind === "registered" });
+    connection.send({ type: "login_ok", rid: frame.rid, keyPackageCount: ctx.storage.countKeyPackages(state.name) });
+    trackPresence(ctx, connection, state.name);
+    startDelivery(ctx, connection, state.name);
+  },
+};

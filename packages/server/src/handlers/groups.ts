@@ -1,0 +1,168 @@
+import {
+  ProtocolError,
+  directPeer,
+  parseGroupId,
+  parseUserName,
+  roomKind,
+  type GroupId,
+  type UserName,
+} from "@secure-chat/protocol";
+import { groupMembers, type ServerContext } from "../context.js";
+import { inspectGroupInfo, inspectGroupMessage, isWelcome } from "../mls-inspect.js";
+import { fanOut } from "../services/delivery.js";
+import type { StoredGroup } from "../storage/storage.js";
+import type { Handler } from "./handler.js";
+
+function requireGroupId(value: string): GroupId {
+  const groupId = parseGroupId(value);
+  if (groupId === undefined) throw new ProtocolError("BAD_ARGUMENT", `${value} is not a valid room or conversation id`);
+  return groupId;
+}
+
+function requireGroup(ctx: ServerContext, groupId: GroupId): StoredGroup {
+  const group = ctx.storage.group(groupId);
+  if (group === undefined) throw new ProtocolError("NO_SUCH_GROUP", `${groupId} does not exist`);
+  return group;
+}
+
+function requireNames(values: string[]): UserName[] {
+  return values.map((value) => {
+    const name = parseUserName(value);
+    if (name === undefined) throw new ProtocolError("BAD_NAME", `${value} is not a valid name`);
+    return name;
+  });
+}
+
+/** Open rooms must publish a GroupInfo for the epoch a commit leads to, so others can join. */
+function requireGroupInfo(groupId: GroupId, bytes: Uint8Array, epoch: number): Uint8Array {
+  const info = inspectGroupInfo(bytes);
+  if (info === undefined || info.groupId !== groupId || info.epoch !== epoch) {
+    throw new ProtocolError("BAD_MLS", `an open room needs a GroupInfo of ${groupId} at epoch ${epoch}`);
+  }
+  return bytes;
+}
+
+export const createGroup: Handler<"create_group"> = {
+  requiresAuth: true,
+  handle(ctx, connection, frame, name) {
+    const groupId = requireGroupId(frame.groupId);
+    const kind = roomKind(groupId);
+    if (kind === "direct" && directPeer(groupId, name) === undefined) {
+      throw new ProtocolError("NOT_MEMBER", "you can only start your own private conversations");
+    }
+    const groupInfo = requireGroupInfo(groupId, frame.groupInfo, 0);
+    const result = ctx.storage.createGroup(groupId, kind, name, kind === "open" ? groupInfo : undefined, ctx.now());
+    if (result.kind === "exists") throw new ProtocolError("GROUP_EXISTS", `${groupId} already exists`);
+    ctx.members.set(groupId, new Set([name]));
+    connection.send({ type: "ok", rid: frame.rid });
+  },
+};
+
+export const getGroupInfo: Handler<"get_group_info"> = {
+  requiresAuth: true,
+  handle(ctx, connection, frame) {
+    const group = requireGroup(ctx, requireGroupId(frame.groupId));
+    if (group.kind !== "open" || group.groupInfo === undefined) {
+      throw new ProtocolError("INVITE_ONLY", `${group.groupId} is joined by invitation only`);
+    }
+    connection.send({ type: "group_info", rid: frame.rid, groupId: group.groupId, groupInfo: group.groupInfo });
+  },
+};
+
+export const commit: Handler<"commit"> = {
+  requiresAuth: true,
+  handle(ctx, connection, frame, name) {
+    const groupId = requireGroupId(frame.groupId);
+    const group = requireGroup(ctx, groupId);
+    const inspected = inspectGroupMessage(frame.commit);
+    if (inspected?.kind !== "commit" || inspected.groupId !== groupId) {
+      throw new ProtocolError("BAD_MLS", `not an MLS commit for ${groupId}`);
+    }
+    const members = groupMembers(ctx, groupId);
+    const isMember = members.has(name);
+    if (inspected.external && group.kind !== "open") {
+      throw new ProtocolError("INVITE_ONLY", `${groupId} is joined by invitation only`);
+    }
+    if (!inspected.external && !isMember) throw new ProtocolError("NOT_MEMBER", `you are not in ${groupId}`);
+    const added = requireNames(frame.added);
+    const removed = requireNames(frame.removed);
+    for (const addedName of added) {
+      if (ctx.storage.userKey(addedName) === undefined)
+        throw new ProtocolError("NO_SUCH_USER", `nobody is registered as ${addedName}`);
+      if (members.has(addedName)) throw new ProtocolError("BAD_ARGUMENT", `${addedName} is already in ${groupId}`);
+      if (group.kind === "direct" && directPeer(groupId, name) !== addedName) {
+        throw new ProtocolError("BAD_ARGUMENT", "a private conversation has exactly its two participants");
+      }
+    }
+    for (const removedName of removed) {
+      if (!members.has(removedName)) throw new ProtocolError("BAD_ARGUMENT", `${removedName} is not in ${groupId}`);
+    }
+    if (added.length > 0 && !isWelcome(frame.welcome)) {
+      throw new ProtocolError("BAD_MLS", "adding members needs their MLS Welcome");
+    }
+    const groupInfo =
+      group.kind === "open" ? requireGroupInfo(groupId, frame.groupInfo, inspected.epoch + 1) : undefined;
+    const recipients = new Set(members);
+    const result = ctx.storage.acceptCommit({
+      groupId,
+      epoch: inspected.epoch,
+      sender: name,
+      senderJoins: inspected.external && !isMember,
+      commit: frame.commit,
+      groupInfo,
+      welcome: added.length > 0 ? frame.welcome : undefined,
+      added,
+      removed,
+      serverTs: ctx.now(),
+    });
+    if (result.kind === "no_group") throw new ProtocolError("NO_SUCH_GROUP", `${groupId} does not exist`);
+    if (result.kind === "stale") {
+      throw new ProtocolError(
+        "STALE_EPOCH",
+        `${groupId} has moved on to epoch ${result.currentEpoch}; process the newer commit and retry`,
+      );
+    }
+    recipients.add(name);
+    for (const removedName of removed) members.delete(removedName);
+    members.add(name);
+    for (const addedName of added) members.add(addedName);
+    fanOut(ctx, recipients, result.commit);
+    for (const welcome of result.welcomes) fanOut(ctx, [welcome.recipient], welcome.delivery);
+    connection.send({ type: "accepted", rid: frame.rid, seq: result.commit.seq, serverTs: result.commit.serverTs });
+  },
+};
+
+export const send: Handler<"send"> = {
+  requiresAuth: true,
+  handle(ctx, connection, frame, name) {
+    const groupId = requireGroupId(frame.groupId);
+    requireGroup(ctx, groupId);
+    const members = groupMembers(ctx, groupId);
+    if (!members.has(name)) throw new ProtocolError("NOT_MEMBER", `you are not in ${groupId}`);
+    const inspected = inspectGroupMessage(frame.message);
+    if (inspected === undefined || inspected.kind !== "other" || inspected.groupId !== groupId) {
+      throw new ProtocolError("BAD_MLS", `not an MLS application message or proposal for ${groupId}`);
+    }
+    const delivery = ctx.storage.appendMessage(groupId, name, frame.message, ctx.now());
+    // The sender already has its own message; everyone else gets the same encoded frame.
+    fanOut(
+      ctx,
+      [...members].filter((member) => member !== name),
+      delivery,
+    );
+    connection.send({ type: "accepted", rid: frame.rid, seq: delivery.seq, serverTs: delivery.serverTs });
+  },
+};
+
+export const listRooms: Handler<"list_rooms"> = {
+  requiresAuth: true,
+  handle(ctx, connection, frame, name) {
+    const visible = ctx.storage.listGroups().filter((group) => group.kind === "open" || group.members.includes(name));
+    connection.send({
+      type: "rooms",
+      rid: frame.rid,
+      groupIds: visible.map((group) => group.groupId),
+      memberNames: visible.map((group) => group.members.join(",")),
+    });
+  },
+};

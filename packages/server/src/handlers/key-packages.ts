@@ -1,0 +1,65 @@
+import { ProtocolError, cipherSuites, parseUserName, type UserName } from "@secure-chat/protocol";
+import type { ServerContext } from "../context.js";
+import { inspectKeyPackage } from "../mls-inspect.js";
+import type { Handler } from "./handler.js";
+
+/** A KeyPackage is accepted only if it names its uploader, with the uploader's key, in our suite. */
+function checkKeyPackage(ctx: ServerContext, name: UserName, bytes: Uint8Array): void {
+  const inspected = inspectKeyPackage(bytes);
+  if (inspected === undefined) throw new ProtocolError("BAD_MLS", "not a valid MLS KeyPackage");
+  const key = ctx.storage.userKey(name);
+  if (inspected.identity !== name || key === undefined || !Buffer.from(key).equals(inspected.signaturePublicKey)) {
+    throw new ProtocolError("BAD_MLS", "a KeyPackage must carry the uploader's own name and identity key");
+  }
+  if (inspected.cipherSuite !== cipherSuites[ctx.config.cipherSuite]) {
+    throw new ProtocolError("BAD_MLS", `this server uses ${cipherSuites[ctx.config.cipherSuite]}`);
+  }
+}
+
+export const uploadKeyPackages: Handler<"upload_key_packages"> = {
+  requiresAuth: true,
+  handle(ctx, connection, frame, name) {
+    const stock = ctx.storage.countKeyPackages(name);
+    if (stock + frame.keyPackages.length > ctx.config.maxKeyPackages) {
+      throw new ProtocolError("BAD_ARGUMENT", `at most ${ctx.config.maxKeyPackages} KeyPackages may be stocked`);
+    }
+    const lastResort = frame.lastResort.length > 0 ? frame.lastResort : undefined;
+    for (const keyPackage of [...frame.keyPackages, ...(lastResort ? [lastResort] : [])]) {
+      checkKeyPackage(ctx, name, keyPackage);
+    }
+    ctx.storage.addKeyPackages(name, frame.keyPackages, lastResort);
+    connection.send({ type: "ok", rid: frame.rid });
+  },
+};
+
+export const claimKeyPackage: Handler<"claim_key_package"> = {
+  requiresAuth: true,
+  handle(ctx, connection, frame) {
+    const target = parseUserName(frame.name);
+    if (target === undefined) throw new ProtocolError("BAD_NAME", `${frame.name} is not a valid name`);
+    if (ctx.storage.userKey(target) === undefined) {
+      throw new ProtocolError("NO_SUCH_USER", `nobody is registered as ${target}`);
+    }
+    const keyPackage = ctx.storage.claimKeyPackage(target);
+    if (keyPackage === undefined) {
+      throw new ProtocolError("NO_KEY_PACKAGE", `${target} has no KeyPackage left; they must come online once`);
+    }
+    connection.send({ type: "key_package", rid: frame.rid, name: target, keyPackage });
+  },
+};
+
+export const lookupKeys: Handler<"lookup_keys"> = {
+  requiresAuth: true,
+  handle(ctx, connection, frame) {
+    const names: string[] = [];
+    const publicKeys: Uint8Array[] = [];
+    for (const requested of frame.names) {
+      const name = parseUserName(requested);
+      const key = name === undefined ? undefined : ctx.storage.userKey(name);
+      if (name === undefined || key === undefined) continue;
+      names.push(name);
+      publicKeys.push(key);
+    }
+    connection.send({ type: "keys", rid: frame.rid, names, publicKeys });
+  },
+};

@@ -1,0 +1,17 @@
+import { acknowledge } from "../services/delivery.js";
+import { onlineNames } from "../services/presence.js";
+import type { Handler } from "./handler.js";
+
+export const ack: Handler<"ack"> = {
+  requiresAuth: true,
+  handle(ctx, _connection, frame, name) {
+    acknowledge(ctx, name, frame.seq);
+  },
+};
+
+export const listOnline: Handler<"list_online"> = {
+  requiresAuth: true,
+  handle(ctx, connection, frame) {
+    connection.send({ type: "online", rid: frame.rid, names: onlineNames(ctx) });
+  },
+};

@@ -1,0 +1,45 @@
+import { randomBytes } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { MemoryBus } from "./bus/memory-bus.js";
+import { defaultServerConfig, type ServerConfig } from "./config.js";
+import type { ServerContext } from "./context.js";
+import { stderrLogger, type Logger } from "./log.js";
+import { SqliteStorage } from "./storage/sqlite-storage.js";
+import { listen } from "./ws-transport.js";
+
+export interface RunningServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Composition root of the server: picks the SQLite storage and the in-process bus. */
+export async function startServer(
+  overrides: Partial<ServerConfig> = {},
+  log: Logger = stderrLogger(),
+): Promise<RunningServer> {
+  const config = { ...defaultServerConfig, ...overrides };
+  mkdirSync(config.dataDir, { recursive: true });
+  const storage = new SqliteStorage(join(config.dataDir, "secure-chat.db"));
+  const bus = new MemoryBus();
+  const ctx: ServerContext = {
+    config,
+    storage,
+    bus,
+    log,
+    now: () => Date.now(),
+    randomBytes: (count) => new Uint8Array(randomBytes(count)),
+    online: new Map(),
+    members: new Map(),
+  };
+  const transport = await listen(ctx);
+  log.info("listening", { url: transport.url, cipherSuite: config.cipherSuite });
+  return {
+    url: transport.url,
+    async close() {
+      await transport.close();
+      bus.close();
+      storage.close();
+    },
+  };
+}

@@ -1,0 +1,284 @@
+import Database from "better-sqlite3";
+import { deliveryKinds, type DeliveryKind, type GroupId, type RoomKind, type UserName } from "@secure-chat/protocol";
+import type {
+  CommitInput,
+  CommitResult,
+  CreateGroupResult,
+  RegisterResult,
+  Storage,
+  StoredDelivery,
+  StoredGroup,
+} from "./storage.js";
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS users (
+  name TEXT PRIMARY KEY,
+  public_key BLOB NOT NULL,
+  cursor INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS key_packages (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL REFERENCES users(name),
+  data BLOB NOT NULL,
+  last_resort INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS key_packages_by_name ON key_packages(name, last_resort);
+CREATE TABLE IF NOT EXISTS groups (
+  group_id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  epoch INTEGER NOT NULL,
+  group_info BLOB
+);
+-- The per-group total order: one accepted commit per (group, epoch).
+CREATE TABLE IF NOT EXISTS commits (
+  group_id TEXT NOT NULL,
+  epoch INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  PRIMARY KEY (group_id, epoch)
+);
+CREATE TABLE IF NOT EXISTS memberships (
+  group_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  joined_seq INTEGER NOT NULL,
+  left_seq INTEGER
+);
+CREATE INDEX IF NOT EXISTS memberships_by_name ON memberships(name, group_id);
+CREATE INDEX IF NOT EXISTS memberships_by_group ON memberships(group_id, left_seq);
+CREATE TABLE IF NOT EXISTS messages (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  group_id TEXT NOT NULL,
+  recipient TEXT,
+  sender TEXT NOT NULL,
+  kind INTEGER NOT NULL,
+  server_ts INTEGER NOT NULL,
+  payload BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS messages_by_group ON messages(group_id, seq);
+CREATE INDEX IF NOT EXISTS messages_by_recipient ON messages(recipient, seq) WHERE recipient IS NOT NULL;
+`;
+
+interface MessageRow {
+  seq: number;
+  group_id: string;
+  sender: string;
+  kind: number;
+  server_ts: number;
+  payload: Buffer;
+}
+
+const kindByNumber = new Map<number, DeliveryKind>(
+  Object.entries(deliveryKinds).map(([name, id]) => [id, name as DeliveryKind]),
+);
+
+function toDelivery(row: MessageRow): StoredDelivery {
+  return {
+    seq: row.seq,
+    serverTs: row.server_ts,
+    groupId: row.group_id as GroupId,
+    sender: row.sender as UserName,
+    kind: kindByNumber.get(row.kind) ?? "message",
+    payload: new Uint8Array(row.payload.buffer, row.payload.byteOffset, row.payload.byteLength),
+  };
+}
+
+/**
+ * SQLite adapter (the embedded default). WAL mode with synchronous=FULL: a transaction
+ * that returned is on disk, so anything the server acknowledged survives power loss.
+ */
+export class SqliteStorage implements Storage {
+  private readonly db: Database.Database;
+  private readonly statements;
+
+  constructor(path: string) {
+    this.db = new Database(path);
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma("synchronous = FULL");
+    this.db.pragma("foreign_keys = ON");
+    this.db.exec(SCHEMA);
+    const db = this.db;
+    this.statements = {
+      userKey: db.prepare<[string], { public_key: Buffer }>("SELECT public_key FROM users WHERE name = ?"),
+      insertUser: db.prepare("INSERT INTO users (name, public_key) VALUES (?, ?)"),
+      insertKeyPackage: db.prepare("INSERT INTO key_packages (name, data, last_resort) VALUES (?, ?, ?)"),
+      deleteLastResort: db.prepare("DELETE FROM key_packages WHERE name = ? AND last_resort = 1"),
+      takeKeyPackage: db.prepare<[string], { id: number; data: Buffer }>(
+        "SELECT id, data FROM key_packages WHERE name = ? ORDER BY last_resort, id LIMIT 1",
+      ),
+      deleteKeyPackage: db.prepare("DELETE FROM key_packages WHERE id = ? AND last_resort = 0"),
+      countKeyPackages: db.prepare<[string], { n: number }>(
+        "SELECT count(*) AS n FROM key_packages WHERE name = ? AND last_resort = 0",
+      ),
+      group: db.prepare<[string], { group_id: string; kind: string; epoch: number; group_info: Buffer | null }>(
+        "SELECT group_id, kind, epoch, group_info FROM groups WHERE group_id = ?",
+      ),
+      insertGroup: db.prepare("INSERT OR IGNORE INTO groups (group_id, kind, epoch, group_info) VALUES (?, ?, 0, ?)"),
+      advanceGroup: db.prepare("UPDATE groups SET epoch = ?, group_info = ? WHERE group_id = ?"),
+      insertCommit: db.prepare("INSERT INTO commits (group_id, epoch, seq) VALUES (?, ?, ?)"),
+      insertMessage: db.prepare<[string, string | null, string, number, number, Uint8Array], MessageRow>(
+        "INSERT INTO messages (group_id, recipient, sender, kind, server_ts, payload) VALUES (?, ?, ?, ?, ?, ?) RETURNING *",
+      ),
+      nextSeq: db.prepare<[], { next: number }>(
+        "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'messages'), 0) + 1 AS next",
+      ),
+      join: db.prepare("INSERT INTO memberships (group_id, name, joined_seq) VALUES (?, ?, ?)"),
+      leave: db.prepare("UPDATE memberships SET left_seq = ? WHERE group_id = ? AND name = ? AND left_seq IS NULL"),
+      currentMembers: db.prepare<[string], { name: string }>(
+        "SELECT name FROM memberships WHERE group_id = ? AND left_seq IS NULL ORDER BY name",
+      ),
+      listGroups: db.prepare<[], { group_id: string; kind: string; members: string | null }>(
+        `SELECT g.group_id, g.kind, group_concat(m.name) AS members FROM groups g
+         LEFT JOIN memberships m ON m.group_id = g.group_id AND m.left_seq IS NULL
+         GROUP BY g.group_id ORDER BY g.group_id`,
+      ),
+      fetchSince: db.prepare<[{ cursor: number; name: string; limit: number }], MessageRow>(
+        `SELECT seq, group_id, sender, kind, server_ts, payload FROM messages m
+         WHERE m.seq > @cursor AND (
+           m.recipient = @name OR (m.recipient IS NULL AND EXISTS (
+             SELECT 1 FROM memberships ms WHERE ms.group_id = m.group_id AND ms.name = @name
+               AND m.seq >= ms.joined_seq AND (ms.left_seq IS NULL OR m.seq <= ms.left_seq))))
+         ORDER BY m.seq LIMIT @limit`,
+      ),
+      cursor: db.prepare<[string], { cursor: number }>("SELECT cursor FROM users WHERE name = ?"),
+      setCursor: db.prepare("UPDATE users SET cursor = max(cursor, ?) WHERE name = ?"),
+    };
+  }
+
+  registerUser(name: UserName, publicKey: Uint8Array): RegisterResult {
+    return this.db.transaction((): RegisterResult => {
+      const existing = this.statements.userKey.get(name);
+      if (existing === undefined) {
+        this.statements.insertUser.run(name, publicKey);
+        return { kind: "registered" };
+      }
+      return Buffer.from(publicKey).equals(existing.public_key) ? { kind: "known" } : { kind: "name_taken" };
+    })();
+  }
+
+  userKey(name: UserName): Uint8Array | undefined {
+    const row = this.statements.userKey.get(name);
+    return row === undefined ? undefined : new Uint8Array(row.public_key);
+  }
+
+  addKeyPackages(name: UserName, keyPackages: Uint8Array[], lastResort: Uint8Array | undefined): void {
+    this.db.transaction(() => {
+      for (const keyPackage of keyPackages) this.statements.insertKeyPackage.run(name, keyPackage, 0);
+      if (lastResort !== undefined) {
+        this.statements.deleteLastResort.run(name);
+        this.statements.insertKeyPackage.run(name, lastResort, 1);
+      }
+    })();
+  }
+
+  claimKeyPackage(name: UserName): Uint8Array | undefined {
+    return this.db.transaction(() => {
+      const row = this.statements.takeKeyPackage.get(name);
+      if (row === undefined) return undefined;
+      this.statements.deleteKeyPackage.run(row.id);
+      return new Uint8Array(row.data);
+    })();
+  }
+
+  countKeyPackages(name: UserName): number {
+    return this.statements.countKeyPackages.get(name)?.n ?? 0;
+  }
+
+  createGroup(
+    groupId: GroupId,
+    kind: RoomKind,
+    creator: UserName,
+    groupInfo: Uint8Array | undefined,
+    serverTs: number,
+  ): CreateGroupResult {
+    void serverTs;
+    return this.db.transaction((): CreateGroupResult => {
+      const inserted = this.statements.insertGroup.run(groupId, kind, groupInfo ?? null);
+      if (inserted.changes === 0) return { kind: "exists" };
+      const seq = this.statements.nextSeq.get()?.next ?? 1;
+      this.statements.join.run(groupId, creator, seq);
+      return { kind: "created", seq };
+    })();
+  }
+
+  group(groupId: GroupId): StoredGroup | undefined {
+    const row = this.statements.group.get(groupId);
+    if (row === undefined) return undefined;
+    return {
+      groupId: row.group_id as GroupId,
+      kind: row.kind as RoomKind,
+      epoch: row.epoch,
+      groupInfo: row.group_info === null ? undefined : new Uint8Array(row.group_info),
+    };
+  }
+
+  acceptCommit(input: CommitInput): CommitResult {
+    return this.db.transaction((): CommitResult => {
+      const group = this.statements.group.get(input.groupId);
+      if (group === undefined) return { kind: "no_group" };
+      if (group.epoch !== input.epoch) return { kind: "stale", currentEpoch: group.epoch };
+      const commitRow = this.statements.insertMessage.get(
+        input.groupId,
+        null,
+        input.sender,
+        deliveryKinds.commit,
+        input.serverTs,
+        input.commit,
+      );
+      if (commitRow === undefined) throw new Error("insert returned no row");
+      this.statements.insertCommit.run(input.groupId, input.epoch, commitRow.seq);
+      this.statements.advanceGroup.run(input.epoch + 1, input.groupInfo ?? null, input.groupId);
+      for (const name of input.removed) this.statements.leave.run(commitRow.seq, input.groupId, name);
+      if (input.senderJoins) this.statements.join.run(input.groupId, input.sender, commitRow.seq);
+      const welcomes: { recipient: UserName; delivery: StoredDelivery }[] = [];
+      if (input.welcome !== undefined) {
+        for (const recipient of input.added) {
+          const row = this.statements.insertMessage.get(
+            input.groupId,
+            recipient,
+            input.sender,
+            deliveryKinds.welcome,
+            input.serverTs,
+            input.welcome,
+          );
+          if (row === undefined) throw new Error("insert returned no row");
+          this.statements.join.run(input.groupId, recipient, row.seq);
+          welcomes.push({ recipient, delivery: toDelivery(row) });
+        }
+      }
+      return { kind: "accepted", commit: toDelivery(commitRow), welcomes };
+    })();
+  }
+
+  appendMessage(groupId: GroupId, sender: UserName, payload: Uint8Array, serverTs: number): StoredDelivery {
+    const row = this.statements.insertMessage.get(groupId, null, sender, deliveryKinds.message, serverTs, payload);
+    if (row === undefined) throw new Error("insert returned no row");
+    return toDelivery(row);
+  }
+
+  currentMembers(groupId: GroupId): UserName[] {
+    return this.statements.currentMembers.all(groupId).map((row) => row.name as UserName);
+  }
+
+  listGroups(): { groupId: GroupId; kind: RoomKind; members: UserName[] }[] {
+    return this.statements.listGroups.all().map((row) => ({
+      groupId: row.group_id as GroupId,
+      kind: row.kind as RoomKind,
+      members: row.members === null ? [] : (row.members.split(",").sort() as UserName[]),
+    }));
+  }
+
+  fetchSince(name: UserName, cursor: number, limit: number): StoredDelivery[] {
+    return this.statements.fetchSince.all({ cursor, name, limit }).map(toDelivery);
+  }
+
+  cursor(name: UserName): number {
+    return this.statements.cursor.get(name)?.cursor ?? 0;
+  }
+
+  setCursor(name: UserName, seq: number): void {
+    this.statements.setCursor.run(seq, name);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

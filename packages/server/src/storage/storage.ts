@@ -1,0 +1,85 @@
+import type { DeliveryKind, GroupId, RoomKind, UserName } from "@secure-chat/protocol";
+
+/** One entry of a member's delivery stream, in server order. */
+export interface StoredDelivery {
+  seq: number;
+  serverTs: number;
+  groupId: GroupId;
+  sender: UserName;
+  kind: DeliveryKind;
+  payload: Uint8Array;
+}
+
+export interface StoredGroup {
+  groupId: GroupId;
+  kind: RoomKind;
+  /** The epoch the next accepted commit must come from. */
+  epoch: number;
+  /** Latest GroupInfo published for external joins (open rooms only). */
+  groupInfo: Uint8Array | undefined;
+}
+
+export type RegisterResult = { kind: "registered" } | { kind: "known" } | { kind: "name_taken" };
+
+export type CreateGroupResult = { kind: "created"; seq: number } | { kind: "exists" };
+
+export interface CommitInput {
+  groupId: GroupId;
+  /** Epoch the commit was made in; it moves the group to epoch + 1. */
+  epoch: number;
+  sender: UserName;
+  /** True for an external commit: the sender joins by it. */
+  senderJoins: boolean;
+  commit: Uint8Array;
+  groupInfo: Uint8Array | undefined;
+  welcome: Uint8Array | undefined;
+  added: UserName[];
+  removed: UserName[];
+  serverTs: number;
+}
+
+export type CommitResult =
+  | {
+      kind: "accepted";
+      commit: StoredDelivery;
+      welcomes: { recipient: UserName; delivery: StoredDelivery }[];
+    }
+  | { kind: "stale"; currentEpoch: number }
+  | { kind: "no_group" };
+
+/**
+ * The server's durable state. Coarse, domain-level operations; each call is atomic.
+ * Every adapter runs the contract suite in test/storage-contract.ts.
+ */
+export interface Storage {
+  /** Binds `name` to `publicKey` on first use; afterwards only that key is accepted. */
+  registerUser(name: UserName, publicKey: Uint8Array): RegisterResult;
+  userKey(name: UserName): Uint8Array | undefined;
+
+  addKeyPackages(name: UserName, keyPackages: Uint8Array[], lastResort: Uint8Array | undefined): void;
+  /** Hands out one KeyPackage exactly once; falls back to the last-resort package, which stays. */
+  claimKeyPackage(name: UserName): Uint8Array | undefined;
+  countKeyPackages(name: UserName): number;
+
+  createGroup(
+    groupId: GroupId,
+    kind: RoomKind,
+    creator: UserName,
+    groupInfo: Uint8Array | undefined,
+    serverTs: number,
+  ): CreateGroupResult;
+  group(groupId: GroupId): StoredGroup | undefined;
+  /** Accepts exactly one commit per (group, epoch); any later one for that epoch is stale. */
+  acceptCommit(input: CommitInput): CommitResult;
+  appendMessage(groupId: GroupId, sender: UserName, payload: Uint8Array, serverTs: number): StoredDelivery;
+  currentMembers(groupId: GroupId): UserName[];
+  /** Rooms the server knows of, with their current members. */
+  listGroups(): { groupId: GroupId; kind: RoomKind; members: UserName[] }[];
+
+  /** Deliveries for `name` after `cursor`, in order, at most `limit`. */
+  fetchSince(name: UserName, cursor: number, limit: number): StoredDelivery[];
+  cursor(name: UserName): number;
+  setCursor(name: UserName, seq: number): void;
+
+  close(): void;
+}

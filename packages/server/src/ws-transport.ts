@@ -1,0 +1,75 @@
+import type { AddressInfo } from "node:net";
+import { WebSocketServer, type WebSocket } from "ws";
+import { Connection } from "./connection.js";
+import type { ServerContext } from "./context.js";
+import { dispatch } from "./dispatch.js";
+
+/**
+ * Binds the ws server and runs each socket's life: frames in, login timeout, heartbeat.
+ * ws enforces a hard cap at twice the frame limit; frames between the two get a clear
+ * FRAME_TOO_LARGE error from the dispatcher instead of a bare close.
+ */
+export async function listen(ctx: ServerContext): Promise<{ url: string; close(): Promise<void> }> {
+  const wss = new WebSocketServer({
+    host: ctx.config.host,
+    port: ctx.config.port,
+    maxPayload: ctx.config.maxFrameBytes * 2,
+    perMessageDeflate: false,
+  });
+  await new Promise<void>((resolve, reject) => {
+    wss.once("listening", resolve);
+    wss.once("error", reject);
+  });
+  const alive = new WeakMap<WebSocket, boolean>();
+
+  wss.on("connection", (socket, request) => {
+    const connection = new Connection(
+      {
+        send: (bytes) => socket.send(bytes, { binary: true }),
+        close: (code, reason) => socket.close(code, reason),
+      },
+      request.socket.remoteAddress ?? "unknown",
+    );
+    alive.set(socket, true);
+    socket.on("pong", () => alive.set(socket, true));
+    const loginTimer = setTimeout(() => {
+      if (connection.name === undefined) connection.fail(0, "LOGIN_TIMEOUT", "no login within the time allowed");
+    }, ctx.config.loginTimeoutMs);
+    socket.on("message", (data, isBinary) => {
+      if (!isBinary) {
+        connection.fail(0, "BAD_FRAME", "text frames are not part of the protocol; send binary frames");
+        return;
+      }
+      const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+      dispatch(ctx, connection, new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength));
+    });
+    socket.on("error", (error) => ctx.log.warn("socket_error", { error: error.message }));
+    socket.on("close", () => {
+      clearTimeout(loginTimer);
+      connection.closed();
+    });
+  });
+
+  const heartbeat = setInterval(() => {
+    for (const socket of wss.clients) {
+      if (alive.get(socket) === false) {
+        socket.terminate();
+        continue;
+      }
+      alive.set(socket, false);
+      socket.ping();
+    }
+  }, ctx.config.heartbeatMs);
+
+  const address = wss.address() as AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  return {
+    url: `ws://${host}:${address.port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        clearInterval(heartbeat);
+        for (const socket of wss.clients) socket.close(1001, "server shutting down");
+        wss.close(() => resolve());
+      }),
+  };
+}
