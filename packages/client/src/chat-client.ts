@@ -621,8 +621,8 @@ export class ChatClient {
   /** Sends a prepared commit. True when accepted, false when another commit won the epoch. */
   private async submitCommit(groupId: GroupId, frame: CommitFrame, pending: ClientState): Promise<boolean> {
     try {
-      await this.connection().request(frame, "accepted");
-      await this.queue.idle(); // our commit was delivered to us before the answer: now applied
+      // Our commit was delivered to us before the answer; once the queue reaches the answer, it is applied.
+      await this.connection().requestThen(frame, "accepted", () => this.queue.idle());
       return true;
     } catch (error) {
       if (errorCode(error) === "DISCONNECTED") throw error; // pending stays until resync tells
@@ -779,12 +779,13 @@ export class ChatClient {
       proposal.consumed.forEach(zeroOutUint8Array);
       return encodeMessage(proposal.message);
     });
-    await this.connection().request({ type: "send", rid: 0, groupId, message }, "accepted");
-    await this.queue.run(async () => {
-      this.groups.delete(groupId);
-      this.store.apply({ groups: [{ groupId, state: null, pending: null }] });
-      this.emit({ type: "room", room: groupId, change: "left" });
-    });
+    await this.connection().requestThen({ type: "send", rid: 0, groupId, message }, "accepted", () =>
+      this.queue.run(async () => {
+        this.groups.delete(groupId);
+        this.store.apply({ groups: [{ groupId, state: null, pending: null }] });
+        this.emit({ type: "room", room: groupId, change: "left" });
+      }),
+    );
   }
 
   /** Adds a user to a room we are in, with a KeyPackage claimed from the server. */
@@ -859,25 +860,27 @@ export class ChatClient {
           version: "mls10",
         });
       });
-      const accepted = await this.connection().request({ type: "send", rid: 0, groupId, message }, "accepted");
-      // Deliveries before ours were queued before this answer arrived: order is kept.
-      return await this.queue.run(async () => {
-        const entry: HistoryEntry = {
-          room: groupId,
-          id: content.id,
-          from: this.name,
-          text,
-          sentAt: content.sentAt,
-          serverTs: accepted.serverTs,
-          seq: accepted.seq,
-        };
-        this.store.apply({ messages: [entry], cursor: accepted.seq });
-        this.cursor = Math.max(this.cursor, accepted.seq);
-        this.scheduleAck(accepted.seq);
-        const event = this.messageEvent(entry);
-        this.emit(event);
-        return event;
-      });
+      // The confirmation takes its place in the queue the moment the answer arrives, so it
+      // lands after every earlier delivery and before every later one: server order.
+      return await this.connection().requestThen({ type: "send", rid: 0, groupId, message }, "accepted", (accepted) =>
+        this.queue.run(async () => {
+          const entry: HistoryEntry = {
+            room: groupId,
+            id: content.id,
+            from: this.name,
+            text,
+            sentAt: content.sentAt,
+            serverTs: accepted.serverTs,
+            seq: accepted.seq,
+          };
+          this.store.apply({ messages: [entry], cursor: accepted.seq });
+          this.cursor = Math.max(this.cursor, accepted.seq);
+          this.scheduleAck(accepted.seq);
+          const event = this.messageEvent(entry);
+          this.emit(event);
+          return event;
+        }),
+      );
     } finally {
       this.inflight--;
     }

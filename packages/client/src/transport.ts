@@ -110,20 +110,37 @@ export class RpcConnection {
   }
 
   /** Sends a request and waits for its answer of the expected type. */
-  async request<T extends ServerFrameType>(
+  request<T extends ServerFrameType>(
     frame: Extract<ClientFrame, { rid: number }>,
     expect: T,
   ): Promise<Extract<ServerFrame, { type: T }>> {
-    if (this.closed) throw new ClientError("DISCONNECTED", "not connected to the server");
+    return this.requestThen(frame, expect, async (answer) => answer);
+  }
+
+  /**
+   * Like `request`, but `onAnswer` is called synchronously when the answer arrives, before
+   * any later frame is handed to `onPush`: callers use it to keep their place in line.
+   */
+  requestThen<T extends ServerFrameType, R>(
+    frame: Extract<ClientFrame, { rid: number }>,
+    expect: T,
+    onAnswer: (answer: Extract<ServerFrame, { type: T }>) => Promise<R>,
+  ): Promise<R> {
+    if (this.closed) return Promise.reject(new ClientError("DISCONNECTED", "not connected to the server"));
     const rid = this.nextRid++;
-    const answer = await new Promise<Answer>((resolve, reject) => {
-      this.waiting.set(rid, { resolve, reject });
+    return new Promise<R>((resolve, reject) => {
+      this.waiting.set(rid, {
+        resolve: (answer) => {
+          if (answer.type !== expect) {
+            reject(new ClientError("SERVER_ERROR", `expected ${expect} from the server, got ${answer.type}`));
+            return;
+          }
+          onAnswer(answer as Extract<ServerFrame, { type: T }>).then(resolve, reject);
+        },
+        reject,
+      });
       this.socket.send(encodeFrame({ ...frame, rid }));
     });
-    if (answer.type !== expect) {
-      throw new ClientError("SERVER_ERROR", `expected ${expect} from the server, got ${answer.type}`);
-    }
-    return answer as Extract<ServerFrame, { type: T }>;
   }
 
   /** Sends a frame that has no answer. */

@@ -1,0 +1,219 @@
+/**
+ * Black-box harness: starts real `secure-chat` processes on free ports with temp dirs and
+ * talks to them over real sockets. Every wait has a deadline, and every process is killed
+ * when the test ends.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const BIN = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "packages", "cli", "bin", "secure-chat.js");
+const DEFAULT_TIMEOUT_MS = 30_000;
+const running = new Set<ChildProcessWithoutNullStreams>();
+
+process.on("exit", () => {
+  for (const child of running) child.kill("SIGKILL");
+});
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `secure-chat-${prefix}-`));
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function until<T>(what: string, probe: () => T | undefined, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+class Proc {
+  readonly stdoutLines: string[] = [];
+  stderr = "";
+  exitCode: number | null | undefined;
+  private readonly exited: Promise<number | null>;
+
+  constructor(readonly child: ChildProcessWithoutNullStreams) {
+    running.add(child);
+    let buffer = "";
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (chunk: string) => {
+      buffer += chunk;
+      const lines = buffer.split("\n");
+      buffer = lines.pop() ?? "";
+      for (const line of lines) this.onLine(line);
+    });
+    child.stderr.setEncoding("utf8");
+    child.stderr.on("data", (chunk: string) => (this.stderr += chunk));
+    this.exited = new Promise((resolve) =>
+      child.on("exit", (code) => {
+        running.delete(child);
+        this.exitCode = code;
+        resolve(code);
+      }),
+    );
+  }
+
+  protected onLine(line: string): void {
+    this.stdoutLines.push(line);
+  }
+
+  wait(timeoutMs = DEFAULT_TIMEOUT_MS): Promise<number | null> {
+    return Promise.race([
+      this.exited,
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error(`process did not exit within ${timeoutMs} ms`)), timeoutMs).unref(),
+      ),
+    ]);
+  }
+
+  kill(signal: NodeJS.Signals = "SIGKILL"): Promise<number | null> {
+    if (this.exitCode === undefined) this.child.kill(signal);
+    return this.exited;
+  }
+}
+
+export class ServerProcess extends Proc {
+  url = "";
+
+  static async start(options: { dataDir?: string; port?: number; args?: string[] } = {}): Promise<ServerProcess> {
+    const dataDir = options.dataDir ?? tempDir("server");
+    const child = spawn(
+      process.execPath,
+      [BIN, "server", "--port", String(options.port ?? 0), "--data", dataDir, ...(options.args ?? [])],
+      { stdio: "pipe" },
+    );
+    const server = new ServerProcess(child, dataDir);
+    server.url = await until("the server's ready line", () => {
+      if (server.exitCode !== undefined) throw new Error(`server exited early: ${server.stderr}`);
+      for (const line of server.stdoutLines) {
+        const match = /listening on (ws:\/\/\S+)/.exec(line);
+        if (match?.[1] !== undefined) return match[1];
+      }
+      return undefined;
+    });
+    return server;
+  }
+
+  constructor(
+    child: ChildProcessWithoutNullStreams,
+    readonly dataDir: string,
+  ) {
+    super(child);
+  }
+
+  /** Every byte the server wrote: its data directory files and its logs. */
+  everythingWritten(): Buffer {
+    const parts: Buffer[] = [Buffer.from(this.stdoutLines.join("\n")), Buffer.from(this.stderr)];
+    for (const file of filesUnder(this.dataDir)) parts.push(readFileSync(file));
+    return Buffer.concat(parts);
+  }
+}
+
+export function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((entry) => {
+    const path = join(dir, entry);
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
+}
+
+export type JsonEvent = { type: string } & Record<string, unknown>;
+
+/** A `secure-chat chat --json` process: stdin lines in, NDJSON events out. */
+export class ChatProcess extends Proc {
+  readonly events: JsonEvent[] = [];
+
+  static async start(name: string, server: string, home: string, extraArgs: string[] = []): Promise<ChatProcess> {
+    const child = spawn(process.execPath, [BIN, "chat", "--json", "--server", server, "--home", home, ...extraArgs, name], {
+      stdio: "pipe",
+    });
+    const chat = new ChatProcess(child, name, home);
+    await chat.waitFor("ready event", (e) => e.type === "ready");
+    return chat;
+  }
+
+  constructor(
+    child: ChildProcessWithoutNullStreams,
+    readonly name: string,
+    readonly home: string,
+  ) {
+    super(child);
+  }
+
+  protected override onLine(line: string): void {
+    super.onLine(line);
+    try {
+      this.events.push(JSON.parse(line) as JsonEvent);
+    } catch {
+      this.events.push({ type: "unparsed", line });
+    }
+  }
+
+  send(line: string): void {
+    this.child.stdin.write(`${line}\n`);
+  }
+
+  /** Waits for an event matching `match` (searching from event index `from`). */
+  async waitFor(what: string, match: (event: JsonEvent) => boolean, from = 0, timeoutMs?: number): Promise<JsonEvent> {
+    return until(
+      `${this.name}: ${what}`,
+      () => {
+        if (this.exitCode !== undefined) {
+          throw new Error(`${this.name} exited (${this.exitCode}) while waiting for ${what}: ${this.stderr}`);
+        }
+        return this.events.slice(from).find(match);
+      },
+      timeoutMs,
+    );
+  }
+
+  messages(room?: string): JsonEvent[] {
+    return this.events.filter((e) => e.type === "message" && (room === undefined || e.room === room));
+  }
+
+  async waitForMessages(count: number, room?: string, timeoutMs?: number): Promise<JsonEvent[]> {
+    return until(
+      `${this.name}: ${count} messages${room ? ` in ${room}` : ""}`,
+      () => {
+        if (this.exitCode !== undefined) throw new Error(`${this.name} exited: ${this.stderr}`);
+        const found = this.messages(room);
+        return found.length >= count ? found : undefined;
+      },
+      timeoutMs,
+    );
+  }
+
+  /** Sends a command and waits for its reply event of `type`. */
+  async command(line: string, type: string): Promise<JsonEvent> {
+    const from = this.events.length;
+    this.send(line);
+    return this.waitFor(`reply to ${line}`, (e) => e.type === type || e.type === "error", from);
+  }
+
+  /** Ends stdin (like Ctrl-D) and waits for a clean exit. */
+  async quit(): Promise<number | null> {
+    this.child.stdin.end();
+    return this.wait();
+  }
+}
+
+export function uniqueMarker(label: string): string {
+  return `${label}-${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
+}
