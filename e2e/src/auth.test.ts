@@ -1,0 +1,83 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { signLogin } from "@secure-chat/protocol";
+import { ChatProcess, ServerProcess, tempDir } from "./harness.js";
+import { RawClient, rawIdentity, rawLogin } from "./raw-client.js";
+
+describe("login and the name directory", () => {
+  let server: ServerProcess;
+  const raws: RawClient[] = [];
+  const connect = async (): Promise<RawClient> => {
+    const client = await RawClient.connect(server.url);
+    raws.push(client);
+    return client;
+  };
+
+  before(async () => {
+    server = await ServerProcess.start();
+  });
+
+  after(async () => {
+    for (const raw of raws) raw.close();
+    await server?.kill();
+  });
+
+  it("refuses a second client using a registered name with another key: clear error, non-zero exit", async () => {
+    const alice = await ChatProcess.start("alice", server.url, tempDir("alice"));
+    const impostor = await import("node:child_process").then(({ spawnSync }) =>
+      spawnSync(
+        process.execPath,
+        [
+          new URL("../../packages/cli/bin/secure-chat.js", import.meta.url).pathname,
+          "chat",
+          "--server",
+          server.url,
+          "--home",
+          tempDir("impostor"),
+          "alice",
+        ],
+        { input: "hello\n", encoding: "utf8", timeout: 20_000 },
+      ),
+    );
+    assert.notEqual(impostor.status, 0);
+    assert.match(impostor.stderr, /NAME_TAKEN: the name alice is registered to another key/);
+    assert.equal(impostor.stderr.trim().split("\n").length, 1, "more than one stderr line");
+    await alice.kill();
+  });
+
+  it("refuses a login frame with a bad signature and closes the connection", async () => {
+    const client = await connect();
+    const mallory = rawIdentity("mallory");
+    client.send({ type: "hello", rid: 1, name: mallory.name, publicKey: mallory.publicKey });
+    const challenge = await client.next("challenge");
+    assert.equal(challenge.type, "challenge");
+    const wrongKey = rawIdentity("mallory");
+    client.send({
+      type: "login",
+      rid: 2,
+      signature: signLogin(wrongKey.secretKey, challenge.type === "challenge" ? challenge.nonce : new Uint8Array(), "mallory"),
+    });
+    const answer = await client.next("login_ok");
+    assert.equal(answer.type, "error");
+    assert.equal(answer.type === "error" && answer.code, "AUTH_FAILED");
+    assert.equal(await client.closed(), 1008);
+  });
+
+  it("refuses a replayed challenge response on a new connection", async () => {
+    const trudy = rawIdentity("trudy");
+    const first = await connect();
+    const { answer, signature } = await rawLogin(first, trudy);
+    assert.equal(answer.type, "login_ok", JSON.stringify(answer));
+    // An eavesdropper replays trudy's signed login on a connection of its own.
+    const second = await connect();
+    second.send({ type: "hello", rid: 1, name: trudy.name, publicKey: trudy.publicKey });
+    await second.next("challenge");
+    second.send({ type: "login", rid: 2, signature });
+    const replayed = await second.next("login_ok");
+    assert.equal(replayed.type === "error" && replayed.code, "AUTH_FAILED");
+    // Nor can the same connection log in twice with the spent challenge.
+    first.send({ type: "login", rid: 3, signature });
+    const again = await first.next("login_ok");
+    assert.equal(again.type === "error" && again.code, "UNEXPECTED_FRAME");
+  });
+});
