@@ -14,7 +14,6 @@ import {
   type ClientState,
   type IncomingMessageCallback,
   type Proposal,
-  type ProposalWithSender,
 } from "ts-mls";
 import {
   deliveryKinds,
@@ -61,6 +60,11 @@ export interface ChatClientOptions {
 interface GroupSlot {
   state: ClientState | undefined;
   pending: ClientState | undefined;
+  /**
+   * Secrets the pending commit consumed. They are still part of `state`, which we need if
+   * the commit loses, so they are zeroed only once the commit is accepted.
+   */
+  pendingConsumed?: Uint8Array[];
 }
 
 interface CommitPlan {
@@ -110,6 +114,8 @@ export class ChatClient {
   private readonly groups = new Map<GroupId, GroupSlot>();
   private readonly serverKeys = new Map<UserName, Uint8Array>();
   private readonly onlineNames = new Set<UserName>();
+  /** `groupId name` of members whose self-remove proposal we have seen: shown as "left". */
+  private readonly leaving = new Set<string>();
   private identity!: Identity;
   private impl: CiphersuiteImpl | undefined;
   private config!: ClientConfig;
@@ -418,9 +424,11 @@ export class ChatClient {
       const joined = slot.state === undefined;
       slot.state = slot.pending;
       slot.pending = undefined;
+      slot.pendingConsumed?.forEach(zeroOutUint8Array);
+      slot.pendingConsumed = undefined;
       batch.groups = [{ groupId, state: encodeState(slot.state), pending: null }];
       if (joined) events.push({ type: "room", room: this.label(groupId), change: "joined" });
-      else this.memberEvents(groupId, before, slot.state, this.name, [], events);
+      else this.memberEvents(groupId, before, slot.state, this.name, events);
       return;
     }
     if (slot.state === undefined) return; // someone else's commit raced our external join
@@ -428,11 +436,11 @@ export class ChatClient {
     if (message?.wireformat !== "mls_public_message" && message?.wireformat !== "mls_private_message") {
       throw new ClientError("BAD_ARGUMENT", "not an MLS commit");
     }
-    const seen: ProposalWithSender[] = [];
-    const result = await processMessage(message, slot.state, emptyPskIndex, this.policy(groupId, seen), this.mls());
+    const result = await processMessage(message, slot.state, emptyPskIndex, this.policy(groupId), this.mls());
     result.consumed.forEach(zeroOutUint8Array);
     if (result.kind !== "newState") throw new ClientError("BAD_ARGUMENT", "expected a commit");
     slot.pending = undefined; // if we had a commit in flight for this epoch, it lost
+    slot.pendingConsumed = undefined;
     if (result.actionTaken === "reject") {
       throw new ClientError("BAD_ARGUMENT", `a commit by ${frame.sender} breaks this room's rules and was refused`);
     }
@@ -444,7 +452,7 @@ export class ChatClient {
     }
     slot.state = result.newState;
     batch.groups = [{ groupId, state: encodeState(slot.state), pending: null }];
-    this.memberEvents(groupId, before, slot.state, frame.sender as UserName, seen, events);
+    this.memberEvents(groupId, before, slot.state, frame.sender as UserName, events);
   }
 
   private async onGroupMessage(
@@ -458,7 +466,7 @@ export class ChatClient {
     if (slot?.state === undefined) return;
     const message = decodeMessage(frame.payload);
     if (message?.wireformat !== "mls_private_message") throw new ClientError("BAD_ARGUMENT", "not an MLS message");
-    const result = await processMessage(message, slot.state, emptyPskIndex, this.policy(groupId, []), this.mls());
+    const result = await processMessage(message, slot.state, emptyPskIndex, this.policy(groupId), this.mls());
     result.consumed.forEach(zeroOutUint8Array);
     slot.state = result.newState;
     batch.groups = [
@@ -466,6 +474,7 @@ export class ChatClient {
     ];
     if (result.kind === "newState") {
       // A proposal (a member leaving): any member commits it; the server picks one commit.
+      this.leaving.add(`${groupId} ${frame.sender}`);
       void this.commitPendingProposals(groupId);
       return;
     }
@@ -486,10 +495,9 @@ export class ChatClient {
   }
 
   /** The join/kick policy, the same in every client: enforced on every incoming commit. */
-  private policy(groupId: GroupId, seen: ProposalWithSender[]): IncomingMessageCallback {
+  private policy(groupId: GroupId): IncomingMessageCallback {
     return (incoming) => {
       if (incoming.kind === "proposal") return "accept";
-      seen.push(...incoming.proposals);
       const types = incoming.proposals.map((p) => p.proposal.proposalType);
       const kind = roomKind(groupId);
       if (kind !== "open" && types.includes("external_init")) return "reject";
@@ -503,7 +511,6 @@ export class ChatClient {
     before: ReturnType<typeof members>,
     after: ClientState,
     by: UserName,
-    proposals: ProposalWithSender[],
     events: ChatEvent[],
   ): void {
     const now = members(after);
@@ -523,12 +530,7 @@ export class ChatClient {
     }
     for (const member of before) {
       if (nowNames.has(member.name)) continue;
-      const selfRemoved = proposals.some(
-        (p) =>
-          p.proposal.proposalType === "remove" &&
-          p.proposal.remove.removed === member.leafIndex &&
-          p.senderLeafIndex === member.leafIndex,
-      );
+      const selfRemoved = this.leaving.delete(`${groupId} ${member.name}`);
       events.push({
         type: "member",
         room,
@@ -588,8 +590,8 @@ export class ChatClient {
           { state: slot.state, cipherSuite: impl },
           { extraProposals: change.proposals, ratchetTreeExtension: true },
         );
-        result.consumed.forEach(zeroOutUint8Array);
         slot.pending = result.newState;
+        slot.pendingConsumed = result.consumed;
         this.store.apply({
           groups: [{ groupId, state: encodeState(slot.state), pending: encodeState(result.newState) }],
         });
