@@ -55,7 +55,11 @@ describe("login and the name directory", () => {
     client.send({
       type: "login",
       rid: 2,
-      signature: signLogin(wrongKey.secretKey, challenge.type === "challenge" ? challenge.nonce : new Uint8Array(), "mallory"),
+      signature: signLogin(
+        wrongKey.secretKey,
+        challenge.type === "challenge" ? challenge.nonce : new Uint8Array(),
+        "mallory",
+      ),
     });
     const answer = await client.next("login_ok");
     assert.equal(answer.type, "error");

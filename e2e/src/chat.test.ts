@@ -47,7 +47,11 @@ describe("three clients in #lobby", () => {
         assert.ok(Math.abs((message.serverTs as number) - Date.now()) < 120_000, "server timestamp is not now");
       }
       const serverOrder = messages.map((m) => m.serverTs as number);
-      assert.deepEqual(serverOrder, [...serverOrder].sort((a, b) => a - b), "not in server order");
+      assert.deepEqual(
+        serverOrder,
+        [...serverOrder].sort((a, b) => a - b),
+        "not in server order",
+      );
     }
   });
 });

@@ -58,7 +58,9 @@ describe("concurrent commits", () => {
       await get(name).waitFor("frank's message", (e) => e.type === "message" && e.text === "frank says hi to the team");
     }
     for (const name of everyone) {
-      const who = await get(name).command("/join +team", "info").then(() => get(name).command("/who", "who"));
+      const who = await get(name)
+        .command("/join +team", "info")
+        .then(() => get(name).command("/who", "who"));
       assert.deepEqual(
         (who.members as { name: string }[]).map((m) => m.name),
         everyone,

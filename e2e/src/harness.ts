@@ -141,9 +141,13 @@ export class ChatProcess extends Proc {
   readonly events: JsonEvent[] = [];
 
   static async start(name: string, server: string, home: string, extraArgs: string[] = []): Promise<ChatProcess> {
-    const child = spawn(process.execPath, [BIN, "chat", "--json", "--server", server, "--home", home, ...extraArgs, name], {
-      stdio: "pipe",
-    });
+    const child = spawn(
+      process.execPath,
+      [BIN, "chat", "--json", "--server", server, "--home", home, ...extraArgs, name],
+      {
+        stdio: "pipe",
+      },
+    );
     const chat = new ChatProcess(child, name, home);
     await chat.waitFor("ready event", (e) => e.type === "ready");
     return chat;

@@ -64,7 +64,10 @@ describe("/kick", () => {
 
   it("removes bob, and bob's saved state cannot decrypt what is sent afterwards", async () => {
     await alice.command("/join +ops", "info");
-    for (const [name, client] of [["bob", bob], ["carol", carol]] as const) {
+    for (const [name, client] of [
+      ["bob", bob],
+      ["carol", carol],
+    ] as const) {
       alice.send(`/invite ${name}`);
       await client.waitFor("invitation", (e) => e.type === "room" && e.room === "+ops" && e.change === "joined");
     }

@@ -55,7 +55,10 @@ describe("presence", () => {
   it("a member who leaves is seen leaving", async () => {
     carol!.send("/leave");
     await carol!.waitFor("left", (e) => e.type === "room" && e.change === "left");
-    const left = await alice.waitFor("carol left", (e) => e.type === "member" && e.name === "carol" && e.change !== "joined");
+    const left = await alice.waitFor(
+      "carol left",
+      (e) => e.type === "member" && e.name === "carol" && e.change !== "joined",
+    );
     assert.equal(left.change, "left");
   });
 });

@@ -30,17 +30,17 @@ describe("the server only ever sees ciphertext", () => {
     // Positive controls: the intended readers do get the plaintext.
     await bob.waitFor("room marker", (e) => e.type === "message" && String(e.text).includes(roomMarker));
     await carol.waitFor("room marker", (e) => e.type === "message" && String(e.text).includes(roomMarker));
-    const dm = await bob.waitFor("private marker", (e) => e.type === "message" && String(e.text).includes(privateMarker));
+    const dm = await bob.waitFor(
+      "private marker",
+      (e) => e.type === "message" && String(e.text).includes(privateMarker),
+    );
     assert.equal(dm.room, "@alice");
     assert.equal(dm.from, "alice");
     // A later room message proves carol's stream went past the private one.
     alice.send("after the private message");
     await carol.waitFor("later message", (e) => e.type === "message" && e.text === "after the private message");
 
-    assert.ok(
-      !carol.events.some((e) => JSON.stringify(e).includes(privateMarker)),
-      "carol saw the private message",
-    );
+    assert.ok(!carol.events.some((e) => JSON.stringify(e).includes(privateMarker)), "carol saw the private message");
     for (const file of filesUnder(carol.home)) {
       assert.ok(!readFileSync(file).includes(privateMarker), `carol's ${file} holds the private message`);
     }

@@ -75,8 +75,9 @@ export class RpcConnection {
         if (!opened) reject(new ClientError("UNREACHABLE", `cannot connect to ${url}`));
       });
       socket.addEventListener("close", (event) => {
+        // Before "open", the failure is reported by the rejected promise alone.
         if (!opened) reject(new ClientError("UNREACHABLE", `cannot connect to ${url}`));
-        connection.handleClose(event.reason || `closed with code ${event.code}`);
+        else connection.handleClose(event.reason || `closed with code ${event.code}`);
       });
       socket.addEventListener("message", (event) => connection.handleMessage(event.data));
     });
