@@ -16,7 +16,7 @@ export function parseArgs(argv: readonly string[], spec: FlagSpec): ParsedArgs {
       continue;
     }
     const [flag = "", inline] = arg.slice(2).split(/=(.*)/s, 2);
-    const kind = spec[flag];
+    const kind = Object.hasOwn(spec, flag) ? spec[flag] : undefined;
     if (kind === undefined) return { kind: "error", message: `unknown flag --${flag}` };
     if (kind === "boolean") {
       if (inline !== undefined) return { kind: "error", message: `--${flag} takes no value` };
@@ -24,7 +24,9 @@ export function parseArgs(argv: readonly string[], spec: FlagSpec): ParsedArgs {
       continue;
     }
     const value = inline ?? argv[++i];
-    if (value === undefined || value === "") return { kind: "error", message: `--${flag} needs a value` };
+    if (value === undefined || value === "" || (inline === undefined && value.startsWith("--"))) {
+      return { kind: "error", message: `--${flag} needs a value` };
+    }
     flags[flag] = value;
   }
   return { kind: "ok", flags, positionals };

@@ -74,7 +74,7 @@ export function parseCommand(line: string): Command {
     case "rooms":
       return args.length === 0 ? { kind: "rooms" } : { kind: "invalid", message: "usage: /rooms" };
     case "msg": {
-      const match = /^\S+\s+(\S+)\s+(.+)$/s.exec(line);
+      const match = /^\S+\s+(\S+)\s+(\S.*)$/s.exec(line);
       const name = nameArg(match?.[1], "/msg NAME TEXT");
       if (match === null || typeof name !== "string") {
         return typeof name === "string" ? { kind: "invalid", message: "usage: /msg NAME TEXT" } : name;

@@ -40,6 +40,7 @@ import {
   encodeState,
   members,
   newKeyPackage,
+  ownLeafExpiresIn,
   ownLeafIndex,
 } from "./mls/groups.js";
 import { loadCipherSuite } from "./mls/suite.js";
@@ -77,6 +78,8 @@ type CommitFrame = FrameOf<"commit">;
 
 const KEY_PACKAGE_TARGET = 20;
 const KEY_PACKAGE_LOW_WATER = 10;
+/** A leaf from a KeyPackage (60-day lifetime) is refreshed by an update commit when it has less left. */
+const LEAF_REFRESH_SECONDS = 45n * 24n * 3600n;
 const MAX_COMMIT_ATTEMPTS = 10;
 const ACK_DELAY_MS = 100;
 const EMPTY = new Uint8Array(0);
@@ -90,6 +93,15 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 function randomId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(12));
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Names removed by the proposals waiting in `state` (members who asked to leave). */
+function pendingRemovals(state: ClientState): UserName[] {
+  const byLeaf = new Map(members(state).map((m) => [m.leafIndex, m.name]));
+  return Object.values(state.unappliedProposals).flatMap((p) => {
+    const name = p.proposal.proposalType === "remove" ? byLeaf.get(p.proposal.remove.removed) : undefined;
+    return name === undefined ? [] : [name];
+  });
 }
 
 function errorCode(error: unknown): string {
@@ -210,6 +222,30 @@ export class ChatClient {
     this.onlineNames.clear();
     for (const name of online.names) this.onlineNames.add(name as UserName);
     await this.topUpKeyPackages(ok.keyPackageCount);
+    void this.refreshAgingLeaves();
+  }
+
+  /** Update commits for groups where our leaf still comes from an aging KeyPackage (also heals keys: PCS). */
+  private async refreshAgingLeaves(): Promise<void> {
+    const now = BigInt(Math.floor(Date.now() / 1000));
+    for (const [groupId, slot] of this.groups) {
+      const left = slot.state === undefined ? undefined : ownLeafExpiresIn(slot.state, now);
+      if (left === undefined || left > LEAF_REFRESH_SECONDS) continue;
+      try {
+        await this.commitChange(groupId, async (state) => {
+          const remaining = ownLeafExpiresIn(state, now);
+          return remaining === undefined || remaining > LEAF_REFRESH_SECONDS
+            ? undefined
+            : { proposals: [], added: [], removed: [] };
+        });
+      } catch (error) {
+        this.emit({
+          type: "error",
+          code: errorCode(error),
+          message: `could not refresh keys in ${this.label(groupId)}: ${(error as Error).message}`,
+        });
+      }
+    }
   }
 
   private loadGroups(): void {
@@ -453,6 +489,7 @@ export class ChatClient {
     slot.state = result.newState;
     batch.groups = [{ groupId, state: encodeState(slot.state), pending: null }];
     this.memberEvents(groupId, before, slot.state, frame.sender as UserName, events);
+    if ([...this.leaving].some((key) => key.startsWith(`${groupId} `))) void this.completeLeaves(groupId);
   }
 
   private async onGroupMessage(
@@ -475,7 +512,7 @@ export class ChatClient {
     if (result.kind === "newState") {
       // A proposal (a member leaving): any member commits it; the server picks one commit.
       this.leaving.add(`${groupId} ${frame.sender}`);
-      void this.commitPendingProposals(groupId);
+      void this.completeLeaves(groupId);
       return;
     }
     const content = decodeContent(result.message);
@@ -585,6 +622,8 @@ export class ChatClient {
         if (slot.pending !== undefined) return "busy" as const;
         const change = await plan(slot.state);
         if (change === undefined) return "nothing" as const;
+        // createCommit also commits every pending proposal (members leaving): tell the server.
+        const removed = [...new Set([...change.removed, ...pendingRemovals(slot.state)])];
         const impl = this.mls();
         const result = await createCommit(
           { state: slot.state, cipherSuite: impl },
@@ -606,7 +645,7 @@ export class ChatClient {
               ? EMPTY
               : encodeMessage({ welcome: result.welcome, wireformat: "mls_welcome", version: "mls10" }),
           added: change.added,
-          removed: change.removed,
+          removed,
         };
         return { frame, pending: result.newState };
       });
@@ -651,22 +690,25 @@ export class ChatClient {
     return encodeMessage({ groupInfo, wireformat: "mls_group_info", version: "mls10" });
   }
 
-  private async commitPendingProposals(groupId: GroupId): Promise<void> {
-    // Spread members out so usually one commits and the rest find nothing left to do.
+  /**
+   * Completes the leaves of members who asked to go: commits their pending proposals, or, if
+   * another commit won the epoch and dropped them, removes them by value. Members are spread
+   * out by leaf index so usually one commits and the others find nothing left to do.
+   */
+  private async completeLeaves(groupId: GroupId): Promise<void> {
     const slot = this.groups.get(groupId);
     const rank = slot?.state === undefined ? 0 : ownLeafIndex(slot.state);
     await sleep(Math.min(rank, 20) * 100 + Math.random() * 100);
     try {
       await this.commitChange(groupId, async (state) => {
-        const pending = Object.values(state.unappliedProposals);
-        if (pending.length === 0) return undefined;
-        const byLeaf = new Map(members(state).map((m) => [m.leafIndex, m.name]));
-        const removed = pending.flatMap((p) =>
-          p.proposal.proposalType === "remove"
-            ? [byLeaf.get(p.proposal.remove.removed)].filter((n) => n !== undefined)
-            : [],
-        );
-        return { proposals: [], added: [], removed };
+        if (Object.keys(state.unappliedProposals).length > 0) return { proposals: [], added: [], removed: [] };
+        const leavers = members(state).filter((m) => this.leaving.has(`${groupId} ${m.name}`));
+        if (leavers.length === 0) return undefined;
+        return {
+          proposals: leavers.map((m) => ({ proposalType: "remove" as const, remove: { removed: m.leafIndex } })),
+          added: [],
+          removed: leavers.map((m) => m.name),
+        };
       });
     } catch (error) {
       this.emit({ type: "error", code: errorCode(error), message: (error as Error).message });

@@ -1,7 +1,7 @@
 /** Minimal length-prefixed binary writer/reader used by the frame codec. Big-endian throughout. */
 
 const utf8Encoder = new TextEncoder();
-const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
+const utf8Decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 export class ByteWriter {
   private buffer = new Uint8Array(256);

@@ -12,7 +12,7 @@ export const errorCodes = {
   AUTH_FAILED: { close: 1008 },
   LOGIN_TIMEOUT: { close: 1008 },
   NAME_TAKEN: { close: 1008 },
-  BAD_NAME: { close: 1008 },
+  BAD_NAME: { close: undefined },
   BAD_ARGUMENT: { close: undefined },
   NO_KEY_PACKAGE: { close: undefined },
   NO_SUCH_USER: { close: undefined },

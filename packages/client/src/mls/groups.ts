@@ -103,3 +103,14 @@ export async function newKeyPackage(
     },
   };
 }
+
+/**
+ * Seconds until our own leaf's KeyPackage lifetime runs out, or undefined once a commit of
+ * ours has replaced that leaf (commit leaves carry no lifetime). Receivers check lifetimes,
+ * so a leaf left to expire would make the room unjoinable.
+ */
+export function ownLeafExpiresIn(state: ClientState, nowSeconds: bigint): bigint | undefined {
+  const node = state.ratchetTree[state.privatePath.leafIndex * 2];
+  if (node?.nodeType !== "leaf" || node.leaf.leafNodeSource !== "key_package") return undefined;
+  return node.leaf.lifetime.notAfter - nowSeconds;
+}

@@ -22,7 +22,7 @@ export class MemoryBus implements Bus {
     callbacks.add(deliver);
     return () => {
       callbacks.delete(deliver);
-      if (callbacks.size === 0) this.subscribers.delete(name);
+      if (callbacks.size === 0 && this.subscribers.get(name) === callbacks) this.subscribers.delete(name);
     };
   }
 

@@ -96,6 +96,8 @@ export const commit: Handler<"commit"> = {
     }
     for (const removedName of removed) {
       if (!members.has(removedName)) throw new ProtocolError("BAD_ARGUMENT", `${removedName} is not in ${groupId}`);
+      if (removedName === name)
+        throw new ProtocolError("BAD_ARGUMENT", "leave with a remove proposal, not your own commit");
     }
     if (added.length > 0 && !isWelcome(frame.welcome)) {
       throw new ProtocolError("BAD_MLS", "adding members needs their MLS Welcome");

@@ -1,0 +1,235 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { DEFAULT_HISTORY, MAX_HISTORY, helpText, parseCommand, type Command } from "../src/commands.js";
+import { parseArgs, type FlagSpec } from "../src/args.js";
+import { parseUserName, type UserName } from "@secure-chat/protocol";
+
+function user(value: string): UserName {
+  const name = parseUserName(value);
+  if (name === undefined) throw new Error(`bad test user name ${value}`);
+  return name;
+}
+const bob = user("bob");
+
+function expectInvalid(line: string, pattern?: RegExp): string {
+  const command = parseCommand(line);
+  assert.equal(command.kind, "invalid", `${JSON.stringify(line)} should be invalid, got ${JSON.stringify(command)}`);
+  const message = command.kind === "invalid" ? command.message : "";
+  assert.ok(message.trim().length > 0, `${JSON.stringify(line)} needs a message`);
+  if (pattern !== undefined) assert.match(message, pattern, JSON.stringify(line));
+  return message;
+}
+
+function expectCommand(line: string, expected: Command): void {
+  assert.deepEqual(parseCommand(line), expected, JSON.stringify(line));
+}
+
+describe("parseCommand: text lines", () => {
+  it("sends a line that does not start with / as text, verbatim", () => {
+    for (const text of ["hello", "  indented  ", "a / b", " /not a command", "\tx", "é ✓ 🔐", "@bob hi", "#room"]) {
+      expectCommand(text, { kind: "text", text });
+    }
+  });
+
+  it("refuses empty and whitespace-only lines", () => {
+    for (const line of ["", " ", "   ", "\t", " \t \n"]) expectInvalid(line, /nothing to send/);
+  });
+
+  it("sends // lines as text with one slash removed", () => {
+    expectCommand("//", { kind: "text", text: "/" });
+    expectCommand("//join #x", { kind: "text", text: "/join #x" });
+    expectCommand("///", { kind: "text", text: "//" });
+    expectCommand("// spaced ", { kind: "text", text: "/ spaced " });
+  });
+
+  it("never throws; non-slash lines with content are text, unchanged", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme", maxLength: 40 }), (line) => {
+        const command = parseCommand(line);
+        if (!line.startsWith("/") && line.trim() !== "") assert.deepEqual(command, { kind: "text", text: line });
+        if (line.startsWith("//") && line.slice(1).trim() !== "") {
+          assert.deepEqual(command, { kind: "text", text: line.slice(1) });
+        }
+        if (command.kind === "invalid") assert.ok(command.message.length > 0);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+});
+
+describe("parseCommand: commands", () => {
+  it("/join takes exactly one #room, +room or @name", () => {
+    expectCommand("/join #lobby", { kind: "join", room: "#lobby" });
+    expectCommand("/join +team", { kind: "join", room: "+team" });
+    expectCommand("/join @bob", { kind: "join", room: "@bob" });
+    expectCommand("/join   #lobby  ", { kind: "join", room: "#lobby" });
+    expectCommand("/JOIN #lobby", { kind: "join", room: "#lobby" });
+    expectInvalid("/join", /usage: \/join/);
+    expectInvalid("/join #a #b", /usage: \/join/);
+    expectInvalid("/join lobby", /not a room name/);
+    expectInvalid("/join #Lobby", /not a room name/);
+    expectInvalid("/join #", /not a room name/);
+    expectInvalid("/join @Bob", /not a valid name/);
+    expectInvalid("/join @", /not a valid name/);
+    expectInvalid("/join @bob@carol", /not a valid name/);
+  });
+
+  it("/rooms, /leave take no arguments", () => {
+    expectCommand("/rooms", { kind: "rooms" });
+    expectCommand("/rooms  ", { kind: "rooms" });
+    expectInvalid("/rooms all", /usage: \/rooms/);
+    expectCommand("/leave", { kind: "leave" });
+    expectInvalid("/leave #lobby", /usage: \/leave/);
+  });
+
+  it("/msg takes a name and the rest of the line as text, keeping its spaces", () => {
+    expectCommand("/msg bob hi", { kind: "msg", name: bob, text: "hi" });
+    expectCommand("/msg bob hello   there  world", { kind: "msg", name: bob, text: "hello   there  world" });
+    expectCommand("/msg bob  trailing  ", { kind: "msg", name: bob, text: "trailing  " });
+    expectCommand("/msg @bob hi", { kind: "msg", name: bob, text: "hi" });
+    expectCommand("/msg bob /not a command", { kind: "msg", name: bob, text: "/not a command" });
+    expectCommand("/msg bob two\nlines", { kind: "msg", name: bob, text: "two\nlines" });
+    expectCommand("/MSG bob hi", { kind: "msg", name: bob, text: "hi" });
+    expectInvalid("/msg", /usage: \/msg NAME TEXT/);
+    expectInvalid("/msg bob", /usage: \/msg NAME TEXT/);
+    expectInvalid("/msg bob ", /usage: \/msg NAME TEXT/);
+    expectInvalid("/msg Bob hi", /not a valid name/);
+    expectInvalid("/msg #lobby hi", /not a valid name/);
+  });
+
+  it("/msg refuses whitespace-only text, like a plain text line", () => {
+    expectInvalid("/msg bob   ");
+    expectInvalid("/msg bob \t");
+  });
+
+  it("/who lists the room, /who * the server", () => {
+    expectCommand("/who", { kind: "who", all: false });
+    expectCommand("/who *", { kind: "who", all: true });
+    expectInvalid("/who everyone", /usage: \/who/);
+    expectInvalid("/who * *", /usage: \/who/);
+  });
+
+  it("/invite and /kick take exactly one valid name (with optional @)", () => {
+    for (const kind of ["invite", "kick"] as const) {
+      expectCommand(`/${kind} bob`, { kind, name: bob });
+      expectCommand(`/${kind} @bob`, { kind, name: bob });
+      expectCommand(`/${kind}   bob   `, { kind, name: bob });
+      expectInvalid(`/${kind}`, new RegExp(`usage: /${kind} NAME`));
+      expectInvalid(`/${kind} bob carol`, new RegExp(`usage: /${kind} NAME`));
+      expectInvalid(`/${kind} Bob`, /Bob is not a valid name/);
+      expectInvalid(`/${kind} -bob`, /not a valid name/);
+      expectInvalid(`/${kind} ${"b".repeat(33)}`, /not a valid name/);
+    }
+  });
+
+  it("/history takes an optional count from 1 to MAX_HISTORY", () => {
+    assert.equal(DEFAULT_HISTORY, 20);
+    assert.equal(MAX_HISTORY, 1_000);
+    expectCommand("/history", { kind: "history", count: DEFAULT_HISTORY });
+    expectCommand("/history 1", { kind: "history", count: 1 });
+    expectCommand("/history 50", { kind: "history", count: 50 });
+    expectCommand(`/history ${MAX_HISTORY}`, { kind: "history", count: MAX_HISTORY });
+    for (const bad of ["0", "-1", "-0", String(MAX_HISTORY + 1), "2.5", "abc", "NaN", "Infinity", "1 2"]) {
+      expectInvalid(`/history ${bad}`, /usage: \/history \[N\], N from 1 to 1000/);
+    }
+  });
+
+  it("/fingerprint with no name or one valid name", () => {
+    expectCommand("/fingerprint", { kind: "fingerprint", name: undefined });
+    expectCommand("/fingerprint bob", { kind: "fingerprint", name: bob });
+    expectCommand("/fingerprint @bob", { kind: "fingerprint", name: bob });
+    expectInvalid("/fingerprint Bob", /not a valid name/);
+    expectInvalid("/fingerprint bob carol", /usage: \/fingerprint/);
+  });
+
+  it("/help, /quit and /exit", () => {
+    expectCommand("/help", { kind: "help" });
+    expectCommand("/Help", { kind: "help" });
+    expectCommand("/quit", { kind: "quit" });
+    expectCommand("/exit", { kind: "quit" });
+  });
+
+  it("refuses an unknown command, naming it", () => {
+    expectInvalid("/frobnicate", /unknown command \/frobnicate/);
+    expectInvalid("/frobnicate now please", /unknown command \/frobnicate/);
+    expectInvalid("/", /unknown command/);
+    expectInvalid("/ join #x", /unknown command/);
+    expectInvalid("/joins #x", /unknown command \/joins/);
+  });
+
+  it("knows every command the help text lists", () => {
+    const listed = helpText.filter((line) => line.startsWith("/")).map((line) => line.split(" ")[0] ?? "");
+    assert.ok(listed.length >= 10, `help lists commands: ${listed.join(" ")}`);
+    for (const command of listed) {
+      const result = parseCommand(command);
+      if (result.kind === "invalid") assert.doesNotMatch(result.message, /unknown command/, command);
+    }
+  });
+});
+
+describe("parseArgs", () => {
+  const spec: FlagSpec = { server: "string", home: "string", json: "boolean" };
+
+  it("parses string and boolean flags and keeps positionals in order", () => {
+    assert.deepEqual(parseArgs(["--server", "ws://h:1", "alice", "--json", "extra"], spec), {
+      kind: "ok",
+      flags: { server: "ws://h:1", json: true },
+      positionals: ["alice", "extra"],
+    });
+    assert.deepEqual(parseArgs([], spec), { kind: "ok", flags: {}, positionals: [] });
+    assert.deepEqual(parseArgs(["-x", "alice"], spec), { kind: "ok", flags: {}, positionals: ["-x", "alice"] });
+  });
+
+  it("accepts --flag=value, keeping any further = in the value", () => {
+    assert.deepEqual(parseArgs(["--server=ws://h:1/p?a=b&c=d", "--home=/tmp/x y"], spec), {
+      kind: "ok",
+      flags: { server: "ws://h:1/p?a=b&c=d", home: "/tmp/x y" },
+      positionals: [],
+    });
+  });
+
+  it("rejects an unknown flag, naming it", () => {
+    for (const argv of [["--nope"], ["--nope=1"], ["alice", "--verbose"], ["--"], ["--Server", "x"]]) {
+      const result = parseArgs(argv, spec);
+      assert.equal(result.kind, "error", JSON.stringify(argv));
+      if (result.kind === "error") assert.match(result.message, /unknown flag --/);
+    }
+    const named = parseArgs(["--nope"], spec);
+    assert.ok(named.kind === "error" && named.message.includes("--nope"));
+  });
+
+  it("rejects flag names inherited from Object.prototype as unknown", () => {
+    for (const argv of [["--constructor", "x"], ["--toString=x"], ["--__proto__=x"], ["--hasOwnProperty", "y"]]) {
+      const result = parseArgs(argv, spec);
+      assert.equal(result.kind, "error", `${JSON.stringify(argv)} gave ${JSON.stringify(result)}`);
+    }
+  });
+
+  it("rejects a string flag without a value", () => {
+    for (const argv of [["--server"], ["alice", "--home"], ["--server="], ["--server", ""]]) {
+      const result = parseArgs(argv, spec);
+      assert.equal(result.kind, "error", JSON.stringify(argv));
+      if (result.kind === "error") assert.match(result.message, /--(server|home) needs a value/);
+    }
+  });
+
+  it("rejects a string flag whose next argument is another flag", () => {
+    const result = parseArgs(["--home", "--json", "alice"], spec);
+    assert.equal(result.kind, "error", JSON.stringify(result));
+  });
+
+  it("rejects a value given to a boolean flag", () => {
+    for (const argv of [["--json=true"], ["--json=false"], ["--json="], ["--json=1", "alice"]]) {
+      const result = parseArgs(argv, spec);
+      assert.equal(result.kind, "error", JSON.stringify(argv));
+      if (result.kind === "error") assert.match(result.message, /--json takes no value/);
+    }
+    // a following argument is a positional, not the flag's value
+    assert.deepEqual(parseArgs(["--json", "false"], spec), {
+      kind: "ok",
+      flags: { json: true },
+      positionals: ["false"],
+    });
+  });
+});

@@ -1,0 +1,281 @@
+/// <reference types="node" />
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { ed25519 } from "@noble/curves/ed25519.js";
+import {
+  directGroupId,
+  directPeer,
+  loginTranscript,
+  parseGroupId,
+  parseRoomName,
+  parseUserName,
+  roomKind,
+  signLogin,
+  verifyLogin,
+  type GroupId,
+  type UserName,
+} from "../src/index.js";
+
+function user(value: string): UserName {
+  const name = parseUserName(value);
+  assert.ok(name !== undefined, `${value} should be a valid user name`);
+  return name;
+}
+
+function group(value: string): GroupId {
+  const groupId = parseGroupId(value);
+  assert.ok(groupId !== undefined, `${value} should be a valid group id`);
+  return groupId;
+}
+
+const validName = fc.stringMatching(/^[a-z0-9][a-z0-9_-]{0,31}$/);
+const distinctNames = fc.uniqueArray(validName, { minLength: 3, maxLength: 3 }) as fc.Arbitrary<
+  [string, string, string]
+>;
+
+describe("parseUserName", () => {
+  it("accepts lower-case names of 1 to 32 characters starting with a letter or digit", () => {
+    for (const value of ["a", "0", "alice", "bob-2", "c_d", "x".repeat(32), "9lives", "a-", "a_"]) {
+      assert.equal(parseUserName(value), value, value);
+    }
+  });
+
+  it("rejects everything else", () => {
+    const bad = [
+      "",
+      "x".repeat(33),
+      "Alice",
+      "ALICE",
+      "-alice",
+      "_alice",
+      "al ice",
+      " alice",
+      "alice ",
+      "alice\n",
+      "\nalice",
+      "al.ice",
+      "al@ice",
+      "@alice",
+      "#alice",
+      "al,ice",
+      "élise",
+      "ａlice", // full-width a
+      "alice\u0000",
+    ];
+    for (const value of bad) assert.equal(parseUserName(value), undefined, JSON.stringify(value));
+  });
+
+  it("accepts any generated valid name and rejects it once an upper-case letter or space is spliced in", () => {
+    fc.assert(
+      fc.property(validName, fc.nat(), fc.constantFrom("A", "Z", " ", ".", "@", "é"), (name, at, bad) => {
+        assert.equal(parseUserName(name), name);
+        const position = at % (name.length + 1);
+        const spliced = name.slice(0, position) + bad + name.slice(position);
+        assert.equal(parseUserName(spliced), undefined, spliced);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe("parseRoomName", () => {
+  it("accepts #open and +invite-only rooms of up to 48 characters after the prefix", () => {
+    for (const value of ["#a", "+a", "#lobby", "+team-1", "#a_b", "#0", "#" + "r".repeat(48), "+" + "r".repeat(48)]) {
+      assert.equal(parseRoomName(value), value, value);
+    }
+  });
+
+  it("rejects other prefixes, bad characters and over-long names", () => {
+    const bad = [
+      "",
+      "#",
+      "+",
+      "lobby",
+      "@lobby",
+      "##lobby",
+      "#+lobby",
+      "#-lobby",
+      "#_lobby",
+      "#Lobby",
+      "#lob by",
+      "#lobby\n",
+      "#" + "r".repeat(49),
+      "@alice@bob",
+    ];
+    for (const value of bad) assert.equal(parseRoomName(value), undefined, JSON.stringify(value));
+  });
+});
+
+describe("parseGroupId", () => {
+  it("accepts room names and canonical private conversation ids", () => {
+    for (const value of ["#lobby", "+team", "@alice@bob", "@a@b", "@0@a", "@bob-1@bob-2"]) {
+      assert.equal(parseGroupId(value), value, value);
+    }
+  });
+
+  it("rejects non-canonical, malformed or self conversations", () => {
+    const bad = [
+      "",
+      "@",
+      "@@",
+      "@alice",
+      "@alice@",
+      "@@bob",
+      "alice@bob",
+      "@bob@alice", // wrong order
+      "@alice@alice", // with oneself
+      "@alice@bob@carol",
+      "@Alice@bob",
+      "@alice@Bob",
+      "@alice@bob ",
+      "#",
+      "lobby",
+      "@" + "a".repeat(33) + "@b",
+    ];
+    for (const value of bad) assert.equal(parseGroupId(value), undefined, JSON.stringify(value));
+  });
+});
+
+describe("directGroupId", () => {
+  it("orders the two names, so either participant derives the same id", () => {
+    assert.equal(directGroupId(user("bob"), user("alice")), "@alice@bob");
+    assert.equal(directGroupId(user("alice"), user("bob")), "@alice@bob");
+  });
+
+  it("is order independent and yields a valid direct group id for any two distinct names", () => {
+    fc.assert(
+      fc.property(distinctNames, ([a, b]) => {
+        const ab = directGroupId(user(a), user(b));
+        assert.equal(ab, directGroupId(user(b), user(a)));
+        assert.equal(parseGroupId(ab), ab, "parseGroupId accepts it");
+        assert.equal(roomKind(ab), "direct");
+        const [first, second] = a < b ? [a, b] : [b, a];
+        assert.equal(ab, `@${first}@${second}`);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe("roomKind", () => {
+  it("classifies #open, +invite and @direct ids", () => {
+    assert.equal(roomKind(group("#lobby")), "open");
+    assert.equal(roomKind(group("+team")), "invite");
+    assert.equal(roomKind(group("@alice@bob")), "direct");
+  });
+});
+
+describe("directPeer", () => {
+  it("names the other participant of a private conversation", () => {
+    const id = group("@alice@bob");
+    assert.equal(directPeer(id, user("alice")), "bob");
+    assert.equal(directPeer(id, user("bob")), "alice");
+  });
+
+  it("is undefined for outsiders and for rooms", () => {
+    assert.equal(directPeer(group("@alice@bob"), user("carol")), undefined);
+    assert.equal(directPeer(group("@alice@bob"), user("alic")), undefined);
+    assert.equal(directPeer(group("#alice"), user("alice")), undefined);
+    assert.equal(directPeer(group("+bob"), user("bob")), undefined);
+  });
+
+  it("for any two distinct names, each is the other's peer and a third name has none", () => {
+    fc.assert(
+      fc.property(distinctNames, ([a, b, c]) => {
+        const id = directGroupId(user(a), user(b));
+        assert.equal(directPeer(id, user(a)), b);
+        assert.equal(directPeer(id, user(b)), a);
+        assert.equal(directPeer(id, user(c)), undefined);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe("login signatures", () => {
+  const nonce = new Uint8Array(32).map((_, i) => i);
+
+  it("verifies a signature made with the matching key over the same nonce and name", () => {
+    const { secretKey, publicKey } = ed25519.keygen();
+    const signature = signLogin(secretKey, nonce, "alice");
+    assert.equal(signature.length, 64);
+    assert.equal(verifyLogin(publicKey, signature, nonce, "alice"), true);
+  });
+
+  it("rejects a signature over another nonce", () => {
+    const { secretKey, publicKey } = ed25519.keygen();
+    const signature = signLogin(secretKey, nonce, "alice");
+    const otherNonce = nonce.slice();
+    otherNonce[31] = (otherNonce[31] ?? 0) ^ 1;
+    assert.equal(verifyLogin(publicKey, signature, otherNonce, "alice"), false);
+    assert.equal(verifyLogin(publicKey, signature, nonce.subarray(0, 31), "alice"), false);
+    assert.equal(verifyLogin(publicKey, signature, new Uint8Array(0), "alice"), false);
+  });
+
+  it("rejects a signature for another name", () => {
+    const { secretKey, publicKey } = ed25519.keygen();
+    const signature = signLogin(secretKey, nonce, "alice");
+    for (const name of ["bob", "alic", "alice2", "Alice", ""]) {
+      assert.equal(verifyLogin(publicKey, signature, nonce, name), false, name);
+    }
+  });
+
+  it("rejects a signature checked against another key", () => {
+    const alice = ed25519.keygen();
+    const mallory = ed25519.keygen();
+    const signature = signLogin(mallory.secretKey, nonce, "alice");
+    assert.equal(verifyLogin(alice.publicKey, signature, nonce, "alice"), false);
+  });
+
+  it("binds the nonce/name boundary: shifting bytes between them does not verify", () => {
+    const { secretKey, publicKey } = ed25519.keygen();
+    const signature = signLogin(secretKey, utf8("ab"), "c");
+    assert.equal(verifyLogin(publicKey, signature, utf8("a"), "bc"), false);
+    assert.equal(verifyLogin(publicKey, signature, utf8("abc"), ""), false);
+    assert.notDeepEqual(loginTranscript(utf8("ab"), "c"), loginTranscript(utf8("a"), "bc"));
+  });
+
+  it("returns false, without throwing, for garbage signatures and keys", () => {
+    const { secretKey, publicKey } = ed25519.keygen();
+    const good = signLogin(secretKey, nonce, "alice");
+    const garbageSignatures = [
+      new Uint8Array(0),
+      new Uint8Array(10),
+      new Uint8Array(64),
+      new Uint8Array(64).fill(0xff),
+      new Uint8Array(65),
+      new Uint8Array([...good, 0]),
+      good.subarray(0, 63),
+    ];
+    for (const signature of garbageSignatures) {
+      assert.equal(verifyLogin(publicKey, signature, nonce, "alice"), false, `signature of ${signature.length} bytes`);
+    }
+    for (const key of [new Uint8Array(0), new Uint8Array(31), new Uint8Array(32).fill(0xff), new Uint8Array(33)]) {
+      assert.equal(verifyLogin(key, good, nonce, "alice"), false, `key of ${key.length} bytes`);
+    }
+  });
+
+  it("rejects any single-bit change of a valid signature, and never throws on random ones", () => {
+    const { secretKey, publicKey } = ed25519.keygen();
+    const good = signLogin(secretKey, nonce, "alice");
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: good.length * 8 - 1 }), (bit) => {
+        const flipped = good.slice();
+        flipped[bit >> 3] = (flipped[bit >> 3] ?? 0) ^ (1 << (bit & 7));
+        assert.equal(verifyLogin(publicKey, flipped, nonce, "alice"), false, `bit ${bit}`);
+      }),
+      { numRuns: 200 },
+    );
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 80 }), fc.uint8Array({ maxLength: 40 }), (signature, key) => {
+        assert.equal(verifyLogin(key, signature, nonce, "alice"), false);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+function utf8(value: string): Uint8Array {
+  return new TextEncoder().encode(value);
+}

@@ -1,0 +1,155 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { parseUserName, type UserName } from "@secure-chat/protocol";
+import { MemoryBus } from "../src/bus/memory-bus.js";
+
+function user(value: string): UserName {
+  const name = parseUserName(value);
+  if (name === undefined) throw new Error(`bad test user name ${value}`);
+  return name;
+}
+
+const alice = user("alice");
+const bob = user("bob");
+const carol = user("carol");
+
+/** A subscriber callback that records what it was given. */
+function recorder(): { frames: Uint8Array[]; deliver: (frame: Uint8Array) => void } {
+  const frames: Uint8Array[] = [];
+  return { frames, deliver: (frame) => frames.push(frame) };
+}
+
+const frameA = new Uint8Array([1, 74, 0, 1]);
+const frameB = new Uint8Array([1, 75, 9]);
+
+describe("MemoryBus", () => {
+  it("delivers a published frame to the subscriber of each recipient, as the same bytes", () => {
+    const bus = new MemoryBus();
+    const a = recorder();
+    const b = recorder();
+    const c = recorder();
+    bus.subscribe(alice, a.deliver);
+    bus.subscribe(bob, b.deliver);
+    bus.subscribe(carol, c.deliver);
+    bus.publish([alice, bob], frameA);
+    assert.equal(a.frames.length, 1);
+    assert.equal(a.frames[0], frameA, "the very frame that was published");
+    assert.deepEqual(b.frames, [frameA]);
+    assert.deepEqual(c.frames, [], "a name that is not a recipient gets nothing");
+    bus.publish([carol], frameB);
+    assert.deepEqual(a.frames, [frameA]);
+    assert.deepEqual(c.frames, [frameB]);
+  });
+
+  it("delivers in publish order", () => {
+    const bus = new MemoryBus();
+    const a = recorder();
+    bus.subscribe(alice, a.deliver);
+    bus.publish([alice], frameA);
+    bus.publish([alice], frameB);
+    bus.publish([bob, alice], frameA);
+    assert.deepEqual(a.frames, [frameA, frameB, frameA]);
+  });
+
+  it("delivers to every subscriber of a name (one per connection)", () => {
+    const bus = new MemoryBus();
+    const phone = recorder();
+    const laptop = recorder();
+    const tablet = recorder();
+    bus.subscribe(alice, phone.deliver);
+    bus.subscribe(alice, laptop.deliver);
+    bus.subscribe(alice, tablet.deliver);
+    bus.publish([alice], frameA);
+    for (const connection of [phone, laptop, tablet]) assert.deepEqual(connection.frames, [frameA]);
+  });
+
+  it("unsubscribe stops delivery to that subscriber only", () => {
+    const bus = new MemoryBus();
+    const phone = recorder();
+    const laptop = recorder();
+    const unsubscribePhone = bus.subscribe(alice, phone.deliver);
+    bus.subscribe(alice, laptop.deliver);
+    const unsubscribeBob = bus.subscribe(bob, recorder().deliver);
+    bus.publish([alice], frameA);
+    unsubscribePhone();
+    bus.publish([alice], frameB);
+    assert.deepEqual(phone.frames, [frameA]);
+    assert.deepEqual(laptop.frames, [frameA, frameB]);
+    unsubscribeBob();
+    bus.publish([bob], frameA); // nobody left for bob: a no-op
+  });
+
+  it("a name can subscribe again after its last subscriber left", () => {
+    const bus = new MemoryBus();
+    const first = recorder();
+    bus.subscribe(alice, first.deliver)();
+    bus.publish([alice], frameA);
+    assert.deepEqual(first.frames, []);
+    const second = recorder();
+    bus.subscribe(alice, second.deliver);
+    bus.publish([alice], frameB);
+    assert.deepEqual(second.frames, [frameB]);
+    assert.deepEqual(first.frames, []);
+  });
+
+  it("calling an unsubscribe function twice does not affect other subscribers", () => {
+    const bus = new MemoryBus();
+    const phone = recorder();
+    const laptop = recorder();
+    const unsubscribePhone = bus.subscribe(alice, phone.deliver);
+    bus.subscribe(alice, laptop.deliver);
+    unsubscribePhone();
+    unsubscribePhone();
+    bus.publish([alice], frameA);
+    assert.deepEqual(laptop.frames, [frameA]);
+  });
+
+  it("a stale unsubscribe, called again after the name re-subscribed, does not drop the new subscriber", () => {
+    const bus = new MemoryBus();
+    const oldConnection = recorder();
+    const newConnection = recorder();
+    const unsubscribeOld = bus.subscribe(alice, oldConnection.deliver);
+    unsubscribeOld();
+    bus.subscribe(alice, newConnection.deliver);
+    unsubscribeOld(); // e.g. a close handler that runs twice
+    bus.publish([alice], frameA);
+    assert.deepEqual(newConnection.frames, [frameA]);
+  });
+
+  it("a subscriber that unsubscribes itself while a frame is delivered does not disturb the others", () => {
+    const bus = new MemoryBus();
+    const other = recorder();
+    const seen: Uint8Array[] = [];
+    const unsubscribe = bus.subscribe(alice, (frame) => {
+      seen.push(frame);
+      unsubscribe();
+    });
+    bus.subscribe(alice, other.deliver);
+    bus.publish([alice], frameA);
+    bus.publish([alice], frameB);
+    assert.deepEqual(seen, [frameA]);
+    assert.deepEqual(other.frames, [frameA, frameB]);
+  });
+
+  it("publishing to names without subscribers, or to nobody, is a no-op", () => {
+    const bus = new MemoryBus();
+    const a = recorder();
+    assert.doesNotThrow(() => bus.publish([bob, carol], frameA));
+    assert.doesNotThrow(() => bus.publish([], frameA));
+    bus.subscribe(alice, a.deliver);
+    bus.publish([bob, alice, carol], frameB);
+    assert.deepEqual(a.frames, [frameB], "unknown names in the list do not stop delivery to known ones");
+  });
+
+  it("close drops every subscription", () => {
+    const bus = new MemoryBus();
+    const a = recorder();
+    const b = recorder();
+    bus.subscribe(alice, a.deliver);
+    bus.subscribe(bob, b.deliver);
+    bus.close();
+    bus.publish([alice, bob], frameA);
+    assert.deepEqual(a.frames, []);
+    assert.deepEqual(b.frames, []);
+  });
+});

@@ -1,0 +1,809 @@
+/**
+ * The behaviour every `Storage` adapter must have (see src/storage/storage.ts). An adapter's
+ * test file calls `storageContract(name, open)`; `open` returns a fresh, empty storage.
+ *
+ * Payloads are opaque to the storage, so they are random bytes here, not MLS messages.
+ */
+import { describe, it, type TestContext } from "node:test";
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import fc from "fast-check";
+import { parseGroupId, parseUserName, type GroupId, type RoomKind, type UserName } from "@secure-chat/protocol";
+import type { CommitInput, CommitResult, Storage, StoredDelivery } from "../src/storage/storage.js";
+
+export interface StorageFixture {
+  storage: Storage;
+  /**
+   * Optional: opens the same durable data again, after the suite closed `storage`. Adapters
+   * that provide it run the durability tests. `cleanup` must close anything `reopen` opened
+   * and tolerate storages the suite has already closed.
+   */
+  reopen?: () => Storage;
+  /** Closes the storage (if still open) and removes its data. */
+  cleanup(): void;
+}
+
+/** `FUZZ_RUNS` overrides the number of runs of the model-based property. */
+function fuzzRuns(defaultRuns: number): number {
+  const raw = process.env["FUZZ_RUNS"];
+  if (raw === undefined || raw === "") return defaultRuns;
+  const runs = Number(raw);
+  if (!Number.isSafeInteger(runs) || runs <= 0) throw new Error(`FUZZ_RUNS must be a positive integer, got ${raw}`);
+  return runs;
+}
+
+function user(value: string): UserName {
+  const name = parseUserName(value);
+  if (name === undefined) throw new Error(`bad test user name ${value}`);
+  return name;
+}
+
+function group(value: string): GroupId {
+  const groupId = parseGroupId(value);
+  if (groupId === undefined) throw new Error(`bad test group id ${value}`);
+  return groupId;
+}
+
+/** Random opaque bytes, as a plain Uint8Array (what adapters hand back). */
+function blob(length = 24): Uint8Array {
+  return new Uint8Array(randomBytes(length));
+}
+
+const alice = user("alice");
+const bob = user("bob");
+const carol = user("carol");
+const dave = user("dave");
+const everyone = [alice, bob, carol, dave];
+
+function key(): Uint8Array {
+  return blob(32);
+}
+
+function registerAll(storage: Storage, names: readonly UserName[] = everyone): void {
+  for (const name of names) assert.deepEqual(storage.registerUser(name, key()), { kind: "registered" });
+}
+
+function commitInput(groupId: GroupId, epoch: number, sender: UserName, rest: Partial<CommitInput> = {}): CommitInput {
+  return {
+    groupId,
+    epoch,
+    sender,
+    senderJoins: false,
+    commit: blob(),
+    groupInfo: undefined,
+    welcome: undefined,
+    added: [],
+    removed: [],
+    serverTs: 1_000 + epoch,
+    ...rest,
+  };
+}
+
+type Accepted = Extract<CommitResult, { kind: "accepted" }>;
+
+function accept(storage: Storage, input: CommitInput): Accepted {
+  const result = storage.acceptCommit(input);
+  assert.equal(
+    result.kind,
+    "accepted",
+    `commit for epoch ${input.epoch} of ${input.groupId}: ${JSON.stringify(result)}`,
+  );
+  return result as Accepted;
+}
+
+function created(storage: Storage, groupId: GroupId, creator: UserName, groupInfo?: Uint8Array): number {
+  const result = storage.createGroup(groupId, roomKindOf(groupId), creator, groupInfo, 500);
+  assert.equal(result.kind, "created", `create ${groupId}`);
+  return result.kind === "created" ? result.seq : -1;
+}
+
+function roomKindOf(groupId: GroupId): RoomKind {
+  return groupId.startsWith("#") ? "open" : groupId.startsWith("+") ? "invite" : "direct";
+}
+
+function all(storage: Storage, name: UserName, cursor = 0): StoredDelivery[] {
+  return storage.fetchSince(name, cursor, 1_000_000);
+}
+
+function sorted<T>(values: Iterable<T>): T[] {
+  return [...values].sort();
+}
+
+function assertIncreasing(deliveries: readonly StoredDelivery[]): void {
+  for (let i = 1; i < deliveries.length; i++) {
+    const previous = deliveries[i - 1];
+    const current = deliveries[i];
+    assert.ok(previous !== undefined && current !== undefined && previous.seq < current.seq, "seq increases");
+  }
+}
+
+/** Pages through a stream with the given page size and cursor handling a client would use. */
+function paged(storage: Storage, name: UserName, pageSize: number): StoredDelivery[] {
+  const out: StoredDelivery[] = [];
+  let cursor = 0;
+  for (let pages = 0; pages < 10_000; pages++) {
+    const page = storage.fetchSince(name, cursor, pageSize);
+    assert.ok(page.length <= pageSize, `a page holds at most ${pageSize}`);
+    out.push(...page);
+    const last = page.at(-1);
+    if (last === undefined) return out;
+    cursor = last.seq;
+  }
+  throw new Error("paging did not terminate");
+}
+
+export function storageContract(name: string, open: () => StorageFixture): void {
+  /** Runs `body` against a fresh storage and always cleans up. */
+  function withStorage(body: (storage: Storage, fixture: StorageFixture) => void): () => void {
+    return () => {
+      const fixture = open();
+      try {
+        body(fixture.storage, fixture);
+      } finally {
+        fixture.cleanup();
+      }
+    };
+  }
+
+  describe(`${name} storage contract`, () => {
+    describe("users", () => {
+      it(
+        "registerUser: registered on first use, known with the same key, name_taken with another",
+        withStorage((storage) => {
+          const aliceKey = key();
+          assert.deepEqual(storage.registerUser(alice, aliceKey), { kind: "registered" });
+          assert.deepEqual(storage.registerUser(alice, aliceKey.slice()), { kind: "known" });
+          assert.deepEqual(storage.registerUser(alice, key()), { kind: "name_taken" });
+          const almost = aliceKey.slice();
+          almost[0] = (almost[0] ?? 0) ^ 1;
+          assert.deepEqual(storage.registerUser(alice, almost), { kind: "name_taken" });
+          assert.deepEqual(storage.registerUser(alice, aliceKey.subarray(0, 31)), { kind: "name_taken" });
+          assert.deepEqual(storage.userKey(alice), aliceKey, "a refused key does not replace the bound one");
+        }),
+      );
+
+      it(
+        "userKey: the bound key per user, undefined for unknown names",
+        withStorage((storage) => {
+          const aliceKey = key();
+          const bobKey = key();
+          assert.equal(storage.userKey(alice), undefined);
+          storage.registerUser(alice, aliceKey);
+          storage.registerUser(bob, bobKey);
+          assert.deepEqual(storage.userKey(alice), aliceKey);
+          assert.deepEqual(storage.userKey(bob), bobKey);
+          assert.equal(storage.userKey(carol), undefined);
+          // the same key may be used by two names
+          assert.deepEqual(storage.registerUser(carol, aliceKey), { kind: "registered" });
+        }),
+      );
+    });
+
+    describe("key packages", () => {
+      it(
+        "hands out each key package once, oldest first across uploads, then the last-resort one, which stays",
+        withStorage((storage) => {
+          registerAll(storage);
+          const first = [blob(), blob(), blob()];
+          const second = [blob(), blob()];
+          const lastResort = blob();
+          storage.addKeyPackages(alice, first, lastResort);
+          storage.addKeyPackages(alice, second, undefined);
+          const expected = [...first, ...second];
+          for (const [index, keyPackage] of expected.entries()) {
+            assert.equal(storage.countKeyPackages(alice), expected.length - index);
+            assert.deepEqual(storage.claimKeyPackage(alice), keyPackage, `claim #${index}`);
+          }
+          for (let i = 0; i < 3; i++) {
+            assert.deepEqual(storage.claimKeyPackage(alice), lastResort, "then the last-resort package");
+            assert.equal(storage.countKeyPackages(alice), 0);
+          }
+          // a fresh upload is handed out before the last-resort package again
+          const third = blob();
+          storage.addKeyPackages(alice, [third], undefined);
+          assert.deepEqual(storage.claimKeyPackage(alice), third);
+          assert.deepEqual(storage.claimKeyPackage(alice), lastResort);
+        }),
+      );
+
+      it(
+        "countKeyPackages excludes the last-resort package",
+        withStorage((storage) => {
+          registerAll(storage);
+          assert.equal(storage.countKeyPackages(alice), 0);
+          storage.addKeyPackages(alice, [], blob());
+          assert.equal(storage.countKeyPackages(alice), 0);
+          storage.addKeyPackages(alice, [blob(), blob()], blob());
+          assert.equal(storage.countKeyPackages(alice), 2);
+          storage.addKeyPackages(alice, [blob()], undefined);
+          assert.equal(storage.countKeyPackages(alice), 3);
+        }),
+      );
+
+      it(
+        "a new last-resort package replaces the previous one",
+        withStorage((storage) => {
+          registerAll(storage);
+          const old = blob();
+          const replacement = blob();
+          storage.addKeyPackages(alice, [], old);
+          assert.deepEqual(storage.claimKeyPackage(alice), old);
+          storage.addKeyPackages(alice, [], replacement);
+          assert.deepEqual(storage.claimKeyPackage(alice), replacement);
+          assert.deepEqual(storage.claimKeyPackage(alice), replacement);
+          storage.addKeyPackages(alice, [], undefined);
+          assert.deepEqual(storage.claimKeyPackage(alice), replacement, "an upload without one keeps it");
+        }),
+      );
+
+      it(
+        "key packages are per user; nothing uploaded means undefined",
+        withStorage((storage) => {
+          registerAll(storage);
+          assert.equal(storage.claimKeyPackage(alice), undefined);
+          assert.equal(storage.claimKeyPackage(user("nobody")), undefined);
+          const alicePackage = blob();
+          const bobPackage = blob();
+          storage.addKeyPackages(alice, [alicePackage], undefined);
+          storage.addKeyPackages(bob, [bobPackage], undefined);
+          assert.equal(storage.countKeyPackages(carol), 0);
+          assert.deepEqual(storage.claimKeyPackage(bob), bobPackage);
+          assert.equal(storage.claimKeyPackage(bob), undefined, "claimed once, gone, no last resort");
+          assert.equal(storage.countKeyPackages(alice), 1);
+          assert.deepEqual(storage.claimKeyPackage(alice), alicePackage);
+          assert.equal(storage.claimKeyPackage(alice), undefined);
+        }),
+      );
+    });
+
+    describe("groups", () => {
+      it(
+        "createGroup: created once, then exists; the creator is the only member; epoch 0",
+        withStorage((storage) => {
+          registerAll(storage);
+          const info = blob();
+          const lobby = group("#lobby");
+          const result = storage.createGroup(lobby, "open", alice, info, 500);
+          assert.equal(result.kind, "created");
+          assert.deepEqual(storage.group(lobby), { groupId: lobby, kind: "open", epoch: 0, groupInfo: info });
+          assert.deepEqual(storage.currentMembers(lobby), [alice]);
+          assert.deepEqual(storage.createGroup(lobby, "open", bob, blob(), 501), { kind: "exists" });
+          assert.deepEqual(storage.createGroup(lobby, "invite", alice, undefined, 502), { kind: "exists" });
+          assert.deepEqual(storage.group(lobby), { groupId: lobby, kind: "open", epoch: 0, groupInfo: info });
+          assert.deepEqual(storage.currentMembers(lobby), [alice], "exists changes nobody's membership");
+
+          const team = group("+team");
+          assert.equal(storage.createGroup(team, "invite", bob, undefined, 503).kind, "created");
+          assert.deepEqual(storage.group(team), { groupId: team, kind: "invite", epoch: 0, groupInfo: undefined });
+          const direct = group("@alice@bob");
+          assert.equal(storage.createGroup(direct, "direct", bob, undefined, 504).kind, "created");
+          assert.equal(storage.group(direct)?.kind, "direct");
+          assert.equal(storage.group(group("#nope")), undefined);
+          assert.deepEqual(storage.currentMembers(group("#nope")), []);
+        }),
+      );
+
+      it(
+        "the creator receives the group's deliveries from creation on",
+        withStorage((storage) => {
+          registerAll(storage);
+          const lobby = group("#lobby");
+          const seq = created(storage, lobby, alice);
+          const message = storage.appendMessage(lobby, alice, blob(), 600);
+          assert.ok(message.seq >= seq, "created.seq is where the creator's membership starts");
+          assert.deepEqual(all(storage, alice), [message]);
+        }),
+      );
+
+      it(
+        "listGroups lists every group with its current members",
+        withStorage((storage) => {
+          registerAll(storage);
+          const lobby = group("#lobby");
+          const team = group("+team");
+          created(storage, lobby, alice, blob());
+          created(storage, team, bob);
+          accept(storage, commitInput(lobby, 0, alice, { added: [carol, bob], welcome: blob(), groupInfo: blob() }));
+          accept(storage, commitInput(team, 0, bob, { added: [dave, carol], welcome: blob() }));
+          accept(storage, commitInput(team, 1, dave, { removed: [carol] }));
+          const listed = storage
+            .listGroups()
+            .map((entry) => ({ ...entry, members: sorted(entry.members) }))
+            .sort((x, y) => (x.groupId < y.groupId ? -1 : 1));
+          assert.deepEqual(listed, [
+            { groupId: lobby, kind: "open", members: [alice, bob, carol] },
+            { groupId: team, kind: "invite", members: [bob, dave] },
+          ]);
+        }),
+      );
+    });
+
+    describe("acceptCommit", () => {
+      it(
+        "accepted: moves the group from epoch to epoch + 1 and stores the commit as a delivery",
+        withStorage((storage) => {
+          registerAll(storage);
+          const lobby = group("#lobby");
+          const createdSeq = created(storage, lobby, alice, blob());
+          const groupInfo = blob();
+          const input = commitInput(lobby, 0, alice, { groupInfo, serverTs: 777 });
+          const result = accept(storage, input);
+          assert.deepEqual(result.welcomes, []);
+          assert.equal(result.commit.kind, "commit");
+          assert.equal(result.commit.groupId, lobby);
+          assert.equal(result.commit.sender, alice);
+          assert.equal(result.commit.serverTs, 777);
+          assert.deepEqual(result.commit.payload, input.commit);
+          assert.ok(result.commit.seq >= createdSeq);
+          assert.deepEqual(storage.group(lobby), { groupId: lobby, kind: "open", epoch: 1, groupInfo });
+          const next = accept(storage, commitInput(lobby, 1, alice, { groupInfo: blob() }));
+          assert.ok(next.commit.seq > result.commit.seq);
+          assert.equal(storage.group(lobby)?.epoch, 2);
+          assert.deepEqual(all(storage, alice), [result.commit, next.commit]);
+        }),
+      );
+
+      it(
+        "stale: a second commit for an epoch (or one from a future epoch) is refused and changes nothing",
+        withStorage((storage) => {
+          registerAll(storage);
+          const team = group("+team");
+          created(storage, team, alice);
+          const first = accept(storage, commitInput(team, 0, alice, { added: [bob], welcome: blob() }));
+          const rival = commitInput(team, 0, bob, { removed: [alice], added: [carol], welcome: blob() });
+          assert.deepEqual(storage.acceptCommit(rival), { kind: "stale", currentEpoch: 1 });
+          assert.deepEqual(storage.acceptCommit({ ...rival, sender: alice }), { kind: "stale", currentEpoch: 1 });
+          const future = commitInput(team, 5, alice, { removed: [bob] });
+          assert.deepEqual(storage.acceptCommit(future), { kind: "stale", currentEpoch: 1 });
+          assert.equal(storage.group(team)?.epoch, 1);
+          assert.deepEqual(sorted(storage.currentMembers(team)), [alice, bob]);
+          assert.deepEqual(all(storage, carol), [], "no welcome from a stale commit");
+          assert.deepEqual(all(storage, alice), [first.commit], "stale commits are not delivered");
+          // the next epoch is still open
+          const second = accept(storage, commitInput(team, 1, bob));
+          assert.deepEqual(storage.acceptCommit(commitInput(team, 1, alice)), { kind: "stale", currentEpoch: 2 });
+          assert.deepEqual(all(storage, alice), [first.commit, second.commit]);
+        }),
+      );
+
+      it(
+        "no_group: a commit for an unknown group",
+        withStorage((storage) => {
+          registerAll(storage);
+          assert.deepEqual(storage.acceptCommit(commitInput(group("#ghost"), 0, alice)), { kind: "no_group" });
+          assert.equal(storage.group(group("#ghost")), undefined);
+          assert.deepEqual(all(storage, alice), []);
+        }),
+      );
+
+      it(
+        "removed members leave the group",
+        withStorage((storage) => {
+          registerAll(storage);
+          const team = group("+team");
+          created(storage, team, alice);
+          accept(storage, commitInput(team, 0, alice, { added: [bob, carol], welcome: blob() }));
+          assert.deepEqual(sorted(storage.currentMembers(team)), [alice, bob, carol]);
+          accept(storage, commitInput(team, 1, alice, { removed: [bob] }));
+          assert.deepEqual(sorted(storage.currentMembers(team)), [alice, carol]);
+          accept(storage, commitInput(team, 2, carol, { removed: [alice] }));
+          assert.deepEqual(storage.currentMembers(team), [carol]);
+        }),
+      );
+
+      it(
+        "added members get one welcome each, addressed only to them, and become members",
+        withStorage((storage) => {
+          registerAll(storage);
+          const team = group("+team");
+          created(storage, team, alice);
+          const welcome = blob(40);
+          const result = accept(storage, commitInput(team, 0, alice, { added: [bob, carol], welcome, serverTs: 900 }));
+          assert.deepEqual(
+            result.welcomes.map((w) => w.recipient),
+            [bob, carol],
+          );
+          for (const { recipient, delivery } of result.welcomes) {
+            assert.equal(delivery.kind, "welcome");
+            assert.equal(delivery.groupId, team);
+            assert.equal(delivery.sender, alice);
+            assert.equal(delivery.serverTs, 900);
+            assert.deepEqual(delivery.payload, welcome);
+            assert.ok(delivery.seq > result.commit.seq, "a welcome comes after its commit");
+            assert.deepEqual(all(storage, recipient), [delivery], `${recipient} gets only its own welcome`);
+          }
+          assert.deepEqual(all(storage, alice), [result.commit], "the committer gets no welcome");
+          assert.deepEqual(all(storage, dave), []);
+          assert.deepEqual(sorted(storage.currentMembers(team)), [alice, bob, carol]);
+        }),
+      );
+
+      it(
+        "senderJoins: an external commit makes the sender a member who receives its own commit",
+        withStorage((storage) => {
+          registerAll(storage);
+          const lobby = group("#lobby");
+          created(storage, lobby, alice, blob());
+          const before = storage.appendMessage(lobby, alice, blob(), 600);
+          const join = accept(storage, commitInput(lobby, 0, carol, { senderJoins: true, groupInfo: blob() }));
+          assert.deepEqual(sorted(storage.currentMembers(lobby)), [alice, carol]);
+          const after = storage.appendMessage(lobby, alice, blob(), 601);
+          assert.deepEqual(all(storage, carol), [join.commit, after], "nothing from before the join");
+          assert.deepEqual(all(storage, alice), [before, join.commit, after]);
+        }),
+      );
+    });
+
+    describe("fetchSince", () => {
+      /**
+       * alice creates +team and adds bob, then carol; carol removes bob. dave talks in #other.
+       * Returns every delivery in the order it was made, with who must receive it.
+       */
+      function scenario(storage: Storage) {
+        registerAll(storage);
+        const team = group("+team");
+        const other = group("#other");
+        created(storage, team, alice);
+        created(storage, other, dave, blob());
+        const m1 = storage.appendMessage(team, alice, blob(), 1);
+        const o1 = storage.appendMessage(other, dave, blob(), 2);
+        const c1 = accept(storage, commitInput(team, 0, alice, { added: [bob], welcome: blob() }));
+        const w1 = c1.welcomes[0]?.delivery;
+        const m2 = storage.appendMessage(team, bob, blob(), 3);
+        const c2 = accept(storage, commitInput(team, 1, alice, { added: [carol], welcome: blob() }));
+        const w2 = c2.welcomes[0]?.delivery;
+        const m3 = storage.appendMessage(team, carol, blob(), 4);
+        const c3 = accept(storage, commitInput(team, 2, carol, { removed: [bob] }));
+        const m4 = storage.appendMessage(team, alice, blob(), 5);
+        const o2 = storage.appendMessage(other, dave, blob(), 6);
+        const m5 = storage.appendMessage(team, carol, blob(), 7);
+        assert.ok(w1 !== undefined && w2 !== undefined);
+        const order = [m1, o1, c1.commit, w1, m2, c2.commit, w2, m3, c3.commit, m4, o2, m5];
+        assertIncreasing(order);
+        const expected = new Map<UserName, StoredDelivery[]>([
+          [alice, [m1, c1.commit, m2, c2.commit, m3, c3.commit, m4, m5]],
+          [bob, [w1, m2, c2.commit, m3, c3.commit]],
+          [carol, [w2, m3, c3.commit, m4, m5]],
+          [dave, [o1, o2]],
+        ]);
+        return { expected, o1, c3: c3.commit, m4 };
+      }
+
+      it(
+        "returns, in seq order, exactly the deliveries of the user's membership windows and its own welcomes",
+        withStorage((storage) => {
+          const { expected } = scenario(storage);
+          for (const [name, stream] of expected) assert.deepEqual(all(storage, name), stream, name);
+          assert.deepEqual(all(storage, user("nobody")), []);
+        }),
+      );
+
+      it(
+        "returns only deliveries after the cursor",
+        withStorage((storage) => {
+          const { expected, o1, c3, m4 } = scenario(storage);
+          const aliceStream = expected.get(alice) ?? [];
+          for (const [index, delivery] of aliceStream.entries()) {
+            assert.deepEqual(all(storage, alice, delivery.seq), aliceStream.slice(index + 1), `after ${delivery.seq}`);
+          }
+          // a cursor that is not in the user's own stream
+          assert.deepEqual(
+            all(storage, alice, o1.seq),
+            aliceStream.filter((d) => d.seq > o1.seq),
+          );
+          // bob's stream ends with the commit that removed him, whatever came later
+          assert.deepEqual(all(storage, bob, c3.seq), []);
+          assert.deepEqual(all(storage, bob, m4.seq), []);
+          const lastSeq = Math.max(...[...expected.values()].flat().map((d) => d.seq));
+          assert.deepEqual(all(storage, alice, lastSeq), []);
+        }),
+      );
+
+      it(
+        "respects the limit; paging by cursor reassembles the whole stream",
+        withStorage((storage) => {
+          const { expected } = scenario(storage);
+          const aliceStream = expected.get(alice) ?? [];
+          assert.deepEqual(storage.fetchSince(alice, 0, 3), aliceStream.slice(0, 3));
+          assert.deepEqual(storage.fetchSince(alice, 0, 1), aliceStream.slice(0, 1));
+          assert.deepEqual(storage.fetchSince(alice, 0, aliceStream.length), aliceStream);
+          const third = aliceStream[2];
+          assert.ok(third !== undefined);
+          assert.deepEqual(storage.fetchSince(alice, third.seq, 2), aliceStream.slice(3, 5));
+          for (const [name, stream] of expected) {
+            for (const pageSize of [1, 2, 3, 7]) assert.deepEqual(paged(storage, name, pageSize), stream, name);
+          }
+        }),
+      );
+
+      it(
+        "a member removed and added again gets both membership windows but nothing in between",
+        withStorage((storage) => {
+          registerAll(storage);
+          const team = group("+team");
+          created(storage, team, alice);
+          const add = accept(storage, commitInput(team, 0, alice, { added: [bob], welcome: blob() }));
+          const inFirst = storage.appendMessage(team, alice, blob(), 1);
+          const remove = accept(storage, commitInput(team, 1, alice, { removed: [bob] }));
+          const gap = storage.appendMessage(team, alice, blob(), 2);
+          const readd = accept(storage, commitInput(team, 2, alice, { added: [bob], welcome: blob() }));
+          const inSecond = storage.appendMessage(team, alice, blob(), 3);
+          const welcome1 = add.welcomes[0]?.delivery;
+          const welcome2 = readd.welcomes[0]?.delivery;
+          assert.ok(welcome1 !== undefined && welcome2 !== undefined);
+          assert.deepEqual(all(storage, bob), [welcome1, inFirst, remove.commit, welcome2, inSecond]);
+          assert.ok(!all(storage, bob).some((d) => d.seq === gap.seq));
+          assert.deepEqual(storage.currentMembers(team), [alice, bob]);
+        }),
+      );
+
+      it("matches a reference model for arbitrary sequences of operations", { timeout: 120_000 }, () => {
+        fc.assert(
+          fc.property(
+            fc.array(operation, { minLength: 1, maxLength: 40 }),
+            fc.integer({ min: 1, max: 5 }),
+            (ops, page) => {
+              const fixture = open();
+              try {
+                checkAgainstModel(fixture.storage, ops, page);
+              } finally {
+                fixture.cleanup();
+              }
+            },
+          ),
+          { numRuns: fuzzRuns(100) },
+        );
+      });
+    });
+
+    describe("cursor", () => {
+      it(
+        "starts at 0 and setCursor never moves it backwards",
+        withStorage((storage) => {
+          registerAll(storage);
+          assert.equal(storage.cursor(alice), 0);
+          storage.setCursor(alice, 5);
+          assert.equal(storage.cursor(alice), 5);
+          storage.setCursor(alice, 3);
+          assert.equal(storage.cursor(alice), 5, "not backwards");
+          storage.setCursor(alice, 0);
+          assert.equal(storage.cursor(alice), 5);
+          storage.setCursor(alice, 5);
+          assert.equal(storage.cursor(alice), 5);
+          storage.setCursor(alice, 2 ** 40);
+          assert.equal(storage.cursor(alice), 2 ** 40);
+          assert.equal(storage.cursor(bob), 0, "cursors are per user");
+        }),
+      );
+    });
+
+    describe("durability", () => {
+      it("keeps everything across close and reopen", (t: TestContext) => {
+        const fixture = open();
+        try {
+          const reopen = fixture.reopen;
+          if (reopen === undefined) {
+            t.skip(`${name} cannot reopen its data`);
+            return;
+          }
+          const storage = fixture.storage;
+          const keys = new Map(everyone.map((name) => [name, key()] as const));
+          for (const [name, publicKey] of keys) storage.registerUser(name, publicKey);
+          const packages = [blob(), blob(), blob()];
+          const lastResort = blob();
+          storage.addKeyPackages(alice, packages, lastResort);
+          assert.deepEqual(storage.claimKeyPackage(alice), packages[0]);
+          const lobby = group("#lobby");
+          const team = group("+team");
+          created(storage, lobby, alice, blob());
+          created(storage, team, bob);
+          const groupInfo = blob();
+          accept(storage, commitInput(lobby, 0, alice, { added: [bob, carol], welcome: blob(), groupInfo }));
+          accept(storage, commitInput(lobby, 1, carol, { removed: [bob], groupInfo }));
+          storage.appendMessage(lobby, carol, blob(), 10);
+          storage.appendMessage(team, bob, blob(), 11);
+          storage.setCursor(carol, 4);
+          const streams = new Map(everyone.map((name) => [name, all(storage, name)] as const));
+          const groups = storage.listGroups();
+          storage.close();
+
+          const reopened = reopen();
+          for (const [name, publicKey] of keys) {
+            assert.deepEqual(reopened.userKey(name), publicKey);
+            assert.deepEqual(reopened.registerUser(name, publicKey), { kind: "known" });
+          }
+          assert.equal(reopened.countKeyPackages(alice), 2);
+          assert.deepEqual(reopened.claimKeyPackage(alice), packages[1]);
+          assert.deepEqual(reopened.claimKeyPackage(alice), packages[2]);
+          assert.deepEqual(reopened.claimKeyPackage(alice), lastResort);
+          assert.deepEqual(reopened.group(lobby), { groupId: lobby, kind: "open", epoch: 2, groupInfo });
+          assert.deepEqual(reopened.group(team), { groupId: team, kind: "invite", epoch: 0, groupInfo: undefined });
+          assert.deepEqual(sorted(reopened.currentMembers(lobby)), [alice, carol]);
+          assert.deepEqual(reopened.listGroups(), groups);
+          for (const [name, stream] of streams) assert.deepEqual(all(reopened, name), stream, name);
+          assert.equal(reopened.cursor(carol), 4);
+          assert.deepEqual(reopened.createGroup(lobby, "open", dave, undefined, 12), { kind: "exists" });
+          assert.deepEqual(reopened.acceptCommit(commitInput(lobby, 1, alice)), { kind: "stale", currentEpoch: 2 });
+          // numbering continues after the old deliveries
+          const lastSeq = Math.max(...[...streams.values()].flat().map((d) => d.seq));
+          const next = reopened.appendMessage(lobby, alice, blob(), 13);
+          assert.ok(next.seq > lastSeq, "seq keeps increasing after reopen");
+          reopened.close();
+        } finally {
+          fixture.cleanup();
+        }
+      });
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Model-based check of membership windows and delivery streams.
+
+const modelUsers = ["u0", "u1", "u2", "u3", "u4"].map(user);
+const modelGroups = ["#g0", "+g1", "@u0@u1"].map(group);
+
+type Operation =
+  | { op: "create"; group: number; by: number }
+  | { op: "message"; group: number; by: number; payload: Uint8Array }
+  | {
+      op: "commit";
+      group: number;
+      by: number;
+      epoch: "current" | "previous" | "next";
+      external: boolean;
+      add: number[];
+      remove: number[];
+      payload: Uint8Array;
+      welcome: Uint8Array;
+    };
+
+const index = fc.nat({ max: 100 });
+const payload = fc.uint8Array({ minLength: 1, maxLength: 16 });
+const operation: fc.Arbitrary<Operation> = fc.oneof(
+  fc.record({ op: fc.constant("create" as const), group: index, by: index }),
+  fc.record({ op: fc.constant("message" as const), group: index, by: index, payload }),
+  fc.record({
+    op: fc.constant("commit" as const),
+    group: index,
+    by: index,
+    epoch: fc.constantFrom(
+      "current" as const,
+      "current" as const,
+      "current" as const,
+      "previous" as const,
+      "next" as const,
+    ),
+    external: fc.boolean(),
+    add: fc.array(index, { maxLength: 3 }),
+    remove: fc.array(index, { maxLength: 2 }),
+    payload,
+    welcome: payload,
+  }),
+);
+
+interface ModelGroup {
+  epoch: number;
+  members: Set<UserName>;
+}
+
+function pick<T>(values: readonly T[], at: number): T | undefined {
+  return values.length === 0 ? undefined : values[at % values.length];
+}
+
+function checkAgainstModel(storage: Storage, ops: readonly Operation[], pageSize: number): void {
+  registerAll(storage, modelUsers);
+  const groups = new Map<GroupId, ModelGroup>();
+  const streams = new Map<UserName, StoredDelivery[]>(modelUsers.map((name) => [name, []]));
+  let lastSeq = 0;
+  let ts = 0;
+  const deliver = (delivery: StoredDelivery, recipients: Iterable<UserName>): void => {
+    assert.ok(delivery.seq > lastSeq, "every delivery gets a larger seq than all before it");
+    lastSeq = delivery.seq;
+    for (const name of recipients) streams.get(name)?.push(delivery);
+  };
+
+  for (const op of ops) {
+    const groupId = pick(modelGroups, op.group);
+    assert.ok(groupId !== undefined);
+    const state = groups.get(groupId);
+    ts++;
+    switch (op.op) {
+      case "create": {
+        const creator = pick(modelUsers, op.by);
+        assert.ok(creator !== undefined);
+        const result = storage.createGroup(groupId, roomKindOf(groupId), creator, undefined, ts);
+        if (state !== undefined) {
+          assert.deepEqual(result, { kind: "exists" });
+        } else {
+          assert.equal(result.kind, "created");
+          groups.set(groupId, { epoch: 0, members: new Set([creator]) });
+        }
+        break;
+      }
+      case "message": {
+        const sender = state === undefined ? undefined : pick(sorted(state.members), op.by);
+        if (state === undefined || sender === undefined) break; // the server only lets members send
+        const delivery = storage.appendMessage(groupId, sender, op.payload, ts);
+        assert.deepEqual(
+          { ...delivery, seq: 0 },
+          { seq: 0, serverTs: ts, groupId, sender, kind: "message", payload: op.payload },
+        );
+        deliver(delivery, state.members);
+        break;
+      }
+      case "commit": {
+        const members = state === undefined ? [] : sorted(state.members);
+        const outsiders = modelUsers.filter((name) => !state?.members.has(name));
+        const external = op.external && outsiders.length > 0;
+        const sender = external ? pick(outsiders, op.by) : pick(members, op.by);
+        if (state !== undefined && sender === undefined) break; // nobody left who could commit
+        const committer = sender ?? modelUsers[0] ?? user("u0");
+        const added = [...new Set(op.add.map((at) => pick(outsiders, at)))].filter(
+          (name): name is UserName => name !== undefined && name !== committer,
+        );
+        const removed = [...new Set(op.remove.map((at) => pick(members, at)))].filter(
+          (name): name is UserName => name !== undefined && name !== committer,
+        );
+        const epochOffset = op.epoch === "current" ? 0 : op.epoch === "previous" ? -1 : 1;
+        const epoch = Math.max(0, (state?.epoch ?? 0) + epochOffset);
+        const input: CommitInput = {
+          groupId,
+          epoch,
+          sender: committer,
+          senderJoins: external,
+          commit: op.payload,
+          groupInfo: undefined,
+          welcome: added.length > 0 ? op.welcome : undefined,
+          added,
+          removed,
+          serverTs: ts,
+        };
+        const result = storage.acceptCommit(input);
+        if (state === undefined) {
+          assert.deepEqual(result, { kind: "no_group" });
+          break;
+        }
+        if (epoch !== state.epoch) {
+          assert.deepEqual(result, { kind: "stale", currentEpoch: state.epoch });
+          break;
+        }
+        assert.equal(result.kind, "accepted");
+        if (result.kind !== "accepted") break;
+        assert.deepEqual(
+          { ...result.commit, seq: 0 },
+          { seq: 0, serverTs: ts, groupId, sender: committer, kind: "commit", payload: op.payload },
+        );
+        deliver(result.commit, external ? [...state.members, committer] : state.members);
+        assert.deepEqual(
+          result.welcomes.map((w) => w.recipient),
+          added,
+        );
+        for (const { recipient, delivery } of result.welcomes) {
+          assert.deepEqual(
+            { ...delivery, seq: 0 },
+            { seq: 0, serverTs: ts, groupId, sender: committer, kind: "welcome", payload: op.welcome },
+          );
+          deliver(delivery, [recipient]);
+        }
+        for (const name of removed) state.members.delete(name);
+        state.members.add(committer);
+        for (const name of added) state.members.add(name);
+        state.epoch++;
+        break;
+      }
+    }
+  }
+
+  for (const [groupId, state] of groups) {
+    assert.equal(storage.group(groupId)?.epoch, state.epoch, `${groupId} epoch`);
+    assert.deepEqual(sorted(storage.currentMembers(groupId)), sorted(state.members), `${groupId} members`);
+  }
+  for (const groupId of modelGroups) {
+    if (!groups.has(groupId)) assert.equal(storage.group(groupId), undefined);
+  }
+  for (const [name, stream] of streams) {
+    assert.deepEqual(all(storage, name), stream, `${name}'s stream`);
+    assert.deepEqual(paged(storage, name, pageSize), stream, `${name}'s stream in pages of ${pageSize}`);
+  }
+}
