@@ -1,25 +1,17 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { ChatProcess, ServerProcess, tempDir } from "./harness.js";
+import { Lobby, type ChatProcess } from "./harness.js";
 
 describe("three clients in #lobby", () => {
-  let server: ServerProcess;
-  const clients: ChatProcess[] = [];
+  let lobby: Lobby;
+  let clients: ChatProcess[] = [];
 
   before(async () => {
-    server = await ServerProcess.start();
-    for (const name of ["alice", "bob", "carol"]) {
-      clients.push(await ChatProcess.start(name, server.url, tempDir(name)));
-    }
-    // Everyone sees everyone join before the talking starts.
-    const alice = clients[0]!;
-    await alice.waitFor("carol joined", (e) => e.type === "member" && e.name === "carol" && e.change === "joined");
+    lobby = await Lobby.start(["alice", "bob", "carol"]);
+    clients = lobby.all();
   });
 
-  after(async () => {
-    await Promise.all(clients.map((c) => c.kill()));
-    await server.kill();
-  });
+  after(() => lobby?.stop());
 
   it("delivers every message to the other two, in the same order everywhere, with sender and times", async () => {
     const perClient = 5;

@@ -221,3 +221,49 @@ export class ChatProcess extends Proc {
 export function uniqueMarker(label: string): string {
   return `${label}-${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
 }
+
+/** A server and clients that have all joined #lobby; `stop()` ends every process it knows. */
+export class Lobby {
+  private constructor(
+    readonly server: ServerProcess,
+    private readonly clients: Map<string, ChatProcess>,
+  ) {}
+
+  static async start(names: string[], serverOptions: Parameters<typeof ServerProcess.start>[0] = {}): Promise<Lobby> {
+    const server = await ServerProcess.start(serverOptions);
+    const lobby = new Lobby(server, new Map());
+    for (const name of names) await lobby.add(name);
+    const [first] = names;
+    const last = names.at(-1);
+    if (first !== undefined && last !== undefined && first !== last) {
+      await lobby.get(first).waitFor(`${last} joined`, (e) => e.type === "member" && e.name === last);
+    }
+    return lobby;
+  }
+
+  /** Starts (or restarts, with the same home) the client `name`. */
+  async add(name: string, home?: string): Promise<ChatProcess> {
+    const client = await ChatProcess.start(
+      name,
+      this.server.url,
+      home ?? this.clients.get(name)?.home ?? tempDir(name),
+    );
+    this.clients.set(name, client);
+    return client;
+  }
+
+  get(name: string): ChatProcess {
+    const client = this.clients.get(name);
+    if (client === undefined) throw new Error(`no client ${name}`);
+    return client;
+  }
+
+  all(): ChatProcess[] {
+    return [...this.clients.values()];
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.all().map((c) => c.kill()));
+    await this.server.kill();
+  }
+}

@@ -1,16 +1,16 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { encodeFrame } from "@secure-chat/protocol";
-import { ChatProcess, ServerProcess, tempDir } from "./harness.js";
+import { Lobby, type ChatProcess } from "./harness.js";
 import { RawClient, rawIdentity, rawLogin } from "./raw-client.js";
 
 describe("malformed, oversized, unknown and premature frames", () => {
-  let server: ServerProcess;
+  let lobby: Lobby;
   let alice: ChatProcess;
   let bob: ChatProcess;
   const raws: RawClient[] = [];
   const connect = async (): Promise<RawClient> => {
-    const raw = await RawClient.connect(server.url);
+    const raw = await RawClient.connect(lobby.server.url);
     raws.push(raw);
     return raw;
   };
@@ -24,16 +24,14 @@ describe("malformed, oversized, unknown and premature frames", () => {
   }
 
   before(async () => {
-    server = await ServerProcess.start();
-    alice = await ChatProcess.start("alice", server.url, tempDir("alice"));
-    bob = await ChatProcess.start("bob", server.url, tempDir("bob"));
-    await alice.waitFor("bob joined", (e) => e.type === "member" && e.name === "bob");
+    lobby = await Lobby.start(["alice", "bob"]);
+    alice = lobby.get("alice");
+    bob = lobby.get("bob");
   });
 
   after(async () => {
     for (const raw of raws) raw.close();
-    await Promise.all([alice, bob].map((c) => c?.kill()));
-    await server?.kill();
+    await lobby?.stop();
   });
 
   it("answers garbage with BAD_FRAME and closes", async () => {

@@ -1,24 +1,20 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { ChatProcess, ServerProcess, tempDir } from "./harness.js";
+import { Lobby, type ChatProcess } from "./harness.js";
 
 describe("presence", () => {
-  let server: ServerProcess;
+  let lobby: Lobby;
   let alice: ChatProcess;
   let bob: ChatProcess;
   let carol: ChatProcess | undefined;
 
   before(async () => {
-    server = await ServerProcess.start();
-    alice = await ChatProcess.start("alice", server.url, tempDir("alice"));
-    bob = await ChatProcess.start("bob", server.url, tempDir("bob"));
-    await alice.waitFor("bob joined", (e) => e.type === "member" && e.name === "bob");
+    lobby = await Lobby.start(["alice", "bob"]);
+    alice = lobby.get("alice");
+    bob = lobby.get("bob");
   });
 
-  after(async () => {
-    await Promise.all([alice, bob, carol].map((c) => c?.kill()));
-    await server?.kill();
-  });
+  after(() => lobby?.stop());
 
   it("/who lists the members with their online state; /who * lists the server", async () => {
     const who = await alice.command("/who", "who");
@@ -38,7 +34,7 @@ describe("presence", () => {
 
   it("others see joins, online and offline", async () => {
     const from = alice.events.length;
-    carol = await ChatProcess.start("carol", server.url, tempDir("carol"));
+    carol = await lobby.add("carol");
     await alice.waitFor("carol online", (e) => e.type === "presence" && e.name === "carol" && e.online === true, from);
     const joined = await bob.waitFor("carol joined #lobby", (e) => e.type === "member" && e.name === "carol");
     assert.equal(joined.room, "#lobby");

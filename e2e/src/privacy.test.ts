@@ -1,26 +1,20 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
-import { ChatProcess, ServerProcess, filesUnder, tempDir, uniqueMarker } from "./harness.js";
+import { Lobby, filesUnder, uniqueMarker, type ChatProcess } from "./harness.js";
 
 describe("the server only ever sees ciphertext", () => {
-  let server: ServerProcess;
+  let lobby: Lobby;
   let alice: ChatProcess;
   let bob: ChatProcess;
   let carol: ChatProcess;
 
   before(async () => {
-    server = await ServerProcess.start();
-    alice = await ChatProcess.start("alice", server.url, tempDir("alice"));
-    bob = await ChatProcess.start("bob", server.url, tempDir("bob"));
-    carol = await ChatProcess.start("carol", server.url, tempDir("carol"));
-    await alice.waitFor("carol joined", (e) => e.type === "member" && e.name === "carol");
+    lobby = await Lobby.start(["alice", "bob", "carol"]);
+    [alice, bob, carol] = [lobby.get("alice"), lobby.get("bob"), lobby.get("carol")];
   });
 
-  after(async () => {
-    await Promise.all([alice, bob, carol].map((c) => c?.kill()));
-    await server?.kill();
-  });
+  after(() => lobby?.stop());
 
   it("a marker sent in #lobby and by /msg never reaches the server's files or logs, nor a third member", async () => {
     const roomMarker = uniqueMarker("ROOM");
@@ -45,8 +39,8 @@ describe("the server only ever sees ciphertext", () => {
       assert.ok(!readFileSync(file).includes(privateMarker), `carol's ${file} holds the private message`);
     }
 
-    await server.kill("SIGTERM"); // flush everything it would write
-    const written = server.everythingWritten();
+    await lobby.server.kill("SIGTERM"); // flush everything it would write
+    const written = lobby.server.everythingWritten();
     assert.ok(written.length > 10_000, "the server wrote suspiciously little; is the data dir right?");
     for (const marker of [roomMarker, privateMarker]) {
       assert.ok(!written.includes(marker), `the server wrote ${marker} in plaintext`);

@@ -19,7 +19,7 @@ export async function startServer(
   log: Logger = stderrLogger(),
 ): Promise<RunningServer> {
   const config = { ...defaultServerConfig, ...overrides };
-  mkdirSync(config.dataDir, { recursive: true });
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const storage = new SqliteStorage(join(config.dataDir, "secure-chat.db"));
   const bus = new MemoryBus();
   const ctx: ServerContext = {

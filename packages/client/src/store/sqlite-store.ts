@@ -47,6 +47,8 @@ export class SqliteClientStore implements ClientStore {
     chmodSync(path, 0o600);
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = FULL");
+    // Overwrite deleted content (old group states, used keys) instead of leaving it in free pages.
+    this.db.pragma("secure_delete = ON");
     this.db.exec(SCHEMA);
   }
 
