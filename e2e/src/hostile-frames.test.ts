@@ -60,7 +60,13 @@ describe("malformed, oversized, unknown and premature frames", () => {
 
   it("refuses any frame before login with NOT_AUTHENTICATED", async () => {
     const raw = await connect();
-    raw.send({ type: "send", rid: 7, groupId: "#lobby", message: new Uint8Array([1, 2, 3]) });
+    raw.send({
+      type: "send",
+      rid: 7,
+      groupId: "#lobby",
+      sendId: new Uint8Array(16),
+      message: new Uint8Array([1, 2, 3]),
+    });
     await expectError(raw, "NOT_AUTHENTICATED", 1008);
   });
 
@@ -83,7 +89,13 @@ describe("malformed, oversized, unknown and premature frames", () => {
     const raw = await connect();
     const { answer } = await rawLogin(raw, rawIdentity("mallory"));
     assert.equal(answer.type, "login_ok");
-    raw.send({ type: "send", rid: 3, groupId: "#lobby", message: new Uint8Array([0, 1, 2, 3]) });
+    raw.send({
+      type: "send",
+      rid: 3,
+      groupId: "#lobby",
+      sendId: new Uint8Array(16),
+      message: new Uint8Array([0, 1, 2, 3]),
+    });
     await expectError(raw, "NOT_MEMBER");
     raw.send({
       type: "commit",

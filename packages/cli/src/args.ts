@@ -31,3 +31,20 @@ export function parseArgs(argv: readonly string[], spec: FlagSpec): ParsedArgs {
   }
   return { kind: "ok", flags, positionals };
 }
+
+/** Reads an optional numeric flag within [min, max]; `undefined` when absent. */
+export function numberFlag(
+  raw: string | boolean | undefined,
+  flag: string,
+  range: { min: number; max: number },
+): { kind: "ok"; value: number | undefined } | { kind: "error"; message: string } {
+  if (raw === undefined) return { kind: "ok", value: undefined };
+  const value = Number(raw);
+  if (typeof raw !== "string" || !Number.isFinite(value) || value < range.min || value > range.max) {
+    return {
+      kind: "error",
+      message: `--${flag} must be a number from ${range.min} to ${range.max}, not ${String(raw)}`,
+    };
+  }
+  return { kind: "ok", value };
+}

@@ -5,19 +5,19 @@ import { WebSocket } from "ws";
 import { ChatClient, ClientError, type WebSocketLike } from "@secure-chat/client";
 import { SqliteClientStore } from "@secure-chat/client/sqlite-store";
 import { parseUserName } from "@secure-chat/protocol";
-import { parseArgs } from "./args.js";
+import { numberFlag, parseArgs } from "./args.js";
 import { ChatSession } from "./chat-session.js";
 import { parseCommand } from "./commands.js";
 import { CliExit, exitCodes } from "./exit.js";
 import { formatHuman } from "./format-human.js";
 import type { UiEvent, UiSink } from "./ui-events.js";
 
-export const chatUsage = "secure-chat chat [--server URL] [--home DIR] [--json] NAME";
+export const chatUsage = "secure-chat chat [--server URL] [--home DIR] [--json] [--heartbeat SECONDS] NAME";
 const DEFAULT_SERVER = "ws://127.0.0.1:7447";
 
 /** Composition root of the terminal client: SQLite store, `ws` sockets, readline. */
 export async function runChat(argv: readonly string[]): Promise<void> {
-  const parsed = parseArgs(argv, { server: "string", home: "string", json: "boolean" });
+  const parsed = parseArgs(argv, { server: "string", home: "string", json: "boolean", heartbeat: "string" });
   if (parsed.kind === "error") throw new CliExit(exitCodes.usage, "BAD_FLAG", `${parsed.message}\nusage: ${chatUsage}`);
   const [rawName, extra] = parsed.positionals;
   if (rawName === undefined || extra !== undefined) {
@@ -32,6 +32,8 @@ export async function runChat(argv: readonly string[]): Promise<void> {
     throw new CliExit(exitCodes.usage, "BAD_FLAG", `--server must be a ws:// or wss:// URL`);
   const home = (parsed.flags.home as string | undefined) ?? join(homedir(), ".secure-chat", name);
   const json = parsed.flags.json === true;
+  const heartbeat = numberFlag(parsed.flags.heartbeat, "heartbeat", { min: 0.05, max: 3600 });
+  if (heartbeat.kind === "error") throw new CliExit(exitCodes.usage, "BAD_FLAG", heartbeat.message);
 
   const interactive = !json && process.stdin.isTTY === true && process.stdout.isTTY === true;
   const input = createInterface({
@@ -64,6 +66,7 @@ export async function runChat(argv: readonly string[]): Promise<void> {
     server,
     store,
     socketFactory: (url) => new WebSocket(url, { maxPayload: 64 * 1024 * 1024 }) as unknown as WebSocketLike,
+    heartbeatMs: heartbeat.value === undefined ? undefined : heartbeat.value * 1000,
   });
   client.on(sink);
   try {

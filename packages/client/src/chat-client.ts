@@ -45,7 +45,7 @@ import {
 } from "./mls/groups.js";
 import { loadCipherSuite } from "./mls/suite.js";
 import { SerialQueue } from "./serial-queue.js";
-import type { ClientStore, HistoryEntry, StoreBatch } from "./store/store.js";
+import type { ClientStore, HistoryEntry, OutboxEntry, StoreBatch } from "./store/store.js";
 import { RpcConnection, type PushFrame, type SocketFactory } from "./transport.js";
 
 export interface ChatClientOptions {
@@ -55,6 +55,8 @@ export interface ChatClientOptions {
   socketFactory: SocketFactory;
   /** Reconnect with backoff when the connection drops (default true). */
   reconnect?: boolean;
+  /** Ping interval; a link that answers nothing for two intervals is dropped and redialled. */
+  heartbeatMs?: number;
 }
 
 /** A group we are in (state) and our own commit awaiting the server's verdict (pending). */
@@ -83,6 +85,8 @@ const LEAF_REFRESH_SECONDS = 45n * 24n * 3600n;
 const MAX_COMMIT_ATTEMPTS = 10;
 const ACK_DELAY_MS = 100;
 const EMPTY = new Uint8Array(0);
+const SEND_ID_BYTES = 16;
+const DEFAULT_HEARTBEAT_MS = 15_000;
 
 const kindByNumber = new Map<number, DeliveryKind>(
   Object.entries(deliveryKinds).map(([name, id]) => [id, name as DeliveryKind]),
@@ -121,6 +125,7 @@ export class ChatClient {
   private readonly store: ClientStore;
   private readonly socketFactory: SocketFactory;
   private readonly reconnect: boolean;
+  private readonly heartbeatMs: number;
   private readonly listeners = new Set<ChatEventListener>();
   private readonly queue = new SerialQueue();
   private readonly groups = new Map<GroupId, GroupSlot>();
@@ -135,7 +140,9 @@ export class ChatClient {
   private cursor = 0;
   private ackTimer: ReturnType<typeof setTimeout> | undefined;
   private ackSeq = 0;
-  private inflight = 0;
+  private pumping = false;
+  private loggedIn = false;
+  private heartbeat: ReturnType<typeof setInterval> | undefined;
   private closing = false;
   private synced: (() => void) | undefined;
   private cipherSuiteName = "";
@@ -146,6 +153,7 @@ export class ChatClient {
     this.store = options.store;
     this.socketFactory = options.socketFactory;
     this.reconnect = options.reconnect ?? true;
+    this.heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -221,8 +229,28 @@ export class ChatClient {
     const online = await rpc.request({ type: "list_online", rid: 0 }, "online");
     this.onlineNames.clear();
     for (const name of online.names) this.onlineNames.add(name as UserName);
+    this.loggedIn = true;
+    this.startHeartbeat(rpc);
+    void this.pumpOutbox();
     await this.topUpKeyPackages(ok.keyPackageCount);
     void this.refreshAgingLeaves();
+  }
+
+  /** Detects a black-holed link: a ping unanswered after one interval drops the connection. */
+  private startHeartbeat(rpc: RpcConnection): void {
+    clearInterval(this.heartbeat);
+    let waiting = false;
+    this.heartbeat = setInterval(() => {
+      if (waiting) {
+        rpc.abort(`no answer from the server for ${this.heartbeatMs} ms`);
+        return;
+      }
+      waiting = true;
+      rpc.request({ type: "ping", rid: 0 }, "pong").then(
+        () => (waiting = false),
+        () => undefined,
+      );
+    }, this.heartbeatMs);
   }
 
   /** Update commits for groups where our leaf still comes from an aging KeyPackage (also heals keys: PCS). */
@@ -260,6 +288,8 @@ export class ChatClient {
   private onDisconnect(rpc: RpcConnection, reason: string): void {
     if (this.rpc !== rpc || this.closing) return;
     this.rpc = undefined;
+    this.loggedIn = false;
+    clearInterval(this.heartbeat);
     if (!this.reconnect) {
       this.emit({ type: "error", code: "DISCONNECTED", message: `connection lost: ${reason}` });
       return;
@@ -289,10 +319,11 @@ export class ChatClient {
 
   /** Waits until every message we sent is acknowledged, then disconnects. */
   async close(): Promise<void> {
-    while (this.inflight > 0) await sleep(10);
+    while (!this.outboxEmpty) await sleep(20);
     await this.queue.idle();
     this.flushAck();
     this.closing = true;
+    clearInterval(this.heartbeat);
     this.rpc?.close();
     this.rpc = undefined;
     this.store.close();
@@ -823,12 +854,15 @@ export class ChatClient {
       proposal.consumed.forEach(zeroOutUint8Array);
       return encodeMessage(proposal.message);
     });
-    await this.connection().requestThen({ type: "send", rid: 0, groupId, message }, "accepted", () =>
-      this.queue.run(async () => {
-        this.groups.delete(groupId);
-        this.store.apply({ groups: [{ groupId, state: null, pending: null }] });
-        this.emit({ type: "room", room: groupId, change: "left" });
-      }),
+    await this.connection().requestThen(
+      { type: "send", rid: 0, groupId, sendId: crypto.getRandomValues(new Uint8Array(SEND_ID_BYTES)), message },
+      "accepted",
+      () =>
+        this.queue.run(async () => {
+          this.groups.delete(groupId);
+          this.store.apply({ groups: [{ groupId, state: null, pending: null }] });
+          this.emit({ type: "room", room: groupId, change: "left" });
+        }),
     );
   }
 
@@ -879,59 +913,109 @@ export class ChatClient {
 
   // ---------------------------------------------------------------- messages
 
-  /** Sends text to a room we are in. Resolves once the server has stored it. */
-  async send(groupId: GroupId, text: string): Promise<MessageEvent> {
+  /**
+   * Sends text to a room we are in. Resolves once the message is safe in the local outbox;
+   * it goes out now or after the next reconnect, and shows up as a `message` event once the
+   * server has stored it (or as an `error` event if the server refuses it).
+   */
+  async send(groupId: GroupId, text: string): Promise<void> {
     if (new TextEncoder().encode(text).length > MAX_TEXT_BYTES) {
       throw new ClientError("BAD_ARGUMENT", `messages are limited to ${MAX_TEXT_BYTES} bytes`);
     }
-    this.inflight++;
+    if (this.groups.get(groupId)?.state === undefined) {
+      throw new ClientError("NOT_IN_ROOM", `you are not in ${this.label(groupId)}`);
+    }
+    this.store.addOutbox({
+      room: groupId,
+      sendId: crypto.getRandomValues(new Uint8Array(SEND_ID_BYTES)),
+      id: randomId(),
+      sentAt: Date.now(),
+      text,
+    });
+    void this.pumpOutbox();
+  }
+
+  /** True once every message handed to `send` has been stored by the server. */
+  get outboxEmpty(): boolean {
+    return this.store.outbox().length === 0;
+  }
+
+  /** Sends the outbox in order, one message at a time, while connected. */
+  private async pumpOutbox(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
     try {
-      const content = { id: randomId(), sentAt: Date.now(), text };
-      const message = await this.queue.run(async () => {
+      for (;;) {
+        const entry = this.store.outbox()[0];
+        if (entry === undefined || this.rpc === undefined || !this.rpc.isOpen || !this.loggedIn) return;
+        try {
+          await this.sendOutboxEntry(entry);
+        } catch (error) {
+          if (errorCode(error) === "DISCONNECTED") return; // resent after the reconnect
+          this.store.apply({ removeOutbox: entry.localId });
+          this.emit({
+            type: "error",
+            code: errorCode(error),
+            message: `not sent to ${this.label(entry.room)}: "${entry.text.slice(0, 40)}": ${(error as Error).message}`,
+          });
+        }
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private async sendOutboxEntry(entry: OutboxEntry): Promise<void> {
+    const groupId = entry.room;
+    const message =
+      entry.ciphertext ??
+      (await this.queue.run(async () => {
         const slot = this.groups.get(groupId);
         if (slot?.state === undefined) throw new ClientError("NOT_IN_ROOM", `you are not in ${this.label(groupId)}`);
+        const content = { id: entry.id, sentAt: entry.sentAt, text: entry.text };
         const result = await createApplicationMessage(slot.state, encodeContent(content), this.mls());
         result.consumed.forEach(zeroOutUint8Array);
         slot.state = result.newState;
-        this.store.apply({
-          groups: [
-            { groupId, state: encodeState(slot.state), pending: slot.pending ? encodeState(slot.pending) : null },
-          ],
-        });
-        return encodeMessage({
+        const ciphertext = encodeMessage({
           privateMessage: result.privateMessage,
           wireformat: "mls_private_message",
           version: "mls10",
         });
-      });
-      // The confirmation takes its place in the queue the moment the answer arrives, so it
-      // lands after every earlier delivery and before every later one: server order.
-      return await this.connection().requestThen({ type: "send", rid: 0, groupId, message }, "accepted", (accepted) =>
+        // The new ratchet state and the ciphertext are saved together: a resend reuses it.
+        this.store.apply({
+          groups: [
+            { groupId, state: encodeState(slot.state), pending: slot.pending ? encodeState(slot.pending) : null },
+          ],
+          outboxCiphertext: { localId: entry.localId, ciphertext },
+        });
+        return ciphertext;
+      }));
+    // The confirmation takes its place in the queue the moment the answer arrives, so it
+    // lands after every earlier delivery and before every later one: server order.
+    await this.connection().requestThen(
+      { type: "send", rid: 0, groupId, sendId: entry.sendId, message },
+      "accepted",
+      (accepted) =>
         this.queue.run(async () => {
-          const entry: HistoryEntry = {
+          const stored: HistoryEntry = {
             room: groupId,
-            id: content.id,
+            id: entry.id,
             from: this.name,
-            text,
-            sentAt: content.sentAt,
+            text: entry.text,
+            sentAt: entry.sentAt,
             serverTs: accepted.serverTs,
             seq: accepted.seq,
           };
-          this.store.apply({ messages: [entry], cursor: accepted.seq });
+          this.store.apply({ messages: [stored], cursor: accepted.seq, removeOutbox: entry.localId });
           this.cursor = Math.max(this.cursor, accepted.seq);
           this.scheduleAck(accepted.seq);
-          const event = this.messageEvent(entry);
-          this.emit(event);
-          return event;
+          this.emit(this.messageEvent(stored));
         }),
-      );
-    } finally {
-      this.inflight--;
-    }
+    );
   }
 
   /** A private message: starts the two-member conversation (works while the peer is offline). */
-  async sendPrivate(peer: UserName, text: string): Promise<MessageEvent> {
+  async sendPrivate(peer: UserName, text: string): Promise<void> {
     return this.send(await this.openPrivate(peer), text);
   }
 

@@ -156,6 +156,12 @@ export class RpcConnection {
   close(): void {
     this.socket.close(1000, "bye");
   }
+
+  /** Gives up on a dead link now, without waiting for a closing handshake that may never come. */
+  abort(reason: string): void {
+    this.handleClose(reason);
+    this.socket.close(4000, "heartbeat timeout");
+  }
 }
 
 export type { Push as PushFrame };

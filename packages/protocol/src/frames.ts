@@ -53,10 +53,16 @@ export const frameSchemas = {
       removed: "strs",
     },
   },
-  send: { id: 9, dir: "c2s", fields: { rid: "u32", groupId: "str", message: "bytes" } },
+  /**
+   * `sendId` is random per message and reused when the client resends after a lost answer:
+   * the server stores each (sender, sendId) once and answers a resend with the first `accepted`.
+   */
+  send: { id: 9, dir: "c2s", fields: { rid: "u32", groupId: "str", sendId: "bytes", message: "bytes" } },
   ack: { id: 10, dir: "c2s", fields: { seq: "u53" } },
   list_rooms: { id: 11, dir: "c2s", fields: { rid: "u32" } },
   list_online: { id: 12, dir: "c2s", fields: { rid: "u32" } },
+  /** Client heartbeat: the server answers `pong`; a client hearing nothing reconnects. */
+  ping: { id: 13, dir: "c2s", fields: { rid: "u32" } },
 
   // ---- server -> client
   challenge: {
@@ -89,6 +95,7 @@ export const frameSchemas = {
   presence: { id: 75, dir: "s2c", fields: { name: "str", online: "bool" } },
   /** Sent once after login, when every stored delivery up to `cursor` has been sent. */
   synced: { id: 76, dir: "s2c", fields: { cursor: "u53" } },
+  pong: { id: 77, dir: "s2c", fields: { rid: "u32" } },
 } as const satisfies Record<string, { id: number; dir: "c2s" | "s2c"; fields: Record<string, FieldKind> }>;
 
 type Schemas = typeof frameSchemas;

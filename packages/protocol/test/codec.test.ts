@@ -140,10 +140,17 @@ const samples: { [T in FrameType]: FrameOf<T> } = {
     added: ["carol", "dave"],
     removed: [],
   },
-  send: { type: "send", rid: 9, groupId: "#lobby", message: new Uint8Array(1000).fill(0x5a) },
+  send: {
+    type: "send",
+    rid: 9,
+    groupId: "#lobby",
+    sendId: new Uint8Array(16).fill(7),
+    message: new Uint8Array(1000).fill(0x5a),
+  },
   ack: { type: "ack", seq: Number.MAX_SAFE_INTEGER },
   list_rooms: { type: "list_rooms", rid: 0 },
   list_online: { type: "list_online", rid: 12 },
+  ping: { type: "ping", rid: 13 },
   challenge: {
     type: "challenge",
     rid: 64,
@@ -171,6 +178,7 @@ const samples: { [T in FrameType]: FrameOf<T> } = {
   },
   presence: { type: "presence", name: "bob", online: false },
   synced: { type: "synced", cursor: 0 },
+  pong: { type: "pong", rid: 77 },
 };
 
 function sampleOf(type: FrameType): Frame {

@@ -11,7 +11,7 @@ import { hello, login } from "./handlers/auth.js";
 import { commit, createGroup, getGroupInfo, listRooms, send } from "./handlers/groups.js";
 import type { Handler, HandlerTable } from "./handlers/handler.js";
 import { claimKeyPackage, lookupKeys, uploadKeyPackages } from "./handlers/key-packages.js";
-import { ack, listOnline } from "./handlers/misc.js";
+import { ack, listOnline, ping } from "./handlers/misc.js";
 
 /** Frame type -> handler. Preconditions (login) are checked here, before any handler runs. */
 export const handlers: HandlerTable = {
@@ -27,6 +27,7 @@ export const handlers: HandlerTable = {
   ack,
   list_rooms: listRooms,
   list_online: listOnline,
+  ping,
 };
 
 function requestId(frame: ClientFrame): number {

@@ -289,9 +289,28 @@ export function storageContract(name: string, open: () => StorageFixture): void 
           registerAll(storage);
           const lobby = group("#lobby");
           const seq = created(storage, lobby, alice);
-          const message = storage.appendMessage(lobby, alice, blob(), 600);
+          const message = storage.appendMessage(lobby, alice, blob(), 600).delivery;
           assert.ok(message.seq >= seq, "created.seq is where the creator's membership starts");
           assert.deepEqual(all(storage, alice), [message]);
+        }),
+      );
+
+      it(
+        "appendMessage stores a (sender, sendId) once: a resend gets the first delivery back",
+        withStorage((storage) => {
+          registerAll(storage);
+          const lobby = group("#lobby");
+          created(storage, lobby, alice);
+          const sendId = blob(16);
+          const first = storage.appendMessage(lobby, alice, blob(), 600, sendId);
+          assert.equal(first.kind, "stored");
+          const again = storage.appendMessage(lobby, alice, blob(), 601, sendId);
+          assert.deepEqual(again, { kind: "duplicate", delivery: first.delivery });
+          const otherSender = storage.appendMessage(lobby, bob, blob(), 602, sendId);
+          assert.equal(otherSender.kind, "stored", "sendIds are per sender");
+          assert.equal(storage.appendMessage(lobby, alice, blob(), 603, blob(16)).kind, "stored");
+          assert.equal(storage.appendMessage(lobby, alice, blob(), 604).kind, "stored", "no sendId: always stored");
+          assert.equal(all(storage, alice).length, 4, "the resend added nothing to the stream");
         }),
       );
 
@@ -424,10 +443,10 @@ export function storageContract(name: string, open: () => StorageFixture): void 
           registerAll(storage);
           const lobby = group("#lobby");
           created(storage, lobby, alice, blob());
-          const before = storage.appendMessage(lobby, alice, blob(), 600);
+          const before = storage.appendMessage(lobby, alice, blob(), 600).delivery;
           const join = accept(storage, commitInput(lobby, 0, carol, { senderJoins: true, groupInfo: blob() }));
           assert.deepEqual(sorted(storage.currentMembers(lobby)), [alice, carol]);
-          const after = storage.appendMessage(lobby, alice, blob(), 601);
+          const after = storage.appendMessage(lobby, alice, blob(), 601).delivery;
           assert.deepEqual(all(storage, carol), [join.commit, after], "nothing from before the join");
           assert.deepEqual(all(storage, alice), [before, join.commit, after]);
         }),
@@ -445,18 +464,18 @@ export function storageContract(name: string, open: () => StorageFixture): void 
         const other = group("#other");
         created(storage, team, alice);
         created(storage, other, dave, blob());
-        const m1 = storage.appendMessage(team, alice, blob(), 1);
-        const o1 = storage.appendMessage(other, dave, blob(), 2);
+        const m1 = storage.appendMessage(team, alice, blob(), 1).delivery;
+        const o1 = storage.appendMessage(other, dave, blob(), 2).delivery;
         const c1 = accept(storage, commitInput(team, 0, alice, { added: [bob], welcome: blob() }));
         const w1 = c1.welcomes[0]?.delivery;
-        const m2 = storage.appendMessage(team, bob, blob(), 3);
+        const m2 = storage.appendMessage(team, bob, blob(), 3).delivery;
         const c2 = accept(storage, commitInput(team, 1, alice, { added: [carol], welcome: blob() }));
         const w2 = c2.welcomes[0]?.delivery;
-        const m3 = storage.appendMessage(team, carol, blob(), 4);
+        const m3 = storage.appendMessage(team, carol, blob(), 4).delivery;
         const c3 = accept(storage, commitInput(team, 2, carol, { removed: [bob] }));
-        const m4 = storage.appendMessage(team, alice, blob(), 5);
-        const o2 = storage.appendMessage(other, dave, blob(), 6);
-        const m5 = storage.appendMessage(team, carol, blob(), 7);
+        const m4 = storage.appendMessage(team, alice, blob(), 5).delivery;
+        const o2 = storage.appendMessage(other, dave, blob(), 6).delivery;
+        const m5 = storage.appendMessage(team, carol, blob(), 7).delivery;
         assert.ok(w1 !== undefined && w2 !== undefined);
         const order = [m1, o1, c1.commit, w1, m2, c2.commit, w2, m3, c3.commit, m4, o2, m5];
         assertIncreasing(order);
@@ -523,11 +542,11 @@ export function storageContract(name: string, open: () => StorageFixture): void 
           const team = group("+team");
           created(storage, team, alice);
           const add = accept(storage, commitInput(team, 0, alice, { added: [bob], welcome: blob() }));
-          const inFirst = storage.appendMessage(team, alice, blob(), 1);
+          const inFirst = storage.appendMessage(team, alice, blob(), 1).delivery;
           const remove = accept(storage, commitInput(team, 1, alice, { removed: [bob] }));
-          const gap = storage.appendMessage(team, alice, blob(), 2);
+          const gap = storage.appendMessage(team, alice, blob(), 2).delivery;
           const readd = accept(storage, commitInput(team, 2, alice, { added: [bob], welcome: blob() }));
-          const inSecond = storage.appendMessage(team, alice, blob(), 3);
+          const inSecond = storage.appendMessage(team, alice, blob(), 3).delivery;
           const welcome1 = add.welcomes[0]?.delivery;
           const welcome2 = readd.welcomes[0]?.delivery;
           assert.ok(welcome1 !== undefined && welcome2 !== undefined);
@@ -626,7 +645,7 @@ export function storageContract(name: string, open: () => StorageFixture): void 
           assert.deepEqual(reopened.acceptCommit(commitInput(lobby, 1, alice)), { kind: "stale", currentEpoch: 2 });
           // numbering continues after the old deliveries
           const lastSeq = Math.max(...[...streams.values()].flat().map((d) => d.seq));
-          const next = reopened.appendMessage(lobby, alice, blob(), 13);
+          const next = reopened.appendMessage(lobby, alice, blob(), 13).delivery;
           assert.ok(next.seq > lastSeq, "seq keeps increasing after reopen");
           reopened.close();
         } finally {
@@ -724,7 +743,7 @@ function checkAgainstModel(storage: Storage, ops: readonly Operation[], pageSize
       case "message": {
         const sender = state === undefined ? undefined : pick(sorted(state.members), op.by);
         if (state === undefined || sender === undefined) break; // the server only lets members send
-        const delivery = storage.appendMessage(groupId, sender, op.payload, ts);
+        const delivery = storage.appendMessage(groupId, sender, op.payload, ts).delivery;
         assert.deepEqual(
           { ...delivery, seq: 0 },
           { seq: 0, serverTs: ts, groupId, sender, kind: "message", payload: op.payload },

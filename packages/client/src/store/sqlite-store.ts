@@ -5,6 +5,7 @@ import type { GroupId, UserName } from "@secure-chat/protocol";
 import type {
   ClientStore,
   HistoryEntry,
+  OutboxEntry,
   StoreBatch,
   StoredGroupState,
   StoredIdentity,
@@ -29,6 +30,10 @@ CREATE TABLE IF NOT EXISTS history (
   PRIMARY KEY (room, id)
 );
 CREATE INDEX IF NOT EXISTS history_by_room ON history(room, seq);
+CREATE TABLE IF NOT EXISTS outbox (
+  local_id INTEGER PRIMARY KEY AUTOINCREMENT, room TEXT NOT NULL, send_id BLOB NOT NULL,
+  id TEXT NOT NULL, sent_at INTEGER NOT NULL, text TEXT NOT NULL, ciphertext BLOB
+);
 `;
 
 const bytes = (buffer: Buffer): Uint8Array => new Uint8Array(buffer);
@@ -109,6 +114,14 @@ export class SqliteClientStore implements ClientStore {
           )
           .run(batch.cursor);
       }
+      if (batch.outboxCiphertext !== undefined) {
+        this.db
+          .prepare("UPDATE outbox SET ciphertext = ? WHERE local_id = ?")
+          .run(batch.outboxCiphertext.ciphertext, batch.outboxCiphertext.localId);
+      }
+      if (batch.removeOutbox !== undefined) {
+        this.db.prepare("DELETE FROM outbox WHERE local_id = ?").run(batch.removeOutbox);
+      }
       if (batch.removeKeyPackage !== undefined) {
         this.db.prepare("DELETE FROM key_packages WHERE ref = ? AND last_resort = 0").run(batch.removeKeyPackage);
       }
@@ -179,6 +192,34 @@ export class SqliteClientStore implements ClientStore {
 
   hasMessage(room: GroupId, id: string): boolean {
     return this.db.prepare("SELECT 1 FROM history WHERE room = ? AND id = ?").get(room, id) !== undefined;
+  }
+
+  outbox(): OutboxEntry[] {
+    const rows = this.db.prepare("SELECT * FROM outbox ORDER BY local_id").all() as {
+      local_id: number;
+      room: string;
+      send_id: Buffer;
+      id: string;
+      sent_at: number;
+      text: string;
+      ciphertext: Buffer | null;
+    }[];
+    return rows.map((row) => ({
+      localId: row.local_id,
+      room: row.room as GroupId,
+      sendId: bytes(row.send_id),
+      id: row.id,
+      sentAt: row.sent_at,
+      text: row.text,
+      ciphertext: row.ciphertext === null ? undefined : bytes(row.ciphertext),
+    }));
+  }
+
+  addOutbox(entry: Omit<OutboxEntry, "localId" | "ciphertext">): number {
+    const result = this.db
+      .prepare("INSERT INTO outbox (room, send_id, id, sent_at, text) VALUES (?, ?, ?, ?, ?)")
+      .run(entry.room, entry.sendId, entry.id, entry.sentAt, entry.text);
+    return Number(result.lastInsertRowid);
   }
 
   close(): void {

@@ -36,12 +36,27 @@ export interface HistoryEntry {
   seq: number;
 }
 
+/** A message the user sent that the server has not acknowledged yet. */
+export interface OutboxEntry {
+  localId: number;
+  room: GroupId;
+  /** Random per message; a resend reuses it so the server stores the message once. */
+  sendId: Uint8Array;
+  id: string;
+  sentAt: number;
+  text: string;
+  /** Set once encrypted: a resend must reuse the same ciphertext (its MLS key is spent). */
+  ciphertext: Uint8Array | undefined;
+}
+
 /** One atomic write: group states, history and the delivery cursor move together. */
 export interface StoreBatch {
   groups?: { groupId: GroupId; state: Uint8Array | null; pending: Uint8Array | null }[];
   messages?: HistoryEntry[];
   cursor?: number;
   removeKeyPackage?: Uint8Array;
+  outboxCiphertext?: { localId: number; ciphertext: Uint8Array };
+  removeOutbox?: number;
 }
 
 /** The client's local state. The Node adapter is SQLite; a browser adapter comes later. */
@@ -58,5 +73,8 @@ export interface ClientStore {
   /** The last `limit` messages of a room, oldest first. */
   history(room: GroupId, limit: number): HistoryEntry[];
   hasMessage(room: GroupId, id: string): boolean;
+  /** Pending messages, oldest first. */
+  outbox(): OutboxEntry[];
+  addOutbox(entry: Omit<OutboxEntry, "localId" | "ciphertext">): number;
   close(): void;
 }

@@ -13,6 +13,8 @@ import { fanOut } from "../services/delivery.js";
 import type { StoredGroup } from "../storage/storage.js";
 import type { Handler } from "./handler.js";
 
+const SEND_ID_BYTES = 16;
+
 function requireGroupId(value: string): GroupId {
   const groupId = parseGroupId(value);
   if (groupId === undefined) throw new ProtocolError("BAD_ARGUMENT", `${value} is not a valid room or conversation id`);
@@ -145,13 +147,14 @@ export const send: Handler<"send"> = {
     if (inspected === undefined || inspected.kind !== "other" || inspected.groupId !== groupId) {
       throw new ProtocolError("BAD_MLS", `not an MLS application message or proposal for ${groupId}`);
     }
-    const delivery = ctx.storage.appendMessage(groupId, name, frame.message, ctx.now());
-    // The sender already has its own message; everyone else gets the same encoded frame.
-    fanOut(
-      ctx,
-      [...members].filter((member) => member !== name),
-      delivery,
-    );
+    if (frame.sendId.length !== SEND_ID_BYTES) {
+      throw new ProtocolError("BAD_ARGUMENT", `sendId must be ${SEND_ID_BYTES} random bytes`);
+    }
+    const result = ctx.storage.appendMessage(groupId, name, frame.message, ctx.now(), frame.sendId);
+    const delivery = result.delivery;
+    // The sender already has its own message; everyone else gets the same encoded frame, once.
+    const others = [...members].filter((member) => member !== name);
+    if (result.kind === "stored") fanOut(ctx, others, delivery);
     connection.send({ type: "accepted", rid: frame.rid, seq: delivery.seq, serverTs: delivery.serverTs });
   },
 };

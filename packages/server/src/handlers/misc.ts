@@ -9,6 +9,13 @@ export const ack: Handler<"ack"> = {
   },
 };
 
+export const ping: Handler<"ping"> = {
+  requiresAuth: true,
+  handle(_ctx, connection, frame) {
+    connection.send({ type: "pong", rid: frame.rid });
+  },
+};
+
 export const listOnline: Handler<"list_online"> = {
   requiresAuth: true,
   handle(ctx, connection, frame) {

@@ -1,6 +1,7 @@
 import Database from "better-sqlite3";
 import { deliveryKinds, type DeliveryKind, type GroupId, type RoomKind, type UserName } from "@secure-chat/protocol";
 import type {
+  AppendResult,
   CommitInput,
   CommitResult,
   CreateGroupResult,
@@ -51,9 +52,11 @@ CREATE TABLE IF NOT EXISTS messages (
   sender TEXT NOT NULL,
   kind INTEGER NOT NULL,
   server_ts INTEGER NOT NULL,
-  payload BLOB NOT NULL
+  payload BLOB NOT NULL,
+  send_id BLOB
 );
 CREATE INDEX IF NOT EXISTS messages_by_group ON messages(group_id, seq);
+CREATE UNIQUE INDEX IF NOT EXISTS messages_by_send_id ON messages(sender, send_id) WHERE send_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS messages_by_recipient ON messages(recipient, seq) WHERE recipient IS NOT NULL;
 `;
 
@@ -117,6 +120,11 @@ export class SqliteStorage implements Storage {
       insertMessage: db.prepare<[string, string | null, string, number, number, Uint8Array], MessageRow>(
         "INSERT INTO messages (group_id, recipient, sender, kind, server_ts, payload) VALUES (?, ?, ?, ?, ?, ?) RETURNING *",
       ),
+      insertSend: db.prepare<[string, string, number, number, Uint8Array, Uint8Array | null], MessageRow>(
+        `INSERT INTO messages (group_id, recipient, sender, kind, server_ts, payload, send_id) VALUES (?, NULL, ?, ?, ?, ?, ?)
+         ON CONFLICT DO NOTHING RETURNING *`,
+      ),
+      sendById: db.prepare<[string, Uint8Array], MessageRow>("SELECT * FROM messages WHERE sender = ? AND send_id = ?"),
       nextSeq: db.prepare<[], { next: number }>(
         "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'messages'), 0) + 1 AS next",
       ),
@@ -248,10 +256,27 @@ export class SqliteStorage implements Storage {
     })();
   }
 
-  appendMessage(groupId: GroupId, sender: UserName, payload: Uint8Array, serverTs: number): StoredDelivery {
-    const row = this.statements.insertMessage.get(groupId, null, sender, deliveryKinds.message, serverTs, payload);
-    if (row === undefined) throw new Error("insert returned no row");
-    return toDelivery(row);
+  appendMessage(
+    groupId: GroupId,
+    sender: UserName,
+    payload: Uint8Array,
+    serverTs: number,
+    sendId?: Uint8Array,
+  ): AppendResult {
+    return this.db.transaction(() => {
+      const row = this.statements.insertSend.get(
+        groupId,
+        sender,
+        deliveryKinds.message,
+        serverTs,
+        payload,
+        sendId ?? null,
+      );
+      if (row !== undefined) return { kind: "stored" as const, delivery: toDelivery(row) };
+      const first = sendId === undefined ? undefined : this.statements.sendById.get(sender, sendId);
+      if (first === undefined) throw new Error("insert returned no row");
+      return { kind: "duplicate" as const, delivery: toDelivery(first) };
+    })();
   }
 
   currentMembers(groupId: GroupId): UserName[] {

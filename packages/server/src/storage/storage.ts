@@ -21,6 +21,9 @@ export interface StoredGroup {
 
 export type RegisterResult = { kind: "registered" } | { kind: "known" } | { kind: "name_taken" };
 
+export type AppendResult =
+  { kind: "stored"; delivery: StoredDelivery } | { kind: "duplicate"; delivery: StoredDelivery };
+
 export type CreateGroupResult = { kind: "created"; seq: number } | { kind: "exists" };
 
 export interface CommitInput {
@@ -71,7 +74,17 @@ export interface Storage {
   group(groupId: GroupId): StoredGroup | undefined;
   /** Accepts exactly one commit per (group, epoch); any later one for that epoch is stale. */
   acceptCommit(input: CommitInput): CommitResult;
-  appendMessage(groupId: GroupId, sender: UserName, payload: Uint8Array, serverTs: number): StoredDelivery;
+  /**
+   * Appends an application message or proposal. A repeated (sender, sendId) is stored once:
+   * the resend gets the first delivery back as `duplicate`.
+   */
+  appendMessage(
+    groupId: GroupId,
+    sender: UserName,
+    payload: Uint8Array,
+    serverTs: number,
+    sendId?: Uint8Array,
+  ): AppendResult;
   currentMembers(groupId: GroupId): UserName[];
   /** Rooms the server knows of, with their current members. */
   listGroups(): { groupId: GroupId; kind: RoomKind; members: UserName[] }[];
