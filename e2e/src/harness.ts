@@ -139,6 +139,8 @@ export type JsonEvent = { type: string } & Record<string, unknown>;
 /** A `secure-chat chat --json` process: stdin lines in, NDJSON events out. */
 export class ChatProcess extends Proc {
   readonly events: JsonEvent[] = [];
+  /** When each event arrived (ms since epoch), index-aligned with `events`. */
+  readonly arrivals: number[] = [];
 
   static async start(name: string, server: string, home: string, extraArgs: string[] = []): Promise<ChatProcess> {
     const child = spawn(
@@ -163,6 +165,7 @@ export class ChatProcess extends Proc {
 
   protected override onLine(line: string): void {
     super.onLine(line);
+    this.arrivals.push(Date.now());
     try {
       this.events.push(JSON.parse(line) as JsonEvent);
     } catch {

@@ -40,7 +40,9 @@ export function formatHuman(event: UiEvent, now: number = Date.now()): string[] 
       return [`${at} * ${text}`];
     }
     case "connection":
-      return [`${at} * ${event.state === "connected" ? "reconnected" : "connection lost, reconnecting..."}`];
+      return [
+        `${at} * ${event.state === "connected" ? "reconnected" : `connection lost (${event.reason}), reconnecting...`}`,
+      ];
     case "key_changed":
       return [
         `${at} ! WARNING: ${event.name}'s key changed: pinned ${event.pinned}, now ${event.presented}.`,

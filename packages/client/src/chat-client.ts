@@ -294,7 +294,7 @@ export class ChatClient {
       this.emit({ type: "error", code: "DISCONNECTED", message: `connection lost: ${reason}` });
       return;
     }
-    this.emit({ type: "connection", state: "reconnecting" });
+    this.emit({ type: "connection", state: "reconnecting", reason });
     void this.reconnectLoop();
   }
 

@@ -33,7 +33,8 @@ export type ChatEvent =
       fingerprint: string;
     }
   | { type: "room"; room: string; change: "joined" | "created" | "left" | "removed"; by?: UserName }
-  | { type: "connection"; state: "connected" | "reconnecting" }
+  | { type: "connection"; state: "connected" }
+  | { type: "connection"; state: "reconnecting"; reason: string }
   | { type: "key_changed"; name: UserName; pinned: string; presented: string }
   | { type: "error"; code: string; message: string };
 

@@ -1,0 +1,74 @@
+/**
+ * A TCP proxy between clients and the server that breaks links on command: `drop` resets
+ * every open link; `blackhole` keeps them open but silently discards all bytes both ways,
+ * like a dead NAT or a pulled cable. New connections always pass.
+ */
+import { createServer, connect, type Server, type Socket } from "node:net";
+
+interface Link {
+  client: Socket;
+  upstream: Socket;
+  blackholed: boolean;
+}
+
+export class FaultProxy {
+  private readonly links = new Set<Link>();
+
+  private constructor(
+    private readonly server: Server,
+    readonly port: number,
+  ) {}
+
+  static async start(targetPort: number): Promise<FaultProxy> {
+    let proxy: FaultProxy | undefined;
+    const server = createServer((client) => proxy?.accept(client, targetPort));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const address = server.address();
+    proxy = new FaultProxy(server, typeof address === "object" && address !== null ? address.port : 0);
+    return proxy;
+  }
+
+  private accept(client: Socket, targetPort: number): void {
+    const upstream = connect(targetPort, "127.0.0.1");
+    const link: Link = { client, upstream, blackholed: false };
+    this.links.add(link);
+    const end = (): void => {
+      this.links.delete(link);
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on("data", (chunk) => link.blackholed || upstream.write(chunk));
+    upstream.on("data", (chunk) => link.blackholed || client.write(chunk));
+    for (const socket of [client, upstream]) {
+      socket.on("error", end);
+      socket.on("close", end);
+    }
+  }
+
+  get openLinks(): number {
+    return this.links.size;
+  }
+
+  drop(): number {
+    const count = this.links.size;
+    for (const link of [...this.links]) {
+      link.client.resetAndDestroy();
+      link.upstream.destroy();
+    }
+    return count;
+  }
+
+  blackhole(): number {
+    let count = 0;
+    for (const link of this.links) {
+      if (!link.blackholed) count++;
+      link.blackholed = true;
+    }
+    return count;
+  }
+
+  async stop(): Promise<void> {
+    this.drop();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
