@@ -20,12 +20,12 @@ export class FaultProxy {
   ) {}
 
   static async start(targetPort: number): Promise<FaultProxy> {
-    let proxy: FaultProxy | undefined;
-    const server = createServer((client) => proxy?.accept(client, targetPort));
+    const holder: { proxy?: FaultProxy } = {};
+    const server = createServer((client) => holder.proxy?.accept(client, targetPort));
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const address = server.address();
-    proxy = new FaultProxy(server, typeof address === "object" && address !== null ? address.port : 0);
-    return proxy;
+    holder.proxy = new FaultProxy(server, typeof address === "object" && address !== null ? address.port : 0);
+    return holder.proxy;
   }
 
   private accept(client: Socket, targetPort: number): void {

@@ -141,6 +141,7 @@ export class ChatClient {
   private ackTimer: ReturnType<typeof setTimeout> | undefined;
   private ackSeq = 0;
   private pumping = false;
+  private keyPackagesOnServer = 0;
   private loggedIn = false;
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   private closing = false;
@@ -200,14 +201,46 @@ export class ChatClient {
     await this.join("#lobby" as GroupId);
   }
 
+  /**
+   * Dials, logs in and catches up. Until it returns, a lost connection makes it throw (the
+   * caller retries); after that, `onDisconnect` takes over and starts one reconnect loop.
+   */
   private async connect(): Promise<void> {
+    let lose: (error: ClientError) => void = () => undefined;
+    const lost = new Promise<never>((_, reject) => (lose = reject));
+    lost.catch(() => undefined);
     const rpc = await RpcConnection.open(
       this.socketFactory,
       this.server,
       (frame) => this.onPush(frame),
-      (reason) => this.onDisconnect(rpc, reason),
+      (reason) => {
+        lose(new ClientError("DISCONNECTED", `connection lost: ${reason}`));
+        this.onDisconnect(rpc, reason);
+      },
     );
     this.rpc = rpc;
+    try {
+      await this.login(rpc, lost);
+    } catch (error) {
+      rpc.close(); // a half-open login is abandoned; the caller decides whether to retry
+      throw error;
+    }
+    this.startHeartbeat(rpc);
+    void this.pumpOutbox();
+    // Best effort from here on: a failure is retried at the next login.
+    try {
+      await this.topUpKeyPackages(this.keyPackagesOnServer);
+    } catch (error) {
+      this.emit({
+        type: "error",
+        code: errorCode(error),
+        message: `KeyPackage upload failed: ${(error as Error).message}`,
+      });
+    }
+    void this.refreshAgingLeaves();
+  }
+
+  private async login(rpc: RpcConnection, lost: Promise<never>): Promise<void> {
     const challenge = await rpc.request(
       { type: "hello", rid: 0, name: this.name, publicKey: this.identity.publicKey },
       "challenge",
@@ -224,16 +257,13 @@ export class ChatClient {
       { type: "login", rid: 0, signature: signLogin(this.identity.secretKey, challenge.nonce, this.name) },
       "login_ok",
     );
-    await synced;
+    await Promise.race([synced, lost]);
     await this.queue.run(async () => this.dropUnacceptedCommits());
     const online = await rpc.request({ type: "list_online", rid: 0 }, "online");
     this.onlineNames.clear();
     for (const name of online.names) this.onlineNames.add(name as UserName);
+    this.keyPackagesOnServer = ok.keyPackageCount;
     this.loggedIn = true;
-    this.startHeartbeat(rpc);
-    void this.pumpOutbox();
-    await this.topUpKeyPackages(ok.keyPackageCount);
-    void this.refreshAgingLeaves();
   }
 
   /** Detects a black-holed link: a ping unanswered after one interval drops the connection. */
@@ -288,8 +318,10 @@ export class ChatClient {
   private onDisconnect(rpc: RpcConnection, reason: string): void {
     if (this.rpc !== rpc || this.closing) return;
     this.rpc = undefined;
+    const established = this.loggedIn;
     this.loggedIn = false;
     clearInterval(this.heartbeat);
+    if (!established) return; // connect() is still running: it throws and its caller retries
     if (!this.reconnect) {
       this.emit({ type: "error", code: "DISCONNECTED", message: `connection lost: ${reason}` });
       return;
