@@ -1,47 +1,60 @@
 import { isCipherSuiteKey } from "@secure-chat/protocol";
-import { defaultServerConfig, startServer } from "@secure-chat/server";
-import { numberFlag, parseArgs } from "./args.js";
+import { defaultServerConfig, startServer, type ServerConfig } from "@secure-chat/server";
+import { numberFlag, parseArgs, type FlagSpec } from "./args.js";
 import { CliExit, exitCodes } from "./exit.js";
 
+/** Numeric server settings: flag -> config key, unit scale (seconds -> ms) and range. */
+const numericFlags = {
+  port: { key: "port", scale: 1, min: 0, max: 65_535 },
+  heartbeat: { key: "heartbeatMs", scale: 1000, min: 0.05, max: 3600 },
+  "login-timeout": { key: "loginTimeoutMs", scale: 1000, min: 0.1, max: 3600 },
+  "max-frame-bytes": { key: "maxFrameBytes", scale: 1, min: 4096, max: 256 * 1024 * 1024 },
+  "max-send-buffer": { key: "maxSendBufferBytes", scale: 1, min: 4096, max: 1024 * 1024 * 1024 },
+  "rate-limit": { key: "rateLimitPerConnection", scale: 1, min: 1, max: 1_000_000 },
+  "user-rate-limit": { key: "rateLimitPerUser", scale: 1, min: 1, max: 1_000_000 },
+  "max-connections-per-ip": { key: "maxConnectionsPerAddress", scale: 1, min: 1, max: 1_000_000 },
+} as const satisfies Record<string, { key: keyof ServerConfig; scale: number; min: number; max: number }>;
+
 export const serverUsage =
-  "secure-chat server [--host 127.0.0.1] [--port 7447] [--data DIR] [--suite xwing|x25519] [--heartbeat SECONDS]";
+  "secure-chat server [--host 127.0.0.1] [--port 7447] [--data DIR] [--suite xwing|x25519] [--heartbeat SECONDS]\n" +
+  "                   [--login-timeout SECONDS] [--max-frame-bytes N] [--max-send-buffer N] [--rate-limit N]\n" +
+  "                   [--user-rate-limit N] [--max-connections-per-ip N]";
+
+function usageError(message: string): CliExit {
+  return new CliExit(exitCodes.usage, "BAD_FLAG", `${message}\nusage: ${serverUsage}`);
+}
+
+/** Turns the command line into a server configuration, or a usage error. */
+export function serverConfigFromArgs(argv: readonly string[]): ServerConfig {
+  const spec: FlagSpec = { host: "string", data: "string", suite: "string" };
+  for (const flag of Object.keys(numericFlags)) spec[flag] = "string";
+  const parsed = parseArgs(argv, spec);
+  if (parsed.kind === "error") throw usageError(parsed.message);
+  if (parsed.positionals.length > 0) throw usageError(`unexpected argument ${parsed.positionals[0]}`);
+  const config: ServerConfig = { ...defaultServerConfig };
+  for (const [flag, { key, scale, min, max }] of Object.entries(numericFlags)) {
+    const value = numberFlag(parsed.flags[flag], flag, { min, max });
+    if (value.kind === "error") throw usageError(value.message);
+    if (value.value === undefined) continue;
+    if (key === "port" && !Number.isInteger(value.value)) throw usageError(`--port must be a whole number`);
+    config[key] = Math.round(value.value * scale);
+  }
+  const { host, data, suite } = parsed.flags as Record<string, string | undefined>;
+  if (suite !== undefined && !isCipherSuiteKey(suite))
+    throw usageError(`--suite must be xwing or x25519, not ${suite}`);
+  return {
+    ...config,
+    host: host ?? config.host,
+    dataDir: data ?? config.dataDir,
+    cipherSuite: suite ?? config.cipherSuite,
+  };
+}
 
 export async function runServer(argv: readonly string[]): Promise<void> {
-  const parsed = parseArgs(argv, {
-    host: "string",
-    port: "string",
-    data: "string",
-    suite: "string",
-    heartbeat: "string",
-  });
-  if (parsed.kind === "error")
-    throw new CliExit(exitCodes.usage, "BAD_FLAG", `${parsed.message}\nusage: ${serverUsage}`);
-  if (parsed.positionals.length > 0) {
-    throw new CliExit(
-      exitCodes.usage,
-      "BAD_FLAG",
-      `unexpected argument ${parsed.positionals[0]}\nusage: ${serverUsage}`,
-    );
-  }
-  const { host, port, data, suite } = parsed.flags as Record<string, string | undefined>;
-  const heartbeat = numberFlag(parsed.flags.heartbeat, "heartbeat", { min: 0.05, max: 3600 });
-  if (heartbeat.kind === "error") throw new CliExit(exitCodes.usage, "BAD_FLAG", heartbeat.message);
-  const portNumber = port === undefined ? defaultServerConfig.port : Number(port);
-  if (!Number.isInteger(portNumber) || portNumber < 0 || portNumber > 65535) {
-    throw new CliExit(exitCodes.usage, "BAD_FLAG", `--port must be a number from 0 to 65535, not ${port}`);
-  }
-  if (suite !== undefined && !isCipherSuiteKey(suite)) {
-    throw new CliExit(exitCodes.usage, "BAD_FLAG", `--suite must be xwing or x25519, not ${suite}`);
-  }
+  const config = serverConfigFromArgs(argv);
   let server;
   try {
-    server = await startServer({
-      host: host ?? defaultServerConfig.host,
-      port: portNumber,
-      dataDir: data ?? defaultServerConfig.dataDir,
-      cipherSuite: suite ?? defaultServerConfig.cipherSuite,
-      heartbeatMs: heartbeat.value === undefined ? defaultServerConfig.heartbeatMs : heartbeat.value * 1000,
-    });
+    server = await startServer(config);
   } catch (error) {
     throw new CliExit(exitCodes.failure, "LISTEN_FAILED", `cannot start the server: ${(error as Error).message}`);
   }

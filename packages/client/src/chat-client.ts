@@ -984,6 +984,10 @@ export class ChatClient {
           await this.sendOutboxEntry(entry);
         } catch (error) {
           if (errorCode(error) === "DISCONNECTED") return; // resent after the reconnect
+          if (errorCode(error) === "RATE_LIMITED") {
+            await sleep(250 + Math.random() * 750);
+            continue;
+          }
           this.store.apply({ removeOutbox: entry.localId });
           this.emit({
             type: "error",

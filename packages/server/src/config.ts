@@ -14,6 +14,17 @@ export interface ServerConfig {
   heartbeatMs: number;
   /** KeyPackages one user may keep in stock on the server. */
   maxKeyPackages: number;
+  /** Frames per second one connection may send (token bucket; bursts of twice that). */
+  rateLimitPerConnection: number;
+  /** Frames per second one user may send over all their connections. */
+  rateLimitPerUser: number;
+  /** Open connections allowed from one remote address. */
+  maxConnectionsPerAddress: number;
+  /**
+   * Bytes queued for one socket before it counts as a slow consumer and is cut off (it
+   * catches up by cursor when it comes back). Catch-up itself waits for the socket to drain.
+   */
+  maxSendBufferBytes: number;
 }
 
 export const defaultServerConfig: ServerConfig = {
@@ -25,4 +36,8 @@ export const defaultServerConfig: ServerConfig = {
   loginTimeoutMs: 10_000,
   heartbeatMs: 30_000,
   maxKeyPackages: 100,
+  rateLimitPerConnection: 200,
+  rateLimitPerUser: 400,
+  maxConnectionsPerAddress: 64,
+  maxSendBufferBytes: 8 * 1024 * 1024,
 };

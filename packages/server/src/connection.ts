@@ -1,9 +1,15 @@
 import { encodeFrame, errorCodes, type ErrorCode, type ServerFrame, type UserName } from "@secure-chat/protocol";
+import type { TokenBucket } from "./token-bucket.js";
 
 /** What the connection needs from its socket; the ws transport provides it. */
 export interface Peer {
-  send(bytes: Uint8Array): void;
+  /** `sent` runs once the bytes have left for the network (or the socket failed). */
+  send(bytes: Uint8Array, sent?: () => void): void;
   close(code: number, reason: string): void;
+  /** Drops the socket at once, without a closing handshake. */
+  terminate(): void;
+  /** Bytes queued for this socket and not yet written. */
+  bufferedAmount(): number;
 }
 
 /** The per-socket state machine: awaiting-hello -> awaiting-proof -> ready -> closed. */
@@ -21,6 +27,9 @@ export class Connection {
   constructor(
     private readonly peer: Peer,
     readonly remoteAddress: string,
+    readonly bucket: TokenBucket,
+    private readonly maxSendBufferBytes: number,
+    private readonly onSlowConsumer: () => void,
   ) {}
 
   get name(): UserName | undefined {
@@ -31,8 +40,19 @@ export class Connection {
     this.sendEncoded(encodeFrame(frame));
   }
 
-  sendEncoded(bytes: Uint8Array): void {
-    if (this.state.phase !== "closed") this.peer.send(bytes);
+  /** `sent` (optional) runs once these bytes have been written out, or at once if closed. */
+  sendEncoded(bytes: Uint8Array, sent?: () => void): void {
+    if (this.state.phase === "closed") {
+      sent?.();
+      return;
+    }
+    this.peer.send(bytes, sent);
+    if (this.peer.bufferedAmount() > this.maxSendBufferBytes) {
+      // It stopped reading: cut it off instead of buffering without bound.
+      this.onSlowConsumer();
+      this.peer.terminate();
+      this.closed();
+    }
   }
 
   /** Sends an error frame; closes the connection when the code calls for it. */

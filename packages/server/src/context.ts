@@ -3,6 +3,7 @@ import type { Bus } from "./bus/bus.js";
 import type { ServerConfig } from "./config.js";
 import type { Logger } from "./log.js";
 import type { Storage } from "./storage/storage.js";
+import type { TokenBucket } from "./token-bucket.js";
 
 /** Everything a handler may use. Built once by the composition root. */
 export interface ServerContext {
@@ -16,6 +17,10 @@ export interface ServerContext {
   online: Map<UserName, number>;
   /** Cache of each group's current members, filled from storage on first use. */
   members: Map<GroupId, Set<UserName>>;
+  /** Rate limit shared by all connections of a user. */
+  userBuckets: Map<UserName, TokenBucket>;
+  /** Open connections per remote address. */
+  connectionsByAddress: Map<string, number>;
 }
 
 export function groupMembers(ctx: ServerContext, groupId: GroupId): Set<UserName> {

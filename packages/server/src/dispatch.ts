@@ -7,6 +7,7 @@ import {
 } from "@secure-chat/protocol";
 import type { Connection } from "./connection.js";
 import type { ServerContext } from "./context.js";
+import { TokenBucket } from "./token-bucket.js";
 import { hello, login } from "./handlers/auth.js";
 import { commit, createGroup, getGroupInfo, listRooms, send } from "./handlers/groups.js";
 import type { Handler, HandlerTable } from "./handlers/handler.js";
@@ -29,6 +30,19 @@ export const handlers: HandlerTable = {
   list_online: listOnline,
   ping,
 };
+
+function withinRateLimits(ctx: ServerContext, connection: Connection): boolean {
+  const now = ctx.now();
+  if (!connection.bucket.take(now)) return false;
+  const name = connection.name;
+  if (name === undefined) return true;
+  let bucket = ctx.userBuckets.get(name);
+  if (bucket === undefined) {
+    bucket = new TokenBucket(ctx.config.rateLimitPerUser, ctx.config.rateLimitPerUser * 2, now);
+    ctx.userBuckets.set(name, bucket);
+  }
+  return bucket.take(now);
+}
 
 function requestId(frame: ClientFrame): number {
   return "rid" in frame ? frame.rid : 0;
@@ -53,6 +67,10 @@ export function dispatch(ctx: ServerContext, connection: Connection, bytes: Uint
   const clientFrame = frame as ClientFrame;
   const handler = handlers[clientFrame.type as ClientFrameType] as Handler<ClientFrameType>;
   const rid = requestId(clientFrame);
+  if (!withinRateLimits(ctx, connection)) {
+    connection.fail(rid, "RATE_LIMITED", "too many frames; slow down and retry this request");
+    return;
+  }
   try {
     if (handler.requiresAuth) {
       const name = connection.name;

@@ -31,6 +31,8 @@ export async function startServer(
     randomBytes: (count) => new Uint8Array(randomBytes(count)),
     online: new Map(),
     members: new Map(),
+    userBuckets: new Map(),
+    connectionsByAddress: new Map(),
   };
   const transport = await listen(ctx);
   log.info("listening", { url: transport.url, cipherSuite: config.cipherSuite });

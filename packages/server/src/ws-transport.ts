@@ -1,6 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { WebSocketServer, type WebSocket } from "ws";
 import { Connection } from "./connection.js";
+import { TokenBucket } from "./token-bucket.js";
 import type { ServerContext } from "./context.js";
 import { dispatch } from "./dispatch.js";
 
@@ -23,13 +24,34 @@ export async function listen(ctx: ServerContext): Promise<{ url: string; close()
   const alive = new WeakMap<WebSocket, boolean>();
 
   wss.on("connection", (socket, request) => {
+    const address = request.socket.remoteAddress ?? "unknown";
     const connection = new Connection(
       {
-        send: (bytes) => socket.send(bytes, { binary: true }),
+        send: (bytes, sent) => socket.send(bytes, { binary: true }, sent),
         close: (code, reason) => socket.close(code, reason),
+        terminate: () => socket.terminate(),
+        bufferedAmount: () => socket.bufferedAmount,
       },
-      request.socket.remoteAddress ?? "unknown",
+      address,
+      new TokenBucket(ctx.config.rateLimitPerConnection, ctx.config.rateLimitPerConnection * 2, ctx.now()),
+      ctx.config.maxSendBufferBytes,
+      () => ctx.log.warn("slow_consumer_cut_off", { name: connection.name ?? "-", buffered: socket.bufferedAmount }),
     );
+    const open = (ctx.connectionsByAddress.get(address) ?? 0) + 1;
+    ctx.connectionsByAddress.set(address, open);
+    connection.onClose.push(() => {
+      const left = (ctx.connectionsByAddress.get(address) ?? 1) - 1;
+      if (left > 0) ctx.connectionsByAddress.set(address, left);
+      else ctx.connectionsByAddress.delete(address);
+    });
+    if (open > ctx.config.maxConnectionsPerAddress) {
+      connection.fail(
+        0,
+        "TOO_MANY_CONNECTIONS",
+        `at most ${ctx.config.maxConnectionsPerAddress} connections per address`,
+      );
+      return;
+    }
     alive.set(socket, true);
     socket.on("pong", () => alive.set(socket, true));
     const loginTimer = setTimeout(() => {

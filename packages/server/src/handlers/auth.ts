@@ -63,6 +63,6 @@ export const login: Handler<"login"> = {
     ctx.log.info("login", { name: state.name, registered: registered.kind === "registered" });
     connection.send({ type: "login_ok", rid: frame.rid, keyPackageCount: ctx.storage.countKeyPackages(state.name) });
     trackPresence(ctx, connection, state.name);
-    startDelivery(ctx, connection, state.name);
+    void startDelivery(ctx, connection, state.name);
   },
 };

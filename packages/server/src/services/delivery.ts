@@ -3,7 +3,9 @@ import type { Connection } from "../connection.js";
 import type { ServerContext } from "../context.js";
 import type { StoredDelivery } from "../storage/storage.js";
 
-const CATCH_UP_PAGE = 1_000;
+const CATCH_UP_PAGE = 500;
+/** Live frames held for one connection during its catch-up before it is asked to come back. */
+const MAX_HELD_FRAMES = 50_000;
 
 /** Encodes a delivery once; the same bytes go to every recipient. */
 export function encodeDelivery(delivery: StoredDelivery): Uint8Array {
@@ -23,21 +25,38 @@ export function fanOut(ctx: ServerContext, recipients: Iterable<UserName>, deliv
 }
 
 /**
- * Sends everything after the user's cursor, then subscribes to live deliveries. Storage
- * calls are synchronous, so no delivery can slip between the catch-up and the subscription.
+ * Sends everything after the user's cursor, then `synced`, then live deliveries. Live frames
+ * are subscribed to first and held back during the catch-up, so none can slip through the gap
+ * (a frame both fetched and held is sent twice; clients skip seqs they have). Each catch-up
+ * page waits until the socket has written the previous one, so a large backlog never piles up
+ * in memory and a slow reader is paced rather than cut off.
  */
-export function startDelivery(ctx: ServerContext, connection: Connection, name: UserName): void {
+export async function startDelivery(ctx: ServerContext, connection: Connection, name: UserName): Promise<void> {
+  const held: Uint8Array[] = [];
+  let catchingUp = true;
+  const unsubscribe = ctx.bus.subscribe(name, (frame) => {
+    if (catchingUp) {
+      held.push(frame);
+      if (held.length > MAX_HELD_FRAMES) connection.close(1013, "too much traffic during catch-up; reconnect");
+    } else connection.sendEncoded(frame);
+  });
+  connection.onClose.push(unsubscribe);
   let cursor = ctx.storage.cursor(name);
   for (;;) {
     const page = ctx.storage.fetchSince(name, cursor, CATCH_UP_PAGE);
-    for (const delivery of page) connection.sendEncoded(encodeDelivery(delivery));
     const last = page.at(-1);
-    if (last !== undefined) cursor = last.seq;
-    if (page.length < CATCH_UP_PAGE) break;
+    if (last === undefined) break;
+    await new Promise<void>((written) => {
+      page.forEach((delivery, i) =>
+        connection.sendEncoded(encodeDelivery(delivery), i === page.length - 1 ? written : undefined),
+      );
+    });
+    cursor = last.seq;
+    if (page.length < CATCH_UP_PAGE || connection.name === undefined) break;
   }
   connection.send({ type: "synced", cursor });
-  const unsubscribe = ctx.bus.subscribe(name, (frame) => connection.sendEncoded(frame));
-  connection.onClose.push(unsubscribe);
+  catchingUp = false;
+  for (const frame of held.splice(0)) connection.sendEncoded(frame);
 }
 
 /** Clients acknowledge in batches (the highest seq they have durably processed). */
