@@ -119,6 +119,15 @@ export class ServerProcess extends Proc {
     super(child);
   }
 
+  /** Waits until the server's log (stderr) contains `event`. */
+  async waitForLog(event: string, timeoutMs?: number): Promise<void> {
+    await until(
+      `server log ${event}`,
+      () => (this.stderr.includes(`"event":"${event}"`) ? true : undefined),
+      timeoutMs,
+    );
+  }
+
   /** Every byte the server wrote: its data directory files and its logs. */
   everythingWritten(): Buffer {
     const parts: Buffer[] = [Buffer.from(this.stdoutLines.join("\n")), Buffer.from(this.stderr)];
