@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { WebSocket } from "ws";
-import { Lobby, ServerProcess, type ChatProcess } from "./harness.js";
+import { Lobby, type ChatProcess } from "./harness.js";
 import { RawClient, rawIdentity, rawLogin } from "./raw-client.js";
 
 function rssMiB(pid: number): number {

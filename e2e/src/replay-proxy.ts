@@ -1,0 +1,78 @@
+/**
+ * A malicious server in front of the real one: it relays every frame but delivers each
+ * application message twice. To keep the client's sequence numbers consistent it doubles
+ * every seq it sends (the replay gets seq*2+1) and halves every seq the client acknowledges.
+ */
+import type { AddressInfo } from "node:net";
+import { WebSocket, WebSocketServer } from "ws";
+import { decodeFrame, deliveryKinds, encodeFrame, type Frame } from "@secure-chat/protocol";
+
+export class ReplayProxy {
+  replays = 0;
+  private constructor(private readonly wss: WebSocketServer) {}
+
+  get url(): string {
+    return `ws://127.0.0.1:${(this.wss.address() as AddressInfo).port}`;
+  }
+
+  static async start(upstreamUrl: string): Promise<ReplayProxy> {
+    const wss = new WebSocketServer({ host: "127.0.0.1", port: 0, maxPayload: 64 * 1024 * 1024 });
+    await new Promise((resolve) => wss.once("listening", resolve));
+    const proxy = new ReplayProxy(wss);
+    wss.on("connection", (client) => {
+      const upstream = new WebSocket(upstreamUrl, { maxPayload: 64 * 1024 * 1024 });
+      const toUpstream: Buffer[] = [];
+      upstream.on("open", () => toUpstream.splice(0).forEach((b) => upstream.send(b)));
+      client.on("message", (data: Buffer) => {
+        const bytes = proxy.rewriteFromClient(data);
+        if (upstream.readyState === WebSocket.OPEN) upstream.send(bytes);
+        else toUpstream.push(bytes);
+      });
+      upstream.on("message", (data: Buffer) => {
+        for (const bytes of proxy.rewriteFromServer(data)) client.send(bytes);
+      });
+      const close = (): void => {
+        client.terminate();
+        upstream.terminate();
+      };
+      client.on("close", close);
+      upstream.on("close", close);
+      client.on("error", close);
+      upstream.on("error", close);
+    });
+    return proxy;
+  }
+
+  private rewriteFromClient(data: Buffer): Buffer {
+    const decoded = decodeFrame(new Uint8Array(data));
+    if (decoded.kind !== "ok" || decoded.frame.type !== "ack") return data;
+    return Buffer.from(encodeFrame({ type: "ack", seq: Math.floor(decoded.frame.seq / 2) }));
+  }
+
+  private rewriteFromServer(data: Buffer): Buffer[] {
+    const decoded = decodeFrame(new Uint8Array(data));
+    if (decoded.kind !== "ok") return [data];
+    const frame: Frame = decoded.frame;
+    switch (frame.type) {
+      case "deliver": {
+        const out = [Buffer.from(encodeFrame({ ...frame, seq: frame.seq * 2 }))];
+        if (frame.kind === deliveryKinds.message) {
+          this.replays++;
+          out.push(Buffer.from(encodeFrame({ ...frame, seq: frame.seq * 2 + 1 })));
+        }
+        return out;
+      }
+      case "accepted":
+        return [Buffer.from(encodeFrame({ ...frame, seq: frame.seq * 2 }))];
+      case "synced":
+        return [Buffer.from(encodeFrame({ ...frame, cursor: frame.cursor * 2 }))];
+      default:
+        return [data];
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const client of this.wss.clients) client.terminate();
+    await new Promise((resolve) => this.wss.close(resolve));
+  }
+}

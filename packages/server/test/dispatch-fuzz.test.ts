@@ -1,0 +1,264 @@
+/**
+ * Property-based fuzzing of the server's frame handling: random bytes and mutated valid
+ * frames go through `dispatch` on logged-in and fresh connections. Nothing may throw, and a
+ * frame the server refuses (an error frame in answer) must leave the database unchanged.
+ * `FUZZ_RUNS` sets the number of cases per target (default 10,000).
+ */
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import Database from "better-sqlite3";
+import fc from "fast-check";
+import {
+  createApplicationMessage,
+  createGroup,
+  createGroupInfoWithExternalPubAndRatchetTree,
+  encodeMlsMessage,
+  generateKeyPackageWithKey,
+  defaultCapabilities,
+  getCiphersuiteFromName,
+  getCiphersuiteImpl,
+} from "ts-mls";
+import { ed25519 } from "@noble/curves/ed25519.js";
+import {
+  cipherSuites,
+  decodeFrame,
+  encodeFrame,
+  signLogin,
+  type ClientFrame,
+  type ServerFrame,
+  type UserName,
+} from "@secure-chat/protocol";
+import { MemoryBus } from "../src/bus/memory-bus.js";
+import { defaultServerConfig } from "../src/config.js";
+import { Connection } from "../src/connection.js";
+import type { ServerContext } from "../src/context.js";
+import { dispatch } from "../src/dispatch.js";
+import { SqliteStorage } from "../src/storage/sqlite-storage.js";
+import { TokenBucket } from "../src/token-bucket.js";
+
+const runs = Number(process.env["FUZZ_RUNS"] ?? 10_000);
+const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+interface FakeConnection {
+  connection: Connection;
+  sent: ServerFrame[];
+}
+
+describe("dispatch under random and mutated frames", () => {
+  // A RAM-backed folder where there is one: the fuzzer tests logic, not fsync.
+  const dir = fs.mkdtempSync(path.join(fs.existsSync("/dev/shm") ? "/dev/shm" : os.tmpdir(), "secure-chat-fuzz-"));
+  const file = path.join(dir, "server.sqlite");
+  let ctx: ServerContext;
+  let snapshotDb: Database.Database;
+  const corpus: Uint8Array[] = [];
+  const alice = "alice" as UserName;
+  const aliceKey = ed25519.keygen();
+
+  function open(): FakeConnection {
+    const sent: ServerFrame[] = [];
+    const connection = new Connection(
+      {
+        send: (bytes, done) => {
+          const decoded = decodeFrame(bytes);
+          if (decoded.kind === "ok") sent.push(decoded.frame as ServerFrame);
+          done?.();
+        },
+        close: () => undefined,
+        terminate: () => undefined,
+        bufferedAmount: () => 0,
+      },
+      "127.0.0.1",
+      new TokenBucket(1e9, 1e9, 0),
+      Number.MAX_SAFE_INTEGER,
+      () => undefined,
+    );
+    return { connection, sent };
+  }
+
+  function loggedIn(): FakeConnection {
+    const fake = open();
+    fake.connection.state = { phase: "ready", name: alice };
+    return fake;
+  }
+
+  /** Changes whenever another connection (the server's) commits a write to the file. */
+  function dataVersion(): number {
+    return snapshotDb.pragma("data_version", { simple: true }) as number;
+  }
+
+  /** Everything the server stores, as one comparable string. */
+  function snapshot(): string {
+    const tables = ["users", "key_packages", "groups", "commits", "memberships", "messages"];
+    return tables
+      .map((table) => JSON.stringify(snapshotDb.prepare(`SELECT * FROM ${table} ORDER BY rowid`).all()))
+      .join("\n");
+  }
+
+  before(async () => {
+    const storage = new SqliteStorage(file);
+    ctx = {
+      config: { ...defaultServerConfig, cipherSuite: "x25519", maxFrameBytes: 64 * 1024 },
+      storage,
+      bus: new MemoryBus(),
+      log: silent,
+      now: () => Date.now(),
+      randomBytes: (count) => new Uint8Array(randomBytes(count)),
+      online: new Map(),
+      members: new Map(),
+      userBuckets: new Map(),
+      connectionsByAddress: new Map(),
+    };
+    snapshotDb = new Database(file, { readonly: true });
+
+    // A real session: alice registers, stocks a KeyPackage and creates #fuzz.
+    const session = open();
+    const send = (frame: ClientFrame): void => {
+      const bytes = encodeFrame(frame);
+      corpus.push(bytes);
+      dispatch(ctx, session.connection, bytes);
+    };
+    send({ type: "hello", rid: 1, name: alice, publicKey: aliceKey.publicKey });
+    const challenge = session.sent.find((f) => f.type === "challenge");
+    assert.ok(challenge?.type === "challenge");
+    send({ type: "login", rid: 2, signature: signLogin(aliceKey.secretKey, challenge.nonce, alice) });
+    assert.ok(session.sent.some((f) => f.type === "login_ok"));
+
+    const impl = await getCiphersuiteImpl(getCiphersuiteFromName(cipherSuites.x25519));
+    const now = BigInt(Math.floor(Date.now() / 1000));
+    const keyPackage = await generateKeyPackageWithKey(
+      { credentialType: "basic", identity: new TextEncoder().encode(alice) },
+      defaultCapabilities(),
+      { notBefore: now - 60n, notAfter: now + 86_400n },
+      [],
+      { signKey: aliceKey.secretKey, publicKey: aliceKey.publicKey },
+      impl,
+    );
+    const kpBytes = encodeMlsMessage({
+      keyPackage: keyPackage.publicPackage,
+      wireformat: "mls_key_package",
+      version: "mls10",
+    });
+    send({ type: "upload_key_packages", rid: 3, keyPackages: [kpBytes], lastResort: kpBytes });
+    const state = await createGroup(
+      new TextEncoder().encode("#fuzz"),
+      keyPackage.publicPackage,
+      keyPackage.privatePackage,
+      [],
+      impl,
+    );
+    const groupInfo = await createGroupInfoWithExternalPubAndRatchetTree(state, [], impl);
+    send({
+      type: "create_group",
+      rid: 4,
+      groupId: "#fuzz",
+      groupInfo: encodeMlsMessage({ groupInfo, wireformat: "mls_group_info", version: "mls10" }),
+    });
+    const message = await createApplicationMessage(state, new Uint8Array(64), impl);
+    send({
+      type: "send",
+      rid: 5,
+      groupId: "#fuzz",
+      sendId: new Uint8Array(16).fill(1),
+      message: encodeMlsMessage({
+        privateMessage: message.privateMessage,
+        wireformat: "mls_private_message",
+        version: "mls10",
+      }),
+    });
+    for (const frame of [
+      { type: "get_group_info", rid: 6, groupId: "#fuzz" },
+      { type: "lookup_keys", rid: 7, names: ["alice", "bob"] },
+      { type: "claim_key_package", rid: 8, name: "alice" },
+      { type: "list_rooms", rid: 9 },
+      { type: "list_online", rid: 10 },
+      { type: "ping", rid: 11 },
+      { type: "ack", seq: 1 },
+      {
+        type: "commit",
+        rid: 12,
+        groupId: "#fuzz",
+        commit: new Uint8Array(40),
+        groupInfo: new Uint8Array(),
+        welcome: new Uint8Array(),
+        added: ["bob"],
+        removed: [],
+      },
+    ] satisfies ClientFrame[]) {
+      send(frame);
+    }
+    const errors = session.sent.filter((f) => f.type === "error");
+    assert.equal(errors.length, 1, `the corpus should be valid but for the fake commit: ${JSON.stringify(errors)}`);
+  });
+
+  it("detects a write with data_version (the fuzz oracle works)", () => {
+    const version = dataVersion();
+    const before = snapshot();
+    dispatch(ctx, loggedIn().connection, encodeFrame({ type: "ack", seq: 2 }));
+    assert.notEqual(dataVersion(), version);
+    assert.notEqual(snapshot(), before);
+  });
+
+  after(() => {
+    snapshotDb?.close();
+    ctx?.storage.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const mutated = fc
+    .record({
+      index: fc.nat(),
+      edits: fc.array(
+        fc.oneof(
+          fc.record({ kind: fc.constant("flip" as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),
+          fc.record({ kind: fc.constant("truncate" as const), at: fc.nat() }),
+          fc.record({ kind: fc.constant("insert" as const), at: fc.nat(), bytes: fc.uint8Array({ maxLength: 8 }) }),
+          fc.record({ kind: fc.constant("set" as const), at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }),
+        ),
+        { minLength: 1, maxLength: 4 },
+      ),
+    })
+    .map(({ index, edits }) => {
+      let bytes = Uint8Array.from(corpus[index % corpus.length] ?? []);
+      for (const edit of edits) {
+        const at = bytes.length === 0 ? 0 : edit.at % bytes.length;
+        if (edit.kind === "flip") bytes[at] = (bytes[at] ?? 0) ^ (1 << edit.bit);
+        else if (edit.kind === "set") bytes[at] = edit.value;
+        else if (edit.kind === "truncate") bytes = bytes.slice(0, at);
+        else bytes = Uint8Array.from([...bytes.slice(0, at), ...edit.bytes, ...bytes.slice(at)]);
+      }
+      return bytes;
+    });
+
+  const targets = [
+    { name: "random bytes", input: fc.uint8Array({ maxLength: 512 }) },
+    {
+      name: "random bytes after a valid header",
+      input: fc
+        .uint8Array({ maxLength: 512 })
+        .chain((tail) => fc.integer({ min: 1, max: 13 }).map((id) => Uint8Array.from([1, id, ...tail]))),
+    },
+    { name: "mutated valid frames", input: mutated },
+  ];
+
+  for (const target of targets) {
+    for (const who of ["a logged-in", "a fresh"] as const) {
+      it(`never throws on ${target.name} from ${who} connection, and refusals change nothing`, () => {
+        fc.assert(
+          fc.property(target.input, (bytes) => {
+            const fake = who === "a fresh" ? open() : loggedIn();
+            const version = dataVersion();
+            dispatch(ctx, fake.connection, bytes);
+            if (fake.sent.some((frame) => frame.type === "error")) {
+              assert.equal(dataVersion(), version, "a refused frame wrote to the database");
+            }
+          }),
+          { numRuns: runs },
+        );
+      });
+    }
+  }
+});
