@@ -104,7 +104,7 @@ export class ServerProcess extends Proc {
     server.url = await until("the server's ready line", () => {
       if (server.exitCode !== undefined) throw new Error(`server exited early: ${server.stderr}`);
       for (const line of server.stdoutLines) {
-        const match = /listening on (ws:\/\/\S+)/.exec(line);
+        const match = /listening on (wss?:\/\/\S+)/.exec(line);
         if (match?.[1] !== undefined) return match[1];
       }
       return undefined;

@@ -1,8 +1,7 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { WebSocket } from "ws";
-import { ChatClient, ClientError, type WebSocketLike } from "@secure-chat/client";
+import { ChatClient, ClientError } from "@secure-chat/client";
 import { SqliteClientStore } from "@secure-chat/client/sqlite-store";
 import { parseUserName } from "@secure-chat/protocol";
 import { numberFlag, parseArgs } from "./args.js";
@@ -10,14 +9,22 @@ import { ChatSession } from "./chat-session.js";
 import { parseCommand } from "./commands.js";
 import { CliExit, exitCodes } from "./exit.js";
 import { formatHuman } from "./format-human.js";
+import { pinningSocketFactory } from "./known-servers.js";
 import type { UiEvent, UiSink } from "./ui-events.js";
 
-export const chatUsage = "secure-chat chat [--server URL] [--home DIR] [--json] [--heartbeat SECONDS] NAME";
+export const chatUsage =
+  "secure-chat chat [--server URL] [--home DIR] [--json] [--heartbeat SECONDS] [--accept-new-cert] NAME";
 const DEFAULT_SERVER = "ws://127.0.0.1:7447";
 
 /** Composition root of the terminal client: SQLite store, `ws` sockets, readline. */
 export async function runChat(argv: readonly string[]): Promise<void> {
-  const parsed = parseArgs(argv, { server: "string", home: "string", json: "boolean", heartbeat: "string" });
+  const parsed = parseArgs(argv, {
+    server: "string",
+    home: "string",
+    json: "boolean",
+    heartbeat: "string",
+    "accept-new-cert": "boolean",
+  });
   if (parsed.kind === "error") throw new CliExit(exitCodes.usage, "BAD_FLAG", `${parsed.message}\nusage: ${chatUsage}`);
   const [rawName, extra] = parsed.positionals;
   if (rawName === undefined || extra !== undefined) {
@@ -65,7 +72,9 @@ export async function runChat(argv: readonly string[]): Promise<void> {
     name,
     server,
     store,
-    socketFactory: (url) => new WebSocket(url, { maxPayload: 64 * 1024 * 1024 }) as unknown as WebSocketLike,
+    socketFactory: pinningSocketFactory(home, parsed.flags["accept-new-cert"] === true, (message) =>
+      sink({ type: "info", message }),
+    ),
     heartbeatMs: heartbeat.value === undefined ? undefined : heartbeat.value * 1000,
   });
   client.on(sink);

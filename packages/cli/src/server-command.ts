@@ -18,7 +18,7 @@ const numericFlags = {
 export const serverUsage =
   "secure-chat server [--host 127.0.0.1] [--port 7447] [--data DIR] [--suite xwing|x25519] [--heartbeat SECONDS]\n" +
   "                   [--login-timeout SECONDS] [--max-frame-bytes N] [--max-send-buffer N] [--rate-limit N]\n" +
-  "                   [--user-rate-limit N] [--max-connections-per-ip N]";
+  "                   [--user-rate-limit N] [--max-connections-per-ip N] [--tls-cert FILE --tls-key FILE]";
 
 function usageError(message: string): CliExit {
   return new CliExit(exitCodes.usage, "BAD_FLAG", `${message}\nusage: ${serverUsage}`);
@@ -26,7 +26,7 @@ function usageError(message: string): CliExit {
 
 /** Turns the command line into a server configuration, or a usage error. */
 export function serverConfigFromArgs(argv: readonly string[]): ServerConfig {
-  const spec: FlagSpec = { host: "string", data: "string", suite: "string" };
+  const spec: FlagSpec = { host: "string", data: "string", suite: "string", "tls-cert": "string", "tls-key": "string" };
   for (const flag of Object.keys(numericFlags)) spec[flag] = "string";
   const parsed = parseArgs(argv, spec);
   if (parsed.kind === "error") throw usageError(parsed.message);
@@ -40,6 +40,9 @@ export function serverConfigFromArgs(argv: readonly string[]): ServerConfig {
     config[key] = Math.round(value.value * scale);
   }
   const { host, data, suite } = parsed.flags as Record<string, string | undefined>;
+  const certFile = parsed.flags["tls-cert"] as string | undefined;
+  const keyFile = parsed.flags["tls-key"] as string | undefined;
+  if ((certFile === undefined) !== (keyFile === undefined)) throw usageError("--tls-cert and --tls-key go together");
   if (suite !== undefined && !isCipherSuiteKey(suite))
     throw usageError(`--suite must be xwing or x25519, not ${suite}`);
   return {
@@ -47,6 +50,7 @@ export function serverConfigFromArgs(argv: readonly string[]): ServerConfig {
     host: host ?? config.host,
     dataDir: data ?? config.dataDir,
     cipherSuite: suite ?? config.cipherSuite,
+    tls: certFile !== undefined && keyFile !== undefined ? { certFile, keyFile } : undefined,
   };
 }
 
@@ -57,6 +61,9 @@ export async function runServer(argv: readonly string[]): Promise<void> {
     server = await startServer(config);
   } catch (error) {
     throw new CliExit(exitCodes.failure, "LISTEN_FAILED", `cannot start the server: ${(error as Error).message}`);
+  }
+  if (server.certificateFingerprint !== undefined) {
+    process.stdout.write(`TLS certificate SHA-256 fingerprint: ${server.certificateFingerprint}\n`);
   }
   process.stdout.write(`secure-chat server listening on ${server.url}\n`);
   const stop = (): void => {

@@ -341,7 +341,7 @@ export class ChatClient {
         return;
       } catch (error) {
         const code = errorCode(error);
-        if (code === "NAME_TAKEN" || code === "AUTH_FAILED") {
+        if (code === "NAME_TAKEN" || code === "AUTH_FAILED" || code === "CERT_CHANGED") {
           this.emit({ type: "error", code, message: (error as Error).message });
           return;
         }

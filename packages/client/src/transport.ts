@@ -29,6 +29,16 @@ interface Waiting {
   reject(error: Error): void;
 }
 
+/** A socket factory may refuse with a coded error (e.g. CERT_CHANGED); anything else is UNREACHABLE. */
+function connectError(url: string, event: unknown): ClientError {
+  const error = (event as { error?: unknown } | undefined)?.error;
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (error instanceof Error && typeof code === "string" && /^[A-Z_]+$/.test(code)) {
+    return new ClientError(code, error.message);
+  }
+  return new ClientError("UNREACHABLE", `cannot connect to ${url}`);
+}
+
 function toBytes(data: unknown): Uint8Array | undefined {
   if (data instanceof Uint8Array) return data;
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
@@ -71,8 +81,8 @@ export class RpcConnection {
         opened = true;
         resolve(connection);
       });
-      socket.addEventListener("error", () => {
-        if (!opened) reject(new ClientError("UNREACHABLE", `cannot connect to ${url}`));
+      socket.addEventListener("error", (event) => {
+        if (!opened) reject(connectError(url, event));
       });
       socket.addEventListener("close", (event) => {
         // Before "open", the failure is reported by the rejected promise alone.

@@ -25,6 +25,11 @@ export interface ServerConfig {
    * catches up by cursor when it comes back). Catch-up itself waits for the socket to drain.
    */
   maxSendBufferBytes: number;
+  /**
+   * TLS: a certificate and key file, or undefined for plain ws:// — which only a loopback
+   * host may use; any other host gets a self-signed certificate kept in the data directory.
+   */
+  tls: { certFile: string; keyFile: string } | undefined;
 }
 
 export const defaultServerConfig: ServerConfig = {
@@ -40,4 +45,5 @@ export const defaultServerConfig: ServerConfig = {
   rateLimitPerUser: 400,
   maxConnectionsPerAddress: 64,
   maxSendBufferBytes: 8 * 1024 * 1024,
+  tls: undefined,
 };

@@ -6,10 +6,13 @@ import { defaultServerConfig, type ServerConfig } from "./config.js";
 import type { ServerContext } from "./context.js";
 import { stderrLogger, type Logger } from "./log.js";
 import { SqliteStorage } from "./storage/sqlite-storage.js";
+import { isLoopback, loadTls, selfSignedTls } from "./tls.js";
 import { listen } from "./ws-transport.js";
 
 export interface RunningServer {
   url: string;
+  /** SHA-256 fingerprint of the TLS certificate, when serving wss://. */
+  certificateFingerprint: string | undefined;
   close(): Promise<void>;
 }
 
@@ -34,10 +37,17 @@ export async function startServer(
     userBuckets: new Map(),
     connectionsByAddress: new Map(),
   };
-  const transport = await listen(ctx);
-  log.info("listening", { url: transport.url, cipherSuite: config.cipherSuite });
+  const tls =
+    config.tls !== undefined
+      ? loadTls(config.tls.certFile, config.tls.keyFile)
+      : isLoopback(config.host)
+        ? undefined
+        : await selfSignedTls(config.dataDir, config.host);
+  const transport = await listen(ctx, tls);
+  log.info("listening", { url: transport.url, cipherSuite: config.cipherSuite, tls: tls !== undefined });
   return {
     url: transport.url,
+    certificateFingerprint: tls?.fingerprint256,
     async close() {
       await transport.close();
       bus.close();

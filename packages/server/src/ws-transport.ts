@@ -1,6 +1,8 @@
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { WebSocketServer, type WebSocket } from "ws";
 import { Connection } from "./connection.js";
+import type { TlsMaterial } from "./tls.js";
 import { TokenBucket } from "./token-bucket.js";
 import type { ServerContext } from "./context.js";
 import { dispatch } from "./dispatch.js";
@@ -10,16 +12,21 @@ import { dispatch } from "./dispatch.js";
  * ws enforces a hard cap at twice the frame limit; frames between the two get a clear
  * FRAME_TOO_LARGE error from the dispatcher instead of a bare close.
  */
-export async function listen(ctx: ServerContext): Promise<{ url: string; close(): Promise<void> }> {
-  const wss = new WebSocketServer({
-    host: ctx.config.host,
-    port: ctx.config.port,
-    maxPayload: ctx.config.maxFrameBytes * 2,
-    perMessageDeflate: false,
-  });
+export async function listen(
+  ctx: ServerContext,
+  tls: TlsMaterial | undefined,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const options = { maxPayload: ctx.config.maxFrameBytes * 2, perMessageDeflate: false };
+  const https = tls === undefined ? undefined : createHttpsServer({ cert: tls.cert, key: tls.key });
+  const wss =
+    https === undefined
+      ? new WebSocketServer({ ...options, host: ctx.config.host, port: ctx.config.port })
+      : new WebSocketServer({ ...options, server: https });
+  const listening = https ?? wss;
   await new Promise<void>((resolve, reject) => {
-    wss.once("listening", resolve);
-    wss.once("error", reject);
+    listening.once("listening", resolve);
+    listening.once("error", reject);
+    https?.listen(ctx.config.port, ctx.config.host);
   });
   const alive = new WeakMap<WebSocket, boolean>();
 
@@ -83,15 +90,15 @@ export async function listen(ctx: ServerContext): Promise<{ url: string; close()
     }
   }, ctx.config.heartbeatMs);
 
-  const address = wss.address() as AddressInfo;
+  const address = (https?.address() ?? wss.address()) as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   return {
-    url: `ws://${host}:${address.port}`,
+    url: `${tls === undefined ? "ws" : "wss"}://${host}:${address.port}`,
     close: () =>
       new Promise<void>((resolve) => {
         clearInterval(heartbeat);
         for (const socket of wss.clients) socket.close(1001, "server shutting down");
-        wss.close(() => resolve());
+        wss.close(() => (https === undefined ? resolve() : https.close(() => resolve())));
       }),
   };
 }
