@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { signLogin } from "@secure-chat/protocol";
-import { ChatProcess, ServerProcess, tempDir } from "./harness.js";
+import { ChatProcess, ServerProcess, chatEnv, tempDir } from "./harness.js";
 import { RawClient, rawIdentity, rawLogin } from "./raw-client.js";
 
 describe("login and the name directory", () => {
@@ -36,7 +36,7 @@ describe("login and the name directory", () => {
           tempDir("impostor"),
           "alice",
         ],
-        { input: "hello\n", encoding: "utf8", timeout: 20_000 },
+        { input: "hello\n", encoding: "utf8", timeout: 20_000, env: chatEnv },
       ),
     );
     assert.notEqual(impostor.status, 0);

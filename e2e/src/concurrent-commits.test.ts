@@ -1,19 +1,10 @@
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import Database from "better-sqlite3";
-import { clientConfig, decodeState } from "@secure-chat/client";
-import { ChatProcess, ServerProcess, tempDir } from "./harness.js";
+import { clientConfig } from "@secure-chat/client";
+import { ChatProcess, ServerProcess, savedGroupState, tempDir } from "./harness.js";
 
 function savedEpoch(home: string, groupId: string): bigint {
-  const db = new Database(join(home, "client.db"), { readonly: true });
-  try {
-    const row = db.prepare("SELECT state FROM groups WHERE group_id = ?").get(groupId) as { state: Buffer };
-    return decodeState(new Uint8Array(row.state), clientConfig({ validateCredential: async () => false })).groupContext
-      .epoch;
-  } finally {
-    db.close();
-  }
+  return savedGroupState(home, groupId, clientConfig({ validateCredential: async () => false })).groupContext.epoch;
 }
 
 describe("concurrent commits", () => {

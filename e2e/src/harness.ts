@@ -9,9 +9,15 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { ClientConfig, ClientState } from "ts-mls";
+import { decodeState } from "@secure-chat/client";
+import { SqliteClientStore } from "@secure-chat/client/sqlite-store";
 
 const BIN = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "packages", "cli", "bin", "secure-chat.js");
 const DEFAULT_TIMEOUT_MS = 30_000;
+/** Clients' local state is sealed with a passphrase; tests pass it like a script would. */
+export const PASSPHRASE = "correct horse battery staple";
+export const chatEnv = { ...process.env, SECURE_CHAT_PASSPHRASE: PASSPHRASE };
 const running = new Set<ChildProcessWithoutNullStreams>();
 
 process.on("exit", () => {
@@ -155,9 +161,7 @@ export class ChatProcess extends Proc {
     const child = spawn(
       process.execPath,
       [BIN, "chat", "--json", "--server", server, "--home", home, ...extraArgs, name],
-      {
-        stdio: "pipe",
-      },
+      { stdio: "pipe", env: chatEnv },
     );
     const chat = new ChatProcess(child, name, home);
     await chat.waitFor("ready event", (e) => e.type === "ready");
@@ -277,5 +281,17 @@ export class Lobby {
   async stop(): Promise<void> {
     await Promise.all(this.all().map((c) => c.kill()));
     await this.server.kill();
+  }
+}
+
+/** A client's saved MLS state for a group, read from its (stopped) home folder. */
+export function savedGroupState(home: string, groupId: string, config: ClientConfig): ClientState {
+  const store = new SqliteClientStore(home, PASSPHRASE);
+  try {
+    const record = store.groups().find((g) => g.groupId === groupId);
+    if (record === undefined) throw new Error(`no saved state for ${groupId} in ${home}`);
+    return decodeState(record.state, config);
+  } finally {
+    store.close();
   }
 }

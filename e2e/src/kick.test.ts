@@ -4,9 +4,9 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import Database from "better-sqlite3";
 import { emptyPskIndex, processMessage, type ClientState, type MLSMessage } from "ts-mls";
-import { clientConfig, decodeMessage, decodeState, loadCipherSuite } from "@secure-chat/client";
+import { clientConfig, decodeMessage, loadCipherSuite } from "@secure-chat/client";
 import { cipherSuites } from "@secure-chat/protocol";
-import { ChatProcess, ServerProcess, tempDir, uniqueMarker } from "./harness.js";
+import { ChatProcess, ServerProcess, savedGroupState, tempDir, uniqueMarker } from "./harness.js";
 
 /** The attacker's best case: an authentication service that trusts everyone. */
 const trustAll = clientConfig({ validateCredential: async () => true });
@@ -23,14 +23,7 @@ function serverMessages(dataDir: string, groupId: string): { seq: number; kind: 
 }
 
 function savedState(home: string, groupId: string): ClientState {
-  const db = new Database(join(home, "client.db"), { readonly: true });
-  try {
-    const row = db.prepare("SELECT state FROM groups WHERE group_id = ?").get(groupId) as { state: Buffer } | undefined;
-    assert.ok(row !== undefined, `no saved state for ${groupId}`);
-    return decodeState(new Uint8Array(row.state), trustAll);
-  } finally {
-    db.close();
-  }
+  return savedGroupState(home, groupId, trustAll);
 }
 
 async function tryDecrypt(state: ClientState, message: MLSMessage): Promise<string> {

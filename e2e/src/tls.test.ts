@@ -4,7 +4,7 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { ChatProcess, ServerProcess, freePort, tempDir } from "./harness.js";
+import { ChatProcess, ServerProcess, chatEnv, freePort, tempDir } from "./harness.js";
 
 const BIN = fileURLToPath(new URL("../../packages/cli/bin/secure-chat.js", import.meta.url));
 
@@ -45,6 +45,7 @@ describe("TLS", () => {
         input: "",
         encoding: "utf8",
         timeout: 20_000,
+        env: chatEnv,
       },
     );
     assert.notEqual(plain.status, 0, "plain ws:// to a TLS port must fail");
@@ -64,6 +65,7 @@ describe("TLS", () => {
         input: "",
         encoding: "utf8",
         timeout: 20_000,
+        env: chatEnv,
       },
     );
     assert.notEqual(refused.status, 0);

@@ -10,6 +10,7 @@ import { parseCommand } from "./commands.js";
 import { CliExit, exitCodes } from "./exit.js";
 import { formatHuman } from "./format-human.js";
 import { pinningSocketFactory } from "./known-servers.js";
+import { obtainPassphrase } from "./passphrase.js";
 import type { UiEvent, UiSink } from "./ui-events.js";
 
 export const chatUsage =
@@ -62,11 +63,17 @@ export async function runChat(argv: readonly string[]): Promise<void> {
     ? (event: UiEvent) => print(JSON.stringify(event))
     : (event: UiEvent) => formatHuman(event).forEach(print);
 
+  const passphrase = await obtainPassphrase(home);
   let store: SqliteClientStore;
   try {
-    store = new SqliteClientStore(home);
+    store = new SqliteClientStore(home, passphrase);
   } catch (error) {
-    throw new CliExit(exitCodes.failure, "STATE_CORRUPT", `cannot open ${home}: ${(error as Error).message}`);
+    const code = error instanceof ClientError ? error.code : "STATE_CORRUPT";
+    const wayBack =
+      code === "BAD_PASSPHRASE"
+        ? ""
+        : ` Move the folder aside (mv ${home} ${home}.broken) and follow "Lost or damaged client state" in the README.`;
+    throw new CliExit(exitCodes.failure, code, `${(error as Error).message}.${wayBack}`);
   }
   const client = new ChatClient({
     name,

@@ -2,6 +2,8 @@ import { chmodSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import type { GroupId, UserName } from "@secure-chat/protocol";
+import { ClientError } from "../errors.js";
+import { aesGcmFieldCipher, deriveKey, newSalt, type FieldCipher } from "./field-cipher.js";
 import type {
   ClientStore,
   HistoryEntry,
@@ -13,6 +15,9 @@ import type {
 } from "./store.js";
 
 const SCHEMA = `
+CREATE TABLE IF NOT EXISTS sealing (
+  id INTEGER PRIMARY KEY CHECK (id = 1), salt BLOB NOT NULL, check_value BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS identity (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   name TEXT NOT NULL, secret_key BLOB NOT NULL, public_key BLOB NOT NULL, server TEXT NOT NULL
@@ -25,36 +30,80 @@ CREATE TABLE IF NOT EXISTS key_packages (
 );
 CREATE TABLE IF NOT EXISTS pins (name TEXT PRIMARY KEY, public_key BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS history (
-  room TEXT NOT NULL, id TEXT NOT NULL, sender TEXT NOT NULL, text TEXT NOT NULL,
+  room TEXT NOT NULL, id TEXT NOT NULL, sender TEXT NOT NULL, text BLOB NOT NULL,
   sent_at INTEGER NOT NULL, server_ts INTEGER NOT NULL, seq INTEGER NOT NULL,
   PRIMARY KEY (room, id)
 );
 CREATE INDEX IF NOT EXISTS history_by_room ON history(room, seq);
 CREATE TABLE IF NOT EXISTS outbox (
   local_id INTEGER PRIMARY KEY AUTOINCREMENT, room TEXT NOT NULL, send_id BLOB NOT NULL,
-  id TEXT NOT NULL, sent_at INTEGER NOT NULL, text TEXT NOT NULL, ciphertext BLOB
+  id TEXT NOT NULL, sent_at INTEGER NOT NULL, text BLOB NOT NULL, ciphertext BLOB
 );
 `;
 
 const bytes = (buffer: Buffer): Uint8Array => new Uint8Array(buffer);
 
+const CHECK_PLAINTEXT = new TextEncoder().encode("secure-chat local state v1");
+const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
+const utf8 = (value: string): Uint8Array => new TextEncoder().encode(value);
+
 /**
  * Node adapter: one SQLite file per home folder, WAL, synchronous=FULL, owner-only permissions.
- * (Encryption at rest with a passphrase is tracked separately; see SECURITY.md.)
+ * Secrets and content (identity key, group states, private KeyPackage keys, message texts) are
+ * sealed with a key derived from the user's passphrase; see field-cipher.ts. Room names,
+ * sender names, times and public keys stay readable metadata.
  */
 export class SqliteClientStore implements ClientStore {
   private readonly db: Database.Database;
+  private readonly cipher: FieldCipher;
 
-  constructor(home: string) {
+  /** Opens (or creates) the store; a wrong passphrase is BAD_PASSPHRASE, a damaged file STATE_CORRUPT. */
+  constructor(home: string, passphrase: string) {
     mkdirSync(home, { recursive: true, mode: 0o700 });
     const path = join(home, "client.db");
-    this.db = new Database(path);
-    chmodSync(path, 0o600);
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma("synchronous = FULL");
-    // Overwrite deleted content (old group states, used keys) instead of leaving it in free pages.
-    this.db.pragma("secure_delete = ON");
-    this.db.exec(SCHEMA);
+    try {
+      this.db = new Database(path);
+      chmodSync(path, 0o600);
+      this.db.pragma("journal_mode = WAL");
+      this.db.pragma("synchronous = FULL");
+      // Overwrite deleted content (old group states, used keys) instead of leaving it in free pages.
+      this.db.pragma("secure_delete = ON");
+      this.db.exec(SCHEMA);
+    } catch (error) {
+      throw new ClientError(
+        "STATE_CORRUPT",
+        `${path} is not a readable secure-chat state file: ${(error as Error).message}`,
+      );
+    }
+    this.cipher = this.unlock(passphrase);
+  }
+
+  private unlock(passphrase: string): FieldCipher {
+    const row = this.db.prepare("SELECT salt, check_value FROM sealing WHERE id = 1").get() as
+      { salt: Buffer; check_value: Buffer } | undefined;
+    if (row === undefined) {
+      const salt = newSalt();
+      const cipher = aesGcmFieldCipher(deriveKey(passphrase, salt));
+      this.db
+        .prepare("INSERT INTO sealing (id, salt, check_value) VALUES (1, ?, ?)")
+        .run(salt, cipher.seal(CHECK_PLAINTEXT, "sealing.check"));
+      return cipher;
+    }
+    const cipher = aesGcmFieldCipher(deriveKey(passphrase, bytes(row.salt)));
+    try {
+      cipher.open(bytes(row.check_value), "sealing.check");
+    } catch {
+      throw new ClientError("BAD_PASSPHRASE", "wrong passphrase for this home folder");
+    }
+    return cipher;
+  }
+
+  private seal(value: Uint8Array, where: string): Uint8Array {
+    return this.cipher.seal(value, where);
+  }
+
+  private open(value: Buffer, where: string): Uint8Array {
+    return this.cipher.open(bytes(value), where);
   }
 
   identity(): StoredIdentity | undefined {
@@ -63,7 +112,7 @@ export class SqliteClientStore implements ClientStore {
     if (row === undefined) return undefined;
     return {
       name: row.name as UserName,
-      secretKey: bytes(row.secret_key),
+      secretKey: this.open(row.secret_key, "identity.secret_key"),
       publicKey: bytes(row.public_key),
       server: row.server,
     };
@@ -72,7 +121,7 @@ export class SqliteClientStore implements ClientStore {
   saveIdentity(identity: StoredIdentity): void {
     this.db
       .prepare("INSERT OR REPLACE INTO identity (id, name, secret_key, public_key, server) VALUES (1, ?, ?, ?, ?)")
-      .run(identity.name, identity.secretKey, identity.publicKey, identity.server);
+      .run(identity.name, this.seal(identity.secretKey, "identity.secret_key"), identity.publicKey, identity.server);
   }
 
   groups(): StoredGroupState[] {
@@ -83,8 +132,8 @@ export class SqliteClientStore implements ClientStore {
     }[];
     return rows.map((row) => ({
       groupId: row.group_id as GroupId,
-      state: bytes(row.state),
-      pending: row.pending === null ? undefined : bytes(row.pending),
+      state: this.open(row.state, "groups.state"),
+      pending: row.pending === null ? undefined : this.open(row.pending, "groups.pending"),
     }));
   }
 
@@ -100,13 +149,19 @@ export class SqliteClientStore implements ClientStore {
         else {
           this.db
             .prepare("INSERT OR REPLACE INTO groups (group_id, state, pending) VALUES (?, ?, ?)")
-            .run(group.groupId, group.state, group.pending);
+            .run(
+              group.groupId,
+              this.seal(group.state, "groups.state"),
+              group.pending === null ? null : this.seal(group.pending, "groups.pending"),
+            );
         }
       }
       const insert = this.db.prepare(
         "INSERT OR IGNORE INTO history (room, id, sender, text, sent_at, server_ts, seq) VALUES (?, ?, ?, ?, ?, ?, ?)",
       );
-      for (const m of batch.messages ?? []) insert.run(m.room, m.id, m.from, m.text, m.sentAt, m.serverTs, m.seq);
+      for (const m of batch.messages ?? []) {
+        insert.run(m.room, m.id, m.from, this.seal(utf8(m.text), "history.text"), m.sentAt, m.serverTs, m.seq);
+      }
       if (batch.cursor !== undefined) {
         this.db
           .prepare(
@@ -139,8 +194,8 @@ export class SqliteClientStore implements ClientStore {
     return rows.map((row) => ({
       ref: bytes(row.ref),
       publicPackage: bytes(row.public_package),
-      initPrivateKey: bytes(row.init_private),
-      hpkePrivateKey: bytes(row.hpke_private),
+      initPrivateKey: this.open(row.init_private, "key_packages.init_private"),
+      hpkePrivateKey: this.open(row.hpke_private, "key_packages.hpke_private"),
       lastResort: row.last_resort === 1,
     }));
   }
@@ -152,7 +207,13 @@ export class SqliteClientStore implements ClientStore {
     this.db.transaction(() => {
       for (const kp of keyPackages) {
         if (kp.lastResort) this.db.prepare("DELETE FROM key_packages WHERE last_resort = 1").run();
-        insert.run(kp.ref, kp.publicPackage, kp.initPrivateKey, kp.hpkePrivateKey, kp.lastResort ? 1 : 0);
+        insert.run(
+          kp.ref,
+          kp.publicPackage,
+          this.seal(kp.initPrivateKey, "key_packages.init_private"),
+          this.seal(kp.hpkePrivateKey, "key_packages.hpke_private"),
+          kp.lastResort ? 1 : 0,
+        );
       }
     })();
   }
@@ -174,7 +235,7 @@ export class SqliteClientStore implements ClientStore {
       room: string;
       id: string;
       sender: string;
-      text: string;
+      text: Buffer;
       sent_at: number;
       server_ts: number;
       seq: number;
@@ -183,7 +244,7 @@ export class SqliteClientStore implements ClientStore {
       room: row.room as GroupId,
       id: row.id,
       from: row.sender as UserName,
-      text: row.text,
+      text: text(this.open(row.text, "history.text")),
       sentAt: row.sent_at,
       serverTs: row.server_ts,
       seq: row.seq,
@@ -201,7 +262,7 @@ export class SqliteClientStore implements ClientStore {
       send_id: Buffer;
       id: string;
       sent_at: number;
-      text: string;
+      text: Buffer;
       ciphertext: Buffer | null;
     }[];
     return rows.map((row) => ({
@@ -210,7 +271,7 @@ export class SqliteClientStore implements ClientStore {
       sendId: bytes(row.send_id),
       id: row.id,
       sentAt: row.sent_at,
-      text: row.text,
+      text: text(this.open(row.text, "outbox.text")),
       ciphertext: row.ciphertext === null ? undefined : bytes(row.ciphertext),
     }));
   }
@@ -218,7 +279,7 @@ export class SqliteClientStore implements ClientStore {
   addOutbox(entry: Omit<OutboxEntry, "localId" | "ciphertext">): number {
     const result = this.db
       .prepare("INSERT INTO outbox (room, send_id, id, sent_at, text) VALUES (?, ?, ?, ?, ?)")
-      .run(entry.room, entry.sendId, entry.id, entry.sentAt, entry.text);
+      .run(entry.room, entry.sendId, entry.id, entry.sentAt, this.seal(utf8(entry.text), "outbox.text"));
     return Number(result.lastInsertRowid);
   }
 
