@@ -1,8 +1,9 @@
+import { adminUsage, runAdmin } from "./admin-command.js";
 import { chatUsage, runChat } from "./chat-command.js";
 import { CliExit, exitCodes } from "./exit.js";
 import { runServer, serverUsage } from "./server-command.js";
 
-const usage = `usage:\n  ${serverUsage}\n  ${chatUsage}`;
+const usage = `usage:\n  ${serverUsage}\n  ${chatUsage}\n  ${adminUsage}`;
 
 async function main(argv: readonly string[]): Promise<void> {
   const [command, ...rest] = argv;
@@ -11,6 +12,8 @@ async function main(argv: readonly string[]): Promise<void> {
       return runServer(rest);
     case "chat":
       return runChat(rest);
+    case "admin":
+      return runAdmin(rest);
     case "--help":
     case "-h":
     case "help":

@@ -19,6 +19,7 @@ import {
   deliveryKinds,
   directGroupId,
   directPeer,
+  ED25519_PUBLIC_KEY_BYTES,
   parseGroupId,
   roomKind,
   signLogin,
@@ -31,8 +32,8 @@ import { MAX_TEXT_BYTES, decodeContent, encodeContent } from "./content.js";
 import { ClientError } from "./errors.js";
 import type { ChatEvent, ChatEventListener, MemberInfo, MessageEvent } from "./events.js";
 import { fingerprint, generateIdentity, sameKey, type Identity } from "./identity.js";
-import { directoryAuthService } from "./mls/auth-service.js";
-import { clientConfig } from "./mls/config.js";
+import { directoryAuthService, type DirectoryEntry } from "./mls/auth-service.js";
+import { clientConfig, credentialName } from "./mls/config.js";
 import {
   decodeMessage,
   decodeState,
@@ -45,6 +46,7 @@ import {
 } from "./mls/groups.js";
 import { loadCipherSuite } from "./mls/suite.js";
 import { SerialQueue } from "./serial-queue.js";
+import { ratchetTreeFromExtension } from "ts-mls/groupInfo.js";
 import type { ClientStore, HistoryEntry, OutboxEntry, StoreBatch } from "./store/store.js";
 import { RpcConnection, type PushFrame, type SocketFactory } from "./transport.js";
 
@@ -129,7 +131,7 @@ export class ChatClient {
   private readonly listeners = new Set<ChatEventListener>();
   private readonly queue = new SerialQueue();
   private readonly groups = new Map<GroupId, GroupSlot>();
-  private readonly serverKeys = new Map<UserName, Uint8Array>();
+  private readonly directory = new Map<UserName, DirectoryEntry>();
   private readonly onlineNames = new Set<UserName>();
   /** `groupId name` of members whose self-remove proposal we have seen: shown as "left". */
   private readonly leaving = new Set<string>();
@@ -190,11 +192,13 @@ export class ChatClient {
     this.cursor = this.store.cursor();
     this.config = clientConfig(
       directoryAuthService({
-        serverKey: (name) => this.serverKey(name),
+        lookup: (name, fresh) => this.lookupKey(name, fresh),
         pinnedKey: (name) => (name === this.name ? this.identity.publicKey : this.store.pinnedKey(name)),
         pin: (name, key) => this.store.pin(name, key),
-        keyChanged: (name, pinned, presented) =>
-          this.emit({ type: "key_changed", name, pinned: fingerprint(pinned), presented: fingerprint(presented) }),
+        keyChanged: (name, pinned, presented) => {
+          this.emit({ type: "key_changed", name, pinned: fingerprint(pinned), presented: fingerprint(presented) });
+          void this.queue.idle().then(() => this.renewDirect(name));
+        },
       }),
     );
     await this.connect();
@@ -376,20 +380,24 @@ export class ChatClient {
   // ---------------------------------------------------------------- directory
 
   private async serverKey(name: UserName): Promise<Uint8Array | undefined> {
-    const cached = this.serverKeys.get(name);
-    if (cached !== undefined) return cached;
-    await this.lookupKeys([name]);
-    return this.serverKeys.get(name);
+    return (await this.lookupKey(name, false))?.current;
   }
 
-  private async lookupKeys(names: UserName[]): Promise<void> {
-    const missing = names.filter((name) => !this.serverKeys.has(name));
-    if (missing.length === 0) return;
-    const answer = await this.connection().request({ type: "lookup_keys", rid: 0, names: missing }, "keys");
-    answer.names.forEach((name, i) => {
-      const key = answer.publicKeys[i];
-      if (key !== undefined) this.serverKeys.set(name as UserName, key);
+  private async lookupKey(name: UserName, fresh: boolean): Promise<DirectoryEntry | undefined> {
+    if (!fresh && this.directory.has(name)) return this.directory.get(name);
+    const answer = await this.connection().request({ type: "lookup_keys", rid: 0, names: [name] }, "keys");
+    this.directory.delete(name);
+    answer.names.forEach((found, i) => {
+      const current = answer.publicKeys[i];
+      const retired = answer.retiredKeys[i] ?? new Uint8Array();
+      if (current === undefined) return;
+      const old: Uint8Array[] = [];
+      for (let at = 0; at + ED25519_PUBLIC_KEY_BYTES <= retired.length; at += ED25519_PUBLIC_KEY_BYTES) {
+        old.push(retired.slice(at, at + ED25519_PUBLIC_KEY_BYTES));
+      }
+      this.directory.set(found as UserName, { current, retired: old });
     });
+    return this.directory.get(name);
   }
 
   private async topUpKeyPackages(onServer: number): Promise<void> {
@@ -535,7 +543,13 @@ export class ChatClient {
     if (message?.wireformat !== "mls_public_message" && message?.wireformat !== "mls_private_message") {
       throw new ClientError("BAD_ARGUMENT", "not an MLS commit");
     }
-    const result = await processMessage(message, slot.state, emptyPskIndex, this.policy(groupId), this.mls());
+    const result = await processMessage(
+      message,
+      slot.state,
+      emptyPskIndex,
+      this.policy(groupId, slot.state),
+      this.mls(),
+    );
     result.consumed.forEach(zeroOutUint8Array);
     if (result.kind !== "newState") throw new ClientError("BAD_ARGUMENT", "expected a commit");
     slot.pending = undefined; // if we had a commit in flight for this epoch, it lost
@@ -566,7 +580,13 @@ export class ChatClient {
     if (slot?.state === undefined) return;
     const message = decodeMessage(frame.payload);
     if (message?.wireformat !== "mls_private_message") throw new ClientError("BAD_ARGUMENT", "not an MLS message");
-    const result = await processMessage(message, slot.state, emptyPskIndex, this.policy(groupId), this.mls());
+    const result = await processMessage(
+      message,
+      slot.state,
+      emptyPskIndex,
+      this.policy(groupId, slot.state),
+      this.mls(),
+    );
     result.consumed.forEach(zeroOutUint8Array);
     slot.state = result.newState;
     batch.groups = [
@@ -595,13 +615,21 @@ export class ChatClient {
   }
 
   /** The join/kick policy, the same in every client: enforced on every incoming commit. */
-  private policy(groupId: GroupId): IncomingMessageCallback {
+  private policy(groupId: GroupId, state: ClientState): IncomingMessageCallback {
     return (incoming) => {
       if (incoming.kind === "proposal") return "accept";
-      const types = incoming.proposals.map((p) => p.proposal.proposalType);
+      const proposals = incoming.proposals.map((p) => p.proposal);
       const kind = roomKind(groupId);
-      if (kind !== "open" && types.includes("external_init")) return "reject";
-      if (kind === "direct" && types.includes("remove")) return "reject";
+      if (kind !== "open" && proposals.some((p) => p.proposalType === "external_init")) return "reject";
+      if (kind === "direct") {
+        // Only a peer's new device may replace their old leaf: every remove comes with an add of that name.
+        const byLeaf = new Map(members(state).map((m) => [m.leafIndex, m.name]));
+        const added = proposals.flatMap((p) =>
+          p.proposalType === "add" ? [credentialName(p.add.keyPackage.leafNode.credential)] : [],
+        );
+        const removed = proposals.flatMap((p) => (p.proposalType === "remove" ? [byLeaf.get(p.remove.removed)] : []));
+        if (removed.some((name) => name === undefined || !added.includes(name))) return "reject";
+      }
       return "accept";
     };
   }
@@ -804,11 +832,16 @@ export class ChatClient {
           throw new ClientError("SERVER_ERROR", "the server sent a bad GroupInfo");
         const impl = this.mls();
         const keyPackage = await newKeyPackage(this.identity, impl, false);
+        // A leaf under our name is our own lost device's: the join replaces it (resync).
+        const tree = ratchetTreeFromExtension(message.groupInfo) ?? [];
+        const resync = tree.some(
+          (node) => node?.nodeType === "leaf" && credentialName(node.leaf.credential) === this.name,
+        );
         const { publicMessage, newState } = await joinGroupExternal(
           message.groupInfo,
           keyPackage.publicPackage,
           keyPackage.privatePackage,
-          false,
+          resync,
           impl,
           undefined,
           this.config,
@@ -907,20 +940,47 @@ export class ChatClient {
   private async addMember(groupId: GroupId, name: UserName): Promise<void> {
     const answer = await this.connection().request({ type: "claim_key_package", rid: 0, name }, "key_package");
     const message = decodeMessage(answer.keyPackage);
-    if (message?.wireformat !== "mls_key_package")
+    if (message?.wireformat !== "mls_key_package") {
       throw new ClientError("SERVER_ERROR", "the server sent a bad KeyPackage");
+    }
     const keyPackage = message.keyPackage;
-    const valid = await this.config.authService.validateCredential(
-      keyPackage.leafNode.credential,
-      keyPackage.leafNode.signaturePublicKey,
-    );
-    if (!valid)
-      throw new ClientError("UNTRUSTED_KEY", `${name}'s KeyPackage does not carry ${name}'s known key; not added`);
-    await this.commitChange(groupId, async (state) =>
-      members(state).some((m) => m.name === name)
-        ? undefined
-        : { proposals: [{ proposalType: "add", add: { keyPackage } }], added: [name], removed: [] },
-    );
+    const key = keyPackage.leafNode.signaturePublicKey;
+    const current = (await this.lookupKey(name, true))?.current;
+    const valid =
+      current !== undefined &&
+      sameKey(current, key) &&
+      (await this.config.authService.validateCredential(keyPackage.leafNode.credential, key));
+    if (!valid) {
+      throw new ClientError("UNTRUSTED_KEY", `${name}'s KeyPackage does not carry ${name}'s current key; not added`);
+    }
+    await this.commitChange(groupId, async (state) => {
+      const existing = members(state).find((m) => m.name === name);
+      if (existing !== undefined && sameKey(existing.signaturePublicKey, key)) return undefined;
+      // A leaf under an older key is the user's lost device (the name was released): replace it.
+      const proposals: Proposal[] =
+        existing === undefined ? [] : [{ proposalType: "remove", remove: { removed: existing.leafIndex } }];
+      proposals.push({ proposalType: "add", add: { keyPackage } });
+      return { proposals, added: [name], removed: existing === undefined ? [] : [name] };
+    });
+  }
+
+  /** After a peer's key changed, re-adds their new device to our private conversation. */
+  private async renewDirect(peer: UserName): Promise<void> {
+    const groupId = directGroupId(this.name, peer);
+    const state = this.groups.get(groupId)?.state;
+    if (state === undefined) return;
+    try {
+      const current = await this.serverKey(peer);
+      const leaf = members(state).find((m) => m.name === peer);
+      if (current === undefined || (leaf !== undefined && sameKey(leaf.signaturePublicKey, current))) return;
+      await this.addMember(groupId, peer);
+    } catch (error) {
+      this.emit({
+        type: "error",
+        code: errorCode(error),
+        message: `could not renew @${peer}: ${(error as Error).message}`,
+      });
+    }
   }
 
   /** Removes a member; their old state can't read anything after this commit. */

@@ -74,7 +74,15 @@ export const frameSchemas = {
   ok: { id: 66, dir: "s2c", fields: { rid: "u32" } },
   accepted: { id: 67, dir: "s2c", fields: { rid: "u32", seq: "u53", serverTs: "u53" } },
   key_package: { id: 68, dir: "s2c", fields: { rid: "u32", name: "str", keyPackage: "bytes" } },
-  keys: { id: 69, dir: "s2c", fields: { rid: "u32", names: "strs", publicKeys: "bytesList" } },
+  /**
+   * The directory's answer. `retiredKeys[i]` concatenates the 32-byte keys `names[i]` had
+   * before an operator released the name: leaves of the old device may still be in groups.
+   */
+  keys: {
+    id: 69,
+    dir: "s2c",
+    fields: { rid: "u32", names: "strs", publicKeys: "bytesList", retiredKeys: "bytesList" },
+  },
   group_info: { id: 70, dir: "s2c", fields: { rid: "u32", groupId: "str", groupInfo: "bytes" } },
   rooms: { id: 71, dir: "s2c", fields: { rid: "u32", groupIds: "strs", memberNames: "strs" } },
   online: { id: 72, dir: "s2c", fields: { rid: "u32", names: "strs" } },

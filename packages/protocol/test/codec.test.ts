@@ -162,7 +162,13 @@ const samples: { [T in FrameType]: FrameOf<T> } = {
   ok: { type: "ok", rid: 66 },
   accepted: { type: "accepted", rid: 67, seq: 2 ** 32, serverTs: 2 ** 32 - 1 },
   key_package: { type: "key_package", rid: 68, name: "carol", keyPackage: bytes(4, 5, 6) },
-  keys: { type: "keys", rid: 69, names: ["a", "b"], publicKeys: [bytes(1), bytes(2, 2)] },
+  keys: {
+    type: "keys",
+    rid: 69,
+    names: ["a", "b"],
+    publicKeys: [bytes(1), bytes(2, 2)],
+    retiredKeys: [bytes(), bytes(3)],
+  },
   group_info: { type: "group_info", rid: 70, groupId: "#room", groupInfo: bytes(7) },
   rooms: { type: "rooms", rid: 71, groupIds: [], memberNames: [] },
   online: { type: "online", rid: 72, names: ["zed"] },
@@ -312,8 +318,8 @@ describe("encodeFrame/decodeFrame: hand-written frames", () => {
       concat([1, 5], [0, 0, 0, 0], [0, 0, 0, 2], wireStr("a"), wireStr("bc")),
     );
     assert.deepEqual(
-      encodeFrame({ type: "keys", rid: 2, names: [], publicKeys: [bytes(), bytes(5)] }),
-      concat([1, 69], [0, 0, 0, 2], [0, 0, 0, 0], [0, 0, 0, 2], [0, 0, 0, 0], [0, 0, 0, 1, 5]),
+      encodeFrame({ type: "keys", rid: 2, names: [], publicKeys: [bytes(), bytes(5)], retiredKeys: [] }),
+      concat([1, 69], [0, 0, 0, 2], [0, 0, 0, 0], [0, 0, 0, 2], [0, 0, 0, 0], [0, 0, 0, 1, 5], [0, 0, 0, 0]),
     );
     assert.deepEqual(encodeFrame({ type: "presence", name: "a", online: true }), concat([1, 75], wireStr("a"), [1]));
     assert.deepEqual(encodeFrame({ type: "presence", name: "a", online: false }), concat([1, 75], wireStr("a"), [0]));

@@ -1,4 +1,4 @@
-export { startServer, type RunningServer } from "./server.js";
+export { openStorage, startServer, type RunningServer } from "./server.js";
 export { defaultServerConfig, type ServerConfig } from "./config.js";
 export type { Storage } from "./storage/storage.js";
 export type { Bus } from "./bus/bus.js";

@@ -6,6 +6,7 @@ import { defaultServerConfig, type ServerConfig } from "./config.js";
 import type { ServerContext } from "./context.js";
 import { stderrLogger, type Logger } from "./log.js";
 import { SqliteStorage } from "./storage/sqlite-storage.js";
+import type { Storage } from "./storage/storage.js";
 import { isLoopback, loadTls, selfSignedTls } from "./tls.js";
 import { listen } from "./ws-transport.js";
 
@@ -16,14 +17,19 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** The storage adapter in a data directory (also for offline administration). */
+export function openStorage(dataDir: string): Storage {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  return new SqliteStorage(join(dataDir, "secure-chat.db"));
+}
+
 /** Composition root of the server: picks the SQLite storage and the in-process bus. */
 export async function startServer(
   overrides: Partial<ServerConfig> = {},
   log: Logger = stderrLogger(),
 ): Promise<RunningServer> {
   const config = { ...defaultServerConfig, ...overrides };
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const storage = new SqliteStorage(join(config.dataDir, "secure-chat.db"));
+  const storage = openStorage(config.dataDir);
   const bus = new MemoryBus();
   const ctx: ServerContext = {
     config,

@@ -3,19 +3,37 @@ import { parseUserName, type UserName } from "@secure-chat/protocol";
 import { sameKey } from "../identity.js";
 import { credentialName } from "./config.js";
 
+/** A name's binding in the server's directory: its key now, and keys it had before a release. */
+export interface DirectoryEntry {
+  current: Uint8Array;
+  retired: Uint8Array[];
+}
+
 /** Where the authentication service gets keys: the server directory and the local pins. */
 export interface KeyDirectory {
-  /** The server's name -> key binding, or undefined if the name is unknown. */
-  serverKey(name: UserName): Promise<Uint8Array | undefined>;
+  /** The server's binding for `name` (undefined if unknown); `fresh` skips any cache. */
+  lookup(name: UserName, fresh: boolean): Promise<DirectoryEntry | undefined>;
   pinnedKey(name: UserName): Uint8Array | undefined;
+  /** Pins `key` for `name`, replacing an older pin. */
   pin(name: UserName, key: Uint8Array): void;
-  /** Called when a peer's key differs from the one pinned: the credential is refused. */
+  /** A peer now presents a new key (the server rebound the name): warn before anything else. */
   keyChanged(name: UserName, pinned: Uint8Array, presented: Uint8Array): void;
 }
 
+type Verdict = "current" | "retired" | "unknown";
+
+function judge(entry: DirectoryEntry | undefined, key: Uint8Array): Verdict {
+  if (entry === undefined) return "unknown";
+  if (sameKey(entry.current, key)) return "current";
+  return entry.retired.some((old) => sameKey(old, key)) ? "retired" : "unknown";
+}
+
 /**
- * Accepts a credential only if its key matches the server's directory for that name and,
- * once we have seen the name, the key we pinned on first use. A lookup failure rejects.
+ * Accepts a credential only if its key is the server directory's key for that name, or a key
+ * the name had before an operator released it (the old device's leaf may still sit in a
+ * group). Pins the first key seen; when a peer's current key differs from the pin, the user
+ * is warned (before any message under the new key is shown) and the pin moves. A failed
+ * lookup rejects.
  */
 export function directoryAuthService(directory: KeyDirectory): AuthenticationService {
   return {
@@ -23,19 +41,19 @@ export function directoryAuthService(directory: KeyDirectory): AuthenticationSer
       const rawName = credentialName(credential);
       const name = rawName === undefined ? undefined : parseUserName(rawName);
       if (name === undefined) return false;
-      const pinned = directory.pinnedKey(name);
-      if (pinned !== undefined && !sameKey(pinned, signaturePublicKey)) {
-        directory.keyChanged(name, pinned, signaturePublicKey);
-        return false;
-      }
-      let serverKey: Uint8Array | undefined;
+      let verdict: Verdict;
       try {
-        serverKey = await directory.serverKey(name);
+        verdict = judge(await directory.lookup(name, false), signaturePublicKey);
+        if (verdict === "unknown") verdict = judge(await directory.lookup(name, true), signaturePublicKey);
       } catch {
         return false;
       }
-      if (serverKey === undefined || !sameKey(serverKey, signaturePublicKey)) return false;
-      if (pinned === undefined) directory.pin(name, signaturePublicKey);
+      if (verdict === "unknown") return false;
+      const pinned = directory.pinnedKey(name);
+      if (verdict === "current" && (pinned === undefined || !sameKey(pinned, signaturePublicKey))) {
+        if (pinned !== undefined) directory.keyChanged(name, pinned, signaturePublicKey);
+        directory.pin(name, signaturePublicKey);
+      }
       return true;
     },
   };

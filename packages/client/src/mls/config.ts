@@ -1,9 +1,4 @@
-import {
-  defaultKeyPackageEqualityConfig,
-  type AuthenticationService,
-  type ClientConfig,
-  type Credential,
-} from "ts-mls";
+import { type AuthenticationService, type KeyPackage, type LeafNode, type ClientConfig, type Credential } from "ts-mls";
 
 /**
  * Retention limits (documented in SECURITY.md): keys of skipped messages are kept for at
@@ -14,11 +9,21 @@ export function clientConfig(authService: AuthenticationService): ClientConfig {
   return {
     keyRetentionConfig: { retainKeysForGenerations: 32, retainKeysForEpochs: 3, maximumForwardRatchetSteps: 1_000 },
     lifetimeConfig: { maximumTotalLifetime: 90n * 24n * 3600n, validateLifetimeOnReceive: true },
-    keyPackageEqualityConfig: defaultKeyPackageEqualityConfig,
+    // One device per name: two KeyPackages or leaves with the same name are the same client.
+    // This lets a new device's external join (resync) replace the lost device's leaf.
+    keyPackageEqualityConfig: {
+      compareKeyPackages: (a: KeyPackage, b: KeyPackage) => sameName(a.leafNode.credential, b.leafNode.credential),
+      compareKeyPackageToLeafNode: (a: KeyPackage, b: LeafNode) => sameName(a.leafNode.credential, b.credential),
+    },
     // Our own bucket padding (content.ts) already hides lengths; MLS padding stays minimal.
     paddingConfig: { kind: "padUntilLength", padUntilLength: 0 },
     authService,
   };
+}
+
+function sameName(a: Credential, b: Credential): boolean {
+  const name = credentialName(a);
+  return name !== undefined && name === credentialName(b);
 }
 
 export function credentialName(credential: Credential): string | undefined {

@@ -225,7 +225,7 @@ export class SqliteClientStore implements ClientStore {
   }
 
   pin(name: UserName, key: Uint8Array): void {
-    this.db.prepare("INSERT OR IGNORE INTO pins (name, public_key) VALUES (?, ?)").run(name, key);
+    this.db.prepare("INSERT OR REPLACE INTO pins (name, public_key) VALUES (?, ?)").run(name, key);
   }
 
   history(room: GroupId, limit: number): HistoryEntry[] {

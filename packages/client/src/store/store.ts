@@ -69,6 +69,7 @@ export interface ClientStore {
   keyPackages(): StoredKeyPackage[];
   addKeyPackages(keyPackages: StoredKeyPackage[]): void;
   pinnedKey(name: UserName): Uint8Array | undefined;
+  /** Pins `key` for `name`, replacing any earlier pin. */
   pin(name: UserName, key: Uint8Array): void;
   /** The last `limit` messages of a room, oldest first. */
   history(room: GroupId, limit: number): HistoryEntry[];

@@ -97,7 +97,8 @@ export const commit: Handler<"commit"> = {
       }
     }
     for (const removedName of removed) {
-      if (!members.has(removedName)) throw new ProtocolError("BAD_ARGUMENT", `${removedName} is not in ${groupId}`);
+      // A stale leaf of a released name is removed from the MLS group; the server already ended it.
+      if (!members.has(removedName)) continue;
       if (removedName === name)
         throw new ProtocolError("BAD_ARGUMENT", "leave with a remove proposal, not your own commit");
     }

@@ -53,13 +53,15 @@ export const lookupKeys: Handler<"lookup_keys"> = {
   handle(ctx, connection, frame) {
     const names: string[] = [];
     const publicKeys: Uint8Array[] = [];
+    const retiredKeys: Uint8Array[] = [];
     for (const requested of frame.names) {
       const name = parseUserName(requested);
       const key = name === undefined ? undefined : ctx.storage.userKey(name);
       if (name === undefined || key === undefined) continue;
       names.push(name);
       publicKeys.push(key);
+      retiredKeys.push(Buffer.concat(ctx.storage.retiredKeys(name)));
     }
-    connection.send({ type: "keys", rid: frame.rid, names, publicKeys });
+    connection.send({ type: "keys", rid: frame.rid, names, publicKeys, retiredKeys });
   },
 };

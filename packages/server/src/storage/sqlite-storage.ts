@@ -17,6 +17,12 @@ CREATE TABLE IF NOT EXISTS users (
   public_key BLOB NOT NULL,
   cursor INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS retired_keys (
+  name TEXT NOT NULL,
+  public_key BLOB NOT NULL,
+  retired_seq INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS retired_keys_by_name ON retired_keys(name);
 CREATE TABLE IF NOT EXISTS key_packages (
   id INTEGER PRIMARY KEY,
   name TEXT NOT NULL REFERENCES users(name),
@@ -101,7 +107,12 @@ export class SqliteStorage implements Storage {
     const db = this.db;
     this.statements = {
       userKey: db.prepare<[string], { public_key: Buffer }>("SELECT public_key FROM users WHERE name = ?"),
-      insertUser: db.prepare("INSERT INTO users (name, public_key) VALUES (?, ?)"),
+      insertUser: db.prepare(
+        "INSERT INTO users (name, public_key, cursor) VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) FROM messages))",
+      ),
+      retiredKeys: db.prepare<[string], { public_key: Buffer }>(
+        "SELECT public_key FROM retired_keys WHERE name = ? ORDER BY rowid",
+      ),
       insertKeyPackage: db.prepare("INSERT INTO key_packages (name, data, last_resort) VALUES (?, ?, ?)"),
       deleteLastResort: db.prepare("DELETE FROM key_packages WHERE name = ? AND last_resort = 1"),
       takeKeyPackage: db.prepare<[string], { id: number; data: Buffer }>(
@@ -159,6 +170,25 @@ export class SqliteStorage implements Storage {
         return { kind: "registered" };
       }
       return Buffer.from(publicKey).equals(existing.public_key) ? { kind: "known" } : { kind: "name_taken" };
+    })();
+  }
+
+  retiredKeys(name: UserName): Uint8Array[] {
+    return this.statements.retiredKeys.all(name).map((row) => new Uint8Array(row.public_key));
+  }
+
+  releaseName(name: UserName): "released" | "unknown" {
+    return this.db.transaction(() => {
+      const key = this.statements.userKey.get(name);
+      if (key === undefined) return "unknown";
+      const now = this.statements.nextSeq.get()?.next ?? 1;
+      this.db
+        .prepare("INSERT INTO retired_keys (name, public_key, retired_seq) VALUES (?, ?, ?)")
+        .run(name, key.public_key, now);
+      this.db.prepare("DELETE FROM key_packages WHERE name = ?").run(name);
+      this.db.prepare("UPDATE memberships SET left_seq = ? WHERE name = ? AND left_seq IS NULL").run(now - 1, name);
+      this.db.prepare("DELETE FROM users WHERE name = ?").run(name);
+      return "released";
     })();
   }
 

@@ -58,6 +58,13 @@ export interface Storage {
   /** Binds `name` to `publicKey` on first use; afterwards only that key is accepted. */
   registerUser(name: UserName, publicKey: Uint8Array): RegisterResult;
   userKey(name: UserName): Uint8Array | undefined;
+  /** Keys the name was bound to before it was released, oldest first. */
+  retiredKeys(name: UserName): Uint8Array[];
+  /**
+   * Frees a name whose owner lost their device: the key is retired, stocked KeyPackages are
+   * dropped and every group membership ends now. The next login registers a new key.
+   */
+  releaseName(name: UserName): "released" | "unknown";
 
   addKeyPackages(name: UserName, keyPackages: Uint8Array[], lastResort: Uint8Array | undefined): void;
   /** Hands out one KeyPackage exactly once; falls back to the last-resort package, which stays. */
