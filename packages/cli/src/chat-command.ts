@@ -12,12 +12,41 @@ import { CliExit, exitCodes } from "./exit.js";
 import { formatHuman } from "./format-human.js";
 import type { UiEvent, UiSink } from "./ui-events.js";
 
-export const chatUsage = "secure-chat chat [--server URL] [--home DIR] [--json] NAME";
+export const chatUsage = "secure-chat chat [--server URL] [--home DIR] [--json | --plain] [--no-bell] NAME";
 const DEFAULT_SERVER = "ws://127.0.0.1:7447";
 
-/** Composition root of the terminal client: SQLite store, `ws` sockets, readline. */
+export type ChatMode = "tui" | "line" | "json";
+
+/**
+ * Which interface runs: the full-screen UI on a terminal (stdin and stdout both TTYs), unless
+ * `--plain` asks for the line mode; `--json` is the scripting interface, always.
+ */
+export function chooseMode(options: {
+  json: boolean;
+  plain: boolean;
+  stdinTTY: boolean;
+  stdoutTTY: boolean;
+}): ChatMode {
+  if (options.json) return "json";
+  if (options.plain || !options.stdinTTY || !options.stdoutTTY) return "line";
+  return "tui";
+}
+
+/** The full-screen UI rings the bell on mentions and private messages unless `--no-bell` or SECURE_CHAT_BELL=off|0. */
+export function bellEnabled(noBellFlag: boolean, env: Record<string, string | undefined>): boolean {
+  const setting = env.SECURE_CHAT_BELL?.trim().toLowerCase();
+  return !noBellFlag && setting !== "0" && setting !== "off" && setting !== "false" && setting !== "no";
+}
+
+/** Composition root of the terminal client: SQLite store, `ws` sockets, readline or the full-screen UI. */
 export async function runChat(argv: readonly string[]): Promise<void> {
-  const parsed = parseArgs(argv, { server: "string", home: "string", json: "boolean" });
+  const parsed = parseArgs(argv, {
+    server: "string",
+    home: "string",
+    json: "boolean",
+    plain: "boolean",
+    "no-bell": "boolean",
+  });
   if (parsed.kind === "error") throw new CliExit(exitCodes.usage, "BAD_FLAG", `${parsed.message}\nusage: ${chatUsage}`);
   const [rawName, extra] = parsed.positionals;
   if (rawName === undefined || extra !== undefined) {
@@ -32,8 +61,48 @@ export async function runChat(argv: readonly string[]): Promise<void> {
     throw new CliExit(exitCodes.usage, "BAD_FLAG", `--server must be a ws:// or wss:// URL`);
   const home = (parsed.flags.home as string | undefined) ?? join(homedir(), ".secure-chat", name);
   const json = parsed.flags.json === true;
+  const plain = parsed.flags.plain === true;
+  if (json && plain) throw new CliExit(exitCodes.usage, "BAD_FLAG", `--json and --plain exclude each other`);
+  const mode = chooseMode({
+    json,
+    plain,
+    stdinTTY: process.stdin.isTTY === true,
+    stdoutTTY: process.stdout.isTTY === true,
+  });
 
-  const interactive = !json && process.stdin.isTTY === true && process.stdout.isTTY === true;
+  let store: SqliteClientStore;
+  try {
+    store = new SqliteClientStore(home);
+  } catch (error) {
+    throw new CliExit(exitCodes.failure, "STATE_CORRUPT", `cannot open ${home}: ${(error as Error).message}`);
+  }
+  const client = new ChatClient({
+    name,
+    server,
+    store,
+    socketFactory: (url) => new WebSocket(url, { maxPayload: 64 * 1024 * 1024 }) as unknown as WebSocketLike,
+  });
+
+  if (mode === "tui") {
+    // Ink draws only a final frame when it believes it runs under CI (a CI variable is set);
+    // this is a real terminal, so that guess is wrong here. Done before Ink is loaded.
+    delete process.env.CI;
+    delete process.env.CONTINUOUS_INTEGRATION;
+    const { createTui } = await import("./tui/run-tui.js");
+    const tui = createTui({
+      self: name,
+      server,
+      client,
+      bell: bellEnabled(parsed.flags["no-bell"] === true, process.env),
+    });
+    client.on(tui.controller.event);
+    await startClient(client, server);
+    const session = new ChatSession(client, tui.controller.event);
+    tui.controller.event(readyEvent(client, server, session));
+    return tui.run(session);
+  }
+
+  const interactive = mode === "line" && process.stdin.isTTY === true && process.stdout.isTTY === true;
   const input = createInterface({
     input: process.stdin,
     output: interactive ? process.stdout : undefined,
@@ -52,36 +121,10 @@ export async function runChat(argv: readonly string[]): Promise<void> {
   const sink: UiSink = json
     ? (event: UiEvent) => print(JSON.stringify(event))
     : (event: UiEvent) => formatHuman(event).forEach(print);
-
-  let store: SqliteClientStore;
-  try {
-    store = new SqliteClientStore(home);
-  } catch (error) {
-    throw new CliExit(exitCodes.failure, "STATE_CORRUPT", `cannot open ${home}: ${(error as Error).message}`);
-  }
-  const client = new ChatClient({
-    name,
-    server,
-    store,
-    socketFactory: (url) => new WebSocket(url, { maxPayload: 64 * 1024 * 1024 }) as unknown as WebSocketLike,
-  });
   client.on(sink);
-  try {
-    await client.start();
-  } catch (error) {
-    const code = error instanceof ClientError ? error.code : "INTERNAL";
-    const message = code === "UNREACHABLE" ? `cannot reach the server at ${server}` : (error as Error).message;
-    throw new CliExit(exitCodes.failure, code, message);
-  }
+  await startClient(client, server);
   const session = new ChatSession(client, sink);
-  sink({
-    type: "ready",
-    name,
-    fingerprint: client.fingerprint,
-    server,
-    cipherSuite: client.cipherSuite,
-    room: session.currentRoom,
-  });
+  sink(readyEvent(client, server, session));
   if (interactive) {
     input.setPrompt(`${session.currentRoom}> `);
     input.prompt();
@@ -113,4 +156,26 @@ export async function runChat(argv: readonly string[]): Promise<void> {
     });
   });
   input.on("close", finish);
+}
+
+/** Logs in and catches up; a failure is fatal (one stderr line, exit status 1). */
+async function startClient(client: ChatClient, server: string): Promise<void> {
+  try {
+    await client.start();
+  } catch (error) {
+    const code = error instanceof ClientError ? error.code : "INTERNAL";
+    const message = code === "UNREACHABLE" ? `cannot reach the server at ${server}` : (error as Error).message;
+    throw new CliExit(exitCodes.failure, code, message);
+  }
+}
+
+function readyEvent(client: ChatClient, server: string, session: ChatSession): UiEvent {
+  return {
+    type: "ready",
+    name: client.name,
+    fingerprint: client.fingerprint,
+    server,
+    cipherSuite: client.cipherSuite,
+    room: session.currentRoom,
+  };
 }
