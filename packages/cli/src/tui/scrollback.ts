@@ -97,10 +97,10 @@ function formatEntry(entry: Entry, geometry: PaneGeometry): StyledLine[] {
   return body.map((text, i) => [...(i === 0 ? head : indent), { ...style, text }]);
 }
 
-const memo = new WeakMap<Entry, { key: string; lines: StyledLine[] }>();
+const memo = new WeakMap<Entry, { key: string; lines: readonly StyledLine[] }>();
 
 /** Wrapped lines of an entry, memoized. */
-export function entryLines(entry: Entry, geometry: PaneGeometry): StyledLine[] {
+export function entryLines(entry: Entry, geometry: PaneGeometry): readonly StyledLine[] {
   const key = `${geometry.width}/${geometry.nickWidth}`;
   const hit = memo.get(entry);
   if (hit !== undefined && hit.key === key) return hit.lines;
@@ -110,7 +110,7 @@ export function entryLines(entry: Entry, geometry: PaneGeometry): StyledLine[] {
 }
 
 /** The lines of the entry at `index`, with the "new messages" separator above it if it is the first new one. */
-export function blockLines(room: PaneRoom, index: number, geometry: PaneGeometry): StyledLine[] {
+export function blockLines(room: PaneRoom, index: number, geometry: PaneGeometry): readonly StyledLine[] {
   const entry = room.entries[index];
   if (entry === undefined) return [];
   const lines = entryLines(entry, geometry);
@@ -148,16 +148,19 @@ export function visibleLines(room: PaneRoom, geometry: PaneGeometry): StyledLine
   const start = bottom(room, geometry);
   if (start !== undefined) {
     let index = start.index;
-    let lines = blockLines(room, index, geometry).slice(0, start.line + 1);
+    let lines: readonly StyledLine[] = blockLines(room, index, geometry);
+    let at = start.line;
     while (out.length < geometry.height) {
-      const line = lines.pop();
+      const line = lines[at];
       if (line !== undefined) {
         out.push(line);
+        at--;
         continue;
       }
       index--;
       if (index < 0) break;
       lines = blockLines(room, index, geometry);
+      at = lines.length - 1;
     }
   }
   while (out.length < geometry.height) out.push([]);
