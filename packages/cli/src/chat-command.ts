@@ -97,7 +97,7 @@ export async function runChat(argv: readonly string[]): Promise<void> {
     });
     client.on(tui.controller.event);
     await startClient(client, server);
-    const session = new ChatSession(client, tui.controller.event);
+    const session = new ChatSession(client, tui.controller.reply);
     tui.controller.event(readyEvent(client, server, session));
     return tui.run(session);
   }

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import type { MemberInfo, MessageEvent } from "@secure-chat/client";
 import type { GroupId, UserName } from "@secure-chat/protocol";
 import type { Command } from "../src/commands.js";
+import type { UiEvent } from "../src/ui-events.js";
 import { TuiController, type ClientPort, type SessionPort } from "../src/tui/controller.js";
 import { message } from "./tui-fixtures.js";
 
@@ -36,6 +37,7 @@ class FakeClient implements ClientPort {
 class FakeSession implements SessionPort {
   current = "#lobby";
   ran: { room: string; command: Command }[] = [];
+  replies: ((event: UiEvent) => void) | undefined;
   constructor(private readonly client: FakeClient) {}
   get currentRoom(): string {
     return this.current;
@@ -50,6 +52,7 @@ class FakeSession implements SessionPort {
     if (command.kind === "join") {
       this.client.rooms.add(command.room);
       this.current = command.room;
+      this.replies?.({ type: "info", message: `now talking in ${command.room}` });
     }
     return undefined;
   }
@@ -72,6 +75,7 @@ function setup(bell = true) {
     now: () => 0,
   });
   controller.attach(session);
+  session.replies = controller.reply;
   controller.event({ type: "room", room: "#lobby", change: "created" });
   controller.event({
     type: "ready",
@@ -127,6 +131,8 @@ describe("tui controller", () => {
     await controller.idle();
     assert.deepEqual(session.ran.at(-1)?.command, { kind: "join", room: "#new" });
     assert.equal(controller.state.current, "#new");
+    assert.equal(controller.state.rooms.get("#new")?.entries.at(-1)?.text, "* now talking in #new");
+    assert.ok(!controller.state.rooms.get("#lobby")?.entries.some((e) => e.text.includes("now talking")));
   });
 
   it("opens the help overlay for /help and F1; Esc closes it", () => {

@@ -72,6 +72,7 @@ export class TuiController {
   private chain: Promise<void> = Promise.resolve();
   private quitting = false;
   private bellsRung = 0;
+  private deferred: UiEvent[] | undefined;
   private readonly now: () => number;
 
   constructor(private readonly options: ControllerOptions) {
@@ -136,6 +137,15 @@ export class TuiController {
       if (event.room === this.view.current) this.loadHistory(event.room);
     }
     this.publish();
+  };
+
+  /**
+   * The sink for the session's replies. Replies to /join wait until the UI has switched to the
+   * joined room, so "now talking in #dev" shows in #dev rather than in the room left behind.
+   */
+  readonly reply = (event: UiEvent): void => {
+    if (this.deferred !== undefined) this.deferred.push(event);
+    else this.event(event);
   };
 
   private refreshMembers(label: string): void {
@@ -296,10 +306,18 @@ export class TuiController {
         return;
       }
       const before = session.currentRoom;
-      const result = await session.run(command);
-      if (session.currentRoom !== before && this.view.rooms.has(session.currentRoom)) {
-        this.dispatch({ type: "select", room: session.currentRoom });
-        this.publish();
+      if (command.kind === "join") this.deferred = [];
+      let result: "quit" | undefined;
+      try {
+        result = await session.run(command);
+      } finally {
+        if (session.currentRoom !== before && this.view.rooms.has(session.currentRoom)) {
+          this.dispatch({ type: "select", room: session.currentRoom });
+          this.publish();
+        }
+        const replies = this.deferred ?? [];
+        this.deferred = undefined;
+        replies.forEach(this.event);
       }
       if (result === "quit") this.quit();
     });
