@@ -53,10 +53,9 @@ export function createTui(options: TuiOptions): Tui {
     onQuit: () => {
       instance?.unmount();
       restoreTerminal();
-      void options.client.close().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
+      // Exit once what was written to the terminal has been flushed.
+      const exit = (code: number) => (): void => void stdout.write("", () => process.exit(code));
+      void options.client.close().then(exit(0), exit(1));
     },
   });
 
