@@ -14,15 +14,41 @@ import { obtainPassphrase } from "./passphrase.js";
 import type { UiEvent, UiSink } from "./ui-events.js";
 
 export const chatUsage =
-  "secure-chat chat [--server URL] [--home DIR] [--json] [--heartbeat SECONDS] [--accept-new-cert] NAME";
+  "secure-chat chat [--server URL] [--home DIR] [--json | --plain] [--no-bell] [--heartbeat SECONDS]\n" +
+  "                 [--accept-new-cert] NAME";
 const DEFAULT_SERVER = "ws://127.0.0.1:7447";
 
-/** Composition root of the terminal client: SQLite store, `ws` sockets, readline. */
+export type ChatMode = "tui" | "line" | "json";
+
+/**
+ * Which interface runs: the full-screen UI on a terminal (stdin and stdout both TTYs), unless
+ * `--plain` asks for the line mode; `--json` is the scripting interface, always.
+ */
+export function chooseMode(options: {
+  json: boolean;
+  plain: boolean;
+  stdinTTY: boolean;
+  stdoutTTY: boolean;
+}): ChatMode {
+  if (options.json) return "json";
+  if (options.plain || !options.stdinTTY || !options.stdoutTTY) return "line";
+  return "tui";
+}
+
+/** The full-screen UI rings the bell on mentions and private messages unless `--no-bell` or SECURE_CHAT_BELL=off|0. */
+export function bellEnabled(noBellFlag: boolean, env: Record<string, string | undefined>): boolean {
+  const setting = env.SECURE_CHAT_BELL?.trim().toLowerCase();
+  return !noBellFlag && setting !== "0" && setting !== "off" && setting !== "false" && setting !== "no";
+}
+
+/** Composition root of the terminal client: SQLite store, `ws` sockets, readline or the full-screen UI. */
 export async function runChat(argv: readonly string[]): Promise<void> {
   const parsed = parseArgs(argv, {
     server: "string",
     home: "string",
     json: "boolean",
+    plain: "boolean",
+    "no-bell": "boolean",
     heartbeat: "string",
     "accept-new-cert": "boolean",
   });
@@ -42,8 +68,58 @@ export async function runChat(argv: readonly string[]): Promise<void> {
   const json = parsed.flags.json === true;
   const heartbeat = numberFlag(parsed.flags.heartbeat, "heartbeat", { min: 0.05, max: 3600 });
   if (heartbeat.kind === "error") throw new CliExit(exitCodes.usage, "BAD_FLAG", heartbeat.message);
+  const plain = parsed.flags.plain === true;
+  if (json && plain) throw new CliExit(exitCodes.usage, "BAD_FLAG", `--json and --plain exclude each other`);
+  const mode = chooseMode({
+    json,
+    plain,
+    stdinTTY: process.stdin.isTTY === true,
+    stdoutTTY: process.stdout.isTTY === true,
+  });
 
-  const interactive = !json && process.stdin.isTTY === true && process.stdout.isTTY === true;
+  const passphrase = await obtainPassphrase(home);
+  let store: SqliteClientStore;
+  try {
+    store = new SqliteClientStore(home, passphrase);
+  } catch (error) {
+    const code = error instanceof ClientError ? error.code : "STATE_CORRUPT";
+    const wayBack =
+      code === "BAD_PASSPHRASE"
+        ? ""
+        : ` Move the folder aside (mv ${home} ${home}.broken) and follow "Lost or damaged client state" in the README.`;
+    throw new CliExit(exitCodes.failure, code, `${(error as Error).message}.${wayBack}`);
+  }
+  // Notices from the socket layer (certificate pinning) go to whichever interface runs.
+  let notice: (message: string) => void = () => undefined;
+  const client = new ChatClient({
+    name,
+    server,
+    store,
+    socketFactory: pinningSocketFactory(home, parsed.flags["accept-new-cert"] === true, (message) => notice(message)),
+    heartbeatMs: heartbeat.value === undefined ? undefined : heartbeat.value * 1000,
+  });
+
+  if (mode === "tui") {
+    // Ink draws only a final frame when it believes it runs under CI (a CI variable is set);
+    // this is a real terminal, so that guess is wrong here. Done before Ink is loaded.
+    delete process.env.CI;
+    delete process.env.CONTINUOUS_INTEGRATION;
+    const { createTui } = await import("./tui/run-tui.js");
+    const tui = createTui({
+      self: name,
+      server,
+      client,
+      bell: bellEnabled(parsed.flags["no-bell"] === true, process.env),
+    });
+    client.on(tui.controller.event);
+    notice = (message) => tui.controller.reply({ type: "info", message });
+    await startClient(client, server);
+    const session = new ChatSession(client, tui.controller.reply);
+    tui.controller.event(readyEvent(client, server, session));
+    return tui.run(session);
+  }
+
+  const interactive = mode === "line" && process.stdin.isTTY === true && process.stdout.isTTY === true;
   const input = createInterface({
     input: process.stdin,
     output: interactive ? process.stdout : undefined,
@@ -62,45 +138,11 @@ export async function runChat(argv: readonly string[]): Promise<void> {
   const sink: UiSink = json
     ? (event: UiEvent) => print(JSON.stringify(event))
     : (event: UiEvent) => formatHuman(event).forEach(print);
-
-  const passphrase = await obtainPassphrase(home);
-  let store: SqliteClientStore;
-  try {
-    store = new SqliteClientStore(home, passphrase);
-  } catch (error) {
-    const code = error instanceof ClientError ? error.code : "STATE_CORRUPT";
-    const wayBack =
-      code === "BAD_PASSPHRASE"
-        ? ""
-        : ` Move the folder aside (mv ${home} ${home}.broken) and follow "Lost or damaged client state" in the README.`;
-    throw new CliExit(exitCodes.failure, code, `${(error as Error).message}.${wayBack}`);
-  }
-  const client = new ChatClient({
-    name,
-    server,
-    store,
-    socketFactory: pinningSocketFactory(home, parsed.flags["accept-new-cert"] === true, (message) =>
-      sink({ type: "info", message }),
-    ),
-    heartbeatMs: heartbeat.value === undefined ? undefined : heartbeat.value * 1000,
-  });
   client.on(sink);
-  try {
-    await client.start();
-  } catch (error) {
-    const code = error instanceof ClientError ? error.code : "INTERNAL";
-    const message = code === "UNREACHABLE" ? `cannot reach the server at ${server}` : (error as Error).message;
-    throw new CliExit(exitCodes.failure, code, message);
-  }
+  notice = (message) => sink({ type: "info", message });
+  await startClient(client, server);
   const session = new ChatSession(client, sink);
-  sink({
-    type: "ready",
-    name,
-    fingerprint: client.fingerprint,
-    server,
-    cipherSuite: client.cipherSuite,
-    room: session.currentRoom,
-  });
+  sink(readyEvent(client, server, session));
   if (interactive) {
     input.setPrompt(`${session.currentRoom}> `);
     input.prompt();
@@ -132,4 +174,26 @@ export async function runChat(argv: readonly string[]): Promise<void> {
     });
   });
   input.on("close", finish);
+}
+
+/** Logs in and catches up; a failure is fatal (one stderr line, exit status 1). */
+async function startClient(client: ChatClient, server: string): Promise<void> {
+  try {
+    await client.start();
+  } catch (error) {
+    const code = error instanceof ClientError ? error.code : "INTERNAL";
+    const message = code === "UNREACHABLE" ? `cannot reach the server at ${server}` : (error as Error).message;
+    throw new CliExit(exitCodes.failure, code, message);
+  }
+}
+
+function readyEvent(client: ChatClient, server: string, session: ChatSession): UiEvent {
+  return {
+    type: "ready",
+    name: client.name,
+    fingerprint: client.fingerprint,
+    server,
+    cipherSuite: client.cipherSuite,
+    room: session.currentRoom,
+  };
 }

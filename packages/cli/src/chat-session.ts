@@ -25,6 +25,14 @@ export class ChatSession {
     return this.client.label(this.current);
   }
 
+  /** Makes `label`, a room you are in, the current room (the full-screen UI switches rooms by key). */
+  selectRoom(label: string): boolean {
+    const groupId = this.client.resolveRoom(label);
+    if (groupId === undefined || !this.client.joinedRooms().includes(groupId)) return false;
+    this.current = groupId;
+    return true;
+  }
+
   /** Runs one command. Returns "quit" when the user asked to leave. */
   async run(command: Command): Promise<"quit" | undefined> {
     try {

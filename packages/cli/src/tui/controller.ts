@@ -1,0 +1,351 @@
+import type { MemberInfo, MessageEvent } from "@secure-chat/client";
+import type { GroupId } from "@secure-chat/protocol";
+import { parseCommand, type Command } from "../commands.js";
+import type { UiEvent } from "../ui-events.js";
+import { candidateText, completionsAt, type CompletionCycle, type CompletionContext } from "./completion.js";
+import { bindKey, type EditOp, type Intent } from "./key-bindings.js";
+import { decodeToken, initialDecoder, type DecoderState, type KeyEvent } from "./keys.js";
+import * as editor from "./line-editor.js";
+import { atTop } from "./scrollback.js";
+import { initialState, paneGeometry, reduce, MAX_SCROLLBACK, type TuiAction, type TuiState } from "./view-model.js";
+
+/**
+ * Glue between the chat client, the command session, the keyboard and the view: it feeds events
+ * and keys through the pure reducers, runs commands one after another (so messages keep the
+ * order they were typed in), and publishes snapshots that the Ink components render.
+ */
+
+/** What the controller uses of `ChatClient`. */
+export interface ClientPort {
+  who(groupId: GroupId): MemberInfo[];
+  joinedRooms(): GroupId[];
+  label(groupId: GroupId): string;
+  resolveRoom(label: string): GroupId | undefined;
+  history(groupId: GroupId, limit: number): MessageEvent[];
+}
+
+/** What the controller uses of `ChatSession`. */
+export interface SessionPort {
+  readonly currentRoom: string;
+  selectRoom(label: string): boolean;
+  run(command: Command): Promise<"quit" | undefined>;
+}
+
+export interface Snapshot {
+  readonly view: TuiState;
+  readonly editor: editor.EditorState;
+  /** Bumped by Ctrl+L and resizes so the screen is drawn again from scratch. */
+  readonly generation: number;
+}
+
+export interface ControllerOptions {
+  self: string;
+  server: string;
+  cols: number;
+  rows: number;
+  client: ClientPort;
+  /** Ring the terminal bell on mentions and private messages. */
+  bell: boolean;
+  ringBell: () => void;
+  /** Called once, after every command typed before /quit has run. */
+  onQuit: () => void;
+  /** Clears the terminal so the next frame is drawn from scratch. */
+  onRedraw?: () => void;
+  now?: () => number;
+}
+
+/** Messages loaded from the local store per step (first view of a room, then when scrolled to the top). */
+export const HISTORY_PAGE = 1_000;
+
+/** Commands that act on the current room: refused if the shown room is not one you are in. */
+const roomCommands = new Set<Command["kind"]>(["text", "leave", "invite", "kick", "history"]);
+
+export class TuiController {
+  private view: TuiState;
+  private edit: editor.EditorState = editor.emptyEditor;
+  private decoder: DecoderState = initialDecoder;
+  private cycle: CompletionCycle | undefined;
+  private session: SessionPort | undefined;
+  private snapshot: Snapshot;
+  private generation = 0;
+  private readonly listeners = new Set<() => void>();
+  private chain: Promise<void> = Promise.resolve();
+  private quitting = false;
+  private bellsRung = 0;
+  private deferred: UiEvent[] | undefined;
+  private readonly now: () => number;
+
+  constructor(private readonly options: ControllerOptions) {
+    this.now = options.now ?? Date.now;
+    this.view = initialState(options);
+    this.snapshot = { view: this.view, editor: this.edit, generation: 0 };
+  }
+
+  // ------------------------------------------------------------ store for React (useSyncExternalStore)
+
+  readonly subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  readonly getSnapshot = (): Snapshot => this.snapshot;
+
+  private publish(): void {
+    if (
+      this.snapshot.view === this.view &&
+      this.snapshot.editor === this.edit &&
+      this.snapshot.generation === this.generation
+    ) {
+      return;
+    }
+    this.snapshot = { view: this.view, editor: this.edit, generation: this.generation };
+    for (const listener of this.listeners) listener();
+  }
+
+  private dispatch(action: TuiAction): void {
+    const before = this.view;
+    this.view = reduce(this.view, action);
+    if (this.view.bell > this.bellsRung) {
+      this.bellsRung = this.view.bell;
+      if (this.options.bell) this.options.ringBell();
+    }
+    if (before.current !== this.view.current) this.loadHistory(this.view.current);
+  }
+
+  get state(): TuiState {
+    return this.view;
+  }
+
+  get editorState(): editor.EditorState {
+    return this.edit;
+  }
+
+  attach(session: SessionPort): void {
+    this.session = session;
+  }
+
+  // ------------------------------------------------------------ client events and command replies
+
+  /** The sink for every client event and command reply. */
+  readonly event = (event: UiEvent): void => {
+    this.dispatch({ type: "event", event, now: this.now() });
+    if (event.type === "ready") {
+      for (const groupId of this.options.client.joinedRooms()) this.refreshMembers(this.options.client.label(groupId));
+      this.loadHistory(this.view.current);
+    } else if (event.type === "room" && (event.change === "joined" || event.change === "created")) {
+      this.refreshMembers(event.room);
+      if (event.room === this.view.current) this.loadHistory(event.room);
+    }
+    this.publish();
+  };
+
+  /**
+   * The sink for the session's replies. Replies to /join wait until the UI has switched to the
+   * joined room, so "now talking in #dev" shows in #dev rather than in the room left behind.
+   */
+  readonly reply = (event: UiEvent): void => {
+    if (this.deferred !== undefined) this.deferred.push(event);
+    else this.event(event);
+  };
+
+  private refreshMembers(label: string): void {
+    const groupId = this.options.client.resolveRoom(label);
+    if (groupId === undefined || !this.options.client.joinedRooms().includes(groupId)) return;
+    this.dispatch({ type: "members", room: label, members: this.options.client.who(groupId) });
+    // The client's own view of who is online is the authority for these names.
+    for (const member of this.options.client.who(groupId)) {
+      if (member.online !== this.view.online.has(member.name)) {
+        this.dispatch({
+          type: "event",
+          event: { type: "presence", name: member.name, online: member.online },
+          now: this.now(),
+        });
+      }
+    }
+  }
+
+  /** Merges the local store's history of `label` the first time it is shown, and older pages on demand. */
+  private loadHistory(label: string, more = false): void {
+    const room = this.view.rooms.get(label);
+    if (room === undefined || (room.historyLoaded && !more) || room.historyComplete) return;
+    const groupId = this.options.client.resolveRoom(label);
+    if (groupId === undefined || !this.options.client.joinedRooms().includes(groupId)) return;
+    const messages = room.entries.filter((e) => e.kind === "message").length;
+    const limit = Math.min(MAX_SCROLLBACK, (more ? messages : 0) + HISTORY_PAGE);
+    const history = this.options.client.history(groupId, limit);
+    this.dispatch({ type: "history", room: label, messages: history, complete: history.length < limit });
+  }
+
+  // ------------------------------------------------------------ terminal
+
+  resize(cols: number, rows: number): void {
+    this.dispatch({ type: "resize", cols, rows });
+    this.generation++;
+    this.publish();
+  }
+
+  /** One token of terminal input, as Ink's input parser splits it. */
+  readonly onInput = (token: string): void => {
+    const decoded = decodeToken(this.decoder, token);
+    this.decoder = decoded.state;
+    for (const key of decoded.events) this.key(key);
+    this.publish();
+  };
+
+  key(event: KeyEvent): void {
+    const intent = bindKey(event, this.view.help);
+    if (intent.kind !== "complete") this.cycle = undefined;
+    this.apply(intent);
+  }
+
+  private apply(intent: Intent): void {
+    switch (intent.kind) {
+      case "insert":
+        this.edit = editor.insert(this.edit, intent.text);
+        return;
+      case "edit":
+        this.edit = editOps[intent.op](this.edit);
+        return;
+      case "submit":
+        this.submit();
+        return;
+      case "complete":
+        this.complete(intent.reverse);
+        return;
+      case "history":
+        this.edit = intent.direction === "prev" ? editor.historyPrev(this.edit) : editor.historyNext(this.edit);
+        return;
+      case "room":
+        if (intent.to === "activity") this.dispatch({ type: "next-activity" });
+        else this.dispatch({ type: "cycle", delta: intent.to === "next" ? 1 : -1 });
+        return;
+      case "room-number":
+        this.dispatch({ type: "select-index", index: intent.index });
+        return;
+      case "scroll":
+        this.dispatch({ type: "scroll", to: intent.to });
+        this.loadOlderAtTop();
+        return;
+      case "help":
+        this.dispatch({ type: "help", open: intent.open === "toggle" ? !this.view.help : intent.open });
+        return;
+      case "redraw":
+        this.options.onRedraw?.();
+        this.generation++;
+        return;
+      case "quit-if-empty":
+        if (this.edit.text === "") this.quit();
+        return;
+      case "quit":
+        this.quit();
+        return;
+      case "none":
+        return;
+    }
+  }
+
+  private loadOlderAtTop(): void {
+    const room = this.view.rooms.get(this.view.current);
+    if (room === undefined || room.historyComplete || !room.historyLoaded) return;
+    if (room.entries.length >= MAX_SCROLLBACK) return;
+    if (atTop(room, paneGeometry(this.view, room))) this.loadHistory(this.view.current, true);
+  }
+
+  private complete(reverse: boolean): void {
+    const cycle = this.cycle;
+    if (cycle !== undefined && cycle.text === this.edit.text && cycle.cursor === this.edit.cursor) {
+      const index = cycle.index + (reverse ? -1 : 1);
+      const previous = candidateText(cycle.completion, cycle.index);
+      // Put the original word back, then insert the next candidate.
+      const start = cycle.completion.start;
+      const restored = { ...this.edit, cursor: start + previous.length };
+      this.edit = editor.replaceBeforeCursor(restored, start, candidateText(cycle.completion, index));
+      this.cycle = { ...cycle, index, text: this.edit.text, cursor: this.edit.cursor };
+      return;
+    }
+    const completion = completionsAt(this.edit.text, this.edit.cursor, this.completionContext());
+    if (completion === undefined) return;
+    const index = reverse ? completion.candidates.length - 1 : 0;
+    this.edit = editor.replaceBeforeCursor(this.edit, completion.start, candidateText(completion, index));
+    this.cycle = { completion, index, text: this.edit.text, cursor: this.edit.cursor };
+  }
+
+  private completionContext(): CompletionContext {
+    const view = this.view;
+    const members = (view.rooms.get(view.current)?.members ?? []).map((m) => m.name);
+    const names = new Set<string>(view.online);
+    for (const room of view.rooms.values()) for (const m of room.members) names.add(m.name);
+    for (const label of view.order) if (label.startsWith("@")) names.add(label.slice(1));
+    return { rooms: view.order, members, names: [...names].sort(), self: view.self };
+  }
+
+  // ------------------------------------------------------------ commands
+
+  private submit(): void {
+    const { state, line } = editor.submit(this.edit);
+    if (line.trim() === "") return;
+    this.edit = state;
+    // A multi-line paste is a message even if it starts with "/" (the line mode's "//" escape).
+    const text = line.includes("\n") && line.startsWith("/") && !line.startsWith("//") ? `/${line}` : line;
+    const command = parseCommand(text);
+    if (command.kind === "help") {
+      this.dispatch({ type: "help", open: true });
+      return;
+    }
+    if (command.kind === "quit") {
+      this.quit();
+      return;
+    }
+    const room = this.view.current;
+    const session = this.session;
+    if (session === undefined) return;
+    this.chain = this.chain.then(async () => {
+      const needsRoom = roomCommands.has(command.kind) || (command.kind === "who" && !command.all);
+      if (!session.selectRoom(room) && needsRoom) {
+        this.event({ type: "error", code: "NOT_IN_ROOM", message: `you are not in ${room}` });
+        return;
+      }
+      const before = session.currentRoom;
+      if (command.kind === "join") this.deferred = [];
+      let result: "quit" | undefined;
+      try {
+        result = await session.run(command);
+      } finally {
+        if (session.currentRoom !== before && this.view.rooms.has(session.currentRoom)) {
+          this.dispatch({ type: "select", room: session.currentRoom });
+          this.publish();
+        }
+        const replies = this.deferred ?? [];
+        this.deferred = undefined;
+        replies.forEach(this.event);
+      }
+      if (result === "quit") this.quit();
+    });
+  }
+
+  /** Ends the program once every command already typed has run (like /quit in line mode). */
+  quit(): void {
+    if (this.quitting) return;
+    this.quitting = true;
+    void this.chain.then(() => this.options.onQuit());
+  }
+
+  /** Resolves when every command typed so far has run (for tests). */
+  idle(): Promise<void> {
+    return this.chain;
+  }
+}
+
+const editOps: Record<EditOp, (state: editor.EditorState) => editor.EditorState> = {
+  backspace: editor.backspace,
+  delete: editor.deleteForward,
+  left: editor.left,
+  right: editor.right,
+  home: editor.home,
+  end: editor.end,
+  "word-left": editor.wordLeft,
+  "word-right": editor.wordRight,
+  "kill-to-start": editor.killToStart,
+  "kill-to-end": editor.killToEnd,
+  "delete-word": editor.deleteWordBack,
+};

@@ -1,0 +1,36 @@
+import { Box } from "ink";
+import { nameColor } from "./colors.js";
+import { Line } from "./styled-line.js";
+import type { StyledLine } from "./styled.js";
+import { fit } from "./text-width.js";
+import { memberListView, type TuiState } from "./view-model.js";
+
+/** Members of the shown room with their online state (● online, ○ offline), online first. */
+export function memberListLines(state: TuiState, width: number, height: number): StyledLine[] {
+  const members = memberListView(state);
+  const lines: StyledLine[] = [[{ text: fit(`Members (${members.length})`, width), bold: true, color: "gray" }]];
+  const room = members.length > height - 1 ? height - 2 : height - 1;
+  for (const member of members.slice(0, Math.max(0, room))) {
+    lines.push([
+      { text: member.online ? "● " : "○ ", color: member.online ? "greenBright" : "gray" },
+      {
+        text: fit(member.name, width - 2),
+        color: member.online ? nameColor(member.name) : "gray",
+        bold: member.self,
+      },
+    ]);
+  }
+  if (members.length > room && room >= 0) lines.push([{ text: fit(` … ${members.length - room} more`, width) }]);
+  while (lines.length < height) lines.push([{ text: " ".repeat(width) }]);
+  return lines.slice(0, height);
+}
+
+export function MemberList({ state, width, height }: { state: TuiState; width: number; height: number }) {
+  return (
+    <Box flexDirection="column" width={width} height={height} overflow="hidden">
+      {memberListLines(state, width, height).map((line, i) => (
+        <Line key={i} line={line} />
+      ))}
+    </Box>
+  );
+}

@@ -1,0 +1,24 @@
+import { Box } from "ink";
+import { visibleLines } from "./scrollback.js";
+import { Line } from "./styled-line.js";
+import type { StyledLine } from "./styled.js";
+import { paneGeometry, type TuiState } from "./view-model.js";
+
+/** The lines of the shown room's scrollback that fit the pane, at its scroll position. */
+export function messagePaneLines(state: TuiState): StyledLine[] {
+  const room = state.rooms.get(state.current);
+  const height = state.layout.paneHeight;
+  if (room === undefined) return Array.from({ length: height }, () => []);
+  return visibleLines(room, paneGeometry(state, room));
+}
+
+export function MessagePane({ state }: { state: TuiState }) {
+  const { paneWidth, paneHeight } = state.layout;
+  return (
+    <Box flexDirection="column" width={paneWidth} height={paneHeight} overflow="hidden">
+      {messagePaneLines(state).map((line, i) => (
+        <Line key={i} line={line} />
+      ))}
+    </Box>
+  );
+}

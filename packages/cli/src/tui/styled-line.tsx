@@ -1,0 +1,16 @@
+import { Text } from "ink";
+import type { StyledLine } from "./styled.js";
+
+/** One screen line made of styled runs. Lines arrive already fitted to their width. */
+export function Line({ line }: { line: StyledLine }) {
+  if (line.length === 0) return <Text> </Text>;
+  return (
+    <Text wrap="truncate-end">
+      {line.map((segment, i) => (
+        <Text key={i} color={segment.color} bold={segment.bold} dimColor={segment.dim} inverse={segment.inverse}>
+          {segment.text}
+        </Text>
+      ))}
+    </Text>
+  );
+}

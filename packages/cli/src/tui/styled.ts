@@ -1,0 +1,15 @@
+/** A run of text with one style, and a line made of runs: what the renderer turns into Ink `<Text>`. */
+export interface Segment {
+  readonly text: string;
+  readonly color?: string;
+  readonly bold?: boolean;
+  readonly dim?: boolean;
+  readonly inverse?: boolean;
+}
+
+export type StyledLine = readonly Segment[];
+
+/** The plain text of a line (what a screen capture shows). */
+export function plain(line: StyledLine): string {
+  return line.map((s) => s.text).join("");
+}

@@ -1,0 +1,224 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import type { MemberInfo, MessageEvent } from "@secure-chat/client";
+import type { GroupId, UserName } from "@secure-chat/protocol";
+import type { Command } from "../src/commands.js";
+import type { UiEvent } from "../src/ui-events.js";
+import { TuiController, type ClientPort, type SessionPort } from "../src/tui/controller.js";
+import { message } from "./tui-fixtures.js";
+
+class FakeClient implements ClientPort {
+  rooms = new Set<string>(["#lobby"]);
+  stored = new Map<string, MessageEvent[]>();
+  historyCalls: [string, number][] = [];
+  who(groupId: GroupId): MemberInfo[] {
+    return groupId === "#lobby"
+      ? [
+          { name: "alice" as UserName, online: true, fingerprint: "aaaa" },
+          { name: "bob" as UserName, online: true, fingerprint: "bbbb" },
+        ]
+      : [{ name: "alice" as UserName, online: true, fingerprint: "aaaa" }];
+  }
+  joinedRooms(): GroupId[] {
+    return [...this.rooms] as GroupId[];
+  }
+  label(groupId: GroupId): string {
+    return groupId;
+  }
+  resolveRoom(label: string): GroupId | undefined {
+    return label as GroupId;
+  }
+  history(groupId: GroupId, limit: number): MessageEvent[] {
+    this.historyCalls.push([groupId, limit]);
+    return (this.stored.get(groupId) ?? []).slice(-limit);
+  }
+}
+
+class FakeSession implements SessionPort {
+  current = "#lobby";
+  ran: { room: string; command: Command }[] = [];
+  replies: ((event: UiEvent) => void) | undefined;
+  constructor(private readonly client: FakeClient) {}
+  get currentRoom(): string {
+    return this.current;
+  }
+  selectRoom(label: string): boolean {
+    if (!this.client.rooms.has(label)) return false;
+    this.current = label;
+    return true;
+  }
+  async run(command: Command): Promise<"quit" | undefined> {
+    this.ran.push({ room: this.current, command });
+    if (command.kind === "join") {
+      this.client.rooms.add(command.room);
+      this.current = command.room;
+      this.replies?.({ type: "info", message: `now talking in ${command.room}` });
+    }
+    return undefined;
+  }
+}
+
+function setup(bell = true) {
+  const client = new FakeClient();
+  const session = new FakeSession(client);
+  let rung = 0;
+  let quit = 0;
+  const controller = new TuiController({
+    self: "alice",
+    server: "ws://x",
+    cols: 120,
+    rows: 40,
+    client,
+    bell,
+    ringBell: () => rung++,
+    onQuit: () => quit++,
+    now: () => 0,
+  });
+  controller.attach(session);
+  session.replies = controller.reply;
+  controller.event({ type: "room", room: "#lobby", change: "created" });
+  controller.event({
+    type: "ready",
+    name: "alice",
+    fingerprint: "f",
+    server: "ws://x",
+    cipherSuite: "MLS_256_XWING_AES256GCM_SHA512_Ed25519",
+    room: "#lobby",
+  });
+  return { client, session, controller, rung: () => rung, quit: () => quit };
+}
+
+const type = (controller: TuiController, ...tokens: string[]): void => tokens.forEach((t) => controller.onInput(t));
+
+describe("tui controller", () => {
+  it("loads members of every room at start", () => {
+    const { controller } = setup();
+    assert.deepEqual(
+      controller.state.rooms.get("#lobby")?.members.map((m) => m.name),
+      ["alice", "bob"],
+    );
+  });
+
+  it("sends typed text to the room that was shown when Enter was pressed", async () => {
+    const { controller, session, client } = setup();
+    client.rooms.add("#dev");
+    controller.event({ type: "room", room: "#dev", change: "joined" });
+    type(controller, "\x1b2", "hello dev\r");
+    type(controller, "\x1b1");
+    await controller.idle();
+    assert.deepEqual(session.ran, [{ room: "#dev", command: { kind: "text", text: "hello dev" } }]);
+  });
+
+  it("never loses what is being typed while messages arrive", () => {
+    const { controller } = setup();
+    type(controller, "half a sen");
+    for (let i = 0; i < 50; i++) controller.event(message("#lobby", "bob", `noise ${i}`));
+    type(controller, "tence");
+    assert.equal(controller.editorState.text, "half a sentence");
+  });
+
+  it("sends a multi-line paste as one message, even one starting with /", async () => {
+    const { controller, session } = setup();
+    type(controller, "\x1b[200~/etc/hosts says\r127.0.0.1 localhost\x1b[201~", "\r");
+    await controller.idle();
+    assert.deepEqual(session.ran.at(-1)?.command, { kind: "text", text: "/etc/hosts says\n127.0.0.1 localhost" });
+  });
+
+  it("runs line-mode commands through the session, and switches to a joined room", async () => {
+    const { controller, session } = setup();
+    type(controller, "/join #new\r");
+    controller.event({ type: "room", room: "#new", change: "joined" });
+    await controller.idle();
+    assert.deepEqual(session.ran.at(-1)?.command, { kind: "join", room: "#new" });
+    assert.equal(controller.state.current, "#new");
+    assert.equal(controller.state.rooms.get("#new")?.entries.at(-1)?.text, "* now talking in #new");
+    assert.ok(!controller.state.rooms.get("#lobby")?.entries.some((e) => e.text.includes("now talking")));
+  });
+
+  it("opens the help overlay for /help and F1; Esc closes it", () => {
+    const { controller, session } = setup();
+    type(controller, "/help\r");
+    assert.equal(controller.state.help, true);
+    type(controller, "\x1b");
+    assert.equal(controller.state.help, false);
+    type(controller, "\x1bOP");
+    assert.equal(controller.state.help, true);
+    assert.equal(session.ran.length, 0);
+  });
+
+  it("refuses room commands in a room you were removed from instead of sending elsewhere", async () => {
+    const { controller, session, client } = setup();
+    client.rooms.add("#dev");
+    controller.event({ type: "room", room: "#dev", change: "joined" });
+    type(controller, "\x1b2");
+    client.rooms.delete("#dev");
+    controller.event({ type: "room", room: "#dev", change: "removed", by: "bob" as UserName });
+    type(controller, "still here?\r");
+    await controller.idle();
+    assert.equal(session.ran.length, 0);
+    assert.match(controller.state.rooms.get("#dev")?.entries.at(-1)?.text ?? "", /NOT_IN_ROOM/);
+  });
+
+  it("completes names with Tab and cycles with repeated Tab", () => {
+    const { controller } = setup();
+    controller.event({
+      type: "member",
+      room: "#lobby",
+      name: "bella" as UserName,
+      change: "joined",
+      by: "bella" as UserName,
+      fingerprint: "cc",
+    });
+    type(controller, "b", "\t");
+    assert.equal(controller.editorState.text, "bella: ");
+    type(controller, "\t");
+    assert.equal(controller.editorState.text, "bob: ");
+    type(controller, "hi");
+    assert.equal(controller.editorState.text, "bob: hi");
+  });
+
+  it("recalls sent lines with Up", async () => {
+    const { controller } = setup();
+    type(controller, "first\r", "second\r", "\x1b[A", "\x1b[A");
+    assert.equal(controller.editorState.text, "first");
+    await controller.idle();
+  });
+
+  it("rings the bell on a private message or a mention, unless turned off", () => {
+    const on = setup(true);
+    on.controller.event(message("#lobby", "bob", "hello all"));
+    assert.equal(on.rung(), 0);
+    on.controller.event(message("#lobby", "bob", "alice?"));
+    on.controller.event(message("@bob", "bob", "psst"));
+    assert.equal(on.rung(), 2);
+    const off = setup(false);
+    off.controller.event(message("@bob", "bob", "psst"));
+    assert.equal(off.rung(), 0);
+  });
+
+  it("loads a room's stored history the first time it is shown", () => {
+    const { controller, client } = setup();
+    client.rooms.add("#dev");
+    client.stored.set("#dev", [message("#dev", "bob", "from last week")]);
+    controller.event({ type: "room", room: "#dev", change: "joined" });
+    assert.ok(!client.historyCalls.some(([room]) => room === "#dev"), "not before it is shown");
+    type(controller, "\x0e");
+    assert.equal(controller.state.current, "#dev");
+    assert.ok(controller.state.rooms.get("#dev")?.entries.some((e) => e.text === "from last week"));
+  });
+
+  it("quits on /quit and Ctrl+C once queued commands have run, and Ctrl+D only on an empty line", async () => {
+    const a = setup();
+    type(a.controller, "x", "\x04");
+    await a.controller.idle();
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(a.quit(), 0);
+    type(a.controller, "\x03");
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(a.quit(), 1);
+    const b = setup();
+    type(b.controller, "/quit\r");
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(b.quit(), 1);
+  });
+});
