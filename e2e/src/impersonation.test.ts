@@ -152,3 +152,31 @@ describe("a server that replays application messages", () => {
     }
   });
 });
+
+describe("a server that relabels senders", () => {
+  let lobby: Lobby;
+  let proxy: ReplayProxy;
+
+  before(async () => {
+    lobby = await Lobby.start(["alice", "carol"]);
+    proxy = await ReplayProxy.start(lobby.server.url, "relabel", "carol");
+  });
+
+  after(async () => {
+    await proxy?.stop();
+    await lobby?.stop();
+  });
+
+  it("can't put words in another member's mouth: the sender shown is the one MLS authenticated", async () => {
+    const alice = lobby.get("alice");
+    const bob = await ChatProcess.start("bob", proxy.url, tempDir("bob"));
+    try {
+      await alice.waitFor("bob joined", (e) => e.type === "member" && e.name === "bob");
+      alice.send("signed by alice");
+      const shown = await bob.waitFor("message", (e) => e.type === "message" && e.text === "signed by alice");
+      assert.equal(shown.from, "alice");
+    } finally {
+      await bob.kill();
+    }
+  });
+});

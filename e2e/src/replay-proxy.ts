@@ -1,7 +1,8 @@
 /**
- * A malicious server in front of the real one: it relays every frame but delivers each
- * application message twice. To keep the client's sequence numbers consistent it doubles
- * every seq it sends (the replay gets seq*2+1) and halves every seq the client acknowledges.
+ * A malicious server in front of the real one. In "replay" mode it delivers each application
+ * message twice; to keep the client's sequence numbers consistent it doubles every seq it
+ * sends (the replay gets seq*2+1) and halves every seq the client acknowledges. In "relabel"
+ * mode it claims every application message came from `relabelAs`.
  */
 import type { AddressInfo } from "node:net";
 import { WebSocket, WebSocketServer } from "ws";
@@ -9,16 +10,24 @@ import { decodeFrame, deliveryKinds, encodeFrame, type Frame } from "@secure-cha
 
 export class ReplayProxy {
   replays = 0;
-  private constructor(private readonly wss: WebSocketServer) {}
+  private constructor(
+    private readonly wss: WebSocketServer,
+    private readonly mode: "replay" | "relabel",
+    private readonly relabelAs: string,
+  ) {}
 
   get url(): string {
     return `ws://127.0.0.1:${(this.wss.address() as AddressInfo).port}`;
   }
 
-  static async start(upstreamUrl: string): Promise<ReplayProxy> {
+  static async start(
+    upstreamUrl: string,
+    mode: "replay" | "relabel" = "replay",
+    relabelAs = "mallory",
+  ): Promise<ReplayProxy> {
     const wss = new WebSocketServer({ host: "127.0.0.1", port: 0, maxPayload: 64 * 1024 * 1024 });
     await new Promise((resolve) => wss.once("listening", resolve));
-    const proxy = new ReplayProxy(wss);
+    const proxy = new ReplayProxy(wss, mode, relabelAs);
     wss.on("connection", (client) => {
       const upstream = new WebSocket(upstreamUrl, { maxPayload: 64 * 1024 * 1024 });
       const toUpstream: Buffer[] = [];
@@ -44,6 +53,7 @@ export class ReplayProxy {
   }
 
   private rewriteFromClient(data: Buffer): Buffer {
+    if (this.mode === "relabel") return data;
     const decoded = decodeFrame(new Uint8Array(data));
     if (decoded.kind !== "ok" || decoded.frame.type !== "ack") return data;
     return Buffer.from(encodeFrame({ type: "ack", seq: Math.floor(decoded.frame.seq / 2) }));
@@ -53,6 +63,10 @@ export class ReplayProxy {
     const decoded = decodeFrame(new Uint8Array(data));
     if (decoded.kind !== "ok") return [data];
     const frame: Frame = decoded.frame;
+    if (this.mode === "relabel") {
+      if (frame.type !== "deliver" || frame.kind !== deliveryKinds.message) return [data];
+      return [Buffer.from(encodeFrame({ ...frame, sender: this.relabelAs }))];
+    }
     switch (frame.type) {
       case "deliver": {
         const out = [Buffer.from(encodeFrame({ ...frame, seq: frame.seq * 2 }))];

@@ -46,7 +46,7 @@ export function formatHuman(event: UiEvent, now: number = Date.now()): string[] 
     case "key_changed":
       return [
         `${at} ! WARNING: ${event.name}'s key changed: pinned ${event.pinned}, now ${event.presented}.`,
-        `${at} ! Messages under the new key are refused. Verify with ${event.name} out of band.`,
+        `${at} ! The server says ${event.name} has a new device. Verify with ${event.name} out of band (/fingerprint ${event.name}).`,
       ];
     case "error":
       return [`${at} ! ${event.code}: ${event.message}`];

@@ -43,6 +43,7 @@ import {
   newKeyPackage,
   ownLeafExpiresIn,
   ownLeafIndex,
+  privateMessageSender,
 } from "./mls/groups.js";
 import { loadCipherSuite } from "./mls/suite.js";
 import { SerialQueue } from "./serial-queue.js";
@@ -580,6 +581,9 @@ export class ChatClient {
     if (slot?.state === undefined) return;
     const message = decodeMessage(frame.payload);
     if (message?.wireformat !== "mls_private_message") throw new ClientError("BAD_ARGUMENT", "not an MLS message");
+    // The sender is who MLS says signed it; the server's label is only a hint.
+    const sender = await privateMessageSender(slot.state, message.privateMessage, this.mls());
+    if (sender === undefined) throw new ClientError("BAD_ARGUMENT", "the message names no member as its sender");
     const result = await processMessage(
       message,
       slot.state,
@@ -594,7 +598,7 @@ export class ChatClient {
     ];
     if (result.kind === "newState") {
       // A proposal (a member leaving): any member commits it; the server picks one commit.
-      this.leaving.add(`${groupId} ${frame.sender}`);
+      this.leaving.add(`${groupId} ${sender}`);
       void this.completeLeaves(groupId);
       return;
     }
@@ -604,7 +608,7 @@ export class ChatClient {
     const entry: HistoryEntry = {
       room: groupId,
       id: content.id,
-      from: frame.sender as UserName,
+      from: sender,
       text: content.text,
       sentAt: content.sentAt,
       serverTs: frame.serverTs,

@@ -33,7 +33,7 @@ export function titleLine(state: TuiState, width: number): StyledLine {
     } else parts.push({ text: " · you are no longer a member" });
     if (room.keyWarnings.length > 0) {
       parts.push({
-        text: ` · !! key change refused: ${room.keyWarnings.join(", ")}`,
+        text: ` · !! key changed: ${room.keyWarnings.join(", ")}`,
         color: "yellowBright",
         bold: true,
       });

@@ -49,7 +49,7 @@ export interface RoomView {
   readonly historyLoaded: boolean;
   /** Everything the local store has for this room is loaded (no older messages to fetch). */
   readonly historyComplete: boolean;
-  /** Names whose changed key was refused while they are in this room. */
+  /** Names whose key changed (new device) while they are in this room: verify out of band. */
   readonly keyWarnings: readonly string[];
 }
 
@@ -298,7 +298,7 @@ function onEvent(state: TuiState, event: UiEvent, now: number): TuiState {
       );
     }
     case "key_changed": {
-      const text = `${event.name}'s key changed: pinned ${event.pinned}, now ${event.presented}. Messages under the new key are refused; verify with ${event.name} out of band (/fingerprint ${event.name}).`;
+      const text = `${event.name}'s key changed: pinned ${event.pinned}, now ${event.presented}. The server says this is a new device; verify with ${event.name} out of band (/fingerprint ${event.name}).`;
       let next = state;
       for (const [label, room] of state.rooms) {
         if (label !== state.current && !room.members.some((m) => m.name === event.name)) continue;

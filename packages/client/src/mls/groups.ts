@@ -11,8 +11,10 @@ import {
   type KeyPackage,
   type MLSMessage,
   type PrivateKeyPackage,
+  type PrivateMessage,
 } from "ts-mls";
 import { makeKeyPackageRef } from "ts-mls/keyPackage.js";
+import { decryptSenderData } from "ts-mls/privateMessage.js";
 import type { UserName } from "@secure-chat/protocol";
 import { ClientError } from "../errors.js";
 import type { Identity } from "../identity.js";
@@ -113,4 +115,25 @@ export function ownLeafExpiresIn(state: ClientState, nowSeconds: bigint): bigint
   const node = state.ratchetTree[state.privatePath.leafIndex * 2];
   if (node?.nodeType !== "leaf" || node.leaf.leafNodeSource !== "key_package") return undefined;
   return node.leaf.lifetime.notAfter - nowSeconds;
+}
+
+/**
+ * The member who sent a PrivateMessage, by the MLS sender data (not by what the server
+ * claims). Reading the sender data consumes no message key; `processMessage` then checks the
+ * signature against this same leaf.
+ */
+export async function privateMessageSender(
+  state: ClientState,
+  message: PrivateMessage,
+  impl: CiphersuiteImpl,
+): Promise<UserName | undefined> {
+  const past = message.epoch < state.groupContext.epoch ? state.historicalReceiverData.get(message.epoch) : undefined;
+  const senderDataSecret = past?.senderDataSecret ?? state.keySchedule.senderDataSecret;
+  const tree = past?.ratchetTree ?? state.ratchetTree;
+  const senderData = await decryptSenderData(message, senderDataSecret, impl);
+  if (senderData === undefined) return undefined;
+  const node = tree[senderData.leafIndex * 2];
+  if (node?.nodeType !== "leaf") return undefined;
+  const name = credentialName(node.leaf.credential);
+  return name === undefined ? undefined : (name as UserName);
 }
