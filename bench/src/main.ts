@@ -10,13 +10,15 @@
  * write V8 CPU profiles to bench-results/profiles)  --no-docs.
  */
 import { execSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { cpus, totalmem } from "node:os";
 import { cipherSuites } from "@secure-chat/protocol";
 import { measureSuite, type CryptoResult } from "./crypto.js";
 import { measureLatency, type LatencyResult } from "./latency.js";
 import type { ServerKind } from "./load/worker.js";
 import { killAll } from "./procs.js";
+import { formatSummary, readProfile, summarise } from "./profile-summary.js";
 import {
   checkTargets,
   cryptoTable,
@@ -33,7 +35,7 @@ import { fanOut } from "./scenarios/fanout.js";
 import type { ScenarioResult } from "./scenarios/result.js";
 import { steady } from "./scenarios/steady.js";
 import { writeBenchmarksDoc } from "./docs.js";
-import { serverAvailable, serverKinds } from "./servers.js";
+import { serverAvailable, serverKinds, type ServerOptions } from "./servers.js";
 
 function option(name: string): string | undefined {
   const prefix = `--${name}=`;
@@ -48,7 +50,7 @@ const settings = {
   rooms: (option("rooms") ?? (quick ? "100" : "100,1000")).split(",").map(Number),
   warmupMs: quick ? 1_000 : 2_000,
   measureMs: Number(option("measure") ?? (quick ? 3 : 8)) * 1000,
-  window: Number(option("window") ?? 1),
+  window: Number(option("window") ?? 16),
   connections: Number(option("connections") ?? (quick ? 1_000 : 10_000)),
   catchup: Number(option("catchup") ?? (quick ? 1_000 : 10_000)),
   cryptoSizes: quick ? [10] : [10, 100, 1000],
@@ -80,11 +82,37 @@ function machine(): Record<string, string> {
   };
 }
 
+/** Server options for one scenario: with --cpu-prof, secure-chat writes a profile into its own folder. */
+function serverOptions(kind: ServerKind, scenario: string): ServerOptions | undefined {
+  if (settings.cpuProfileDir === undefined || kind !== "secure-chat") return undefined;
+  const dir = join(settings.cpuProfileDir, scenario);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  return { cpuProfileDir: dir };
+}
+
+/** The top functions of a scenario's profile, inside its measured window. */
+function profileOf(result: ScenarioResult): string[] | undefined {
+  if (settings.cpuProfileDir === undefined || result.server !== "secure-chat") return undefined;
+  const dir = join(settings.cpuProfileDir, result.scenario);
+  const file = readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));
+  if (file === undefined) return undefined;
+  const { measureFromUs, measureToUs } = result.metrics;
+  const window =
+    measureFromUs !== undefined && measureToUs !== undefined ? { fromUs: measureFromUs, toUs: measureToUs } : undefined;
+  return [
+    `${join(dir, file)}, measured window only:`,
+    ...formatSummary(summarise(readProfile(join(dir, file)), 15, window)),
+  ];
+}
+
 async function attempt(what: string, run: () => Promise<ScenarioResult>, into: ScenarioResult[]): Promise<void> {
   log(`${what}...`);
   const started = performance.now();
   try {
     const result = await run();
+    result.profile = profileOf(result);
+    if (result.profile !== undefined) log(`${what}: CPU profile\n${result.profile.join("\n")}`);
     into.push(result);
     log(`${what}: ${JSON.stringify(result.metrics)} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
     for (const note of result.notes) log(`${what}: NOTE ${note}`);
@@ -116,7 +144,7 @@ async function main(): Promise<void> {
               window: settings.window,
               receiverWorkers: settings.receiverWorkers,
               acks: settings.acks,
-              server: kind === "secure-chat" ? { cpuProfileDir: settings.cpuProfileDir } : undefined,
+              server: serverOptions(kind, `fanout-${members}`),
             }),
           scenarios,
         );
@@ -135,6 +163,7 @@ async function main(): Promise<void> {
             measureMs: settings.measureMs,
             receiverWorkers: settings.receiverWorkers,
             acks: settings.acks,
+            server: serverOptions(kind, "steady-100"),
           }),
         scenarios,
       );
@@ -144,13 +173,24 @@ async function main(): Promise<void> {
     for (const kind of servers) {
       await attempt(
         `${settings.connections} connections on ${kind}`,
-        () => connections(kind, { count: settings.connections, workers: 4, holdMs: quick ? 1_000 : 3_000 }),
+        () =>
+          connections(kind, {
+            count: settings.connections,
+            workers: 4,
+            holdMs: quick ? 1_000 : 3_000,
+            budgetMs: Number(option("connect-budget") ?? (quick ? 20 : 150)) * 1000,
+            server: serverOptions(kind, "connections"),
+          }),
         scenarios,
       );
     }
   }
   if (wants("catchup") && servers.includes("secure-chat")) {
-    await attempt(`catch-up of ${settings.catchup}`, () => catchUp(settings.catchup), scenarios);
+    await attempt(
+      `catch-up of ${settings.catchup}`,
+      () => catchUp(settings.catchup, serverOptions("secure-chat", "catchup")),
+      scenarios,
+    );
   }
 
   const crypto: CryptoResult[] = [];

@@ -110,7 +110,7 @@ function rowsFor(results: ScenarioResult[]): Row[] {
     );
   }
   if (results.some((r) => r.scenario === "connections")) {
-    const count = results.find((r) => r.scenario === "connections")?.metrics.connections ?? 0;
+    const count = results.find((r) => r.scenario === "connections")?.metrics.attempted ?? 0;
     rows.push(
       {
         label: `Connections (${nf(0).format(count)} idle): KB per connection`,
@@ -118,7 +118,7 @@ function rowsFor(results: ScenarioResult[]): Row[] {
         cell: (r) => nf(1).format((r.metrics.bytesPerConnection ?? NaN) / 1024),
       },
       {
-        label: "Connections: held / seconds to connect all",
+        label: "Connections: held / seconds to connect them",
         scenario: "connections",
         cell: (r) => `${nf(0).format(r.metrics.connections ?? 0)} / ${nf(1).format(r.metrics.settledSeconds ?? NaN)}`,
       },
@@ -251,7 +251,7 @@ export function checkTargets(results: ScenarioResult[], sqliteSynchronous: strin
     targets.push({
       target: "10,000 connections held",
       value: `${nf(0).format(conn.metrics.connections ?? 0)} held (connected in ${nf(1).format(conn.metrics.settledSeconds ?? NaN)} s)`,
-      met: (conn.metrics.connections ?? 0) >= 10_000,
+      met: (conn.metrics.connections ?? 0) >= 10_000 && conn.notes.length === 0,
     });
   }
   const catchup = find(results, "catchup", "secure-chat");

@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { track } from "../procs.js";
 import { addHistograms, newHistogram } from "../stats.js";
 import type { BenchUser } from "./secure-chat-client.js";
-import type { Collected, Command, ServerKind } from "./worker.js";
+import type { Collected, Command, ConnectResult, ServerKind } from "./worker.js";
 
 const WORKER = join(dirname(fileURLToPath(import.meta.url)), "worker.js");
 
@@ -76,13 +76,13 @@ export class Generator {
     kind: ServerKind,
     url: { host: string; port: number },
     users: BenchUser[],
-    options: { sender: boolean; room: string | undefined; workers: number[]; concurrency: number },
-  ): Promise<void> {
+    options: { sender: boolean; room: string | undefined; workers: number[]; concurrency: number; budgetMs?: number },
+  ): Promise<{ connected: number; skipped: number }> {
     const shares: BenchUser[][] = options.workers.map(() => []);
     users.forEach((user, i) => shares[i % shares.length]!.push(user));
     const results = await Promise.all(
       options.workers.map((w, i) =>
-        this.workers[w]!.call<{ connected: number; failed: number; firstError?: string }>({
+        this.workers[w]!.call<ConnectResult>({
           cmd: "connect",
           kind,
           host: url.host,
@@ -91,6 +91,7 @@ export class Generator {
           sender: options.sender,
           room: options.room,
           concurrency: options.concurrency,
+          budgetMs: options.budgetMs,
         }),
       ),
     );
@@ -100,6 +101,10 @@ export class Generator {
         `${failed} of ${users.length} ${kind} connections failed: ${results.find((r) => r.firstError)?.firstError}`,
       );
     }
+    return {
+      connected: results.reduce((n, r) => n + r.connected, 0),
+      skipped: results.reduce((n, r) => n + r.skipped, 0),
+    };
   }
 
   call<T>(worker: number, command: Command): Promise<T> {

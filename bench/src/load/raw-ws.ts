@@ -30,8 +30,17 @@ export class RawWs {
     private readonly onFrame: FrameHandler,
   ) {}
 
-  /** Opens a TCP connection and performs the HTTP upgrade; resolves once the server said 101. */
-  static open(host: string, port: number, path: string, onFrame: FrameHandler): Promise<RawWs> {
+  /**
+   * Opens a TCP connection and performs the HTTP upgrade; resolves once the server said 101.
+   * `attach` runs first, before any frame that came with the upgrade answer is handled.
+   */
+  static open(
+    host: string,
+    port: number,
+    path: string,
+    onFrame: FrameHandler,
+    attach?: (ws: RawWs) => void,
+  ): Promise<RawWs> {
     return new Promise((resolve, reject) => {
       const socket = connect({ host, port, noDelay: true });
       const ws = new RawWs(socket, onFrame);
@@ -62,6 +71,7 @@ export class RawWs {
         socket.on("error", () => ws.markClosed());
         socket.on("close", () => ws.markClosed());
         const rest = head.subarray(end + 4);
+        attach?.(ws);
         resolve(ws);
         if (rest.length > 0) ws.receive(rest);
       };

@@ -38,11 +38,17 @@ export class RelayClient implements LoadConnection {
 
   static async connect(host: string, port: number, name: string, counters: Counters): Promise<RelayClient> {
     const client = new RelayClient(name, counters);
-    client.ws = await RawWs.open(host, port, "/", (opcode, buf, start, end) => {
-      if (opcode !== opcodes.binary) return;
-      if (end === start) client.onAck?.();
-      else counters.delivered(arrivalMs, buf.readDoubleLE(end - 8));
-    });
+    await RawWs.open(
+      host,
+      port,
+      "/",
+      (opcode, buf, start, end) => {
+        if (opcode !== opcodes.binary) return;
+        if (end === start) client.onAck?.();
+        else counters.delivered(arrivalMs, buf.readDoubleLE(end - 8));
+      },
+      (ws) => (client.ws = ws),
+    );
     return client;
   }
 
@@ -90,8 +96,12 @@ export class SocketIoReceiver implements LoadConnection {
   ): Promise<SocketIoReceiver> {
     const client = new SocketIoReceiver(name, counters);
     const joined = new Promise<void>((resolve) => (client.onJoined = resolve));
-    client.ws = await RawWs.open(host, port, SOCKET_IO_PATH, (opcode, buf, start, end) =>
-      client.frame(opcode, buf, start, end, room),
+    await RawWs.open(
+      host,
+      port,
+      SOCKET_IO_PATH,
+      (opcode, buf, start, end) => client.frame(opcode, buf, start, end, room),
+      (ws) => (client.ws = ws),
     );
     await joined;
     return client;

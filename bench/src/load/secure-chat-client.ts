@@ -36,7 +36,13 @@ export class SecureChatClient {
 
   static async connect(host: string, port: number, user: BenchUser, counters: Counters): Promise<SecureChatClient> {
     const client = new SecureChatClient(user, counters);
-    client.ws = await RawWs.open(host, port, "/", (opcode, buf, start, end) => client.frame(opcode, buf, start, end));
+    await RawWs.open(
+      host,
+      port,
+      "/",
+      (opcode, buf, start, end) => client.frame(opcode, buf, start, end),
+      (ws) => (client.ws = ws),
+    );
     client.ws.onClose = () => {
       for (const waiter of client.pending.values()) waiter.reject(new Error(`${user.name}: connection closed`));
       client.pending.clear();

@@ -22,6 +22,15 @@ export interface ConnectCommand {
   /** Room to join (reference servers); secure-chat membership is set up by commits. */
   room: string | undefined;
   concurrency: number;
+  /** Stop starting new connections after this many ms (the rest are reported as skipped). */
+  budgetMs?: number;
+}
+
+export interface ConnectResult {
+  connected: number;
+  failed: number;
+  skipped: number;
+  firstError?: string;
 }
 
 export type Command =
@@ -101,14 +110,13 @@ async function open(command: ConnectCommand, user: BenchUser): Promise<LoadConne
   }
 }
 
-async function connectAll(
-  command: ConnectCommand,
-): Promise<{ connected: number; failed: number; firstError?: string }> {
+async function connectAll(command: ConnectCommand): Promise<ConnectResult> {
   let next = 0;
   let failed = 0;
   let firstError: string | undefined;
+  const deadline = nowMs() + (command.budgetMs ?? Infinity);
   const lane = async (): Promise<void> => {
-    while (next < command.users.length) {
+    while (next < command.users.length && nowMs() < deadline) {
       const user = command.users[next++]!;
       try {
         const connection = await open(command, user);
@@ -121,7 +129,8 @@ async function connectAll(
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, command.concurrency) }, lane));
-  return { connected: command.users.length - failed, failed, firstError };
+  const skipped = command.users.length - next;
+  return { connected: next - failed, failed, skipped, firstError };
 }
 
 /** Each sender keeps `window` messages unacknowledged; `limit` stops after that many in all. */

@@ -5,18 +5,18 @@
  */
 import { Generator } from "../load/generator.js";
 import { memory } from "../procs.js";
-import { startServer } from "../servers.js";
+import { startServer, type ServerOptions } from "../servers.js";
 import { applicationMessage, benchUsers, planRoom } from "../mls-room.js";
-import type { ScenarioResult } from "./result.js";
+import { monotonicUs, type ScenarioResult } from "./result.js";
 import { PAYLOAD_BYTES } from "./room.js";
 
-export async function catchUp(messages: number): Promise<ScenarioResult> {
+export async function catchUp(messages: number, serverOptions?: ServerOptions): Promise<ScenarioResult> {
   const [sender, reader] = benchUsers("cu", 2) as [
     ReturnType<typeof benchUsers>[number],
     ReturnType<typeof benchUsers>[number],
   ];
   const plan = await planRoom("+catchup", [sender, reader], 1);
-  const server = await startServer("secure-chat");
+  const server = await startServer("secure-chat", serverOptions);
   // worker 0: the sender; worker 1: the reader's first session; worker 2: its reconnection.
   const generator = Generator.start(3);
   try {
@@ -73,6 +73,7 @@ export async function catchUp(messages: number): Promise<ScenarioResult> {
     }
     const fillSeconds = (performance.now() - fillStarted) / 1000;
     await generator.call(2, { cmd: "reset" });
+    const measureFromUs = monotonicUs();
     await generator.connect("secure-chat", url, [reader], {
       sender: false,
       room: undefined,
@@ -84,6 +85,7 @@ export async function catchUp(messages: number): Promise<ScenarioResult> {
       count: messages,
       timeoutMs: 120_000,
     });
+    const measureToUs = monotonicUs();
     return {
       scenario: "catchup",
       server: "secure-chat",
@@ -93,6 +95,8 @@ export async function catchUp(messages: number): Promise<ScenarioResult> {
         catchUpMs: done.ms,
         fillMessagesPerSecond: messages / fillSeconds,
         peakRssMB: memory(server.pid).peak / 2 ** 20,
+        measureFromUs,
+        measureToUs,
       },
       notes: done.deliveries < messages ? [`only ${done.deliveries} of ${messages} arrived`] : [],
     };

@@ -8,17 +8,20 @@ import { Generator } from "../load/generator.js";
 import type { ServerKind } from "../load/worker.js";
 import { benchUsers } from "../mls-room.js";
 import { CpuMeter, memory, sleep } from "../procs.js";
-import { startServer } from "../servers.js";
-import type { ScenarioResult } from "./result.js";
+import { startServer, type ServerOptions } from "../servers.js";
+import { monotonicUs, type ScenarioResult } from "./result.js";
 
 export interface ConnectionsOptions {
   count: number;
   workers: number;
   holdMs: number;
+  /** Time allowed for connecting; connections not started by then are left out (and reported). */
+  budgetMs: number;
+  server?: ServerOptions | undefined;
 }
 
 export async function connections(kind: ServerKind, options: ConnectionsOptions): Promise<ScenarioResult> {
-  const server = await startServer(kind);
+  const server = await startServer(kind, options.server);
   const generator = Generator.start(options.workers);
   try {
     const users = benchUsers("c", options.count);
@@ -26,16 +29,19 @@ export async function connections(kind: ServerKind, options: ConnectionsOptions)
     const before = memory(server.pid).rss;
     const cpu = new CpuMeter([server.pid]);
     const started = performance.now();
-    await generator.connect(kind, { host: server.host, port: server.port }, users, {
+    const measureFromUs = monotonicUs();
+    const { connected, skipped } = await generator.connect(kind, { host: server.host, port: server.port }, users, {
       sender: false,
       room: undefined,
       workers: Array.from({ length: options.workers }, (_, i) => i),
       concurrency: 32,
+      budgetMs: options.budgetMs,
     });
     const connectSeconds = (performance.now() - started) / 1000;
     const [connectCpu = NaN] = cpu.percent();
     await generator.settle(500, 600_000);
     const settledSeconds = (performance.now() - started) / 1000;
+    const measureToUs = monotonicUs();
     await sleep(options.holdMs);
     const totals = await generator.collect();
     const after = memory(server.pid);
@@ -44,7 +50,8 @@ export async function connections(kind: ServerKind, options: ConnectionsOptions)
       server: kind,
       metrics: {
         connections: totals.connections - totals.closed,
-        bytesPerConnection: (after.rss - before) / options.count,
+        attempted: options.count,
+        bytesPerConnection: (after.rss - before) / connected,
         rssBeforeMB: before / 2 ** 20,
         rssAfterMB: after.rss / 2 ** 20,
         peakRssMB: after.peak / 2 ** 20,
@@ -52,8 +59,17 @@ export async function connections(kind: ServerKind, options: ConnectionsOptions)
         settledSeconds,
         connectServerCpu: connectCpu,
         framesDuringConnect: totals.other,
+        measureFromUs,
+        measureToUs,
       },
-      notes: totals.closed > 0 ? [`${totals.closed} connections dropped`] : [],
+      notes: [
+        ...(totals.closed > 0 ? [`${totals.closed} connections dropped`] : []),
+        ...(skipped > 0
+          ? [
+              `only ${connected} of ${options.count} connected within ${options.budgetMs / 1000} s; ${skipped} not attempted`,
+            ]
+          : []),
+      ],
     };
   } finally {
     await generator.close();

@@ -10,7 +10,7 @@ import { CpuMeter, memory, sleep } from "../procs.js";
 import type { ServerOptions } from "../servers.js";
 import { histogramPercentileMs } from "../stats.js";
 import { storedMessages } from "./durability.js";
-import type { ScenarioResult } from "./result.js";
+import { monotonicUs, type ScenarioResult } from "./result.js";
 import { openRoom } from "./room.js";
 
 export interface FanOutOptions {
@@ -35,9 +35,11 @@ export async function fanOut(kind: ServerKind, members: number, options: FanOutO
     await generator.call(0, { cmd: "start", mode: "flood", window: options.window });
     await sleep(options.warmupMs);
     await generator.all({ cmd: "reset" });
+    const measureFromUs = monotonicUs();
     const cpu = new CpuMeter([server.pid, ...generator.pids]);
     await sleep(options.measureMs);
     const totals = await generator.collect();
+    const measureToUs = monotonicUs();
     const [serverCpu = NaN, ...workerCpu] = cpu.percent();
     await generator.call(0, { cmd: "stop" });
     await generator.settle(500, 30_000);
@@ -54,6 +56,8 @@ export async function fanOut(kind: ServerKind, members: number, options: FanOutO
       peakRssMB: peak / 2 ** 20,
       setupSeconds: room.setupMs / 1000,
       droppedConnections: after.closed,
+      measureFromUs,
+      measureToUs,
     };
     if (after.closed > 0) notes.push(`${after.closed} connections were closed during the run`);
     await generator.close();

@@ -6,4 +6,11 @@ export interface ScenarioResult {
   server: ServerKind;
   metrics: Record<string, number>;
   notes: string[];
+  /** Top functions of the secure-chat server's CPU profile in the measured window (--cpu-prof). */
+  profile?: string[];
+}
+
+/** The monotonic clock in microseconds: the clock of V8 CPU profile timestamps. */
+export function monotonicUs(): number {
+  return Number(process.hrtime.bigint() / 1000n);
 }

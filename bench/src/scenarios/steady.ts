@@ -5,7 +5,8 @@
 import type { ServerKind } from "../load/worker.js";
 import { CpuMeter, memory, sleep } from "../procs.js";
 import { histogramPercentileMs } from "../stats.js";
-import type { ScenarioResult } from "./result.js";
+import type { ServerOptions } from "../servers.js";
+import { monotonicUs, type ScenarioResult } from "./result.js";
 import { SENDERS, openRoom } from "./room.js";
 
 export interface SteadyOptions {
@@ -15,18 +16,25 @@ export interface SteadyOptions {
   measureMs: number;
   receiverWorkers: number;
   acks: boolean;
+  server?: ServerOptions | undefined;
 }
 
 export async function steady(kind: ServerKind, options: SteadyOptions): Promise<ScenarioResult> {
-  const room = await openRoom(kind, options.members, { receiverWorkers: options.receiverWorkers, acks: options.acks });
+  const room = await openRoom(kind, options.members, {
+    receiverWorkers: options.receiverWorkers,
+    acks: options.acks,
+    server: options.server,
+  });
   const { server, generator } = room;
   try {
     await generator.call(0, { cmd: "start", mode: "rate", perSenderPerSecond: options.messagesPerSecond / SENDERS });
     await sleep(options.warmupMs);
     await generator.all({ cmd: "reset" });
+    const measureFromUs = monotonicUs();
     const cpu = new CpuMeter([server.pid, ...generator.pids]);
     await sleep(options.measureMs);
     const totals = await generator.collect();
+    const measureToUs = monotonicUs();
     const [serverCpu = NaN, ...workerCpu] = cpu.percent();
     await generator.call(0, { cmd: "stop" });
     const seconds = totals.elapsedMs / 1000;
@@ -44,6 +52,8 @@ export async function steady(kind: ServerKind, options: SteadyOptions): Promise<
         generatorCpu: workerCpu.reduce((a, b) => a + b, 0),
         generatorMaxWorkerCpu: Math.max(...workerCpu),
         peakRssMB: memory(server.pid).peak / 2 ** 20,
+        measureFromUs,
+        measureToUs,
       },
       notes: [],
     };
