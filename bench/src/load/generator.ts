@@ -76,8 +76,16 @@ export class Generator {
     kind: ServerKind,
     url: { host: string; port: number },
     users: BenchUser[],
-    options: { sender: boolean; room: string | undefined; workers: number[]; concurrency: number; budgetMs?: number },
-  ): Promise<{ connected: number; skipped: number }> {
+    options: {
+      sender: boolean;
+      room: string | undefined;
+      workers: number[];
+      concurrency: number;
+      budgetMs?: number;
+      /** Report failed connections instead of throwing. */
+      tolerateFailures?: boolean;
+    },
+  ): Promise<{ connected: number; skipped: number; failed: number; firstError: string | undefined }> {
     const shares: BenchUser[][] = options.workers.map(() => []);
     users.forEach((user, i) => shares[i % shares.length]!.push(user));
     const results = await Promise.all(
@@ -96,7 +104,8 @@ export class Generator {
       ),
     );
     const failed = results.reduce((n, r) => n + r.failed, 0);
-    if (failed > 0) {
+    const firstError = results.find((r) => r.firstError)?.firstError;
+    if (failed > 0 && options.tolerateFailures !== true) {
       throw new Error(
         `${failed} of ${users.length} ${kind} connections failed: ${results.find((r) => r.firstError)?.firstError}`,
       );
@@ -104,6 +113,8 @@ export class Generator {
     return {
       connected: results.reduce((n, r) => n + r.connected, 0),
       skipped: results.reduce((n, r) => n + r.skipped, 0),
+      failed,
+      firstError,
     };
   }
 

@@ -15,6 +15,8 @@ export interface ConnectionsOptions {
   count: number;
   workers: number;
   holdMs: number;
+  /** Pause before measuring RSS (after start and after each half). */
+  pauseMs: number;
   /** Time allowed for connecting; connections not started by then are left out (and reported). */
   budgetMs: number;
   server?: ServerOptions | undefined;
@@ -25,22 +27,41 @@ export async function connections(kind: ServerKind, options: ConnectionsOptions)
   const generator = Generator.start(options.workers);
   try {
     const users = benchUsers("c", options.count);
-    await sleep(1_000);
+    await sleep(options.pauseMs * 2);
     const before = memory(server.pid).rss;
     const cpu = new CpuMeter([server.pid]);
     const started = performance.now();
     const measureFromUs = monotonicUs();
-    const { connected, skipped } = await generator.connect(kind, { host: server.host, port: server.port }, users, {
-      sender: false,
-      room: undefined,
-      workers: Array.from({ length: options.workers }, (_, i) => i),
-      concurrency: 32,
-      budgetMs: options.budgetMs,
-    });
+    // Two halves: the RSS growth over the second half is the marginal cost of a connection,
+    // without the server's one-off growth (heap, SQLite cache) that the first half absorbs.
+    let connected = 0;
+    let skipped = 0;
+    let failed = 0;
+    let firstError: string | undefined;
+    const rssAt: number[] = [];
+    const connectedAt: number[] = [];
+    for (const half of [users.slice(0, users.length / 2), users.slice(users.length / 2)]) {
+      const result = await generator.connect(kind, { host: server.host, port: server.port }, half, {
+        sender: false,
+        room: undefined,
+        workers: Array.from({ length: options.workers }, (_, i) => i),
+        // ngircd slows down sharply with hundreds of registrations in flight; 4 x 8 is quick.
+        concurrency: 8,
+        budgetMs: options.budgetMs / 2,
+        tolerateFailures: true,
+      });
+      connected += result.connected;
+      skipped += result.skipped;
+      failed += result.failed;
+      firstError ??= result.firstError;
+      await generator.settle(300, 600_000);
+      await sleep(options.pauseMs);
+      rssAt.push(memory(server.pid).rss);
+      connectedAt.push(connected);
+    }
     const connectSeconds = (performance.now() - started) / 1000;
     const [connectCpu = NaN] = cpu.percent();
-    await generator.settle(500, 600_000);
-    const settledSeconds = (performance.now() - started) / 1000;
+    const settledSeconds = connectSeconds;
     const measureToUs = monotonicUs();
     await sleep(options.holdMs);
     const totals = await generator.collect();
@@ -51,7 +72,9 @@ export async function connections(kind: ServerKind, options: ConnectionsOptions)
       metrics: {
         connections: totals.connections - totals.closed,
         attempted: options.count,
+        failed,
         bytesPerConnection: (after.rss - before) / connected,
+        marginalBytesPerConnection: (rssAt[1]! - rssAt[0]!) / Math.max(1, connectedAt[1]! - connectedAt[0]!),
         rssBeforeMB: before / 2 ** 20,
         rssAfterMB: after.rss / 2 ** 20,
         peakRssMB: after.peak / 2 ** 20,
@@ -64,6 +87,7 @@ export async function connections(kind: ServerKind, options: ConnectionsOptions)
       },
       notes: [
         ...(totals.closed > 0 ? [`${totals.closed} connections dropped`] : []),
+        ...(failed > 0 ? [`${failed} connections failed while connecting (${firstError})`] : []),
         ...(skipped > 0
           ? [
               `only ${connected} of ${options.count} connected within ${options.budgetMs / 1000} s; ${skipped} not attempted`,

@@ -42,7 +42,7 @@ export async function fanOut(kind: ServerKind, members: number, options: FanOutO
     const measureToUs = monotonicUs();
     const [serverCpu = NaN, ...workerCpu] = cpu.percent();
     await generator.call(0, { cmd: "stop" });
-    await generator.settle(500, 30_000);
+    await generator.settle(300, 30_000);
     const after = await generator.collect();
     const peak = memory(server.pid).peak;
     const metrics: Record<string, number> = {
