@@ -2,6 +2,7 @@
  * Writes the latest full run into docs/benchmarks.md, between the markers
  * `<!-- bench:begin -->` and `<!-- bench:end -->`; the text around them (the analysis) is kept.
  */
+import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cryptoTable, latencyLines, machineLine, scenarioTable, targetLines, type BenchReport } from "./report.js";
 
@@ -48,4 +49,10 @@ export function writeBenchmarksDoc(report: BenchReport): void {
       ? current.slice(0, begin) + section + current.slice(end + END.length)
       : `${current.trimEnd()}\n\n${section}\n`;
   writeFileSync(DOC, next);
+  try {
+    // Keep the file as `npm run lint` (prettier --check) wants it.
+    execFileSync("npx", ["prettier", "--write", DOC], { stdio: "ignore" });
+  } catch {
+    // prettier is a dev dependency; without it the table is still valid Markdown.
+  }
 }

@@ -6,11 +6,12 @@
  *
  * Options (for diagnosis): --only=fanout,steady,connections,catchup,crypto,latency
  * --servers=secure-chat,ws-relay,socketio,ngircd  --rooms=100,1000  --measure=SECONDS
- * --connections=N  --catchup=N  --window=N  --no-acks  --cpu-prof (secure-chat fan-out runs
- * write V8 CPU profiles to bench-results/profiles)  --no-docs.
+ * --connections=N  --connect-budget=SECONDS  --catchup=N  --window=N  --no-acks  --cpu-prof
+ * (the secure-chat server of each scenario writes a V8 CPU profile to bench-results/profiles)
+ * --no-docs  --report-only (render bench-results/latest.json again, without measuring).
  */
 import { execSync } from "node:child_process";
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cpus, totalmem } from "node:os";
 import { cipherSuites } from "@secure-chat/protocol";
@@ -225,9 +226,17 @@ async function main(): Promise<void> {
     latency,
     targets: checkTargets(scenarios, sqliteSynchronous),
   };
+  mkdirSync("bench-results", { recursive: true });
+  writeFileSync("bench-results/latest.json", JSON.stringify(report, null, 2));
+  render(report, !quick && only === undefined && !flag("no-docs"));
+}
+
+/** Prints the tables and, for a full run, rewrites docs/benchmarks.md. */
+function render(report: BenchReport, docs: boolean): void {
+  const { scenarios, servers, crypto, latency } = report;
   const text = [
-    `secure-chat bench (${quick ? "quick" : "full"}), ${machineLine(report.machine)}`,
-    `SQLite: WAL, synchronous=${sqliteSynchronous}; generator and servers share this machine: compare ratios, not absolutes.`,
+    `secure-chat bench (${report.quick ? "quick" : "full"}), ${machineLine(report.machine)}`,
+    `SQLite: WAL, synchronous=${report.sqliteSynchronous}; generator and servers share this machine: compare ratios, not absolutes.`,
     "",
     scenarioTable(scenarios, servers),
     "",
@@ -239,13 +248,19 @@ async function main(): Promise<void> {
     `\n(${report.durationSeconds.toFixed(0)} s)`,
   ].join("\n");
   console.log(text);
-  mkdirSync("bench-results", { recursive: true });
-  writeFileSync("bench-results/latest.json", JSON.stringify(report, null, 2));
-  if (!quick && only === undefined && !flag("no-docs")) writeBenchmarksDoc(report);
+  if (docs) writeBenchmarksDoc(report);
+}
+
+/** --report-only: render bench-results/latest.json again (after a change to the report code). */
+function renderSaved(): void {
+  const report = JSON.parse(readFileSync("bench-results/latest.json", "utf8")) as BenchReport;
+  report.targets = checkTargets(report.scenarios, report.sqliteSynchronous);
+  render(report, !report.quick && !flag("no-docs"));
 }
 
 try {
-  await main();
+  if (flag("report-only")) renderSaved();
+  else await main();
 } finally {
   killAll();
 }
