@@ -68,6 +68,30 @@ export class CpuMeter {
   }
 }
 
+/**
+ * Whole-machine CPU use over an interval, in % of one core (200 = both cores of this machine
+ * busy). It includes what no process is charged for, such as loopback TCP work done in softirq.
+ */
+export class MachineCpuMeter {
+  private readonly start = MachineCpuMeter.read();
+
+  private static read(): { busy: number; total: number } {
+    try {
+      const fields = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+      const total = fields.reduce((a, b) => a + b, 0);
+      const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+      return { busy: total - idle, total };
+    } catch {
+      return { busy: NaN, total: NaN };
+    }
+  }
+
+  percent(cores: number): number {
+    const end = MachineCpuMeter.read();
+    return ((end.busy - this.start.busy) / (end.total - this.start.total)) * 100 * cores;
+  }
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();

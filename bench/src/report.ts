@@ -54,6 +54,12 @@ function pair(a: number, b: number, digits = 1): string {
   return `${Number.isFinite(a) ? a.toFixed(digits) : "n/a"} / ${Number.isFinite(b) ? b.toFixed(digits) : "n/a"}`;
 }
 
+/** CPU of the server, of the generator (all its processes) and of the whole machine (of 200). */
+function cpuCell(r: ScenarioResult): string {
+  const m = r.metrics;
+  return `${pair(m.serverCpu ?? NaN, m.generatorCpu ?? NaN, 0)} / ${Number.isFinite(m.machineCpu ?? NaN) ? (m.machineCpu ?? 0).toFixed(0) : "n/a"}`;
+}
+
 function rowsFor(results: ScenarioResult[]): Row[] {
   const rows: Row[] = [];
   const fanouts = [...new Set(results.map((r) => r.scenario).filter((s) => s.startsWith("fanout-")))];
@@ -77,9 +83,9 @@ function rowsFor(results: ScenarioResult[]): Row[] {
         cell: (r) => pair(r.metrics.p50Ms ?? NaN, r.metrics.p99Ms ?? NaN),
       },
       {
-        label: `Fan-out, ${members}: CPU % server / generator`,
+        label: `Fan-out, ${members}: CPU % server / generator / machine`,
         scenario,
-        cell: (r) => pair(r.metrics.serverCpu ?? NaN, r.metrics.generatorCpu ?? NaN, 0),
+        cell: cpuCell,
       },
       {
         label: `Fan-out, ${members}: peak server RSS MB`,
@@ -102,9 +108,9 @@ function rowsFor(results: ScenarioResult[]): Row[] {
         cell: (r) => pair(r.metrics.p50Ms ?? NaN, r.metrics.p99Ms ?? NaN),
       },
       {
-        label: "Steady: CPU % server / generator",
+        label: "Steady: CPU % server / generator / machine",
         scenario: steady,
-        cell: (r) => pair(r.metrics.serverCpu ?? NaN, r.metrics.generatorCpu ?? NaN, 0),
+        cell: cpuCell,
       },
       { label: "Steady: peak server RSS MB", scenario: steady, cell: (r) => compact(r.metrics.peakRssMB ?? NaN) },
     );

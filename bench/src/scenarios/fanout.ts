@@ -6,7 +6,8 @@
  * is then checked to hold every acknowledged message.
  */
 import type { ServerKind } from "../load/worker.js";
-import { CpuMeter, memory, sleep } from "../procs.js";
+import { cpus } from "node:os";
+import { CpuMeter, MachineCpuMeter, memory, sleep } from "../procs.js";
 import type { ServerOptions } from "../servers.js";
 import { histogramPercentileMs } from "../stats.js";
 import { storedMessages } from "./durability.js";
@@ -37,10 +38,12 @@ export async function fanOut(kind: ServerKind, members: number, options: FanOutO
     await generator.all({ cmd: "reset" });
     const measureFromUs = monotonicUs();
     const cpu = new CpuMeter([server.pid, ...generator.pids]);
+    const machineCpu = new MachineCpuMeter();
     await sleep(options.measureMs);
     const totals = await generator.collect();
     const measureToUs = monotonicUs();
     const [serverCpu = NaN, ...workerCpu] = cpu.percent();
+    const machineBusy = machineCpu.percent(cpus().length);
     await generator.call(0, { cmd: "stop" });
     await generator.settle(300, 30_000);
     const after = await generator.collect();
@@ -53,6 +56,7 @@ export async function fanOut(kind: ServerKind, members: number, options: FanOutO
       serverCpu,
       generatorCpu: workerCpu.reduce((a, b) => a + b, 0),
       generatorMaxWorkerCpu: Math.max(...workerCpu),
+      machineCpu: machineBusy,
       peakRssMB: peak / 2 ** 20,
       setupSeconds: room.setupMs / 1000,
       droppedConnections: after.closed,

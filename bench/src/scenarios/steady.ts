@@ -3,7 +3,8 @@
  * into a room of 100 members. Latency percentiles and CPU at that rate.
  */
 import type { ServerKind } from "../load/worker.js";
-import { CpuMeter, memory, sleep } from "../procs.js";
+import { cpus } from "node:os";
+import { CpuMeter, MachineCpuMeter, memory, sleep } from "../procs.js";
 import { histogramPercentileMs } from "../stats.js";
 import type { ServerOptions } from "../servers.js";
 import { monotonicUs, type ScenarioResult } from "./result.js";
@@ -32,10 +33,12 @@ export async function steady(kind: ServerKind, options: SteadyOptions): Promise<
     await generator.all({ cmd: "reset" });
     const measureFromUs = monotonicUs();
     const cpu = new CpuMeter([server.pid, ...generator.pids]);
+    const machineCpu = new MachineCpuMeter();
     await sleep(options.measureMs);
     const totals = await generator.collect();
     const measureToUs = monotonicUs();
     const [serverCpu = NaN, ...workerCpu] = cpu.percent();
+    const machineBusy = machineCpu.percent(cpus().length);
     await generator.call(0, { cmd: "stop" });
     const seconds = totals.elapsedMs / 1000;
     return {
@@ -51,6 +54,7 @@ export async function steady(kind: ServerKind, options: SteadyOptions): Promise<
         serverCpu,
         generatorCpu: workerCpu.reduce((a, b) => a + b, 0),
         generatorMaxWorkerCpu: Math.max(...workerCpu),
+        machineCpu: machineBusy,
         peakRssMB: memory(server.pid).peak / 2 ** 20,
         measureFromUs,
         measureToUs,
