@@ -1,70 +1,266 @@
 /**
- * `npm run bench [-- --quick]`: client cryptography per cipher suite and end-to-end message
- * latency with real processes. Prints a table and writes bench-results/latest.json.
- * (The server fan-out, connection, catch-up scenarios and reference servers of issue 5 are
- * not here yet.)
+ * `npm run bench [-- --quick] [-- options]`: server scenarios on secure-chat and on reference
+ * servers measured in the same run (a bare ws relay, Socket.IO 4, ngircd), client MLS costs
+ * per cipher suite, and end-to-end latency with the real client processes. Prints one table,
+ * writes bench-results/latest.json and, after a full run, docs/benchmarks.md.
+ *
+ * Options (for diagnosis): --only=fanout,steady,connections,catchup,crypto,latency
+ * --servers=secure-chat,ws-relay,socketio,ngircd  --rooms=100,1000  --measure=SECONDS
+ * --connections=N  --connect-budget=SECONDS  --catchup=N  --window=N  --no-acks  --cpu-prof
+ * (the secure-chat server of each scenario writes a V8 CPU profile to bench-results/profiles)
+ * --no-docs  --report-only (render bench-results/latest.json again, without measuring).
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { execSync } from "node:child_process";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { cpus, totalmem } from "node:os";
 import { cipherSuites } from "@secure-chat/protocol";
 import { measureSuite, type CryptoResult } from "./crypto.js";
 import { measureLatency, type LatencyResult } from "./latency.js";
+import type { ServerKind } from "./load/worker.js";
+import { killAll } from "./procs.js";
+import { formatSummary, readProfile, summarise } from "./profile-summary.js";
+import {
+  checkTargets,
+  cryptoTable,
+  latencyLines,
+  machineLine,
+  scenarioTable,
+  targetLines,
+  type BenchReport,
+} from "./report.js";
+import { catchUp } from "./scenarios/catchup.js";
+import { connections } from "./scenarios/connections.js";
+import { sqliteSynchronousMode } from "./scenarios/durability.js";
+import { fanOut } from "./scenarios/fanout.js";
+import type { ScenarioResult } from "./scenarios/result.js";
+import { steady } from "./scenarios/steady.js";
+import { writeBenchmarksDoc } from "./docs.js";
+import { serverAvailable, serverKinds, type ServerOptions } from "./servers.js";
 
-const quick = process.argv.includes("--quick");
-const sizes = quick ? [10] : [10, 100, 1000];
-const runs = quick ? 5 : 20;
-const latencyMessages = quick ? 20 : 200;
+function option(name: string): string | undefined {
+  const prefix = `--${name}=`;
+  return process.argv.find((a) => a.startsWith(prefix))?.slice(prefix.length);
+}
+const flag = (name: string): boolean => process.argv.includes(`--${name}`);
 
-const fmt = (n: number): string => (n >= 100 ? n.toFixed(0) : n.toFixed(2));
+const quick = flag("quick");
+const only = option("only")?.split(",");
+const wants = (part: string): boolean => only === undefined || only.includes(part);
+const settings = {
+  rooms: (option("rooms") ?? (quick ? "100" : "100,1000")).split(",").map(Number),
+  warmupMs: quick ? 300 : 2_000,
+  measureMs: Number(option("measure") ?? (quick ? 1 : 8)) * 1000,
+  window: Number(option("window") ?? 16),
+  connections: Number(option("connections") ?? (quick ? 500 : 10_000)),
+  catchup: Number(option("catchup") ?? (quick ? 1_000 : 10_000)),
+  cryptoSizes: quick ? [10] : [10, 100, 1000],
+  cryptoRuns: quick ? 3 : 20,
+  latencyMessages: quick ? 10 : 200,
+  receiverWorkers: quick ? 1 : 2,
+  acks: !flag("no-acks"),
+  cpuProfileDir: flag("cpu-prof") ? "bench-results/profiles" : undefined,
+};
+
+function log(line: string): void {
+  process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+}
+
+function machine(): Record<string, string> {
+  const release = (() => {
+    try {
+      return execSync("grep PRETTY_NAME /etc/os-release", { encoding: "utf8" }).split("=")[1]?.replace(/"/g, "").trim();
+    } catch {
+      return undefined;
+    }
+  })();
+  return {
+    cpus: `${cpus().length} x ${cpus()[0]?.model ?? "unknown"}`,
+    memory: `${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    node: process.version,
+    os: release ?? process.platform,
+    kernel: execSync("uname -r", { encoding: "utf8" }).trim(),
+  };
+}
+
+/** Server options for one scenario: with --cpu-prof, secure-chat writes a profile into its own folder. */
+function serverOptions(kind: ServerKind, scenario: string): ServerOptions | undefined {
+  if (settings.cpuProfileDir === undefined || kind !== "secure-chat") return undefined;
+  const dir = join(settings.cpuProfileDir, scenario);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  return { cpuProfileDir: dir };
+}
+
+/** The top functions of a scenario's profile, inside its measured window. */
+function profileOf(result: ScenarioResult): string[] | undefined {
+  if (settings.cpuProfileDir === undefined || result.server !== "secure-chat") return undefined;
+  const dir = join(settings.cpuProfileDir, result.scenario);
+  const file = readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));
+  if (file === undefined) return undefined;
+  const { measureFromUs, measureToUs } = result.metrics;
+  const window =
+    measureFromUs !== undefined && measureToUs !== undefined ? { fromUs: measureFromUs, toUs: measureToUs } : undefined;
+  return [
+    `${join(dir, file)}, measured window only:`,
+    ...formatSummary(summarise(readProfile(join(dir, file)), 15, window)),
+  ];
+}
+
+async function attempt(what: string, run: () => Promise<ScenarioResult>, into: ScenarioResult[]): Promise<void> {
+  log(`${what}...`);
+  const started = performance.now();
+  try {
+    const result = await run();
+    result.profile = profileOf(result);
+    if (result.profile !== undefined) log(`${what}: CPU profile\n${result.profile.join("\n")}`);
+    into.push(result);
+    log(`${what}: ${JSON.stringify(result.metrics)} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+    for (const note of result.notes) log(`${what}: NOTE ${note}`);
+  } catch (error) {
+    log(`${what}: FAILED ${(error as Error).stack ?? String(error)}`);
+  }
+}
 
 async function main(): Promise<void> {
+  const started = performance.now();
+  const requested = (option("servers")?.split(",") as ServerKind[] | undefined) ?? serverKinds;
+  const servers = requested.filter((kind) => {
+    const ok = serverAvailable(kind);
+    if (!ok) log(`${kind}: not available, skipped`);
+    return ok;
+  });
+  const scenarios: ScenarioResult[] = [];
+  if (settings.cpuProfileDir !== undefined) mkdirSync(settings.cpuProfileDir, { recursive: true });
+
+  if (wants("fanout")) {
+    for (const members of settings.rooms) {
+      for (const kind of servers) {
+        await attempt(
+          `fan-out ${members} on ${kind}`,
+          () =>
+            fanOut(kind, members, {
+              warmupMs: settings.warmupMs,
+              measureMs: settings.measureMs,
+              window: settings.window,
+              receiverWorkers: settings.receiverWorkers,
+              acks: settings.acks,
+              server: serverOptions(kind, `fanout-${members}`),
+            }),
+          scenarios,
+        );
+      }
+    }
+  }
+  if (wants("steady")) {
+    for (const kind of servers) {
+      await attempt(
+        `steady 1,000 msg/s into 100 on ${kind}`,
+        () =>
+          steady(kind, {
+            members: 100,
+            messagesPerSecond: 1_000,
+            warmupMs: settings.warmupMs,
+            measureMs: settings.measureMs,
+            receiverWorkers: settings.receiverWorkers,
+            acks: settings.acks,
+            server: serverOptions(kind, "steady-100"),
+          }),
+        scenarios,
+      );
+    }
+  }
+  if (wants("connections")) {
+    // --quick: only secure-chat and the relay it is compared with, to stay under a minute.
+    for (const kind of servers.filter((k) => !quick || k === "secure-chat" || k === "ws-relay")) {
+      await attempt(
+        `${settings.connections} connections on ${kind}`,
+        () =>
+          connections(kind, {
+            count: settings.connections,
+            workers: 4,
+            holdMs: quick ? 0 : 3_000,
+            pauseMs: quick ? 100 : 500,
+            budgetMs: Number(option("connect-budget") ?? (quick ? 3 : 120)) * 1000,
+            server: serverOptions(kind, "connections"),
+          }),
+        scenarios,
+      );
+    }
+  }
+  if (wants("catchup") && servers.includes("secure-chat")) {
+    await attempt(
+      `catch-up of ${settings.catchup}`,
+      () => catchUp(settings.catchup, serverOptions("secure-chat", "catchup")),
+      scenarios,
+    );
+  }
+
   const crypto: CryptoResult[] = [];
-  for (const [key, suite] of Object.entries(cipherSuites)) {
-    for (const size of sizes) {
-      process.stderr.write(`crypto: ${key}, ${size} members...\n`);
-      crypto.push(await measureSuite(suite, size, runs));
+  if (wants("crypto")) {
+    for (const [key, suite] of Object.entries(cipherSuites)) {
+      for (const size of settings.cryptoSizes) {
+        log(`crypto: ${key}, ${size} members...`);
+        crypto.push(await measureSuite(suite, size, settings.cryptoRuns));
+      }
     }
   }
   const latency: LatencyResult[] = [];
-  for (const key of Object.keys(cipherSuites) as ("xwing" | "x25519")[]) {
-    process.stderr.write(`latency: ${key}...\n`);
-    latency.push(await measureLatency(key, latencyMessages));
+  if (wants("latency")) {
+    for (const key of Object.keys(cipherSuites) as ("xwing" | "x25519")[]) {
+      log(`end-to-end latency with real clients: ${key}...`);
+      latency.push(await measureLatency(key, settings.latencyMessages));
+    }
   }
 
-  const machine = `${cpus().length} x ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
-  console.log(`secure-chat bench (${quick ? "quick" : "full"}) on ${machine}\n`);
-  console.log("Client MLS costs (median ms; sizes in bytes)");
-  console.log(
-    "suite                                      members  keypkg  kp-bytes  encrypt  decrypt  add-commit  commit-bytes  welcome-bytes  update  process-commit  welcome-join  external-join",
-  );
-  for (const r of crypto) {
-    console.log(
-      [
-        r.suite.padEnd(42),
-        String(r.members).padStart(7),
-        fmt(r.keyPackageMs).padStart(7),
-        String(r.keyPackageBytes).padStart(9),
-        fmt(r.encryptMs).padStart(8),
-        fmt(r.decryptMs).padStart(8),
-        fmt(r.addCommitMs).padStart(11),
-        String(r.addCommitBytes).padStart(13),
-        String(r.welcomeBytes).padStart(14),
-        fmt(r.updateCommitMs).padStart(7),
-        fmt(r.processCommitMs).padStart(15),
-        fmt(r.welcomeJoinMs).padStart(13),
-        fmt(r.externalJoinMs).padStart(14),
-      ].join(" "),
-    );
-  }
-  console.log("\nEnd-to-end latency, 1 sender -> 2 receivers in #lobby (ms, sender's send() to receiver's output)");
-  for (const r of latency) {
-    console.log(`${r.suite.padEnd(8)} n=${r.messages}  p50 ${fmt(r.p50Ms)}  p99 ${fmt(r.p99Ms)}  max ${fmt(r.maxMs)}`);
-  }
+  const sqliteSynchronous = sqliteSynchronousMode();
+  const report: BenchReport = {
+    at: new Date().toISOString(),
+    quick,
+    machine: machine(),
+    sqliteSynchronous,
+    durationSeconds: (performance.now() - started) / 1000,
+    servers,
+    scenarios,
+    crypto,
+    latency,
+    targets: checkTargets(scenarios, sqliteSynchronous),
+  };
   mkdirSync("bench-results", { recursive: true });
-  writeFileSync(
-    "bench-results/latest.json",
-    JSON.stringify({ at: new Date().toISOString(), quick, machine, crypto, latency }, null, 2),
-  );
+  writeFileSync("bench-results/latest.json", JSON.stringify(report, null, 2));
+  render(report, !quick && only === undefined && !flag("no-docs"));
 }
 
-await main();
+/** Prints the tables and, for a full run, rewrites docs/benchmarks.md. */
+function render(report: BenchReport, docs: boolean): void {
+  const { scenarios, servers, crypto, latency } = report;
+  const text = [
+    `secure-chat bench (${report.quick ? "quick" : "full"}), ${machineLine(report.machine)}`,
+    `SQLite: WAL, synchronous=${report.sqliteSynchronous}; generator and servers share this machine: compare ratios, not absolutes.`,
+    "",
+    scenarioTable(scenarios, servers),
+    "",
+    crypto.length > 0 ? `Client MLS costs (median ms; sizes in bytes)\n\n${cryptoTable(crypto)}\n` : "",
+    latency.length > 0
+      ? `End-to-end latency, real client processes, 1 sender -> 2 receivers:\n${latencyLines(latency)}\n`
+      : "",
+    report.targets.length > 0 ? `Targets (issue 5):\n${targetLines(report.targets)}` : "",
+    `\n(${report.durationSeconds.toFixed(0)} s)`,
+  ].join("\n");
+  console.log(text);
+  if (docs) writeBenchmarksDoc(report);
+}
+
+/** --report-only: render bench-results/latest.json again (after a change to the report code). */
+function renderSaved(): void {
+  const report = JSON.parse(readFileSync("bench-results/latest.json", "utf8")) as BenchReport;
+  report.targets = checkTargets(report.scenarios, report.sqliteSynchronous);
+  render(report, !report.quick && !flag("no-docs"));
+}
+
+try {
+  if (flag("report-only")) renderSaved();
+  else await main();
+} finally {
+  killAll();
+}

@@ -1,0 +1,153 @@
+import { randomBytes } from "node:crypto";
+/**
+ * The load generator's secure-chat connection: the real wire protocol and a real login
+ * (hello, challenge, Ed25519 signature over the nonce), then deliveries read straight from
+ * the frame bytes (seq, kind and the sender's timestamp) instead of decoding every frame,
+ * and batched `ack {seq}` frames like the real client's (at most one per 100 ms).
+ */
+import { decodeFrame, encodeFrame, signLogin, type ClientFrame, type ServerFrame } from "@secure-chat/protocol";
+import type { Counters } from "./counters.js";
+import { arrivalMs, frameBytes, opcodes, RawWs } from "./raw-ws.js";
+
+const DELIVER = 74;
+const ACCEPTED = 67;
+const PRESENCE = 75;
+
+export interface BenchUser {
+  name: string;
+  secretKey: Uint8Array;
+  publicKey: Uint8Array;
+}
+
+export class SecureChatClient {
+  private ws!: RawWs;
+  private nextRid = 1;
+  private readonly sendIdPrefix = randomBytes(12);
+  private readonly pending = new Map<number, { resolve(f: ServerFrame): void; reject(e: Error): void }>();
+  private onSynced: (() => void) | undefined;
+  /** Highest seq received and highest acknowledged. */
+  maxSeq = 0;
+  ackedSeq = 0;
+  /** Called for each `accepted` that answers a benchmark send (not a setup request). */
+  onAck: (() => void) | undefined;
+
+  private constructor(
+    readonly user: BenchUser,
+    private readonly counters: Counters,
+  ) {}
+
+  static async connect(host: string, port: number, user: BenchUser, counters: Counters): Promise<SecureChatClient> {
+    const client = new SecureChatClient(user, counters);
+    await RawWs.open(
+      host,
+      port,
+      "/",
+      (opcode, buf, start, end) => client.frame(opcode, buf, start, end),
+      (ws) => (client.ws = ws),
+    );
+    client.ws.onClose = () => {
+      for (const waiter of client.pending.values()) waiter.reject(new Error(`${user.name}: connection closed`));
+      client.pending.clear();
+    };
+    const synced = new Promise<void>((resolve) => (client.onSynced = resolve));
+    const challenge = await client.request({ type: "hello", rid: 0, name: user.name, publicKey: user.publicKey });
+    if (challenge.type !== "challenge") throw new Error(`${user.name}: no challenge: ${JSON.stringify(challenge)}`);
+    const signature = signLogin(user.secretKey, challenge.nonce, user.name);
+    const ok = await client.request({ type: "login", rid: 0, signature });
+    if (ok.type !== "login_ok") throw new Error(`${user.name}: login refused: ${JSON.stringify(ok)}`);
+    await synced;
+    return client;
+  }
+
+  get closed(): boolean {
+    return this.ws.closed;
+  }
+
+  /** Sends a request with a fresh rid; resolves with its answer (or an `error` frame). */
+  request(frame: ClientFrame): Promise<ServerFrame> {
+    const rid = this.nextRid++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(rid, { resolve, reject });
+      this.ws.sendBinary(encodeFrame({ ...frame, rid } as ClientFrame));
+    });
+  }
+
+  /**
+   * Sends a prepared `send` frame (already WebSocket-framed, see `sendTemplate`) with a fresh
+   * rid and the current time in its last 8 bytes, which are the MLS ciphertext's last bytes.
+   */
+  sendStamped(template: Buffer, payloadOffset: number, now: number): void {
+    const out = Buffer.from(template);
+    const rid = this.nextRid++ >>> 0;
+    out.writeUInt32BE(rid, payloadOffset + 2);
+    // A distinct sendId per message (the server stores each (sender, sendId) once).
+    const sendIdOffset = payloadOffset + 2 + 4 + 4 + out.readUInt32BE(payloadOffset + 6) + 4;
+    this.sendIdPrefix.copy(out, sendIdOffset);
+    out.writeUInt32BE(rid, sendIdOffset + 12);
+    out.writeDoubleLE(now, out.length - 8);
+    this.ws.socket.write(out);
+  }
+
+  /** Acknowledges the highest seq received, if it moved. */
+  flushAck(): void {
+    if (this.maxSeq <= this.ackedSeq || this.ws.closed) return;
+    this.ackedSeq = this.maxSeq;
+    const frame = Buffer.allocUnsafe(10);
+    frame[0] = 1;
+    frame[1] = 10;
+    frame.writeUInt32BE(Math.floor(this.maxSeq / 2 ** 32), 2);
+    frame.writeUInt32BE(this.maxSeq >>> 0, 6);
+    this.ws.sendBinary(frame);
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+
+  private frame(opcode: number, buf: Buffer, start: number, end: number): void {
+    if (opcode !== opcodes.binary) return;
+    const id = buf[start + 1];
+    if (id === DELIVER) {
+      const seq = buf.readUInt32BE(start + 2) * 2 ** 32 + buf.readUInt32BE(start + 6);
+      if (seq > this.maxSeq) this.maxSeq = seq;
+      let offset = start + 18;
+      offset += 4 + buf.readUInt32BE(offset);
+      offset += 4 + buf.readUInt32BE(offset);
+      if (buf[offset] === 0) this.counters.delivered(arrivalMs, buf.readDoubleLE(end - 8));
+      else this.counters.other++;
+      return;
+    }
+    if (id === PRESENCE) {
+      this.counters.other++;
+      return;
+    }
+    // Answers (ids 64-73) carry the request's rid first.
+    const rid = id !== undefined && id >= 64 && id <= 73 ? buf.readUInt32BE(start + 2) : 0;
+    const waiter = this.pending.get(rid);
+    if (waiter === undefined && id === ACCEPTED) {
+      this.onAck?.();
+      return;
+    }
+    const decoded = decodeFrame(new Uint8Array(buf.buffer, buf.byteOffset + start, end - start));
+    if (decoded.kind !== "ok") return;
+    const frame = decoded.frame as ServerFrame;
+    if (frame.type === "synced") {
+      this.onSynced?.();
+      return;
+    }
+    if (waiter !== undefined) {
+      this.pending.delete(rid);
+      waiter.resolve(frame);
+    } else if (frame.type === "error") {
+      this.counters.other++;
+      process.stderr.write(`${this.user.name}: server error ${frame.code}: ${frame.message}\n`);
+    }
+  }
+}
+
+/** A `send` frame for `groupId` carrying `message`, WebSocket-framed once; see sendStamped. */
+export function sendTemplate(groupId: string, message: Uint8Array): { template: Buffer; payloadOffset: number } {
+  const payload = encodeFrame({ type: "send", rid: 0, groupId, sendId: new Uint8Array(16), message });
+  const template = frameBytes(opcodes.binary, payload);
+  return { template, payloadOffset: template.length - payload.length };
+}

@@ -1,0 +1,108 @@
+/**
+ * Catch-up (secure-chat only; the references store nothing): a member goes offline, N messages
+ * are sent to the room and acknowledged, then the member reconnects. Time from the start of
+ * the reconnection (TCP connect, upgrade, login) until all N have arrived.
+ */
+import { Generator } from "../load/generator.js";
+import { memory } from "../procs.js";
+import { startServer, type ServerOptions } from "../servers.js";
+import { applicationMessage, benchUsers, planRoom } from "../mls-room.js";
+import { monotonicUs, type ScenarioResult } from "./result.js";
+import { PAYLOAD_BYTES } from "./room.js";
+
+export async function catchUp(messages: number, serverOptions?: ServerOptions): Promise<ScenarioResult> {
+  const [sender, reader] = benchUsers("cu", 2) as [
+    ReturnType<typeof benchUsers>[number],
+    ReturnType<typeof benchUsers>[number],
+  ];
+  const plan = await planRoom("+catchup", [sender, reader], 1);
+  const server = await startServer("secure-chat", serverOptions);
+  // worker 0: the sender; worker 1: the reader's first session; worker 2: its reconnection.
+  const generator = Generator.start(3);
+  try {
+    const url = { host: server.host, port: server.port };
+    await generator.connect("secure-chat", url, [sender], {
+      sender: true,
+      room: undefined,
+      workers: [0],
+      concurrency: 1,
+    });
+    await generator.connect("secure-chat", url, [reader], {
+      sender: false,
+      room: undefined,
+      workers: [1],
+      concurrency: 1,
+    });
+    const created = await generator.call<{ type: string }>(0, {
+      cmd: "request",
+      user: sender.name,
+      frame: { type: "create_group", rid: 0, groupId: plan.groupId, groupInfo: plan.groupInfo },
+    });
+    if (created.type !== "ok") throw new Error(`create_group: ${JSON.stringify(created)}`);
+    const commit = plan.commits[0]!;
+    const accepted = await generator.call<{ type: string }>(0, {
+      cmd: "request",
+      user: sender.name,
+      frame: {
+        type: "commit",
+        rid: 0,
+        groupId: plan.groupId,
+        commit: commit.commit,
+        groupInfo: new Uint8Array(0),
+        welcome: commit.welcome,
+        added: commit.added,
+        removed: [],
+      },
+    });
+    if (accepted.type !== "accepted") throw new Error(`commit: ${JSON.stringify(accepted)}`);
+    await generator.settle(); // the reader acknowledges the Welcome and the commit
+    await generator.call(1, { cmd: "close" }); // the reader goes offline
+    await generator.call(0, {
+      cmd: "message",
+      groupId: plan.groupId,
+      mls: applicationMessage(plan.groupId, plan.epoch, PAYLOAD_BYTES),
+      size: PAYLOAD_BYTES,
+    });
+    const fillStarted = performance.now();
+    await generator.call(0, { cmd: "start", mode: "flood", window: 16, limit: messages });
+    for (;;) {
+      const part = await generator.call<{ acked: number }>(0, { cmd: "collect" });
+      if (part.acked >= messages) break;
+      if (performance.now() - fillStarted > 300_000) throw new Error(`only ${part.acked} of ${messages} stored`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const fillSeconds = (performance.now() - fillStarted) / 1000;
+    await generator.call(2, { cmd: "reset" });
+    const measureFromUs = monotonicUs();
+    await generator.connect("secure-chat", url, [reader], {
+      sender: false,
+      room: undefined,
+      workers: [2],
+      concurrency: 1,
+    });
+    const done = await generator.call<{ ms: number; deliveries: number }>(2, {
+      cmd: "waitDeliveries",
+      count: messages,
+      timeoutMs: 120_000,
+    });
+    const measureToUs = monotonicUs();
+    return {
+      scenario: "catchup",
+      server: "secure-chat",
+      metrics: {
+        messages,
+        received: done.deliveries,
+        catchUpMs: done.ms,
+        fillMessagesPerSecond: messages / fillSeconds,
+        peakRssMB: memory(server.pid).peak / 2 ** 20,
+        measureFromUs,
+        measureToUs,
+      },
+      notes: done.deliveries < messages ? [`only ${done.deliveries} of ${messages} arrived`] : [],
+    };
+  } finally {
+    await generator.close();
+    await server.stop();
+    server.remove();
+  }
+}

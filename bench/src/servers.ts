@@ -1,0 +1,104 @@
+/** Starts the server under test as its own process: secure-chat or one of the references. */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { ServerKind } from "./load/worker.js";
+import { ensureNgircd, writeNgircdConfig } from "./references/ngircd.js";
+import { freePort, spawnReady, type Spawned } from "./procs.js";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const SECURE_CHAT = join(HERE, "..", "..", "packages", "cli", "bin", "secure-chat.js");
+
+export const serverKinds: ServerKind[] = ["secure-chat", "ws-relay", "socketio", "ngircd"];
+
+export const serverLabels: Record<ServerKind, string> = {
+  "secure-chat": "secure-chat",
+  "ws-relay": "ws relay",
+  socketio: "Socket.IO 4",
+  ngircd: "ngircd",
+};
+
+export interface RunningServer {
+  kind: ServerKind;
+  host: string;
+  port: number;
+  pid: number;
+  /** secure-chat's data folder (the SQLite database). */
+  dataDir: string | undefined;
+  spawned: Spawned;
+  /** Stops the process (SIGINT, so secure-chat closes its database and writes its profile). */
+  stop(): Promise<void>;
+  /** Deletes its temporary folder; after stop(). */
+  remove(): void;
+}
+
+export interface ServerOptions {
+  /** Write a V8 CPU profile of the secure-chat server into this folder. */
+  cpuProfileDir?: string | undefined;
+}
+
+export function serverAvailable(kind: ServerKind): boolean {
+  return kind !== "ngircd" || ensureNgircd() !== undefined;
+}
+
+export async function startServer(kind: ServerKind, options: ServerOptions = {}): Promise<RunningServer> {
+  const dir = mkdtempSync(join(tmpdir(), `bench-${kind}-`));
+  const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
+  let started: { spawned: Spawned; port: number };
+  switch (kind) {
+    case "secure-chat": {
+      const profile =
+        options.cpuProfileDir === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", options.cpuProfileDir];
+      const { spawned, match } = await spawnReady(
+        process.execPath,
+        [
+          ...profile,
+          SECURE_CHAT,
+          "server",
+          "--port",
+          "0",
+          "--data",
+          dir,
+          "--suite",
+          "x25519",
+          "--rate-limit",
+          "1000000",
+          "--user-rate-limit",
+          "1000000",
+          "--max-connections-per-ip",
+          "1000000",
+        ],
+        /listening on ws:\/\/127\.0\.0\.1:(\d+)/,
+      );
+      started = { spawned, port: Number(match[1]) };
+      break;
+    }
+    case "ws-relay":
+    case "socketio": {
+      const script = join(HERE, "references", kind === "ws-relay" ? "ws-relay.js" : "socketio-server.js");
+      const { spawned, match } = await spawnReady(process.execPath, [script], /listening on (\d+)/);
+      started = { spawned, port: Number(match[1]) };
+      break;
+    }
+    case "ngircd": {
+      const binary = ensureNgircd();
+      if (binary === undefined) throw new Error("ngircd is not installed and could not be installed");
+      const port = await freePort();
+      const config = writeNgircdConfig(dir, port);
+      const { spawned } = await spawnReady(binary, ["-n", "-f", config], /ready\./);
+      started = { spawned, port };
+      break;
+    }
+  }
+  return {
+    kind,
+    host: "127.0.0.1",
+    port: started.port,
+    pid: started.spawned.pid,
+    dataDir: kind === "secure-chat" ? dir : undefined,
+    spawned: started.spawned,
+    stop: () => started.spawned.stop("SIGINT", 10_000),
+    remove: cleanup,
+  };
+}
