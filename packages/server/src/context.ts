@@ -3,6 +3,8 @@ import type { Bus } from "./bus/bus.js";
 import type { ServerConfig } from "./config.js";
 import type { Logger } from "./log.js";
 import type { Storage } from "./storage/storage.js";
+import type { CursorBatcher } from "./services/cursor-batcher.js";
+import type { SendBatcher } from "./services/send-batcher.js";
 import type { TokenBucket } from "./token-bucket.js";
 
 /** Everything a handler may use. Built once by the composition root. */
@@ -21,6 +23,10 @@ export interface ServerContext {
   userBuckets: Map<UserName, TokenBucket>;
   /** Open connections per remote address. */
   connectionsByAddress: Map<string, number>;
+  /** Group commit of incoming messages. */
+  sends: SendBatcher;
+  /** Delivery cursors, flushed to storage in batches. */
+  cursors: CursorBatcher;
 }
 
 export function groupMembers(ctx: ServerContext, groupId: GroupId): Set<UserName> {

@@ -2,6 +2,8 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { MemoryBus } from "./bus/memory-bus.js";
+import { CursorBatcher } from "./services/cursor-batcher.js";
+import { SendBatcher } from "./services/send-batcher.js";
 import { defaultServerConfig, type ServerConfig } from "./config.js";
 import type { ServerContext } from "./context.js";
 import { stderrLogger, type Logger } from "./log.js";
@@ -16,6 +18,8 @@ export interface RunningServer {
   certificateFingerprint: string | undefined;
   close(): Promise<void>;
 }
+
+const CURSOR_FLUSH_MS = 1_000;
 
 /** The storage adapter in a data directory (also for offline administration). */
 export function openStorage(dataDir: string): Storage {
@@ -42,6 +46,8 @@ export async function startServer(
     members: new Map(),
     userBuckets: new Map(),
     connectionsByAddress: new Map(),
+    sends: new SendBatcher(storage),
+    cursors: new CursorBatcher(storage, CURSOR_FLUSH_MS),
   };
   const tls =
     config.tls !== undefined
@@ -56,6 +62,8 @@ export async function startServer(
     certificateFingerprint: tls?.fingerprint256,
     async close() {
       await transport.close();
+      ctx.sends.flush();
+      ctx.cursors.close();
       bus.close();
       storage.close();
     },

@@ -8,6 +8,36 @@ import type { ServerContext } from "./context.js";
 import { dispatch } from "./dispatch.js";
 
 /**
+ * Queues a socket's outgoing frames and writes them once per event-loop turn, corked, so a
+ * burst of deliveries to one client costs one system call instead of one each.
+ */
+class CoalescingWriter {
+  private queue: { bytes: Uint8Array; sent: (() => void) | undefined }[] = [];
+
+  constructor(private readonly socket: WebSocket) {}
+
+  send(bytes: Uint8Array, sent?: () => void): void {
+    if (this.queue.length === 0) setImmediate(() => this.flush());
+    this.queue.push({ bytes, sent });
+  }
+
+  flush(): void {
+    if (this.queue.length === 0) return;
+    const batch = this.queue;
+    this.queue = [];
+    if (this.socket.readyState !== this.socket.OPEN) {
+      for (const { sent } of batch) sent?.();
+      return;
+    }
+    // ws writes each frame to its net.Socket; corking turns the batch into one writev.
+    const raw = (this.socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+    raw?.cork();
+    for (const { bytes, sent } of batch) this.socket.send(bytes, { binary: true }, sent && (() => sent()));
+    raw?.uncork();
+  }
+}
+
+/**
  * Binds the ws server and runs each socket's life: frames in, login timeout, heartbeat.
  * ws enforces a hard cap at twice the frame limit; frames between the two get a clear
  * FRAME_TOO_LARGE error from the dispatcher instead of a bare close.
@@ -32,11 +62,16 @@ export async function listen(
 
   wss.on("connection", (socket, request) => {
     const address = request.socket.remoteAddress ?? "unknown";
+    const writer = new CoalescingWriter(socket);
     const connection = new Connection(
       {
-        send: (bytes, sent) => socket.send(bytes, { binary: true }, sent),
-        close: (code, reason) => socket.close(code, reason),
+        send: (bytes, sent) => writer.send(bytes, sent),
+        close: (code, reason) => {
+          writer.flush();
+          socket.close(code, reason);
+        },
         terminate: () => socket.terminate(),
+        // What the socket could not hand to the kernel; this turn's coalesced frames don't count.
         bufferedAmount: () => socket.bufferedAmount,
       },
       address,

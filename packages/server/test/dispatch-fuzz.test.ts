@@ -39,6 +39,8 @@ import type { ServerContext } from "../src/context.js";
 import { dispatch } from "../src/dispatch.js";
 import { SqliteStorage } from "../src/storage/sqlite-storage.js";
 import { TokenBucket } from "../src/token-bucket.js";
+import { CursorBatcher } from "../src/services/cursor-batcher.js";
+import { SendBatcher } from "../src/services/send-batcher.js";
 
 const runs = Number(process.env["FUZZ_RUNS"] ?? 10_000);
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -111,6 +113,8 @@ describe("dispatch under random and mutated frames", () => {
       members: new Map(),
       userBuckets: new Map(),
       connectionsByAddress: new Map(),
+      sends: new SendBatcher(storage),
+      cursors: new CursorBatcher(storage, 60_000),
     };
     snapshotDb = new Database(file, { readonly: true });
 
@@ -198,12 +202,14 @@ describe("dispatch under random and mutated frames", () => {
     const version = dataVersion();
     const before = snapshot();
     dispatch(ctx, loggedIn().connection, encodeFrame({ type: "ack", seq: 2 }));
+    ctx.cursors.flush();
     assert.notEqual(dataVersion(), version);
     assert.notEqual(snapshot(), before);
   });
 
   after(() => {
     snapshotDb?.close();
+    ctx?.cursors.close();
     ctx?.storage.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });

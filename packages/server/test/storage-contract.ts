@@ -315,6 +315,28 @@ export function storageContract(name: string, open: () => StorageFixture): void 
       );
 
       it(
+        "appendMessages stores a batch in order in one call, with the same duplicate rule",
+        withStorage((storage) => {
+          registerAll(storage);
+          const lobby = group("#lobby");
+          created(storage, lobby, alice);
+          const sendId = blob(16);
+          const results = storage.appendMessages([
+            { groupId: lobby, sender: alice, payload: blob(), serverTs: 1, sendId },
+            { groupId: lobby, sender: bob, payload: blob(), serverTs: 2 },
+            { groupId: lobby, sender: alice, payload: blob(), serverTs: 3, sendId },
+          ]);
+          assert.deepEqual(
+            results.map((r) => r.kind),
+            ["stored", "stored", "duplicate"],
+          );
+          assert.ok(results[0]!.delivery.seq < results[1]!.delivery.seq, "seqs follow the batch order");
+          assert.deepEqual(results[2]!.delivery, results[0]!.delivery);
+          assert.deepEqual(all(storage, alice), [results[0]!.delivery, results[1]!.delivery]);
+        }),
+      );
+
+      it(
         "listGroups lists every group with its current members",
         withStorage((storage) => {
           registerAll(storage);
@@ -592,6 +614,22 @@ export function storageContract(name: string, open: () => StorageFixture): void 
           storage.setCursor(alice, 2 ** 40);
           assert.equal(storage.cursor(alice), 2 ** 40);
           assert.equal(storage.cursor(bob), 0, "cursors are per user");
+        }),
+      );
+
+      it(
+        "setCursors advances several users at once, never backwards",
+        withStorage((storage) => {
+          registerAll(storage);
+          storage.setCursor(alice, 10);
+          storage.setCursors(
+            new Map([
+              [alice, 4],
+              [bob, 7],
+              [carol, 9],
+            ]),
+          );
+          assert.deepEqual([storage.cursor(alice), storage.cursor(bob), storage.cursor(carol)], [10, 7, 9]);
         }),
       );
     });

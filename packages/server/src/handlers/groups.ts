@@ -1,6 +1,7 @@
 import {
   ProtocolError,
   directPeer,
+  encodeFrame,
   parseGroupId,
   parseUserName,
   roomKind,
@@ -10,6 +11,7 @@ import {
 import { groupMembers, type ServerContext } from "../context.js";
 import { inspectGroupInfo, inspectGroupMessage, isWelcome } from "../mls-inspect.js";
 import { fanOut } from "../services/delivery.js";
+import { announcePresence } from "../services/presence.js";
 import type { StoredGroup } from "../storage/storage.js";
 import type { Handler } from "./handler.js";
 
@@ -107,6 +109,7 @@ export const commit: Handler<"commit"> = {
     }
     const groupInfo =
       group.kind === "open" ? requireGroupInfo(groupId, frame.groupInfo, inspected.epoch + 1) : undefined;
+    ctx.sends.flush(); // messages that arrived first get lower seqs than this commit
     const recipients = new Set(members);
     const result = ctx.storage.acceptCommit({
       groupId,
@@ -133,6 +136,16 @@ export const commit: Handler<"commit"> = {
     for (const addedName of added) members.add(addedName);
     fanOut(ctx, recipients, result.commit);
     for (const welcome of result.welcomes) fanOut(ctx, [welcome.recipient], welcome.delivery);
+    // Newcomers who are online: their new roommates learn it (and they learn their roommates').
+    for (const newcomer of inspected.external && !isMember ? [name, ...added] : added) {
+      if (!ctx.online.has(newcomer)) continue;
+      announcePresence(ctx, newcomer, true, [groupId]);
+      for (const member of members) {
+        if (member !== newcomer && ctx.online.has(member)) {
+          ctx.bus.publish([newcomer], encodeFrame({ type: "presence", name: member, online: true }));
+        }
+      }
+    }
     connection.send({ type: "accepted", rid: frame.rid, seq: result.commit.seq, serverTs: result.commit.serverTs });
   },
 };
@@ -151,12 +164,24 @@ export const send: Handler<"send"> = {
     if (frame.sendId.length !== SEND_ID_BYTES) {
       throw new ProtocolError("BAD_ARGUMENT", `sendId must be ${SEND_ID_BYTES} random bytes`);
     }
-    const result = ctx.storage.appendMessage(groupId, name, frame.message, ctx.now(), frame.sendId);
-    const delivery = result.delivery;
-    // The sender already has its own message; everyone else gets the same encoded frame, once.
-    const others = [...members].filter((member) => member !== name);
-    if (result.kind === "stored") fanOut(ctx, others, delivery);
-    connection.send({ type: "accepted", rid: frame.rid, seq: delivery.seq, serverTs: delivery.serverTs });
+    const input = { groupId, sender: name, payload: frame.message, serverTs: ctx.now(), sendId: frame.sendId };
+    ctx.sends.add(input, (outcome) => {
+      if (outcome.kind === "failed") {
+        ctx.log.error("store_failed", { error: String(outcome.error) });
+        connection.fail(frame.rid, "INTERNAL", "the server could not store this message; nothing was stored");
+        return;
+      }
+      const { delivery } = outcome.result;
+      // The sender already has its own message; everyone else gets the same encoded frame, once.
+      if (outcome.result.kind === "stored") {
+        fanOut(
+          ctx,
+          [...groupMembers(ctx, groupId)].filter((member) => member !== name),
+          delivery,
+        );
+      }
+      connection.send({ type: "accepted", rid: frame.rid, seq: delivery.seq, serverTs: delivery.serverTs });
+    });
   },
 };
 

@@ -41,16 +41,28 @@ export async function startDelivery(ctx: ServerContext, connection: Connection, 
     } else connection.sendEncoded(frame);
   });
   connection.onClose.push(unsubscribe);
-  let cursor = ctx.storage.cursor(name);
+  let cursor = ctx.cursors.cursor(name);
   for (;;) {
     const page = ctx.storage.fetchSince(name, cursor, CATCH_UP_PAGE);
     const last = page.at(-1);
     if (last === undefined) break;
-    await new Promise<void>((written) => {
-      page.forEach((delivery, i) =>
-        connection.sendEncoded(encodeDelivery(delivery), i === page.length - 1 ? written : undefined),
-      );
-    });
+    // Write in chunks well under the send-buffer cap, each waiting for the previous one to be
+    // written out: a reader that keeps up is never mistaken for a slow consumer.
+    let chunk: Uint8Array[] = [];
+    let chunkBytes = 0;
+    const writeChunk = (): Promise<void> =>
+      new Promise<void>((written) => {
+        chunk.forEach((frame, i) => connection.sendEncoded(frame, i === chunk.length - 1 ? written : undefined));
+        chunk = [];
+        chunkBytes = 0;
+      });
+    for (const delivery of page) {
+      const frame = encodeDelivery(delivery);
+      chunk.push(frame);
+      chunkBytes += frame.length;
+      if (chunkBytes >= ctx.config.maxSendBufferBytes / 4) await writeChunk();
+    }
+    if (chunk.length > 0) await writeChunk();
     cursor = last.seq;
     if (page.length < CATCH_UP_PAGE || connection.name === undefined) break;
   }
@@ -61,5 +73,5 @@ export async function startDelivery(ctx: ServerContext, connection: Connection, 
 
 /** Clients acknowledge in batches (the highest seq they have durably processed). */
 export function acknowledge(ctx: ServerContext, name: UserName, seq: number): void {
-  ctx.storage.setCursor(name, seq);
+  ctx.cursors.acknowledge(name, seq);
 }

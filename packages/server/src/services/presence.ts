@@ -1,16 +1,37 @@
-import { encodeFrame, type UserName } from "@secure-chat/protocol";
+import { encodeFrame, type GroupId, type UserName } from "@secure-chat/protocol";
 import type { Connection } from "../connection.js";
-import type { ServerContext } from "../context.js";
+import { groupMembers, type ServerContext } from "../context.js";
 
-function broadcast(ctx: ServerContext, name: UserName, online: boolean): void {
-  ctx.bus.publish([...ctx.online.keys()], encodeFrame({ type: "presence", name, online }));
+/** Online users who share at least one of `groups` with `name` (not `name` itself). */
+function onlineRoommates(ctx: ServerContext, name: UserName, groups: Iterable<GroupId>): UserName[] {
+  const out = new Set<UserName>();
+  for (const groupId of groups) {
+    for (const member of groupMembers(ctx, groupId)) {
+      if (member !== name && ctx.online.has(member)) out.add(member);
+    }
+  }
+  return [...out];
 }
 
-/** Marks the user online for the life of this connection; tells everyone on first/last one. */
+/**
+ * Tells the users who share a room with `name` that it came online or went offline. Scoped to
+ * roommates so n logins cost O(n x roommates), not O(n^2) frames; `/who *` still lists everyone.
+ */
+export function announcePresence(
+  ctx: ServerContext,
+  name: UserName,
+  online: boolean,
+  groups: Iterable<GroupId> = ctx.storage.groupsOf(name),
+): void {
+  const recipients = onlineRoommates(ctx, name, groups);
+  if (recipients.length > 0) ctx.bus.publish(recipients, encodeFrame({ type: "presence", name, online }));
+}
+
+/** Marks the user online for the life of this connection; tells roommates on first/last one. */
 export function trackPresence(ctx: ServerContext, connection: Connection, name: UserName): void {
   const count = ctx.online.get(name) ?? 0;
   ctx.online.set(name, count + 1);
-  if (count === 0) broadcast(ctx, name, true);
+  if (count === 0) announcePresence(ctx, name, true);
   connection.onClose.push(() => {
     const remaining = (ctx.online.get(name) ?? 1) - 1;
     if (remaining > 0) {
@@ -18,7 +39,7 @@ export function trackPresence(ctx: ServerContext, connection: Connection, name: 
       return;
     }
     ctx.online.delete(name);
-    broadcast(ctx, name, false);
+    announcePresence(ctx, name, false);
   });
 }
 

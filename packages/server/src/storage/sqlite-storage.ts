@@ -1,6 +1,7 @@
 import Database from "better-sqlite3";
 import { deliveryKinds, type DeliveryKind, type GroupId, type RoomKind, type UserName } from "@secure-chat/protocol";
 import type {
+  AppendInput,
   AppendResult,
   CommitInput,
   CommitResult,
@@ -141,6 +142,9 @@ export class SqliteStorage implements Storage {
       ),
       join: db.prepare("INSERT INTO memberships (group_id, name, joined_seq) VALUES (?, ?, ?)"),
       leave: db.prepare("UPDATE memberships SET left_seq = ? WHERE group_id = ? AND name = ? AND left_seq IS NULL"),
+      groupsOf: db.prepare<[string], { group_id: string }>(
+        "SELECT DISTINCT group_id FROM memberships WHERE name = ? AND left_seq IS NULL ORDER BY group_id",
+      ),
       currentMembers: db.prepare<[string], { name: string }>(
         "SELECT name FROM memberships WHERE group_id = ? AND left_seq IS NULL ORDER BY name",
       ),
@@ -293,20 +297,33 @@ export class SqliteStorage implements Storage {
     serverTs: number,
     sendId?: Uint8Array,
   ): AppendResult {
-    return this.db.transaction(() => {
-      const row = this.statements.insertSend.get(
-        groupId,
-        sender,
-        deliveryKinds.message,
-        serverTs,
-        payload,
-        sendId ?? null,
-      );
-      if (row !== undefined) return { kind: "stored" as const, delivery: toDelivery(row) };
-      const first = sendId === undefined ? undefined : this.statements.sendById.get(sender, sendId);
-      if (first === undefined) throw new Error("insert returned no row");
-      return { kind: "duplicate" as const, delivery: toDelivery(first) };
-    })();
+    const [result] = this.appendMessages([{ groupId, sender, payload, serverTs, sendId }]);
+    if (result === undefined) throw new Error("append returned no result");
+    return result;
+  }
+
+  appendMessages(inputs: AppendInput[]): AppendResult[] {
+    return this.db.transaction(() =>
+      inputs.map((input): AppendResult => {
+        const sendId = input.sendId ?? null;
+        const row = this.statements.insertSend.get(
+          input.groupId,
+          input.sender,
+          deliveryKinds.message,
+          input.serverTs,
+          input.payload,
+          sendId,
+        );
+        if (row !== undefined) return { kind: "stored", delivery: toDelivery(row) };
+        const first = sendId === null ? undefined : this.statements.sendById.get(input.sender, sendId);
+        if (first === undefined) throw new Error("insert returned no row");
+        return { kind: "duplicate", delivery: toDelivery(first) };
+      }),
+    )();
+  }
+
+  groupsOf(name: UserName): GroupId[] {
+    return this.statements.groupsOf.all(name).map((row) => row.group_id as GroupId);
   }
 
   currentMembers(groupId: GroupId): UserName[] {
@@ -331,6 +348,12 @@ export class SqliteStorage implements Storage {
 
   setCursor(name: UserName, seq: number): void {
     this.statements.setCursor.run(seq, name);
+  }
+
+  setCursors(cursors: ReadonlyMap<UserName, number>): void {
+    this.db.transaction(() => {
+      for (const [name, seq] of cursors) this.statements.setCursor.run(seq, name);
+    })();
   }
 
   close(): void {

@@ -21,6 +21,14 @@ export interface StoredGroup {
 
 export type RegisterResult = { kind: "registered" } | { kind: "known" } | { kind: "name_taken" };
 
+export interface AppendInput {
+  groupId: GroupId;
+  sender: UserName;
+  payload: Uint8Array;
+  serverTs: number;
+  sendId?: Uint8Array;
+}
+
 export type AppendResult =
   { kind: "stored"; delivery: StoredDelivery } | { kind: "duplicate"; delivery: StoredDelivery };
 
@@ -92,7 +100,11 @@ export interface Storage {
     serverTs: number,
     sendId?: Uint8Array,
   ): AppendResult;
+  /** Appends several messages in one transaction (one disk sync), in order; same rules as appendMessage. */
+  appendMessages(inputs: AppendInput[]): AppendResult[];
   currentMembers(groupId: GroupId): UserName[];
+  /** The groups `name` is a member of now. */
+  groupsOf(name: UserName): GroupId[];
   /** Rooms the server knows of, with their current members. */
   listGroups(): { groupId: GroupId; kind: RoomKind; members: UserName[] }[];
 
@@ -100,6 +112,8 @@ export interface Storage {
   fetchSince(name: UserName, cursor: number, limit: number): StoredDelivery[];
   cursor(name: UserName): number;
   setCursor(name: UserName, seq: number): void;
+  /** Advances several cursors in one transaction (never backwards). */
+  setCursors(cursors: ReadonlyMap<UserName, number>): void;
 
   close(): void;
 }
