@@ -154,7 +154,8 @@ export const send: Handler<"send"> = {
   requiresAuth: true,
   handle(ctx, connection, frame, name) {
     const groupId = requireGroupId(frame.groupId);
-    requireGroup(ctx, groupId);
+    // The member cache answers for known groups; only an unknown one costs a query.
+    if (!ctx.members.has(groupId)) requireGroup(ctx, groupId);
     const members = groupMembers(ctx, groupId);
     if (!members.has(name)) throw new ProtocolError("NOT_MEMBER", `you are not in ${groupId}`);
     const inspected = inspectGroupMessage(frame.message);
