@@ -9,6 +9,7 @@ import { ChatSession } from "./chat-session.js";
 import { parseCommand } from "./commands.js";
 import { CliExit, exitCodes } from "./exit.js";
 import { formatHuman } from "./format-human.js";
+import { terminalLine } from "./terminal-safe.js";
 import { pinningSocketFactory } from "./known-servers.js";
 import { obtainPassphrase } from "./passphrase.js";
 import type { UiEvent, UiSink } from "./ui-events.js";
@@ -137,7 +138,7 @@ export async function runChat(argv: readonly string[]): Promise<void> {
   };
   const sink: UiSink = json
     ? (event: UiEvent) => print(JSON.stringify(event))
-    : (event: UiEvent) => formatHuman(event).forEach(print);
+    : (event: UiEvent) => formatHuman(event).forEach((line) => print(terminalLine(line)));
   client.on(sink);
   notice = (message) => sink({ type: "info", message });
   await startClient(client, server);

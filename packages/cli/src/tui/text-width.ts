@@ -20,20 +20,7 @@ export function displayWidth(text: string): number {
   return PRINTABLE_ASCII.test(text) ? text.length : stringWidth(text);
 }
 
-/**
- * Makes untrusted text safe to put on a terminal: control characters (escape sequences, bells,
- * carriage returns) and bidirectional overrides become visible replacement characters, tabs
- * become spaces. Newlines are kept (the caller splits on them).
- */
-export function sanitize(text: string): string {
-  return (
-    text
-      .replace(/\r\n?/g, "\n")
-      .replace(/\t/g, "    ")
-      // eslint-disable-next-line no-control-regex -- finding control characters is the point
-      .replace(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g, "\ufffd")
-  );
-}
+export { sanitize } from "../terminal-safe.js";
 
 /**
  * Wraps one line of text (no newlines) to `width` columns. Breaks after the last space that fits;
