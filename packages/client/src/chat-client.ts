@@ -102,6 +102,11 @@ function randomId(): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** A group's row for the store: its current state and our pending commit, if any. */
+function slotRecord(groupId: GroupId, state: ClientState, pending: ClientState | undefined) {
+  return { groupId, state: encodeState(state), pending: pending === undefined ? null : encodeState(pending) };
+}
+
 /** Names removed by the proposals waiting in `state` (members who asked to leave). */
 function pendingRemovals(state: ClientState): UserName[] {
   const byLeaf = new Map(members(state).map((m) => [m.leafIndex, m.name]));
@@ -544,14 +549,7 @@ export class ChatClient {
     if (message?.wireformat !== "mls_public_message" && message?.wireformat !== "mls_private_message") {
       throw new ClientError("BAD_ARGUMENT", "not an MLS commit");
     }
-    const result = await processMessage(
-      message,
-      slot.state,
-      emptyPskIndex,
-      this.policy(groupId, slot.state),
-      this.mls(),
-    );
-    result.consumed.forEach(zeroOutUint8Array);
+    const result = await this.processIncoming(groupId, slot.state, message);
     if (result.kind !== "newState") throw new ClientError("BAD_ARGUMENT", "expected a commit");
     slot.pending = undefined; // if we had a commit in flight for this epoch, it lost
     slot.pendingConsumed = undefined;
@@ -584,18 +582,9 @@ export class ChatClient {
     // The sender is who MLS says signed it; the server's label is only a hint.
     const sender = await privateMessageSender(slot.state, message.privateMessage, this.mls());
     if (sender === undefined) throw new ClientError("BAD_ARGUMENT", "the message names no member as its sender");
-    const result = await processMessage(
-      message,
-      slot.state,
-      emptyPskIndex,
-      this.policy(groupId, slot.state),
-      this.mls(),
-    );
-    result.consumed.forEach(zeroOutUint8Array);
+    const result = await this.processIncoming(groupId, slot.state, message);
     slot.state = result.newState;
-    batch.groups = [
-      { groupId, state: encodeState(slot.state), pending: slot.pending ? encodeState(slot.pending) : null },
-    ];
+    batch.groups = [slotRecord(groupId, slot.state, slot.pending)];
     if (result.kind === "newState") {
       // A proposal (a member leaving): any member commits it; the server picks one commit.
       this.leaving.add(`${groupId} ${sender}`);
@@ -616,6 +605,17 @@ export class ChatClient {
     };
     batch.messages = [entry];
     events.push(this.messageEvent(entry));
+  }
+
+  /** Processes a group message under the room's policy; the secrets it used are zeroed. */
+  private async processIncoming(
+    groupId: GroupId,
+    state: ClientState,
+    message: Parameters<typeof processMessage>[0],
+  ): Promise<Awaited<ReturnType<typeof processMessage>>> {
+    const result = await processMessage(message, state, emptyPskIndex, this.policy(groupId, state), this.mls());
+    result.consumed.forEach(zeroOutUint8Array);
+    return result;
   }
 
   /** The join/kick policy, the same in every client: enforced on every incoming commit. */
@@ -1083,9 +1083,7 @@ export class ChatClient {
         });
         // The new ratchet state and the ciphertext are saved together: a resend reuses it.
         this.store.apply({
-          groups: [
-            { groupId, state: encodeState(slot.state), pending: slot.pending ? encodeState(slot.pending) : null },
-          ],
+          groups: [slotRecord(groupId, slot.state, slot.pending)],
           outboxCiphertext: { localId: entry.localId, ciphertext },
         });
         return ciphertext;
