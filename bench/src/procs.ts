@@ -5,7 +5,6 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
 
 const children = new Set<ChildProcess>();
 
@@ -90,18 +89,6 @@ export class MachineCpuMeter {
     const end = MachineCpuMeter.read();
     return ((end.busy - this.start.busy) / (end.total - this.start.total)) * 100 * cores;
   }
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export interface Spawned {

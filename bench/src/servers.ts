@@ -5,7 +5,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ServerKind } from "./load/worker.js";
 import { ensureNgircd, writeNgircdConfig } from "./references/ngircd.js";
-import { freePort, spawnReady, type Spawned } from "./procs.js";
+import { freePort } from "@secure-chat/e2e/harness";
+import { spawnReady, type Spawned } from "./procs.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SECURE_CHAT = join(HERE, "..", "..", "packages", "cli", "bin", "secure-chat.js");

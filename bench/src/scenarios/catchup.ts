@@ -8,7 +8,7 @@ import { memory } from "../procs.js";
 import { startServer, type ServerOptions } from "../servers.js";
 import { applicationMessage, benchUsers, planRoom } from "../mls-room.js";
 import { monotonicUs, type ScenarioResult } from "./result.js";
-import { PAYLOAD_BYTES } from "./room.js";
+import { PAYLOAD_BYTES, createGroup } from "./room.js";
 
 export async function catchUp(messages: number, serverOptions?: ServerOptions): Promise<ScenarioResult> {
   const [sender, reader] = benchUsers("cu", 2) as [
@@ -33,28 +33,7 @@ export async function catchUp(messages: number, serverOptions?: ServerOptions): 
       workers: [1],
       concurrency: 1,
     });
-    const created = await generator.call<{ type: string }>(0, {
-      cmd: "request",
-      user: sender.name,
-      frame: { type: "create_group", rid: 0, groupId: plan.groupId, groupInfo: plan.groupInfo },
-    });
-    if (created.type !== "ok") throw new Error(`create_group: ${JSON.stringify(created)}`);
-    const commit = plan.commits[0]!;
-    const accepted = await generator.call<{ type: string }>(0, {
-      cmd: "request",
-      user: sender.name,
-      frame: {
-        type: "commit",
-        rid: 0,
-        groupId: plan.groupId,
-        commit: commit.commit,
-        groupInfo: new Uint8Array(0),
-        welcome: commit.welcome,
-        added: commit.added,
-        removed: [],
-      },
-    });
-    if (accepted.type !== "accepted") throw new Error(`commit: ${JSON.stringify(accepted)}`);
+    await createGroup(generator, sender.name, plan);
     await generator.settle(); // the reader acknowledges the Welcome and the commit
     await generator.call(1, { cmd: "close" }); // the reader goes offline
     await generator.call(0, {

@@ -6,13 +6,12 @@
  * is then checked to hold every acknowledged message.
  */
 import type { ServerKind } from "../load/worker.js";
-import { cpus } from "node:os";
-import { CpuMeter, MachineCpuMeter, memory, sleep } from "../procs.js";
+import { memory, sleep } from "../procs.js";
 import type { ServerOptions } from "../servers.js";
 import { histogramPercentileMs } from "../stats.js";
 import { storedMessages } from "./durability.js";
-import { monotonicUs, type ScenarioResult } from "./result.js";
-import { openRoom } from "./room.js";
+import type { ScenarioResult } from "./result.js";
+import { measureWindow, openRoom } from "./room.js";
 
 export interface FanOutOptions {
   warmupMs: number;
@@ -35,15 +34,10 @@ export async function fanOut(kind: ServerKind, members: number, options: FanOutO
   try {
     await generator.call(0, { cmd: "start", mode: "flood", window: options.window });
     await sleep(options.warmupMs);
-    await generator.all({ cmd: "reset" });
-    const measureFromUs = monotonicUs();
-    const cpu = new CpuMeter([server.pid, ...generator.pids]);
-    const machineCpu = new MachineCpuMeter();
-    await sleep(options.measureMs);
-    const totals = await generator.collect();
-    const measureToUs = monotonicUs();
-    const [serverCpu = NaN, ...workerCpu] = cpu.percent();
-    const machineBusy = machineCpu.percent(cpus().length);
+    const { totals, serverCpu, workerCpu, machineBusy, measureFromUs, measureToUs } = await measureWindow(
+      room,
+      options.measureMs,
+    );
     await generator.call(0, { cmd: "stop" });
     await generator.settle(300, 30_000);
     const after = await generator.collect();

@@ -4,11 +4,14 @@
  * (which registers the name), then users[0] creates `+benchN` and adds everyone by MLS
  * commits with Welcomes, `batch` members per commit.
  */
-import { Generator } from "../load/generator.js";
+import { cpus } from "node:os";
+import { Generator, type Totals } from "../load/generator.js";
 import type { BenchUser } from "../load/secure-chat-client.js";
 import type { ServerKind } from "../load/worker.js";
 import { applicationMessage, benchUsers, planRoom, type RoomPlan } from "../mls-room.js";
+import { CpuMeter, MachineCpuMeter, sleep } from "../procs.js";
 import { startServer, type RunningServer, type ServerOptions } from "../servers.js";
+import { monotonicUs } from "./result.js";
 
 export const SENDERS = 4;
 export const PAYLOAD_BYTES = 200;
@@ -68,30 +71,7 @@ export async function openRoom(
     });
     if (!options.acks) await generator.all({ cmd: "acks", enabled: false });
     if (plan !== undefined) {
-      const creator = plan.users[0]!.name;
-      const created = await generator.call<{ type: string }>(0, {
-        cmd: "request",
-        user: creator,
-        frame: { type: "create_group", rid: 0, groupId: plan.groupId, groupInfo: plan.groupInfo },
-      });
-      if (created.type !== "ok") throw new Error(`create_group: ${JSON.stringify(created)}`);
-      for (const commit of plan.commits) {
-        const accepted = await generator.call<{ type: string }>(0, {
-          cmd: "request",
-          user: creator,
-          frame: {
-            type: "commit",
-            rid: 0,
-            groupId: plan.groupId,
-            commit: commit.commit,
-            groupInfo: new Uint8Array(0),
-            welcome: commit.welcome,
-            added: commit.added,
-            removed: [],
-          },
-        });
-        if (accepted.type !== "accepted") throw new Error(`commit: ${JSON.stringify(accepted).slice(0, 300)}`);
-      }
+      await createGroup(generator, plan.users[0]!.name, plan);
       await generator.call(0, {
         cmd: "message",
         groupId: plan.groupId,
@@ -108,4 +88,54 @@ export async function openRoom(
     await close();
     throw error;
   }
+}
+
+/** As `user` (on generator worker 0): creates the plan's group and adds its members by its commits. */
+export async function createGroup(generator: Generator, user: string, plan: RoomPlan): Promise<void> {
+  const created = await generator.call<{ type: string }>(0, {
+    cmd: "request",
+    user,
+    frame: { type: "create_group", rid: 0, groupId: plan.groupId, groupInfo: plan.groupInfo },
+  });
+  if (created.type !== "ok") throw new Error(`create_group: ${JSON.stringify(created)}`);
+  for (const commit of plan.commits) {
+    const accepted = await generator.call<{ type: string }>(0, {
+      cmd: "request",
+      user,
+      frame: {
+        type: "commit",
+        rid: 0,
+        groupId: plan.groupId,
+        commit: commit.commit,
+        groupInfo: new Uint8Array(0),
+        welcome: commit.welcome,
+        added: commit.added,
+        removed: [],
+      },
+    });
+    if (accepted.type !== "accepted") throw new Error(`commit: ${JSON.stringify(accepted).slice(0, 300)}`);
+  }
+}
+
+/** Load-window measurements shared by the scenarios: totals, and CPU of server, workers and machine. */
+export interface Window {
+  totals: Totals;
+  serverCpu: number;
+  workerCpu: number[];
+  machineBusy: number;
+  measureFromUs: number;
+  measureToUs: number;
+}
+
+/** Resets the counters, measures for `measureMs`, and returns what the window saw. */
+export async function measureWindow(room: Room, measureMs: number): Promise<Window> {
+  await room.generator.all({ cmd: "reset" });
+  const measureFromUs = monotonicUs();
+  const cpu = new CpuMeter([room.server.pid, ...room.generator.pids]);
+  const machineCpu = new MachineCpuMeter();
+  await sleep(measureMs);
+  const totals = await room.generator.collect();
+  const measureToUs = monotonicUs();
+  const [serverCpu = NaN, ...workerCpu] = cpu.percent();
+  return { totals, serverCpu, workerCpu, machineBusy: machineCpu.percent(cpus().length), measureFromUs, measureToUs };
 }

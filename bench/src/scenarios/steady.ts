@@ -3,12 +3,11 @@
  * into a room of 100 members. Latency percentiles and CPU at that rate.
  */
 import type { ServerKind } from "../load/worker.js";
-import { cpus } from "node:os";
-import { CpuMeter, MachineCpuMeter, memory, sleep } from "../procs.js";
+import { memory, sleep } from "../procs.js";
 import { histogramPercentileMs } from "../stats.js";
 import type { ServerOptions } from "../servers.js";
-import { monotonicUs, type ScenarioResult } from "./result.js";
-import { SENDERS, openRoom } from "./room.js";
+import type { ScenarioResult } from "./result.js";
+import { SENDERS, measureWindow, openRoom } from "./room.js";
 
 export interface SteadyOptions {
   members: number;
@@ -30,15 +29,10 @@ export async function steady(kind: ServerKind, options: SteadyOptions): Promise<
   try {
     await generator.call(0, { cmd: "start", mode: "rate", perSenderPerSecond: options.messagesPerSecond / SENDERS });
     await sleep(options.warmupMs);
-    await generator.all({ cmd: "reset" });
-    const measureFromUs = monotonicUs();
-    const cpu = new CpuMeter([server.pid, ...generator.pids]);
-    const machineCpu = new MachineCpuMeter();
-    await sleep(options.measureMs);
-    const totals = await generator.collect();
-    const measureToUs = monotonicUs();
-    const [serverCpu = NaN, ...workerCpu] = cpu.percent();
-    const machineBusy = machineCpu.percent(cpus().length);
+    const { totals, serverCpu, workerCpu, machineBusy, measureFromUs, measureToUs } = await measureWindow(
+      room,
+      options.measureMs,
+    );
     await generator.call(0, { cmd: "stop" });
     const seconds = totals.elapsedMs / 1000;
     return {
