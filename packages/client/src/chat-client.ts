@@ -1033,7 +1033,7 @@ export class ChatClient {
 
   /** True once every message handed to `send` has been stored by the server. */
   get outboxEmpty(): boolean {
-    return this.store.outbox().length === 0;
+    return this.store.outboxSize() === 0;
   }
 
   /** Sends the outbox in order, one message at a time, while connected. */
@@ -1042,7 +1042,7 @@ export class ChatClient {
     this.pumping = true;
     try {
       for (;;) {
-        const entry = this.store.outbox()[0];
+        const entry = this.store.nextOutbox();
         if (entry === undefined || this.rpc === undefined || !this.rpc.isOpen || !this.loggedIn) return;
         try {
           await this.sendOutboxEntry(entry);

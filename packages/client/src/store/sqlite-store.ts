@@ -56,6 +56,7 @@ const utf8 = (value: string): Uint8Array => new TextEncoder().encode(value);
 export class SqliteClientStore implements ClientStore {
   private readonly db: Database.Database;
   private readonly cipher: FieldCipher;
+  private readonly statements = new Map<string, Database.Statement>();
 
   /** Opens (or creates) the store; a wrong passphrase is BAD_PASSPHRASE, a damaged file STATE_CORRUPT. */
   constructor(home: string, passphrase: string) {
@@ -79,14 +80,15 @@ export class SqliteClientStore implements ClientStore {
   }
 
   private unlock(passphrase: string): FieldCipher {
-    const row = this.db.prepare("SELECT salt, check_value FROM sealing WHERE id = 1").get() as
+    const row = this.sql("SELECT salt, check_value FROM sealing WHERE id = 1").get() as
       { salt: Buffer; check_value: Buffer } | undefined;
     if (row === undefined) {
       const salt = newSalt();
       const cipher = aesGcmFieldCipher(deriveKey(passphrase, salt));
-      this.db
-        .prepare("INSERT INTO sealing (id, salt, check_value) VALUES (1, ?, ?)")
-        .run(salt, cipher.seal(CHECK_PLAINTEXT, "sealing.check"));
+      this.sql("INSERT INTO sealing (id, salt, check_value) VALUES (1, ?, ?)").run(
+        salt,
+        cipher.seal(CHECK_PLAINTEXT, "sealing.check"),
+      );
       return cipher;
     }
     const cipher = aesGcmFieldCipher(deriveKey(passphrase, bytes(row.salt)));
@@ -98,6 +100,16 @@ export class SqliteClientStore implements ClientStore {
     return cipher;
   }
 
+  /** Prepared statements are made once: `apply` runs for every delivery. */
+  private sql(text: string): Database.Statement {
+    let statement = this.statements.get(text);
+    if (statement === undefined) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
+
   private seal(value: Uint8Array, where: string): Uint8Array {
     return this.cipher.seal(value, where);
   }
@@ -107,7 +119,7 @@ export class SqliteClientStore implements ClientStore {
   }
 
   identity(): StoredIdentity | undefined {
-    const row = this.db.prepare("SELECT * FROM identity WHERE id = 1").get() as
+    const row = this.sql("SELECT * FROM identity WHERE id = 1").get() as
       { name: string; secret_key: Buffer; public_key: Buffer; server: string } | undefined;
     if (row === undefined) return undefined;
     return {
@@ -119,13 +131,16 @@ export class SqliteClientStore implements ClientStore {
   }
 
   saveIdentity(identity: StoredIdentity): void {
-    this.db
-      .prepare("INSERT OR REPLACE INTO identity (id, name, secret_key, public_key, server) VALUES (1, ?, ?, ?, ?)")
-      .run(identity.name, this.seal(identity.secretKey, "identity.secret_key"), identity.publicKey, identity.server);
+    this.sql("INSERT OR REPLACE INTO identity (id, name, secret_key, public_key, server) VALUES (1, ?, ?, ?, ?)").run(
+      identity.name,
+      this.seal(identity.secretKey, "identity.secret_key"),
+      identity.publicKey,
+      identity.server,
+    );
   }
 
   groups(): StoredGroupState[] {
-    const rows = this.db.prepare("SELECT group_id, state, pending FROM groups").all() as {
+    const rows = this.sql("SELECT group_id, state, pending FROM groups").all() as {
       group_id: string;
       state: Buffer;
       pending: Buffer | null;
@@ -138,53 +153,50 @@ export class SqliteClientStore implements ClientStore {
   }
 
   cursor(): number {
-    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'cursor'").get() as { value: number } | undefined;
+    const row = this.sql("SELECT value FROM meta WHERE key = 'cursor'").get() as { value: number } | undefined;
     return row?.value ?? 0;
   }
 
   apply(batch: StoreBatch): void {
     this.db.transaction(() => {
       for (const group of batch.groups ?? []) {
-        if (group.state === null) this.db.prepare("DELETE FROM groups WHERE group_id = ?").run(group.groupId);
+        if (group.state === null) this.sql("DELETE FROM groups WHERE group_id = ?").run(group.groupId);
         else {
-          this.db
-            .prepare("INSERT OR REPLACE INTO groups (group_id, state, pending) VALUES (?, ?, ?)")
-            .run(
-              group.groupId,
-              this.seal(group.state, "groups.state"),
-              group.pending === null ? null : this.seal(group.pending, "groups.pending"),
-            );
+          this.sql("INSERT OR REPLACE INTO groups (group_id, state, pending) VALUES (?, ?, ?)").run(
+            group.groupId,
+            this.seal(group.state, "groups.state"),
+            group.pending === null ? null : this.seal(group.pending, "groups.pending"),
+          );
         }
       }
-      const insert = this.db.prepare(
+      const insert = this.sql(
         "INSERT OR IGNORE INTO history (room, id, sender, text, sent_at, server_ts, seq) VALUES (?, ?, ?, ?, ?, ?, ?)",
       );
       for (const m of batch.messages ?? []) {
         insert.run(m.room, m.id, m.from, this.seal(utf8(m.text), "history.text"), m.sentAt, m.serverTs, m.seq);
       }
       if (batch.cursor !== undefined) {
-        this.db
-          .prepare(
-            "INSERT INTO meta (key, value) VALUES ('cursor', ?) ON CONFLICT(key) DO UPDATE SET value = max(value, excluded.value)",
-          )
-          .run(batch.cursor);
+        this.sql(
+          "INSERT INTO meta (key, value) VALUES ('cursor', ?) ON CONFLICT(key) DO UPDATE SET value = max(value, excluded.value)",
+        ).run(batch.cursor);
       }
       if (batch.outboxCiphertext !== undefined) {
-        this.db
-          .prepare("UPDATE outbox SET ciphertext = ? WHERE local_id = ?")
-          .run(batch.outboxCiphertext.ciphertext, batch.outboxCiphertext.localId);
+        this.sql("UPDATE outbox SET ciphertext = ? WHERE local_id = ?").run(
+          batch.outboxCiphertext.ciphertext,
+          batch.outboxCiphertext.localId,
+        );
       }
       if (batch.removeOutbox !== undefined) {
-        this.db.prepare("DELETE FROM outbox WHERE local_id = ?").run(batch.removeOutbox);
+        this.sql("DELETE FROM outbox WHERE local_id = ?").run(batch.removeOutbox);
       }
       if (batch.removeKeyPackage !== undefined) {
-        this.db.prepare("DELETE FROM key_packages WHERE ref = ? AND last_resort = 0").run(batch.removeKeyPackage);
+        this.sql("DELETE FROM key_packages WHERE ref = ? AND last_resort = 0").run(batch.removeKeyPackage);
       }
     })();
   }
 
   keyPackages(): StoredKeyPackage[] {
-    const rows = this.db.prepare("SELECT * FROM key_packages").all() as {
+    const rows = this.sql("SELECT * FROM key_packages").all() as {
       ref: Buffer;
       public_package: Buffer;
       init_private: Buffer;
@@ -201,12 +213,12 @@ export class SqliteClientStore implements ClientStore {
   }
 
   addKeyPackages(keyPackages: StoredKeyPackage[]): void {
-    const insert = this.db.prepare(
+    const insert = this.sql(
       "INSERT INTO key_packages (ref, public_package, init_private, hpke_private, last_resort) VALUES (?, ?, ?, ?, ?)",
     );
     this.db.transaction(() => {
       for (const kp of keyPackages) {
-        if (kp.lastResort) this.db.prepare("DELETE FROM key_packages WHERE last_resort = 1").run();
+        if (kp.lastResort) this.sql("DELETE FROM key_packages WHERE last_resort = 1").run();
         insert.run(
           kp.ref,
           kp.publicPackage,
@@ -219,19 +231,18 @@ export class SqliteClientStore implements ClientStore {
   }
 
   pinnedKey(name: UserName): Uint8Array | undefined {
-    const row = this.db.prepare("SELECT public_key FROM pins WHERE name = ?").get(name) as
-      { public_key: Buffer } | undefined;
+    const row = this.sql("SELECT public_key FROM pins WHERE name = ?").get(name) as { public_key: Buffer } | undefined;
     return row === undefined ? undefined : bytes(row.public_key);
   }
 
   pin(name: UserName, key: Uint8Array): void {
-    this.db.prepare("INSERT OR REPLACE INTO pins (name, public_key) VALUES (?, ?)").run(name, key);
+    this.sql("INSERT OR REPLACE INTO pins (name, public_key) VALUES (?, ?)").run(name, key);
   }
 
   history(room: GroupId, limit: number): HistoryEntry[] {
-    const rows = this.db
-      .prepare("SELECT * FROM (SELECT * FROM history WHERE room = ? ORDER BY seq DESC LIMIT ?) ORDER BY seq")
-      .all(room, limit) as {
+    const rows = this.sql(
+      "SELECT * FROM (SELECT * FROM history WHERE room = ? ORDER BY seq DESC LIMIT ?) ORDER BY seq",
+    ).all(room, limit) as {
       room: string;
       id: string;
       sender: string;
@@ -252,20 +263,23 @@ export class SqliteClientStore implements ClientStore {
   }
 
   hasMessage(room: GroupId, id: string): boolean {
-    return this.db.prepare("SELECT 1 FROM history WHERE room = ? AND id = ?").get(room, id) !== undefined;
+    return this.sql("SELECT 1 FROM history WHERE room = ? AND id = ?").get(room, id) !== undefined;
   }
 
-  outbox(): OutboxEntry[] {
-    const rows = this.db.prepare("SELECT * FROM outbox ORDER BY local_id").all() as {
-      local_id: number;
-      room: string;
-      send_id: Buffer;
-      id: string;
-      sent_at: number;
-      text: Buffer;
-      ciphertext: Buffer | null;
-    }[];
-    return rows.map((row) => ({
+  nextOutbox(): OutboxEntry | undefined {
+    const row = this.sql("SELECT * FROM outbox ORDER BY local_id LIMIT 1").get() as
+      | {
+          local_id: number;
+          room: string;
+          send_id: Buffer;
+          id: string;
+          sent_at: number;
+          text: Buffer;
+          ciphertext: Buffer | null;
+        }
+      | undefined;
+    if (row === undefined) return undefined;
+    return {
       localId: row.local_id,
       room: row.room as GroupId,
       sendId: bytes(row.send_id),
@@ -273,13 +287,21 @@ export class SqliteClientStore implements ClientStore {
       sentAt: row.sent_at,
       text: text(this.open(row.text, "outbox.text")),
       ciphertext: row.ciphertext === null ? undefined : bytes(row.ciphertext),
-    }));
+    };
+  }
+
+  outboxSize(): number {
+    return (this.sql("SELECT count(*) AS n FROM outbox").get() as { n: number }).n;
   }
 
   addOutbox(entry: Omit<OutboxEntry, "localId" | "ciphertext">): number {
-    const result = this.db
-      .prepare("INSERT INTO outbox (room, send_id, id, sent_at, text) VALUES (?, ?, ?, ?, ?)")
-      .run(entry.room, entry.sendId, entry.id, entry.sentAt, this.seal(utf8(entry.text), "outbox.text"));
+    const result = this.sql("INSERT INTO outbox (room, send_id, id, sent_at, text) VALUES (?, ?, ?, ?, ?)").run(
+      entry.room,
+      entry.sendId,
+      entry.id,
+      entry.sentAt,
+      this.seal(utf8(entry.text), "outbox.text"),
+    );
     return Number(result.lastInsertRowid);
   }
 

@@ -74,8 +74,9 @@ export interface ClientStore {
   /** The last `limit` messages of a room, oldest first. */
   history(room: GroupId, limit: number): HistoryEntry[];
   hasMessage(room: GroupId, id: string): boolean;
-  /** Pending messages, oldest first. */
-  outbox(): OutboxEntry[];
+  /** The oldest pending message, if any. */
+  nextOutbox(): OutboxEntry | undefined;
+  outboxSize(): number;
   addOutbox(entry: Omit<OutboxEntry, "localId" | "ciphertext">): number;
   close(): void;
 }
