@@ -6,10 +6,6 @@ export interface Peer {
   /** `sent` runs once the bytes have left for the network (or the socket failed). */
   send(bytes: Uint8Array, sent?: () => void): void;
   close(code: number, reason: string): void;
-  /** Drops the socket at once, without a closing handshake. */
-  terminate(): void;
-  /** Bytes queued for this socket and not yet written. */
-  bufferedAmount(): number;
 }
 
 /** The per-socket state machine: awaiting-hello -> awaiting-proof -> ready -> closed. */
@@ -28,8 +24,6 @@ export class Connection {
     private readonly peer: Peer,
     readonly remoteAddress: string,
     readonly bucket: TokenBucket,
-    private readonly maxSendBufferBytes: number,
-    private readonly onSlowConsumer: () => void,
   ) {}
 
   get name(): UserName | undefined {
@@ -47,12 +41,6 @@ export class Connection {
       return;
     }
     this.peer.send(bytes, sent);
-    if (this.peer.bufferedAmount() > this.maxSendBufferBytes) {
-      // It stopped reading: cut it off instead of buffering without bound.
-      this.onSlowConsumer();
-      this.peer.terminate();
-      this.closed();
-    }
   }
 
   /** Sends an error frame; closes the connection when the code calls for it. */

@@ -70,13 +70,9 @@ describe("dispatch under random and mutated frames", () => {
           done?.();
         },
         close: () => undefined,
-        terminate: () => undefined,
-        bufferedAmount: () => 0,
       },
       "127.0.0.1",
       new TokenBucket(1e9, 1e9, 0),
-      Number.MAX_SAFE_INTEGER,
-      () => undefined,
     );
     return { connection, sent };
   }

@@ -6,7 +6,8 @@ import type { UserName } from "@secure-chat/protocol";
  * a frame catches up by cursor.
  */
 export interface Bus {
-  publish(recipients: readonly UserName[], frame: Uint8Array): void;
+  /** Delivers `frame` to every recipient but `except` (a sender who already has it). */
+  publish(recipients: Iterable<UserName>, frame: Uint8Array, except?: UserName): void;
   /** Returns the unsubscribe function. */
   subscribe(name: UserName, deliver: (frame: Uint8Array) => void): () => void;
   close(): void;

@@ -1,28 +1,33 @@
 import type { UserName } from "@secure-chat/protocol";
 import type { Bus } from "./bus.js";
 
-/** The single-node bus: a map from user to the delivery callbacks of their connections. */
-export class MemoryBus implements Bus {
-  private readonly subscribers = new Map<UserName, Set<(frame: Uint8Array) => void>>();
+type Deliver = (frame: Uint8Array) => void;
 
-  publish(recipients: readonly UserName[], frame: Uint8Array): void {
+/**
+ * The single-node bus: a map from user to the delivery callbacks of their connections. Arrays,
+ * not Sets: publishing walks them once per recipient, and iterating an array allocates nothing.
+ */
+export class MemoryBus implements Bus {
+  private readonly subscribers = new Map<UserName, Deliver[]>();
+
+  publish(recipients: Iterable<UserName>, frame: Uint8Array, except?: UserName): void {
     for (const name of recipients) {
+      if (name === except) continue;
       const callbacks = this.subscribers.get(name);
       if (callbacks === undefined) continue;
-      for (const deliver of callbacks) deliver(frame);
+      for (let i = 0; i < callbacks.length; i++) callbacks[i]!(frame);
     }
   }
 
-  subscribe(name: UserName, deliver: (frame: Uint8Array) => void): () => void {
-    let callbacks = this.subscribers.get(name);
-    if (callbacks === undefined) {
-      callbacks = new Set();
-      this.subscribers.set(name, callbacks);
-    }
-    callbacks.add(deliver);
+  subscribe(name: UserName, deliver: Deliver): () => void {
+    // Copy on write, here and below: a publish walking the old array finishes on it unchanged.
+    this.subscribers.set(name, [...(this.subscribers.get(name) ?? []), deliver]);
     return () => {
-      callbacks.delete(deliver);
-      if (callbacks.size === 0 && this.subscribers.get(name) === callbacks) this.subscribers.delete(name);
+      const current = this.subscribers.get(name);
+      if (current === undefined) return;
+      const remaining = current.filter((callback) => callback !== deliver);
+      if (remaining.length === 0) this.subscribers.delete(name);
+      else this.subscribers.set(name, remaining);
     };
   }
 

@@ -174,13 +174,7 @@ export const send: Handler<"send"> = {
       }
       const { delivery } = outcome.result;
       // The sender already has its own message; everyone else gets the same encoded frame, once.
-      if (outcome.result.kind === "stored") {
-        fanOut(
-          ctx,
-          [...groupMembers(ctx, groupId)].filter((member) => member !== name),
-          delivery,
-        );
-      }
+      if (outcome.result.kind === "stored") fanOut(ctx, groupMembers(ctx, groupId), delivery, name);
       connection.send({ type: "accepted", rid: frame.rid, seq: delivery.seq, serverTs: delivery.serverTs });
     });
   },

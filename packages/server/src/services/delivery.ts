@@ -20,8 +20,13 @@ export function encodeDelivery(delivery: StoredDelivery): Uint8Array {
   });
 }
 
-export function fanOut(ctx: ServerContext, recipients: Iterable<UserName>, delivery: StoredDelivery): void {
-  ctx.bus.publish([...recipients], encodeDelivery(delivery));
+export function fanOut(
+  ctx: ServerContext,
+  recipients: Iterable<UserName>,
+  delivery: StoredDelivery,
+  except?: UserName,
+): void {
+  ctx.bus.publish(recipients, encodeDelivery(delivery), except);
 }
 
 /**
