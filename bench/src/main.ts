@@ -38,6 +38,18 @@ import { steady } from "./scenarios/steady.js";
 import { writeBenchmarksDoc } from "./docs.js";
 import { serverAvailable, serverKinds, type ServerOptions } from "./servers.js";
 
+const knownOptions = ["only", "servers", "rooms", "measure", "connections", "connect-budget", "catchup", "window"];
+const knownFlags = ["quick", "no-acks", "cpu-prof", "no-docs", "report-only"];
+// A mistyped option must not silently start a 10-minute full run.
+for (const arg of process.argv.slice(2)) {
+  const name = /^--([a-z-]+)(=|$)/.exec(arg);
+  const known = name !== null && (name[2] === "=" ? knownOptions : knownFlags).includes(name[1]!);
+  if (!known) {
+    process.stderr.write(`bench: unknown option ${arg}; see the options at the top of bench/src/main.ts\n`);
+    process.exit(2);
+  }
+}
+
 function option(name: string): string | undefined {
   const prefix = `--${name}=`;
   return process.argv.find((a) => a.startsWith(prefix))?.slice(prefix.length);

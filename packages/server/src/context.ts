@@ -17,8 +17,11 @@ export interface ServerContext {
   randomBytes(count: number): Uint8Array;
   /** Open connections per user name: presence. */
   online: Map<UserName, number>;
-  /** Cache of each group's current members, filled from storage on first use. */
-  members: Map<GroupId, Set<UserName>>;
+  /**
+   * Cache of each group's current members, filled from storage on first use. Each set is a
+   * value: a change replaces it (never mutate one), so the bus may cache who it reaches.
+   */
+  members: Map<GroupId, ReadonlySet<UserName>>;
   /** Rate limit shared by all connections of a user. */
   userBuckets: Map<UserName, TokenBucket>;
   /** Open connections per remote address. */
@@ -29,7 +32,7 @@ export interface ServerContext {
   cursors: CursorBatcher;
 }
 
-export function groupMembers(ctx: ServerContext, groupId: GroupId): Set<UserName> {
+export function groupMembers(ctx: ServerContext, groupId: GroupId): ReadonlySet<UserName> {
   let members = ctx.members.get(groupId);
   if (members === undefined) {
     members = new Set(ctx.storage.currentMembers(groupId));

@@ -1,7 +1,7 @@
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket as NetSocket } from "node:net";
 import { WebSocketServer, type WebSocket } from "ws";
-import { Connection } from "./connection.js";
+import { Connection, type Peer } from "./connection.js";
 import type { TlsMaterial } from "./tls.js";
 import { TokenBucket } from "./token-bucket.js";
 import type { ServerContext } from "./context.js";
@@ -30,7 +30,7 @@ function flushDirtyWriters(): void {
   for (const writer of writers) writer.flush();
 }
 
-class CoalescingWriter {
+class CoalescingWriter implements Peer {
   /** Framed, waiting for the flush; reused (Buffer.concat copies) to spare the collector. */
   private readonly queue: Buffer[] = [];
   private callbacks: (() => void)[] | undefined;
@@ -50,6 +50,11 @@ class CoalescingWriter {
     }
     this.queue.push(binaryFrame(bytes));
     if (sent !== undefined) (this.callbacks ??= []).push(sent);
+  }
+
+  close(code: number, reason: string): void {
+    this.flush();
+    this.socket.close(code, reason);
   }
 
   flush(): void {
@@ -107,13 +112,7 @@ export async function listen(
       },
     );
     const connection = new Connection(
-      {
-        send: (bytes, sent) => writer.send(bytes, sent),
-        close: (code, reason) => {
-          writer.flush();
-          socket.close(code, reason);
-        },
-      },
+      writer,
       address,
       new TokenBucket(ctx.config.rateLimitPerConnection, ctx.config.rateLimitPerConnection * 2, ctx.now()),
     );
@@ -142,7 +141,8 @@ export async function listen(
         connection.fail(0, "BAD_FRAME", "text frames are not part of the protocol; send binary frames");
         return;
       }
-      const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+      // ws hands over a Buffer of its own (no copy needed) unless the message came in fragments.
+      const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
       dispatch(ctx, connection, new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength));
     });
     socket.on("error", (error) => ctx.log.warn("socket_error", { error: error.message }));

@@ -6,8 +6,14 @@ import type { UserName } from "@secure-chat/protocol";
  * a frame catches up by cursor.
  */
 export interface Bus {
-  /** Delivers `frame` to every recipient but `except` (a sender who already has it). */
-  publish(recipients: Iterable<UserName>, frame: Uint8Array, except?: UserName): void;
+  /** Delivers `frame` to each of a few named users. */
+  publish(recipients: readonly UserName[], frame: Uint8Array): void;
+  /**
+   * Delivers `frame` to a group's members but `except` (a sender who already has it). The set
+   * is a value: the bus may remember whom it reaches, so pass a new set rather than changing
+   * one that was published to.
+   */
+  publishToGroup(members: ReadonlySet<UserName>, frame: Uint8Array, except?: UserName): void;
   /** Returns the unsubscribe function. */
   subscribe(name: UserName, deliver: (frame: Uint8Array) => void): () => void;
   close(): void;

@@ -10,7 +10,7 @@ import {
 } from "@secure-chat/protocol";
 import { groupMembers, type ServerContext } from "../context.js";
 import { inspectGroupInfo, inspectGroupMessage, isWelcome } from "../mls-inspect.js";
-import { fanOut } from "../services/delivery.js";
+import { deliverTo, fanOut } from "../services/delivery.js";
 import { announcePresence } from "../services/presence.js";
 import type { StoredGroup } from "../storage/storage.js";
 import type { Handler } from "./handler.js";
@@ -131,16 +131,18 @@ export const commit: Handler<"commit"> = {
       );
     }
     recipients.add(name);
-    for (const removedName of removed) members.delete(removedName);
-    members.add(name);
-    for (const addedName of added) members.add(addedName);
+    const newMembers = new Set(members);
+    for (const removedName of removed) newMembers.delete(removedName);
+    newMembers.add(name);
+    for (const addedName of added) newMembers.add(addedName);
+    ctx.members.set(groupId, newMembers);
     fanOut(ctx, recipients, result.commit);
-    for (const welcome of result.welcomes) fanOut(ctx, [welcome.recipient], welcome.delivery);
+    for (const welcome of result.welcomes) deliverTo(ctx, welcome.recipient, welcome.delivery);
     // Newcomers who are online: their new roommates learn it (and they learn their roommates').
     for (const newcomer of inspected.external && !isMember ? [name, ...added] : added) {
       if (!ctx.online.has(newcomer)) continue;
       announcePresence(ctx, newcomer, true, [groupId]);
-      for (const member of members) {
+      for (const member of newMembers) {
         if (member !== newcomer && ctx.online.has(member)) {
           ctx.bus.publish([newcomer], encodeFrame({ type: "presence", name: member, online: true }));
         }

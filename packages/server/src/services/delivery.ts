@@ -20,13 +20,19 @@ export function encodeDelivery(delivery: StoredDelivery): Uint8Array {
   });
 }
 
+/** Sends a delivery to a group's members (see Bus.publishToGroup for `except`). */
 export function fanOut(
   ctx: ServerContext,
-  recipients: Iterable<UserName>,
+  members: ReadonlySet<UserName>,
   delivery: StoredDelivery,
   except?: UserName,
 ): void {
-  ctx.bus.publish(recipients, encodeDelivery(delivery), except);
+  ctx.bus.publishToGroup(members, encodeDelivery(delivery), except);
+}
+
+/** Sends a delivery to one user (a Welcome). */
+export function deliverTo(ctx: ServerContext, name: UserName, delivery: StoredDelivery): void {
+  ctx.bus.publish([name], encodeDelivery(delivery));
 }
 
 /**

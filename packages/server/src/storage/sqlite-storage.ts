@@ -132,9 +132,10 @@ export class SqliteStorage implements Storage {
       insertMessage: db.prepare<[string, string | null, string, number, number, Uint8Array], MessageRow>(
         "INSERT INTO messages (group_id, recipient, sender, kind, server_ts, payload) VALUES (?, ?, ?, ?, ?, ?) RETURNING *",
       ),
-      insertSend: db.prepare<[string, string, number, number, Uint8Array, Uint8Array | null], MessageRow>(
+      // No RETURNING: the new row is the input plus its seq, and reading it back copies the payload.
+      insertSend: db.prepare<[string, string, number, number, Uint8Array, Uint8Array | null]>(
         `INSERT INTO messages (group_id, recipient, sender, kind, server_ts, payload, send_id) VALUES (?, NULL, ?, ?, ?, ?, ?)
-         ON CONFLICT DO NOTHING RETURNING *`,
+         ON CONFLICT DO NOTHING`,
       ),
       sendById: db.prepare<[string, Uint8Array], MessageRow>("SELECT * FROM messages WHERE sender = ? AND send_id = ?"),
       nextSeq: db.prepare<[], { next: number }>(
@@ -306,7 +307,7 @@ export class SqliteStorage implements Storage {
     return this.db.transaction(() =>
       inputs.map((input): AppendResult => {
         const sendId = input.sendId ?? null;
-        const row = this.statements.insertSend.get(
+        const inserted = this.statements.insertSend.run(
           input.groupId,
           input.sender,
           deliveryKinds.message,
@@ -314,7 +315,11 @@ export class SqliteStorage implements Storage {
           input.payload,
           sendId,
         );
-        if (row !== undefined) return { kind: "stored", delivery: toDelivery(row) };
+        if (inserted.changes === 1) {
+          const { groupId, sender, serverTs, payload } = input;
+          const seq = Number(inserted.lastInsertRowid);
+          return { kind: "stored", delivery: { seq, serverTs, groupId, sender, kind: "message", payload } };
+        }
         const first = sendId === null ? undefined : this.statements.sendById.get(input.sender, sendId);
         if (first === undefined) throw new Error("insert returned no row");
         return { kind: "duplicate", delivery: toDelivery(first) };
