@@ -5,6 +5,8 @@ import type { TokenBucket } from "./token-bucket.js";
 export interface Peer {
   /** `sent` runs once the bytes have left for the network (or the socket failed). */
   send(bytes: Uint8Array, sent?: () => void): void;
+  /** Like `send`, for an answer or notice to this client, which may go out ahead of other sockets' deliveries. */
+  answer(bytes: Uint8Array): void;
   close(code: number, reason: string): void;
 }
 
@@ -30,8 +32,9 @@ export class Connection {
     return this.state.phase === "ready" ? this.state.name : undefined;
   }
 
+  /** An answer, error or notice to this client (deliveries use `sendEncoded`). */
   send(frame: ServerFrame): void {
-    this.sendEncoded(encodeFrame(frame));
+    if (this.state.phase !== "closed") this.peer.answer(encodeFrame(frame));
   }
 
   /** `sent` (optional) runs once these bytes have been written out, or at once if closed. */

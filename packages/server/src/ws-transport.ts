@@ -20,20 +20,27 @@ import { binaryFrame } from "./ws-frame.js";
  */
 const COALESCE_MS = 1;
 
-/** Writers with queued frames; one timer flushes them all, so a fan-out costs one timer. */
+/**
+ * Writers with queued frames; one timer flushes them all, so a fan-out costs one timer. Those
+ * holding an answer go first: a sender waiting for `accepted` can send its next message while
+ * the deliveries to everyone else are still being written.
+ */
+const answeringWriters: CoalescingWriter[] = [];
 const dirtyWriters: CoalescingWriter[] = [];
 let flushTimer: ReturnType<typeof setTimeout> | undefined;
 
 function flushDirtyWriters(): void {
   flushTimer = undefined;
-  const writers = dirtyWriters.splice(0);
-  for (const writer of writers) writer.flush();
+  for (const writers of [answeringWriters, dirtyWriters]) {
+    for (const writer of writers.splice(0)) writer.flush();
+  }
 }
 
 class CoalescingWriter implements Peer {
   /** Framed, waiting for the flush; reused (Buffer.concat copies) to spare the collector. */
   private readonly queue: Buffer[] = [];
   private callbacks: (() => void)[] | undefined;
+  private answering = false;
 
   /** `onOverflow` runs when more than `maxBufferedBytes` wait for the kernel: a reader stopped. */
   constructor(
@@ -52,12 +59,20 @@ class CoalescingWriter implements Peer {
     if (sent !== undefined) (this.callbacks ??= []).push(sent);
   }
 
+  answer(bytes: Uint8Array): void {
+    this.send(bytes);
+    // Flushed here first; its place in dirtyWriters then finds an empty queue.
+    if (!this.answering) answeringWriters.push(this);
+    this.answering = true;
+  }
+
   close(code: number, reason: string): void {
     this.flush();
     this.socket.close(code, reason);
   }
 
   flush(): void {
+    this.answering = false;
     const queue = this.queue;
     if (queue.length === 0) return;
     const callbacks = this.callbacks;

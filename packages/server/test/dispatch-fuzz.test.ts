@@ -62,13 +62,17 @@ describe("dispatch under random and mutated frames", () => {
 
   function open(): FakeConnection {
     const sent: ServerFrame[] = [];
+    const record = (bytes: Uint8Array): void => {
+      const decoded = decodeFrame(bytes);
+      if (decoded.kind === "ok") sent.push(decoded.frame as ServerFrame);
+    };
     const connection = new Connection(
       {
         send: (bytes, done) => {
-          const decoded = decodeFrame(bytes);
-          if (decoded.kind === "ok") sent.push(decoded.frame as ServerFrame);
+          record(bytes);
           done?.();
         },
+        answer: record,
         close: () => undefined,
       },
       "127.0.0.1",

@@ -141,15 +141,47 @@ describe("MemoryBus", () => {
     assert.deepEqual(a.frames, [frameB], "unknown names in the list do not stop delivery to known ones");
   });
 
+  it("publishToGroup reaches every connection of every member except the sender's, and follows subscriptions", () => {
+    const bus = new MemoryBus();
+    const members: ReadonlySet<UserName> = new Set([alice, bob, carol]);
+    const alicePhone = recorder();
+    const aliceLaptop = recorder();
+    const b = recorder();
+    const c = recorder();
+    bus.subscribe(alice, alicePhone.deliver);
+    bus.subscribe(alice, aliceLaptop.deliver);
+    const unsubscribeBob = bus.subscribe(bob, b.deliver);
+    bus.publishToGroup(members, frameA, bob);
+    assert.deepEqual(alicePhone.frames, [frameA]);
+    assert.deepEqual(aliceLaptop.frames, [frameA]);
+    assert.deepEqual(b.frames, [], "the sender is skipped");
+    // The same set again, after subscriptions changed: the bus must not reuse whom it reached.
+    bus.subscribe(carol, c.deliver);
+    unsubscribeBob();
+    bus.publishToGroup(members, frameB);
+    assert.deepEqual(c.frames, [frameB], "a member who connected since is reached");
+    assert.deepEqual(b.frames, [], "a member who disconnected is not");
+    assert.deepEqual(alicePhone.frames, [frameA, frameB]);
+    const outsider = recorder();
+    bus.subscribe(user("dave"), outsider.deliver);
+    bus.publishToGroup(members, frameA);
+    assert.deepEqual(outsider.frames, [], "a subscriber outside the set gets nothing");
+    bus.publishToGroup(new Set([alice, user("dave")]), frameB);
+    assert.deepEqual(outsider.frames, [frameB], "a new member set is resolved anew");
+  });
+
   it("close drops every subscription", () => {
     const bus = new MemoryBus();
     const a = recorder();
     const b = recorder();
     bus.subscribe(alice, a.deliver);
     bus.subscribe(bob, b.deliver);
+    const both = new Set([alice, bob]);
+    bus.publishToGroup(both, frameB);
     bus.close();
     bus.publish([alice, bob], frameA);
-    assert.deepEqual(a.frames, []);
-    assert.deepEqual(b.frames, []);
+    bus.publishToGroup(both, frameA);
+    assert.deepEqual(a.frames, [frameB]);
+    assert.deepEqual(b.frames, [frameB]);
   });
 });
