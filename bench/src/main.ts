@@ -15,6 +15,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "nod
 import { join } from "node:path";
 import { cpus, totalmem } from "node:os";
 import { cipherSuites } from "@secure-chat/protocol";
+import { SQLITE_DURABILITY } from "@secure-chat/server";
 import { measureSuite, type CryptoResult } from "./crypto.js";
 import { measureLatency, type LatencyResult } from "./latency.js";
 import type { ServerKind } from "./load/worker.js";
@@ -31,7 +32,6 @@ import {
 } from "./report.js";
 import { catchUp } from "./scenarios/catchup.js";
 import { connections } from "./scenarios/connections.js";
-import { sqliteSynchronousMode } from "./scenarios/durability.js";
 import { fanOut } from "./scenarios/fanout.js";
 import type { ScenarioResult } from "./scenarios/result.js";
 import { steady } from "./scenarios/steady.js";
@@ -225,18 +225,17 @@ async function main(): Promise<void> {
     }
   }
 
-  const sqliteSynchronous = sqliteSynchronousMode();
   const report: BenchReport = {
     at: new Date().toISOString(),
     quick,
     machine: machine(),
-    sqliteSynchronous,
+    durability: SQLITE_DURABILITY,
     durationSeconds: (performance.now() - started) / 1000,
     servers,
     scenarios,
     crypto,
     latency,
-    targets: checkTargets(scenarios, sqliteSynchronous),
+    targets: checkTargets(scenarios, SQLITE_DURABILITY),
   };
   mkdirSync("bench-results", { recursive: true });
   writeFileSync("bench-results/latest.json", JSON.stringify(report, null, 2));
@@ -248,7 +247,7 @@ function render(report: BenchReport, docs: boolean): void {
   const { scenarios, servers, crypto, latency } = report;
   const text = [
     `secure-chat bench (${report.quick ? "quick" : "full"}), ${machineLine(report.machine)}`,
-    `SQLite: WAL, synchronous=${report.sqliteSynchronous}; generator and servers share this machine: compare ratios, not absolutes.`,
+    `SQLite: ${report.durability}; generator and servers share this machine: compare ratios, not absolutes.`,
     "",
     scenarioTable(scenarios, servers),
     "",
@@ -266,7 +265,7 @@ function render(report: BenchReport, docs: boolean): void {
 /** --report-only: render bench-results/latest.json again (after a change to the report code). */
 function renderSaved(): void {
   const report = JSON.parse(readFileSync("bench-results/latest.json", "utf8")) as BenchReport;
-  report.targets = checkTargets(report.scenarios, report.sqliteSynchronous);
+  report.targets = checkTargets(report.scenarios, report.durability);
   render(report, !report.quick && !flag("no-docs"));
 }
 

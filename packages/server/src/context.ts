@@ -1,10 +1,12 @@
+import { randomBytes } from "node:crypto";
 import type { GroupId, UserName } from "@secure-chat/protocol";
 import type { Bus } from "./bus/bus.js";
 import type { ServerConfig } from "./config.js";
 import type { Logger } from "./log.js";
 import type { Storage } from "./storage/storage.js";
-import type { CursorBatcher } from "./services/cursor-batcher.js";
-import type { SendBatcher } from "./services/send-batcher.js";
+import { CursorBatcher } from "./services/cursor-batcher.js";
+import { DurabilityGate } from "./services/durability-gate.js";
+import { SendBatcher } from "./services/send-batcher.js";
 import type { TokenBucket } from "./token-bucket.js";
 
 /** Everything a handler may use. Built once by the composition root. */
@@ -26,10 +28,38 @@ export interface ServerContext {
   userBuckets: Map<UserName, TokenBucket>;
   /** Open connections per remote address. */
   connectionsByAddress: Map<string, number>;
+  /** Holds answers and fan-out until their writes are on disk. */
+  durable: DurabilityGate;
   /** Group commit of incoming messages. */
   sends: SendBatcher;
   /** Delivery cursors, flushed to storage in batches. */
   cursors: CursorBatcher;
+}
+
+/** The server's state around the adapters it is given (the composition root picks them). */
+export function createContext(
+  config: ServerConfig,
+  storage: Storage,
+  bus: Bus,
+  log: Logger,
+  cursorFlushMs = 1_000,
+): ServerContext {
+  const durable = new DurabilityGate(storage, (error) => log.error("sync_failed", { error: error.message }));
+  return {
+    config,
+    storage,
+    bus,
+    log,
+    now: () => Date.now(),
+    randomBytes: (count) => new Uint8Array(randomBytes(count)),
+    online: new Map(),
+    members: new Map(),
+    userBuckets: new Map(),
+    connectionsByAddress: new Map(),
+    durable,
+    sends: new SendBatcher(storage, durable),
+    cursors: new CursorBatcher(storage, cursorFlushMs),
+  };
 }
 
 export function groupMembers(ctx: ServerContext, groupId: GroupId): ReadonlySet<UserName> {

@@ -1,4 +1,5 @@
 export { openStorage, startServer, type RunningServer } from "./server.js";
 export { defaultServerConfig, type ServerConfig } from "./config.js";
 export type { Storage } from "./storage/storage.js";
+export { SQLITE_DURABILITY } from "./storage/sqlite-storage.js";
 export type { Bus } from "./bus/bus.js";

@@ -1,11 +1,8 @@
-import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { MemoryBus } from "./bus/memory-bus.js";
-import { CursorBatcher } from "./services/cursor-batcher.js";
-import { SendBatcher } from "./services/send-batcher.js";
 import { defaultServerConfig, type ServerConfig } from "./config.js";
-import type { ServerContext } from "./context.js";
+import { createContext } from "./context.js";
 import { stderrLogger, type Logger } from "./log.js";
 import { SqliteStorage } from "./storage/sqlite-storage.js";
 import type { Storage } from "./storage/storage.js";
@@ -18,8 +15,6 @@ export interface RunningServer {
   certificateFingerprint: string | undefined;
   close(): Promise<void>;
 }
-
-const CURSOR_FLUSH_MS = 1_000;
 
 /** The storage adapter in a data directory (also for offline administration). */
 export function openStorage(dataDir: string): Storage {
@@ -35,20 +30,7 @@ export async function startServer(
   const config = { ...defaultServerConfig, ...overrides };
   const storage = openStorage(config.dataDir);
   const bus = new MemoryBus();
-  const ctx: ServerContext = {
-    config,
-    storage,
-    bus,
-    log,
-    now: () => Date.now(),
-    randomBytes: (count) => new Uint8Array(randomBytes(count)),
-    online: new Map(),
-    members: new Map(),
-    userBuckets: new Map(),
-    connectionsByAddress: new Map(),
-    sends: new SendBatcher(storage),
-    cursors: new CursorBatcher(storage, CURSOR_FLUSH_MS),
-  };
+  const ctx = createContext(config, storage, bus, log);
   const tls =
     config.tls !== undefined
       ? loadTls(config.tls.certFile, config.tls.keyFile)

@@ -5,7 +5,6 @@
  * `FUZZ_RUNS` sets the number of cases per target (default 10,000).
  */
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -35,12 +34,10 @@ import {
 import { MemoryBus } from "../src/bus/memory-bus.js";
 import { defaultServerConfig } from "../src/config.js";
 import { Connection } from "../src/connection.js";
-import type { ServerContext } from "../src/context.js";
+import { createContext, type ServerContext } from "../src/context.js";
 import { dispatch } from "../src/dispatch.js";
 import { SqliteStorage } from "../src/storage/sqlite-storage.js";
 import { TokenBucket } from "../src/token-bucket.js";
-import { CursorBatcher } from "../src/services/cursor-batcher.js";
-import { SendBatcher } from "../src/services/send-batcher.js";
 
 const runs = Number(process.env["FUZZ_RUNS"] ?? 10_000);
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -101,34 +98,25 @@ describe("dispatch under random and mutated frames", () => {
   }
 
   before(async () => {
-    const storage = new SqliteStorage(file);
-    ctx = {
-      config: { ...defaultServerConfig, cipherSuite: "x25519", maxFrameBytes: 64 * 1024 },
-      storage,
-      bus: new MemoryBus(),
-      log: silent,
-      now: () => Date.now(),
-      randomBytes: (count) => new Uint8Array(randomBytes(count)),
-      online: new Map(),
-      members: new Map(),
-      userBuckets: new Map(),
-      connectionsByAddress: new Map(),
-      sends: new SendBatcher(storage),
-      cursors: new CursorBatcher(storage, 60_000),
-    };
+    const config = { ...defaultServerConfig, cipherSuite: "x25519" as const, maxFrameBytes: 64 * 1024 };
+    // Cursors reach the disk only when the test flushes them, never in the middle of a check.
+    ctx = createContext(config, new SqliteStorage(file), new MemoryBus(), silent, 3_600_000);
     snapshotDb = new Database(file, { readonly: true });
 
     // A real session: alice registers, stocks a KeyPackage and creates #fuzz.
     const session = open();
-    const send = (frame: ClientFrame): void => {
+    // Answers to writes wait for the disk (DurabilityGate): each step waits until they are out.
+    const send = async (frame: ClientFrame): Promise<void> => {
       const bytes = encodeFrame(frame);
       corpus.push(bytes);
       dispatch(ctx, session.connection, bytes);
+      await new Promise((resolve) => setImmediate(resolve)); // the send batcher's turn
+      await new Promise((resolve) => ctx.durable.after(resolve));
     };
-    send({ type: "hello", rid: 1, name: alice, publicKey: aliceKey.publicKey });
+    await send({ type: "hello", rid: 1, name: alice, publicKey: aliceKey.publicKey });
     const challenge = session.sent.find((f) => f.type === "challenge");
     assert.ok(challenge?.type === "challenge");
-    send({ type: "login", rid: 2, signature: signLogin(aliceKey.secretKey, challenge.nonce, alice) });
+    await send({ type: "login", rid: 2, signature: signLogin(aliceKey.secretKey, challenge.nonce, alice) });
     assert.ok(session.sent.some((f) => f.type === "login_ok"));
 
     const impl = await getCiphersuiteImpl(getCiphersuiteFromName(cipherSuites.x25519));
@@ -146,7 +134,7 @@ describe("dispatch under random and mutated frames", () => {
       wireformat: "mls_key_package",
       version: "mls10",
     });
-    send({ type: "upload_key_packages", rid: 3, keyPackages: [kpBytes], lastResort: kpBytes });
+    await send({ type: "upload_key_packages", rid: 3, keyPackages: [kpBytes], lastResort: kpBytes });
     const state = await createGroup(
       new TextEncoder().encode("#fuzz"),
       keyPackage.publicPackage,
@@ -155,14 +143,14 @@ describe("dispatch under random and mutated frames", () => {
       impl,
     );
     const groupInfo = await createGroupInfoWithExternalPubAndRatchetTree(state, [], impl);
-    send({
+    await send({
       type: "create_group",
       rid: 4,
       groupId: "#fuzz",
       groupInfo: encodeMlsMessage({ groupInfo, wireformat: "mls_group_info", version: "mls10" }),
     });
     const message = await createApplicationMessage(state, new Uint8Array(64), impl);
-    send({
+    await send({
       type: "send",
       rid: 5,
       groupId: "#fuzz",
@@ -192,7 +180,7 @@ describe("dispatch under random and mutated frames", () => {
         removed: [],
       },
     ] satisfies ClientFrame[]) {
-      send(frame);
+      await send(frame);
     }
     const errors = session.sent.filter((f) => f.type === "error");
     assert.equal(errors.length, 1, `the corpus should be valid but for the fake commit: ${JSON.stringify(errors)}`);

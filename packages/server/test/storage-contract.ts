@@ -635,6 +635,27 @@ export function storageContract(name: string, open: () => StorageFixture): void 
     });
 
     describe("durability", () => {
+      it("sync calls back once, without an error, and after close with one", async () => {
+        const fixture = open();
+        try {
+          const storage = fixture.storage;
+          storage.registerUser(alice, key());
+          const outcomes: (Error | undefined)[] = [];
+          await new Promise<void>((resolve) =>
+            storage.sync((error) => {
+              outcomes.push(error);
+              resolve();
+            }),
+          );
+          assert.deepEqual(outcomes, [undefined]);
+          storage.close();
+          const afterClose = await new Promise<Error | undefined>((resolve) => storage.sync(resolve));
+          assert.ok(afterClose instanceof Error, "a closed storage cannot confirm anything");
+        } finally {
+          fixture.cleanup();
+        }
+      });
+
       it("keeps everything across close and reopen", (t: TestContext) => {
         const fixture = open();
         try {

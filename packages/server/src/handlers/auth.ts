@@ -7,7 +7,7 @@ import {
 } from "@secure-chat/protocol";
 import { startDelivery } from "../services/delivery.js";
 import { trackPresence } from "../services/presence.js";
-import type { Handler } from "./handler.js";
+import { NOT_CONFIRMED, type Handler } from "./handler.js";
 
 const NONCE_BYTES = 32;
 
@@ -61,8 +61,19 @@ export const login: Handler<"login"> = {
     }
     connection.state = { phase: "ready", name: state.name };
     ctx.log.info("login", { name: state.name, registered: registered.kind === "registered" });
-    connection.send({ type: "login_ok", rid: frame.rid, keyPackageCount: ctx.storage.countKeyPackages(state.name) });
-    trackPresence(ctx, connection, state.name);
-    void startDelivery(ctx, connection, state.name);
+    const finishLogin = (durable: boolean): void => {
+      if (connection.state.phase === "closed") return;
+      if (!durable) {
+        connection.fail(frame.rid, "INTERNAL", NOT_CONFIRMED);
+        connection.close(1011, "INTERNAL");
+        return;
+      }
+      connection.send({ type: "login_ok", rid: frame.rid, keyPackageCount: ctx.storage.countKeyPackages(state.name) });
+      trackPresence(ctx, connection, state.name);
+      void startDelivery(ctx, connection, state.name);
+    };
+    // A new name is taken only once its registration is on disk.
+    if (registered.kind === "registered") ctx.durable.after(finishLogin);
+    else finishLogin(true);
   },
 };

@@ -13,7 +13,7 @@ import { inspectGroupInfo, inspectGroupMessage, isWelcome } from "../mls-inspect
 import { deliverTo, fanOut } from "../services/delivery.js";
 import { announcePresence } from "../services/presence.js";
 import type { StoredGroup } from "../storage/storage.js";
-import type { Handler } from "./handler.js";
+import { NOT_CONFIRMED, whenDurable, type Handler } from "./handler.js";
 
 const SEND_ID_BYTES = 16;
 
@@ -58,7 +58,7 @@ export const createGroup: Handler<"create_group"> = {
     const result = ctx.storage.createGroup(groupId, kind, name, kind === "open" ? groupInfo : undefined, ctx.now());
     if (result.kind === "exists") throw new ProtocolError("GROUP_EXISTS", `${groupId} already exists`);
     ctx.members.set(groupId, new Set([name]));
-    connection.send({ type: "ok", rid: frame.rid });
+    whenDurable(ctx, connection, frame.rid, () => connection.send({ type: "ok", rid: frame.rid }));
   },
 };
 
@@ -136,19 +136,22 @@ export const commit: Handler<"commit"> = {
     newMembers.add(name);
     for (const addedName of added) newMembers.add(addedName);
     ctx.members.set(groupId, newMembers);
-    fanOut(ctx, recipients, result.commit);
-    for (const welcome of result.welcomes) deliverTo(ctx, welcome.recipient, welcome.delivery);
-    // Newcomers who are online: their new roommates learn it (and they learn their roommates').
-    for (const newcomer of inspected.external && !isMember ? [name, ...added] : added) {
-      if (!ctx.online.has(newcomer)) continue;
-      announcePresence(ctx, newcomer, true, [groupId]);
-      for (const member of newMembers) {
-        if (member !== newcomer && ctx.online.has(member)) {
-          ctx.bus.publish([newcomer], encodeFrame({ type: "presence", name: member, online: true }));
+    const newcomers = inspected.external && !isMember ? [name, ...added] : added;
+    whenDurable(ctx, connection, frame.rid, () => {
+      fanOut(ctx, recipients, result.commit);
+      for (const welcome of result.welcomes) deliverTo(ctx, welcome.recipient, welcome.delivery);
+      // Newcomers who are online: their new roommates learn it (and they learn their roommates').
+      for (const newcomer of newcomers) {
+        if (!ctx.online.has(newcomer)) continue;
+        announcePresence(ctx, newcomer, true, [groupId]);
+        for (const member of newMembers) {
+          if (member !== newcomer && ctx.online.has(member)) {
+            ctx.bus.publish([newcomer], encodeFrame({ type: "presence", name: member, online: true }));
+          }
         }
       }
-    }
-    connection.send({ type: "accepted", rid: frame.rid, seq: result.commit.seq, serverTs: result.commit.serverTs });
+      connection.send({ type: "accepted", rid: frame.rid, seq: result.commit.seq, serverTs: result.commit.serverTs });
+    });
   },
 };
 
@@ -172,6 +175,10 @@ export const send: Handler<"send"> = {
       if (outcome.kind === "failed") {
         ctx.log.error("store_failed", { error: String(outcome.error) });
         connection.fail(frame.rid, "INTERNAL", "the server could not store this message; nothing was stored");
+        return;
+      }
+      if (outcome.kind === "unconfirmed") {
+        connection.fail(frame.rid, "INTERNAL", NOT_CONFIRMED);
         return;
       }
       const { delivery } = outcome.result;

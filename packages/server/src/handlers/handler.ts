@@ -13,3 +13,17 @@ export type Handler<T extends ClientFrameType> =
 export type ClientName = NonNullable<Connection["name"]>;
 export type HandlerTable = { [T in ClientFrameType]: Handler<T> };
 export type AnyClientFrame = ClientFrame;
+
+/** What a client is told when its write is stored but the disk did not confirm it. */
+export const NOT_CONFIRMED = "the server stored this but the disk did not confirm it; send it again";
+
+/**
+ * Runs `announce` (answers, fan-out) once the handler's writes are on disk, after everything
+ * written before them; if the disk fails, the client gets INTERNAL instead.
+ */
+export function whenDurable(ctx: ServerContext, connection: Connection, rid: number, announce: () => void): void {
+  ctx.durable.after((durable) => {
+    if (durable) announce();
+    else connection.fail(rid, "INTERNAL", NOT_CONFIRMED);
+  });
+}

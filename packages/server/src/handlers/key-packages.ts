@@ -1,7 +1,7 @@
 import { ProtocolError, cipherSuites, parseUserName, type UserName } from "@secure-chat/protocol";
 import type { ServerContext } from "../context.js";
 import { inspectKeyPackage } from "../mls-inspect.js";
-import type { Handler } from "./handler.js";
+import { whenDurable, type Handler } from "./handler.js";
 
 /** A KeyPackage is accepted only if it names its uploader, with the uploader's key, in our suite. */
 function checkKeyPackage(ctx: ServerContext, name: UserName, bytes: Uint8Array): void {
@@ -28,7 +28,7 @@ export const uploadKeyPackages: Handler<"upload_key_packages"> = {
       checkKeyPackage(ctx, name, keyPackage);
     }
     ctx.storage.addKeyPackages(name, frame.keyPackages, lastResort);
-    connection.send({ type: "ok", rid: frame.rid });
+    whenDurable(ctx, connection, frame.rid, () => connection.send({ type: "ok", rid: frame.rid }));
   },
 };
 
@@ -44,7 +44,10 @@ export const claimKeyPackage: Handler<"claim_key_package"> = {
     if (keyPackage === undefined) {
       throw new ProtocolError("NO_KEY_PACKAGE", `${target} has no KeyPackage left; they must come online once`);
     }
-    connection.send({ type: "key_package", rid: frame.rid, name: target, keyPackage });
+    // Handed out only once its removal is on disk: a one-time KeyPackage must never be used twice.
+    whenDurable(ctx, connection, frame.rid, () =>
+      connection.send({ type: "key_package", rid: frame.rid, name: target, keyPackage }),
+    );
   },
 };
 

@@ -1,20 +1,31 @@
 import type { AppendInput, AppendResult, Storage } from "../storage/storage.js";
+import type { DurabilityGate } from "./durability-gate.js";
+
+export type SendOutcome =
+  | { kind: "ok"; result: AppendResult }
+  /** Not stored: the transaction failed. */
+  | { kind: "failed"; error: unknown }
+  /** Stored, but the disk did not confirm it; a resend (same sendId) is answered from the stored copy. */
+  | { kind: "unconfirmed" };
 
 interface Pending {
   input: AppendInput;
-  done: (outcome: { kind: "ok"; result: AppendResult } | { kind: "failed"; error: unknown }) => void;
+  done: (outcome: SendOutcome) => void;
 }
 
 /**
- * Group commit: messages that arrive in the same event-loop turn are stored in one
- * transaction, so one disk sync covers them all, and each is answered only after it. Anything
- * that must be ordered after pending sends (a commit, a new group) calls `flush()` first.
+ * Messages that arrive in the same event-loop turn are stored in one transaction, and each is
+ * answered once the durability gate has seen them on disk. Anything that must be ordered after
+ * pending sends (a commit, a new group) calls `flush()` first.
  */
 export class SendBatcher {
   private pending: Pending[] = [];
   private scheduled = false;
 
-  constructor(private readonly storage: Storage) {}
+  constructor(
+    private readonly storage: Storage,
+    private readonly durable: DurabilityGate,
+  ) {}
 
   add(input: AppendInput, done: Pending["done"]): void {
     this.pending.push({ input, done });
@@ -35,6 +46,8 @@ export class SendBatcher {
       for (const p of batch) p.done({ kind: "failed", error });
       return;
     }
-    batch.forEach((p, i) => p.done({ kind: "ok", result: results[i]! }));
+    this.durable.after((durable) => {
+      batch.forEach((p, i) => p.done(durable ? { kind: "ok", result: results[i]! } : { kind: "unconfirmed" }));
+    });
   }
 }

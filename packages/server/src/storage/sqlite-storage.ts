@@ -1,3 +1,4 @@
+import { closeSync, fdatasync, fdatasyncSync, openSync } from "node:fs";
 import Database from "better-sqlite3";
 import { deliveryKinds, type DeliveryKind, type GroupId, type RoomKind, type UserName } from "@secure-chat/protocol";
 import type {
@@ -11,6 +12,11 @@ import type {
   StoredDelivery,
   StoredGroup,
 } from "./storage.js";
+
+/** See SqliteStorage: NORMAL, plus a log sync before anything is acknowledged. */
+const SYNCHRONOUS = "NORMAL";
+/** How acknowledged writes are made durable, in words (benchmark reports quote it). */
+export const SQLITE_DURABILITY = `WAL, synchronous=${SYNCHRONOUS}, fdatasync of the log before every acknowledgement`;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS users (
@@ -92,19 +98,29 @@ function toDelivery(row: MessageRow): StoredDelivery {
 }
 
 /**
- * SQLite adapter (the embedded default). WAL mode with synchronous=FULL: a transaction
- * that returned is on disk, so anything the server acknowledged survives power loss.
+ * SQLite adapter (the embedded default). WAL mode with synchronous=NORMAL: a transaction
+ * writes its pages to the log but does not wait for the disk; `sync` then flushes the log
+ * (fdatasync), which is exactly the step synchronous=FULL would have taken inside every
+ * commit, blocking the event loop. Everything acknowledged waits for `sync`, so it survives
+ * power loss just the same. (Checkpoints still sync inside SQLite, as NORMAL does.)
  */
 export class SqliteStorage implements Storage {
   private readonly db: Database.Database;
   private readonly statements;
 
+  /** A descriptor of the write-ahead log, for `sync`. */
+  private readonly wal: number;
+  private syncsInFlight = 0;
+  private closed = false;
+
   constructor(path: string) {
     this.db = new Database(path);
     this.db.pragma("journal_mode = WAL");
-    this.db.pragma("synchronous = FULL");
+    this.db.pragma(`synchronous = ${SYNCHRONOUS}`);
     this.db.pragma("foreign_keys = ON");
     this.db.exec(SCHEMA);
+    // The log exists from here until the last connection closes; SQLite reuses it in place.
+    this.wal = openSync(`${path}-wal`, "r");
     const db = this.db;
     this.statements = {
       userKey: db.prepare<[string], { public_key: Buffer }>("SELECT public_key FROM users WHERE name = ?"),
@@ -361,7 +377,26 @@ export class SqliteStorage implements Storage {
     })();
   }
 
+  sync(done: (error?: Error) => void): void {
+    // On Linux fdatasync flushes the file's pages whoever wrote them, so our own descriptor
+    // covers SQLite's writes; it runs in libuv's thread pool, off the event loop.
+    if (this.closed) {
+      process.nextTick(() => done(new Error("the storage is closed")));
+      return;
+    }
+    this.syncsInFlight++;
+    fdatasync(this.wal, (error) => {
+      // A sync still in the thread pool at close must not find the descriptor closed or reused.
+      if (--this.syncsInFlight === 0 && this.closed) closeSync(this.wal);
+      done(error ?? undefined);
+    });
+  }
+
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    fdatasyncSync(this.wal);
     this.db.close();
+    if (this.syncsInFlight === 0) closeSync(this.wal);
   }
 }

@@ -100,7 +100,7 @@ export interface Storage {
     serverTs: number,
     sendId?: Uint8Array,
   ): AppendResult;
-  /** Appends several messages in one transaction (one disk sync), in order; same rules as appendMessage. */
+  /** Appends several messages in one transaction, in order; same rules as appendMessage. */
   appendMessages(inputs: AppendInput[]): AppendResult[];
   currentMembers(groupId: GroupId): UserName[];
   /** The groups `name` is a member of now. */
@@ -115,5 +115,12 @@ export interface Storage {
   /** Advances several cursors in one transaction (never backwards). */
   setCursors(cursors: ReadonlyMap<UserName, number>): void;
 
+  /**
+   * Calls `done` once every write made before this call is on disk (with an error if that could
+   * not be confirmed), without blocking the caller. Writes themselves return once visible to
+   * readers; what is announced to clients waits for this (see DurabilityGate).
+   */
+  sync(done: (error?: Error) => void): void;
+  /** Makes every write durable, then closes. */
   close(): void;
 }
