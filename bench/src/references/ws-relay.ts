@@ -9,6 +9,8 @@
  */
 import type { Socket } from "node:net";
 import { WebSocketServer, type WebSocket } from "ws";
+// The same framing code as secure-chat's server: the comparison is of everything else.
+import { binaryFrame } from "@secure-chat/server";
 
 interface Peer {
   socket: Socket;
@@ -16,25 +18,6 @@ interface Peer {
 }
 
 const EMPTY_FRAME = Buffer.from([0x82, 0x00]);
-
-/** An unmasked server-to-client binary frame. */
-function frame(payload: Buffer): Buffer {
-  const size = payload.length;
-  const header = size < 126 ? 2 : size < 65536 ? 4 : 10;
-  const out = Buffer.allocUnsafe(header + size);
-  out[0] = 0x82;
-  if (size < 126) out[1] = size;
-  else if (size < 65536) {
-    out[1] = 126;
-    out.writeUInt16BE(size, 2);
-  } else {
-    out[1] = 127;
-    out.writeUInt32BE(Math.floor(size / 2 ** 32), 2);
-    out.writeUInt32BE(size >>> 0, 6);
-  }
-  payload.copy(out, header);
-  return out;
-}
 
 const peers = new Set<Peer>();
 const dirty: Peer[] = [];
@@ -65,7 +48,7 @@ wss.on("connection", (ws: WebSocket) => {
   const peer: Peer = { socket: (ws as unknown as { _socket: Socket })._socket, queue: [] };
   peers.add(peer);
   ws.on("message", (data: Buffer) => {
-    const framed = frame(data);
+    const framed = binaryFrame(data);
     for (const other of peers) if (other !== peer) enqueue(other, framed);
     enqueue(peer, EMPTY_FRAME);
   });
