@@ -17,10 +17,25 @@ export type ConnectionPhase =
   | { phase: "ready"; name: UserName }
   | { phase: "closed" };
 
+/** Live frames held for one connection during its catch-up before it is asked to come back. */
+const MAX_HELD_FRAMES = 50_000;
+
 export class Connection {
   state: ConnectionPhase = { phase: "awaiting_hello" };
   /** Cleanup run once when the connection closes (bus subscription, presence). */
   readonly onClose: (() => void)[] = [];
+  /** Live deliveries held back while the connection catches up (see startDelivery). */
+  private held: Uint8Array[] | undefined;
+
+  /**
+   * The bus's callback for this client's live deliveries: as direct as it can be, since a
+   * fan-out calls it once per member (a stable function, so it can be unsubscribed).
+   */
+  readonly deliver = (frame: Uint8Array): void => {
+    const held = this.held;
+    if (held === undefined) this.peer.send(frame);
+    else if (held.push(frame) > MAX_HELD_FRAMES) this.close(1013, "too much traffic during catch-up; reconnect");
+  };
 
   constructor(
     private readonly peer: Peer,
@@ -44,6 +59,18 @@ export class Connection {
       return;
     }
     this.peer.send(bytes, sent);
+  }
+
+  /** Live deliveries wait from now until `releaseDeliveries`. */
+  holdDeliveries(): void {
+    this.held ??= [];
+  }
+
+  /** Sends the held deliveries, in order, and lets live ones through again. */
+  releaseDeliveries(): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const frame of held) this.sendEncoded(frame);
   }
 
   /** Sends an error frame; closes the connection when the code calls for it. */

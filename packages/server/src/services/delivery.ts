@@ -4,8 +4,6 @@ import type { ServerContext } from "../context.js";
 import type { StoredDelivery } from "../storage/storage.js";
 
 const CATCH_UP_PAGE = 500;
-/** Live frames held for one connection during its catch-up before it is asked to come back. */
-const MAX_HELD_FRAMES = 50_000;
 
 /** Encodes a delivery once; the same bytes go to every recipient. */
 export function encodeDelivery(delivery: StoredDelivery): Uint8Array {
@@ -43,15 +41,8 @@ export function deliverTo(ctx: ServerContext, name: UserName, delivery: StoredDe
  * in memory and a slow reader is paced rather than cut off.
  */
 export async function startDelivery(ctx: ServerContext, connection: Connection, name: UserName): Promise<void> {
-  const held: Uint8Array[] = [];
-  let catchingUp = true;
-  const unsubscribe = ctx.bus.subscribe(name, (frame) => {
-    if (catchingUp) {
-      held.push(frame);
-      if (held.length > MAX_HELD_FRAMES) connection.close(1013, "too much traffic during catch-up; reconnect");
-    } else connection.sendEncoded(frame);
-  });
-  connection.onClose.push(unsubscribe);
+  connection.holdDeliveries();
+  connection.onClose.push(ctx.bus.subscribe(name, connection.deliver));
   let cursor = ctx.cursors.cursor(name);
   for (;;) {
     const page = ctx.storage.fetchSince(name, cursor, CATCH_UP_PAGE);
@@ -78,8 +69,7 @@ export async function startDelivery(ctx: ServerContext, connection: Connection, 
     if (page.length < CATCH_UP_PAGE || connection.name === undefined) break;
   }
   connection.send({ type: "synced", cursor });
-  catchingUp = false;
-  for (const frame of held.splice(0)) connection.sendEncoded(frame);
+  connection.releaseDeliveries();
 }
 
 /** Clients acknowledge in batches (the highest seq they have durably processed). */
