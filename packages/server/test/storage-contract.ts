@@ -92,7 +92,7 @@ function accept(storage: Storage, input: CommitInput): Accepted {
 }
 
 function created(storage: Storage, groupId: GroupId, creator: UserName, groupInfo?: Uint8Array): number {
-  const result = storage.createGroup(groupId, roomKindOf(groupId), creator, groupInfo, 500);
+  const result = storage.createGroup(groupId, roomKindOf(groupId), creator, groupInfo);
   assert.equal(result.kind, "created", `create ${groupId}`);
   return result.kind === "created" ? result.seq : -1;
 }
@@ -263,20 +263,20 @@ export function storageContract(name: string, open: () => StorageFixture): void 
           registerAll(storage);
           const info = blob();
           const lobby = group("#lobby");
-          const result = storage.createGroup(lobby, "open", alice, info, 500);
+          const result = storage.createGroup(lobby, "open", alice, info);
           assert.equal(result.kind, "created");
           assert.deepEqual(storage.group(lobby), { groupId: lobby, kind: "open", epoch: 0, groupInfo: info });
           assert.deepEqual(storage.currentMembers(lobby), [alice]);
-          assert.deepEqual(storage.createGroup(lobby, "open", bob, blob(), 501), { kind: "exists" });
-          assert.deepEqual(storage.createGroup(lobby, "invite", alice, undefined, 502), { kind: "exists" });
+          assert.deepEqual(storage.createGroup(lobby, "open", bob, blob()), { kind: "exists" });
+          assert.deepEqual(storage.createGroup(lobby, "invite", alice, undefined), { kind: "exists" });
           assert.deepEqual(storage.group(lobby), { groupId: lobby, kind: "open", epoch: 0, groupInfo: info });
           assert.deepEqual(storage.currentMembers(lobby), [alice], "exists changes nobody's membership");
 
           const team = group("+team");
-          assert.equal(storage.createGroup(team, "invite", bob, undefined, 503).kind, "created");
+          assert.equal(storage.createGroup(team, "invite", bob, undefined).kind, "created");
           assert.deepEqual(storage.group(team), { groupId: team, kind: "invite", epoch: 0, groupInfo: undefined });
           const direct = group("@alice@bob");
-          assert.equal(storage.createGroup(direct, "direct", bob, undefined, 504).kind, "created");
+          assert.equal(storage.createGroup(direct, "direct", bob, undefined).kind, "created");
           assert.equal(storage.group(direct)?.kind, "direct");
           assert.equal(storage.group(group("#nope")), undefined);
           assert.deepEqual(storage.currentMembers(group("#nope")), []);
@@ -700,7 +700,7 @@ export function storageContract(name: string, open: () => StorageFixture): void 
           assert.deepEqual(reopened.listGroups(), groups);
           for (const [name, stream] of streams) assert.deepEqual(all(reopened, name), stream, name);
           assert.equal(reopened.cursor(carol), 4);
-          assert.deepEqual(reopened.createGroup(lobby, "open", dave, undefined, 12), { kind: "exists" });
+          assert.deepEqual(reopened.createGroup(lobby, "open", dave, undefined), { kind: "exists" });
           assert.deepEqual(reopened.acceptCommit(commitInput(lobby, 1, alice)), { kind: "stale", currentEpoch: 2 });
           // numbering continues after the old deliveries
           const lastSeq = Math.max(...[...streams.values()].flat().map((d) => d.seq));
@@ -790,7 +790,7 @@ function checkAgainstModel(storage: Storage, ops: readonly Operation[], pageSize
       case "create": {
         const creator = pick(modelUsers, op.by);
         assert.ok(creator !== undefined);
-        const result = storage.createGroup(groupId, roomKindOf(groupId), creator, undefined, ts);
+        const result = storage.createGroup(groupId, roomKindOf(groupId), creator, undefined);
         if (state !== undefined) {
           assert.deepEqual(result, { kind: "exists" });
         } else {

@@ -55,7 +55,7 @@ export const createGroup: Handler<"create_group"> = {
       throw new ProtocolError("NOT_MEMBER", "you can only start your own private conversations");
     }
     const groupInfo = requireGroupInfo(groupId, frame.groupInfo, 0);
-    const result = ctx.storage.createGroup(groupId, kind, name, kind === "open" ? groupInfo : undefined, ctx.now());
+    const result = ctx.storage.createGroup(groupId, kind, name, kind === "open" ? groupInfo : undefined);
     if (result.kind === "exists") throw new ProtocolError("GROUP_EXISTS", `${groupId} already exists`);
     ctx.members.set(groupId, new Set([name]));
     whenDurable(ctx, connection, frame.rid, () => connection.send({ type: "ok", rid: frame.rid }));

@@ -246,9 +246,7 @@ export class SqliteStorage implements Storage {
     kind: RoomKind,
     creator: UserName,
     groupInfo: Uint8Array | undefined,
-    serverTs: number,
   ): CreateGroupResult {
-    void serverTs;
     return this.db.transaction((): CreateGroupResult => {
       const inserted = this.statements.insertGroup.run(groupId, kind, groupInfo ?? null);
       if (inserted.changes === 0) return { kind: "exists" };

@@ -84,7 +84,6 @@ export interface Storage {
     kind: RoomKind,
     creator: UserName,
     groupInfo: Uint8Array | undefined,
-    serverTs: number,
   ): CreateGroupResult;
   group(groupId: GroupId): StoredGroup | undefined;
   /** Accepts exactly one commit per (group, epoch); any later one for that epoch is stale. */
