@@ -21,12 +21,4 @@ export function signLogin(secretKey: Uint8Array, nonce: Uint8Array, name: string
   return ed25519.sign(loginTranscript(nonce, name), secretKey);
 }
 
-export function verifyLogin(publicKey: Uint8Array, signature: Uint8Array, nonce: Uint8Array, name: string): boolean {
-  try {
-    return ed25519.verify(signature, loginTranscript(nonce, name), publicKey);
-  } catch {
-    return false;
-  }
-}
-
 export const ED25519_PUBLIC_KEY_BYTES = 32;

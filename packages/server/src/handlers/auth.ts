@@ -1,10 +1,5 @@
-import {
-  ED25519_PUBLIC_KEY_BYTES,
-  ProtocolError,
-  cipherSuites,
-  parseUserName,
-  verifyLogin,
-} from "@secure-chat/protocol";
+import { ED25519_PUBLIC_KEY_BYTES, ProtocolError, cipherSuites, parseUserName } from "@secure-chat/protocol";
+import { verifyLogin } from "../login-verify.js";
 import { startDelivery } from "../services/delivery.js";
 import { trackPresence } from "../services/presence.js";
 import { NOT_CONFIRMED, type Handler } from "./handler.js";
