@@ -1,3 +1,5 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -21,4 +23,11 @@ storageContract("SqliteStorage", () => {
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+});
+
+describe("SqliteStorage without a write-ahead log", () => {
+  it("refuses to open, since it could not make acknowledged writes durable", () => {
+    // An in-memory database reports journal_mode=memory: there is no log to sync.
+    assert.throws(() => new SqliteStorage(":memory:"), /cannot use SQLite's WAL mode/);
+  });
 });

@@ -115,7 +115,9 @@ export class SqliteStorage implements Storage {
 
   constructor(path: string) {
     this.db = new Database(path);
-    this.db.pragma("journal_mode = WAL");
+    const mode = this.db.pragma("journal_mode = WAL", { simple: true });
+    // `sync` flushes the write-ahead log: without one, acknowledged writes would not be durable.
+    if (mode !== "wal") throw new Error(`${path} cannot use SQLite's WAL mode here (journal_mode=${String(mode)})`);
     this.db.pragma(`synchronous = ${SYNCHRONOUS}`);
     this.db.pragma("foreign_keys = ON");
     this.db.exec(SCHEMA);
