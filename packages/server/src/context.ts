@@ -44,7 +44,7 @@ export function createContext(
   log: Logger,
   cursorFlushMs = 1_000,
 ): ServerContext {
-  const durable = new DurabilityGate(storage, (error) => log.error("sync_failed", { error: error.message }));
+  const durable = new DurabilityGate(storage, log);
   return {
     config,
     storage,

@@ -84,8 +84,13 @@ class CoalescingWriter implements Peer {
       done?.();
       return;
     }
+    // What earlier flushes left unwritten, not this one: a reader that keeps up may get a big burst.
+    if (this.raw.writableLength > this.maxBufferedBytes) {
+      done?.();
+      this.onOverflow();
+      return;
+    }
     this.raw.write(bytes, done);
-    if (this.raw.writableLength > this.maxBufferedBytes) this.onOverflow();
   }
 }
 

@@ -4,6 +4,13 @@ import type { GroupId, UserName } from "@secure-chat/protocol";
 import { DurabilityGate } from "../src/services/durability-gate.js";
 import { SendBatcher, type SendOutcome } from "../src/services/send-batcher.js";
 import type { AppendInput, AppendResult, Storage } from "../src/storage/storage.js";
+import type { Logger } from "../src/log.js";
+
+/** A logger that keeps its error events. */
+function recordingLog(): Logger & { errors: string[] } {
+  const errors: string[] = [];
+  return { errors, info: () => undefined, warn: () => undefined, error: (event) => errors.push(event) };
+}
 
 /** A storage whose disk syncs finish only when the test says so. */
 function manualDisk(): {
@@ -31,7 +38,8 @@ function manualDisk(): {
 describe("DurabilityGate", () => {
   it("runs actions only after a sync that started after them, in the order queued", () => {
     const disk = manualDisk();
-    const gate = new DurabilityGate(disk.storage, () => assert.fail("no sync fails here"));
+    const log = recordingLog();
+    const gate = new DurabilityGate(disk.storage, log);
     const ran: string[] = [];
     gate.after((durable) => ran.push(`a:${durable}`));
     assert.equal(disk.syncs.length, 1, "the first action starts a sync at once");
@@ -45,23 +53,40 @@ describe("DurabilityGate", () => {
     disk.syncs[1]!();
     assert.deepEqual(ran, ["a:true", "b:true", "c:true"]);
     assert.equal(disk.syncs.length, 2, "idle when nothing waits");
+    assert.deepEqual(log.errors, []);
   });
 
-  it("tells each action when the disk failed, reports the error, and keeps going", () => {
+  it("after a failed sync, tells every action so, now and from then on, and logs it once", () => {
     const disk = manualDisk();
-    const failures: Error[] = [];
-    const gate = new DurabilityGate(disk.storage, (error) => failures.push(error));
-    const ran: boolean[] = [];
-    gate.after((durable) => ran.push(durable));
+    const log = recordingLog();
+    const gate = new DurabilityGate(disk.storage, log);
+    const ran: string[] = [];
+    gate.after((durable) => ran.push(`a:${durable}`));
+    gate.after((durable) => ran.push(`b:${durable}`));
     disk.syncs[0]!(new Error("EIO"));
-    assert.deepEqual(ran, [false]);
-    assert.deepEqual(
-      failures.map((e) => e.message),
-      ["EIO"],
-    );
-    gate.after((durable) => ran.push(durable));
+    assert.deepEqual(ran, ["a:false", "b:false"], "in order, the waiting one too");
+    gate.after((durable) => ran.push(`c:${durable}`));
+    assert.deepEqual(ran, ["a:false", "b:false", "c:false"], "a later sync could not be trusted");
+    assert.equal(disk.syncs.length, 1, "no sync is even tried");
+    assert.deepEqual(log.errors, ["disk_sync_failed"]);
+  });
+
+  it("an action that throws is logged and does not keep the others from running", () => {
+    const disk = manualDisk();
+    const log = recordingLog();
+    const gate = new DurabilityGate(disk.storage, log);
+    const ran: string[] = [];
+    gate.after(() => ran.push("a"));
+    gate.after(() => {
+      throw new Error("boom");
+    });
+    disk.syncs[0]!();
+    gate.after(() => ran.push("c"));
     disk.syncs[1]!();
-    assert.deepEqual(ran, [false, true]);
+    assert.deepEqual(ran, ["a"]);
+    disk.syncs[2]!();
+    assert.deepEqual(ran, ["a", "c"]);
+    assert.deepEqual(log.errors, ["announce_failed"]);
   });
 });
 
@@ -76,7 +101,7 @@ describe("SendBatcher", () => {
 
   it("stores a turn's messages in one batch and answers none of them before the disk confirms", async () => {
     const disk = manualDisk();
-    const batcher = new SendBatcher(disk.storage, new DurabilityGate(disk.storage, () => undefined));
+    const batcher = new SendBatcher(disk.storage, new DurabilityGate(disk.storage, recordingLog()));
     const outcomes: SendOutcome[] = [];
     batcher.add(input("one"), (outcome) => outcomes.push(outcome));
     batcher.add(input("two"), (outcome) => outcomes.push(outcome));
@@ -92,7 +117,7 @@ describe("SendBatcher", () => {
 
   it("answers `unconfirmed` when the disk fails after the messages were stored", async () => {
     const disk = manualDisk();
-    const batcher = new SendBatcher(disk.storage, new DurabilityGate(disk.storage, () => undefined));
+    const batcher = new SendBatcher(disk.storage, new DurabilityGate(disk.storage, recordingLog()));
     const outcomes: SendOutcome[] = [];
     batcher.add(input("one"), (outcome) => outcomes.push(outcome));
     batcher.flush();

@@ -67,8 +67,7 @@ export const login: Handler<"login"> = {
       trackPresence(ctx, connection, state.name);
       void startDelivery(ctx, connection, state.name);
     };
-    // A new name is taken only once its registration is on disk.
-    if (registered.kind === "registered") ctx.durable.after(finishLogin);
-    else finishLogin(true);
+    // A name is taken only once its registration is on disk (a known name's may still be syncing).
+    ctx.durable.after(finishLogin);
   },
 };

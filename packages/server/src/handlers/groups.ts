@@ -69,7 +69,11 @@ export const getGroupInfo: Handler<"get_group_info"> = {
     if (group.kind !== "open" || group.groupInfo === undefined) {
       throw new ProtocolError("INVITE_ONLY", `${group.groupId} is joined by invitation only`);
     }
-    connection.send({ type: "group_info", rid: frame.rid, groupId: group.groupId, groupInfo: group.groupInfo });
+    const { groupId, groupInfo } = group;
+    // It may belong to a commit whose disk sync is still running: joining it must not outlive a power cut.
+    whenDurable(ctx, connection, frame.rid, () =>
+      connection.send({ type: "group_info", rid: frame.rid, groupId, groupInfo }),
+    );
   },
 };
 
@@ -183,7 +187,9 @@ export const send: Handler<"send"> = {
       }
       const { delivery } = outcome.result;
       // The sender already has its own message; everyone else gets the same encoded frame, once.
-      if (outcome.result.kind === "stored") fanOut(ctx, groupMembers(ctx, groupId), delivery, name);
+      // `members` as of now, which is as of the store: a commit stores pending sends before it
+      // changes the membership, and by the time this runs a later commit may have changed it.
+      if (outcome.result.kind === "stored") fanOut(ctx, members, delivery, name);
       connection.send({ type: "accepted", rid: frame.rid, seq: delivery.seq, serverTs: delivery.serverTs });
     });
   },
@@ -193,11 +199,12 @@ export const listRooms: Handler<"list_rooms"> = {
   requiresAuth: true,
   handle(ctx, connection, frame, name) {
     const visible = ctx.storage.listGroups().filter((group) => group.kind === "open" || group.members.includes(name));
-    connection.send({
+    const answer = {
       type: "rooms",
       rid: frame.rid,
       groupIds: visible.map((group) => group.groupId),
       memberNames: visible.map((group) => group.members.join(",")),
-    });
+    } as const;
+    whenDurable(ctx, connection, frame.rid, () => connection.send(answer));
   },
 };

@@ -14,8 +14,9 @@ export type ClientName = NonNullable<Connection["name"]>;
 export type HandlerTable = { [T in ClientFrameType]: Handler<T> };
 export type AnyClientFrame = ClientFrame;
 
-/** What a client is told when its write is stored but the disk did not confirm it. */
-export const NOT_CONFIRMED = "the server stored this but the disk did not confirm it; send it again";
+/** What a client is told when the disk did not confirm what the server stored (see DurabilityGate). */
+export const NOT_CONFIRMED =
+  "the server's disk did not confirm what it stored; nothing more is acknowledged until the server is restarted";
 
 /**
  * Runs `announce` (answers, fan-out) once the handler's writes are on disk, after everything

@@ -65,6 +65,9 @@ export const lookupKeys: Handler<"lookup_keys"> = {
       publicKeys.push(key);
       retiredKeys.push(Buffer.concat(ctx.storage.retiredKeys(name)));
     }
-    connection.send({ type: "keys", rid: frame.rid, names, publicKeys, retiredKeys });
+    // Keys read here may have been registered by a write whose disk sync is still running.
+    whenDurable(ctx, connection, frame.rid, () =>
+      connection.send({ type: "keys", rid: frame.rid, names, publicKeys, retiredKeys }),
+    );
   },
 };

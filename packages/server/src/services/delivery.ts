@@ -48,6 +48,14 @@ export async function startDelivery(ctx: ServerContext, connection: Connection, 
     const page = ctx.storage.fetchSince(name, cursor, CATCH_UP_PAGE);
     const last = page.at(-1);
     if (last === undefined) break;
+    // The page may hold rows whose disk sync is still running: none goes out before it is done
+    // (a row lost in a power cut would leave this client holding a seq the server reuses).
+    const durable = await new Promise<boolean>((resolve) => ctx.durable.after(resolve));
+    if (!durable) {
+      connection.fail(0, "INTERNAL", "the server cannot confirm its storage; try again later");
+      connection.close(1011, "INTERNAL");
+      return;
+    }
     // Write in chunks well under the send-buffer cap, each waiting for the previous one to be
     // written out: a reader that keeps up is never mistaken for a slow consumer.
     let chunk: Uint8Array[] = [];

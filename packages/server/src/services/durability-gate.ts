@@ -1,3 +1,4 @@
+import type { Logger } from "../log.js";
 import type { Storage } from "../storage/storage.js";
 
 /**
@@ -6,19 +7,29 @@ import type { Storage } from "../storage/storage.js";
  * order queued (so deliveries keep their seq order). The sync runs off the event loop, and one
  * sync covers every action queued while the previous one ran (group commit): the server keeps
  * handling frames while the disk works, instead of blocking on an fsync per transaction.
+ *
+ * A failed sync is final: after an fsync error the kernel may have dropped the unwritten pages,
+ * so a later sync that succeeds proves nothing. From then on every action is told `false` and
+ * nothing more is acknowledged until the server is restarted (clients keep their unacknowledged
+ * messages and send them again; the database is checked on open).
  */
 export class DurabilityGate {
   /** Actions whose writes the next sync will cover. */
   private waiting: ((durable: boolean) => void)[] = [];
   private syncing = false;
+  private failed = false;
 
   constructor(
     private readonly storage: Storage,
-    private readonly onSyncFailed: (error: Error) => void,
+    private readonly log: Logger,
   ) {}
 
   /** Runs `action(true)` once everything written so far is on disk; `action(false)` if that failed. */
   after(action: (durable: boolean) => void): void {
+    if (this.failed) {
+      this.run([action], false);
+      return;
+    }
     this.waiting.push(action);
     if (!this.syncing) this.sync();
   }
@@ -29,10 +40,32 @@ export class DurabilityGate {
     this.syncing = true;
     this.storage.sync((error) => {
       this.syncing = false;
-      if (error !== undefined) this.onSyncFailed(error);
+      if (error !== undefined && !this.failed) {
+        this.failed = true;
+        this.log.error("disk_sync_failed", {
+          error: error.message,
+          action: "nothing more will be acknowledged: check the disk, then restart the server",
+        });
+      }
+      if (this.failed) {
+        this.run(covered, false);
+        this.run(this.waiting.splice(0), false);
+        return;
+      }
       // The next sync starts before these actions run, so it overlaps with them.
       if (this.waiting.length > 0) this.sync();
-      for (const action of covered) action(error === undefined);
+      this.run(covered, true);
     });
+  }
+
+  /** One action that throws must not cost the others their answers. */
+  private run(actions: ((durable: boolean) => void)[], durable: boolean): void {
+    for (const action of actions) {
+      try {
+        action(durable);
+      } catch (error) {
+        this.log.error("announce_failed", { error: String(error) });
+      }
+    }
   }
 }

@@ -5,7 +5,7 @@ export type SendOutcome =
   | { kind: "ok"; result: AppendResult }
   /** Not stored: the transaction failed. */
   | { kind: "failed"; error: unknown }
-  /** Stored, but the disk did not confirm it; a resend (same sendId) is answered from the stored copy. */
+  /** Stored, but the disk did not confirm it (see DurabilityGate: nothing is acknowledged after that). */
   | { kind: "unconfirmed" };
 
 interface Pending {

@@ -1,4 +1,5 @@
-import { closeSync, fdatasync, fdatasyncSync, openSync } from "node:fs";
+import { closeSync, fdatasync, fdatasyncSync, fsyncSync, openSync } from "node:fs";
+import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { deliveryKinds, type DeliveryKind, type GroupId, type RoomKind, type UserName } from "@secure-chat/protocol";
 import type {
@@ -123,6 +124,13 @@ export class SqliteStorage implements Storage {
     this.db.exec(SCHEMA);
     // The log exists from here until the last connection closes; SQLite reuses it in place.
     this.wal = openSync(`${path}-wal`, "r");
+    // SQLite may just have created it: its directory entry must survive a power cut as well.
+    const directory = openSync(dirname(path), "r");
+    try {
+      fsyncSync(directory);
+    } finally {
+      closeSync(directory);
+    }
     const db = this.db;
     this.statements = {
       userKey: db.prepare<[string], { public_key: Buffer }>("SELECT public_key FROM users WHERE name = ?"),
