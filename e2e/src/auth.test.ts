@@ -2,23 +2,19 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { signLogin } from "@secure-chat/protocol";
 import { ChatProcess, ServerProcess, chatEnv, tempDir } from "./harness.js";
-import { RawClient, rawIdentity, rawLogin } from "./raw-client.js";
+import { RawClients, rawIdentity, rawLogin, type RawClient } from "./raw-client.js";
 
 describe("login and the name directory", () => {
   let server: ServerProcess;
-  const raws: RawClient[] = [];
-  const connect = async (): Promise<RawClient> => {
-    const client = await RawClient.connect(server.url);
-    raws.push(client);
-    return client;
-  };
+  const raws = new RawClients(() => server.url);
+  const connect = (): Promise<RawClient> => raws.connect();
 
   before(async () => {
     server = await ServerProcess.start();
   });
 
   after(async () => {
-    for (const raw of raws) raw.close();
+    raws.closeAll();
     await server?.kill();
   });
 

@@ -2,18 +2,14 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { encodeFrame } from "@secure-chat/protocol";
 import { Lobby, type ChatProcess } from "./harness.js";
-import { RawClient, rawIdentity, rawLogin } from "./raw-client.js";
+import { RawClients, rawIdentity, rawLogin, type RawClient } from "./raw-client.js";
 
 describe("malformed, oversized, unknown and premature frames", () => {
   let lobby: Lobby;
   let alice: ChatProcess;
   let bob: ChatProcess;
-  const raws: RawClient[] = [];
-  const connect = async (): Promise<RawClient> => {
-    const raw = await RawClient.connect(lobby.server.url);
-    raws.push(raw);
-    return raw;
-  };
+  const raws = new RawClients(() => lobby.server.url);
+  const connect = (): Promise<RawClient> => raws.connect();
 
   async function expectError(raw: RawClient, code: string, closeCode?: number): Promise<void> {
     const frame = await raw.next("error");
@@ -30,7 +26,7 @@ describe("malformed, oversized, unknown and premature frames", () => {
   });
 
   after(async () => {
-    for (const raw of raws) raw.close();
+    raws.closeAll();
     await lobby?.stop();
   });
 

@@ -12,7 +12,7 @@ import {
 import { cipherSuites } from "@secure-chat/protocol";
 import { ChatProcess, Lobby, tempDir } from "./harness.js";
 import { ReplayProxy } from "./replay-proxy.js";
-import { RawClient, rawIdentity, rawLogin, type RawIdentity } from "./raw-client.js";
+import { RawClients, rawIdentity, rawLogin, type RawIdentity, type RawClient } from "./raw-client.js";
 
 async function keyPackage(
   identity: string,
@@ -35,12 +35,8 @@ describe("impersonation", () => {
   let lobby: Lobby;
   let mallory: RawClient;
   let malloryId: RawIdentity;
-  const raws: RawClient[] = [];
-  const connect = async (): Promise<RawClient> => {
-    const raw = await RawClient.connect(lobby.server.url);
-    raws.push(raw);
-    return raw;
-  };
+  const raws = new RawClients(() => lobby.server.url);
+  const connect = (): Promise<RawClient> => raws.connect();
 
   before(async () => {
     lobby = await Lobby.start(["alice"]);
@@ -50,7 +46,7 @@ describe("impersonation", () => {
   });
 
   after(async () => {
-    for (const raw of raws) raw.close();
+    raws.closeAll();
     await lobby?.stop();
   });
 

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { WebSocket } from "ws";
 import { Lobby, type ChatProcess } from "./harness.js";
-import { RawClient, rawIdentity, rawLogin } from "./raw-client.js";
+import { RawClients, rawIdentity, rawLogin, type RawClient } from "./raw-client.js";
 
 function rssMiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
@@ -77,12 +77,8 @@ describe("a slow consumer", () => {
 
 describe("rate limits, connection caps and floods", () => {
   let lobby: Lobby;
-  const raws: RawClient[] = [];
-  const connect = async (): Promise<RawClient> => {
-    const raw = await RawClient.connect(lobby.server.url);
-    raws.push(raw);
-    return raw;
-  };
+  const raws = new RawClients(() => lobby.server.url);
+  const connect = (): Promise<RawClient> => raws.connect();
 
   before(async () => {
     lobby = await Lobby.start(["alice", "bob"], {
@@ -91,7 +87,7 @@ describe("rate limits, connection caps and floods", () => {
   });
 
   after(async () => {
-    for (const raw of raws) raw.close();
+    raws.closeAll();
     await lobby?.stop();
   });
 

@@ -55,6 +55,24 @@ export class RawClient {
   }
 }
 
+/** Raw clients opened by one test suite, to be closed together when it ends. */
+export class RawClients {
+  private readonly open: RawClient[] = [];
+
+  /** `url` is read at each call: a suite's server starts after the suite declares its clients. */
+  constructor(private readonly url: () => string) {}
+
+  async connect(): Promise<RawClient> {
+    const raw = await RawClient.connect(this.url());
+    this.open.push(raw);
+    return raw;
+  }
+
+  closeAll(): void {
+    for (const raw of this.open.splice(0)) raw.close();
+  }
+}
+
 export interface RawIdentity {
   name: string;
   secretKey: Uint8Array;

@@ -1,7 +1,6 @@
-import { Box } from "ink";
 import { helpText } from "../commands.js";
 import { keyHelp } from "./key-bindings.js";
-import { Line } from "./styled-line.js";
+import { LinePanel } from "./styled-line.js";
 import type { StyledLine } from "./styled.js";
 import { fit, wrapText } from "./text-width.js";
 
@@ -32,11 +31,5 @@ export function helpLines(width: number, height: number): StyledLine[] {
 }
 
 export function HelpOverlay({ width, height }: { width: number; height: number }) {
-  return (
-    <Box flexDirection="column" width={width} height={height} overflow="hidden">
-      {helpLines(width, height).map((line, i) => (
-        <Line key={i} line={line} />
-      ))}
-    </Box>
-  );
+  return <LinePanel lines={helpLines(width, height)} width={width} height={height} />;
 }

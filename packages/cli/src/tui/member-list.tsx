@@ -1,7 +1,6 @@
-import { Box } from "ink";
 import { nameColor } from "./colors.js";
-import { Line } from "./styled-line.js";
-import type { StyledLine } from "./styled.js";
+import { LinePanel } from "./styled-line.js";
+import { fillHeight, type StyledLine } from "./styled.js";
 import { fit } from "./text-width.js";
 import { memberListView, type TuiState } from "./view-model.js";
 
@@ -21,16 +20,9 @@ export function memberListLines(state: TuiState, width: number, height: number):
     ]);
   }
   if (members.length > room && room >= 0) lines.push([{ text: fit(` … ${members.length - room} more`, width) }]);
-  while (lines.length < height) lines.push([{ text: " ".repeat(width) }]);
-  return lines.slice(0, height);
+  return fillHeight(lines, width, height);
 }
 
 export function MemberList({ state, width, height }: { state: TuiState; width: number; height: number }) {
-  return (
-    <Box flexDirection="column" width={width} height={height} overflow="hidden">
-      {memberListLines(state, width, height).map((line, i) => (
-        <Line key={i} line={line} />
-      ))}
-    </Box>
-  );
+  return <LinePanel lines={memberListLines(state, width, height)} width={width} height={height} />;
 }

@@ -1,6 +1,5 @@
-import { Box } from "ink";
 import { visibleLines } from "./scrollback.js";
-import { Line } from "./styled-line.js";
+import { LinePanel } from "./styled-line.js";
 import type { StyledLine } from "./styled.js";
 import { paneGeometry, type TuiState } from "./view-model.js";
 
@@ -14,11 +13,5 @@ export function messagePaneLines(state: TuiState): StyledLine[] {
 
 export function MessagePane({ state }: { state: TuiState }) {
   const { paneWidth, paneHeight } = state.layout;
-  return (
-    <Box flexDirection="column" width={paneWidth} height={paneHeight} overflow="hidden">
-      {messagePaneLines(state).map((line, i) => (
-        <Line key={i} line={line} />
-      ))}
-    </Box>
-  );
+  return <LinePanel lines={messagePaneLines(state)} width={paneWidth} height={paneHeight} />;
 }

@@ -1,7 +1,6 @@
-import { Box } from "ink";
 import { uiColors } from "./colors.js";
-import { Line } from "./styled-line.js";
-import type { Segment, StyledLine } from "./styled.js";
+import { LinePanel } from "./styled-line.js";
+import { fillHeight, type Segment, type StyledLine } from "./styled.js";
 import { fit } from "./text-width.js";
 import { roomListView, type RoomListItem, type TuiState } from "./view-model.js";
 
@@ -36,16 +35,9 @@ export function roomListLines(state: TuiState, width: number, height: number): S
     const active = view.activityBelow > 0 ? `, ${view.activityBelow} active` : "";
     lines.push([{ text: fit(` ↓ ${view.below} more${active}`, width), color: "gray" }]);
   }
-  while (lines.length < height) lines.push([{ text: " ".repeat(width) }]);
-  return lines.slice(0, height);
+  return fillHeight(lines, width, height);
 }
 
 export function RoomList({ state, width, height }: { state: TuiState; width: number; height: number }) {
-  return (
-    <Box flexDirection="column" width={width} height={height} overflow="hidden">
-      {roomListLines(state, width, height).map((line, i) => (
-        <Line key={i} line={line} />
-      ))}
-    </Box>
-  );
+  return <LinePanel lines={roomListLines(state, width, height)} width={width} height={height} />;
 }

@@ -1,4 +1,4 @@
-import { Text } from "ink";
+import { Box, Text } from "ink";
 import type { StyledLine } from "./styled.js";
 
 /** One screen line made of styled runs. Lines arrive already fitted to their width. */
@@ -12,5 +12,16 @@ export function Line({ line }: { line: StyledLine }) {
         </Text>
       ))}
     </Text>
+  );
+}
+
+/** A fixed-size column of lines: the side lists, the message pane and the help overlay. */
+export function LinePanel({ lines, width, height }: { lines: StyledLine[]; width: number; height: number }) {
+  return (
+    <Box flexDirection="column" width={width} height={height} overflow="hidden">
+      {lines.map((line, i) => (
+        <Line key={i} line={line} />
+      ))}
+    </Box>
   );
 }

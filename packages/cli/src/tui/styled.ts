@@ -13,3 +13,9 @@ export type StyledLine = readonly Segment[];
 export function plain(line: StyledLine): string {
   return line.map((s) => s.text).join("");
 }
+
+/** Exactly `height` lines: blank full-width lines below, anything beyond cut off. */
+export function fillHeight(lines: StyledLine[], width: number, height: number): StyledLine[] {
+  while (lines.length < height) lines.push([{ text: " ".repeat(width) }]);
+  return lines.slice(0, height);
+}
