@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import fc from "fast-check";
 import { parseGroupId, parseUserName, type GroupId, type RoomKind, type UserName } from "@secure-chat/protocol";
-import type { CommitInput, CommitResult, Storage, StoredDelivery } from "../src/storage/storage.js";
+import type { AppendResult, CommitInput, CommitResult, Storage, StoredDelivery } from "../src/storage/storage.js";
 
 export interface StorageFixture {
   storage: Storage;
@@ -95,6 +95,25 @@ function created(storage: Storage, groupId: GroupId, creator: UserName, groupInf
   const result = storage.createGroup(groupId, roomKindOf(groupId), creator, groupInfo);
   assert.equal(result.kind, "created", `create ${groupId}`);
   return result.kind === "created" ? result.seq : -1;
+}
+
+/** One message, through the batch call the server uses. */
+function appendMessage(
+  storage: Storage,
+  groupId: GroupId,
+  sender: UserName,
+  payload: Uint8Array,
+  serverTs: number,
+  sendId?: Uint8Array,
+): AppendResult {
+  const [result] = storage.appendMessages([{ groupId, sender, payload, serverTs, sendId }]);
+  assert.ok(result !== undefined, "appendMessages answers each input");
+  return result;
+}
+
+/** One cursor, through the batch call the server uses. */
+function setCursor(storage: Storage, name: UserName, seq: number): void {
+  storage.setCursors(new Map([[name, seq]]));
 }
 
 function roomKindOf(groupId: GroupId): RoomKind {
@@ -289,7 +308,7 @@ export function storageContract(name: string, open: () => StorageFixture): void 
           registerAll(storage);
           const lobby = group("#lobby");
           const seq = created(storage, lobby, alice);
-          const message = storage.appendMessage(lobby, alice, blob(), 600).delivery;
+          const message = appendMessage(storage, lobby, alice, blob(), 600).delivery;
           assert.ok(message.seq >= seq, "created.seq is where the creator's membership starts");
           assert.deepEqual(all(storage, alice), [message]);
         }),
@@ -302,14 +321,14 @@ export function storageContract(name: string, open: () => StorageFixture): void 
           const lobby = group("#lobby");
           created(storage, lobby, alice);
           const sendId = blob(16);
-          const first = storage.appendMessage(lobby, alice, blob(), 600, sendId);
+          const first = appendMessage(storage, lobby, alice, blob(), 600, sendId);
           assert.equal(first.kind, "stored");
-          const again = storage.appendMessage(lobby, alice, blob(), 601, sendId);
+          const again = appendMessage(storage, lobby, alice, blob(), 601, sendId);
           assert.deepEqual(again, { kind: "duplicate", delivery: first.delivery });
-          const otherSender = storage.appendMessage(lobby, bob, blob(), 602, sendId);
+          const otherSender = appendMessage(storage, lobby, bob, blob(), 602, sendId);
           assert.equal(otherSender.kind, "stored", "sendIds are per sender");
-          assert.equal(storage.appendMessage(lobby, alice, blob(), 603, blob(16)).kind, "stored");
-          assert.equal(storage.appendMessage(lobby, alice, blob(), 604).kind, "stored", "no sendId: always stored");
+          assert.equal(appendMessage(storage, lobby, alice, blob(), 603, blob(16)).kind, "stored");
+          assert.equal(appendMessage(storage, lobby, alice, blob(), 604).kind, "stored", "no sendId: always stored");
           assert.equal(all(storage, alice).length, 4, "the resend added nothing to the stream");
         }),
       );
@@ -465,10 +484,10 @@ export function storageContract(name: string, open: () => StorageFixture): void 
           registerAll(storage);
           const lobby = group("#lobby");
           created(storage, lobby, alice, blob());
-          const before = storage.appendMessage(lobby, alice, blob(), 600).delivery;
+          const before = appendMessage(storage, lobby, alice, blob(), 600).delivery;
           const join = accept(storage, commitInput(lobby, 0, carol, { senderJoins: true, groupInfo: blob() }));
           assert.deepEqual(sorted(storage.currentMembers(lobby)), [alice, carol]);
-          const after = storage.appendMessage(lobby, alice, blob(), 601).delivery;
+          const after = appendMessage(storage, lobby, alice, blob(), 601).delivery;
           assert.deepEqual(all(storage, carol), [join.commit, after], "nothing from before the join");
           assert.deepEqual(all(storage, alice), [before, join.commit, after]);
         }),
@@ -486,18 +505,18 @@ export function storageContract(name: string, open: () => StorageFixture): void 
         const other = group("#other");
         created(storage, team, alice);
         created(storage, other, dave, blob());
-        const m1 = storage.appendMessage(team, alice, blob(), 1).delivery;
-        const o1 = storage.appendMessage(other, dave, blob(), 2).delivery;
+        const m1 = appendMessage(storage, team, alice, blob(), 1).delivery;
+        const o1 = appendMessage(storage, other, dave, blob(), 2).delivery;
         const c1 = accept(storage, commitInput(team, 0, alice, { added: [bob], welcome: blob() }));
         const w1 = c1.welcomes[0]?.delivery;
-        const m2 = storage.appendMessage(team, bob, blob(), 3).delivery;
+        const m2 = appendMessage(storage, team, bob, blob(), 3).delivery;
         const c2 = accept(storage, commitInput(team, 1, alice, { added: [carol], welcome: blob() }));
         const w2 = c2.welcomes[0]?.delivery;
-        const m3 = storage.appendMessage(team, carol, blob(), 4).delivery;
+        const m3 = appendMessage(storage, team, carol, blob(), 4).delivery;
         const c3 = accept(storage, commitInput(team, 2, carol, { removed: [bob] }));
-        const m4 = storage.appendMessage(team, alice, blob(), 5).delivery;
-        const o2 = storage.appendMessage(other, dave, blob(), 6).delivery;
-        const m5 = storage.appendMessage(team, carol, blob(), 7).delivery;
+        const m4 = appendMessage(storage, team, alice, blob(), 5).delivery;
+        const o2 = appendMessage(storage, other, dave, blob(), 6).delivery;
+        const m5 = appendMessage(storage, team, carol, blob(), 7).delivery;
         assert.ok(w1 !== undefined && w2 !== undefined);
         const order = [m1, o1, c1.commit, w1, m2, c2.commit, w2, m3, c3.commit, m4, o2, m5];
         assertIncreasing(order);
@@ -564,11 +583,11 @@ export function storageContract(name: string, open: () => StorageFixture): void 
           const team = group("+team");
           created(storage, team, alice);
           const add = accept(storage, commitInput(team, 0, alice, { added: [bob], welcome: blob() }));
-          const inFirst = storage.appendMessage(team, alice, blob(), 1).delivery;
+          const inFirst = appendMessage(storage, team, alice, blob(), 1).delivery;
           const remove = accept(storage, commitInput(team, 1, alice, { removed: [bob] }));
-          const gap = storage.appendMessage(team, alice, blob(), 2).delivery;
+          const gap = appendMessage(storage, team, alice, blob(), 2).delivery;
           const readd = accept(storage, commitInput(team, 2, alice, { added: [bob], welcome: blob() }));
-          const inSecond = storage.appendMessage(team, alice, blob(), 3).delivery;
+          const inSecond = appendMessage(storage, team, alice, blob(), 3).delivery;
           const welcome1 = add.welcomes[0]?.delivery;
           const welcome2 = readd.welcomes[0]?.delivery;
           assert.ok(welcome1 !== undefined && welcome2 !== undefined);
@@ -603,15 +622,15 @@ export function storageContract(name: string, open: () => StorageFixture): void 
         withStorage((storage) => {
           registerAll(storage);
           assert.equal(storage.cursor(alice), 0);
-          storage.setCursor(alice, 5);
+          setCursor(storage, alice, 5);
           assert.equal(storage.cursor(alice), 5);
-          storage.setCursor(alice, 3);
+          setCursor(storage, alice, 3);
           assert.equal(storage.cursor(alice), 5, "not backwards");
-          storage.setCursor(alice, 0);
+          setCursor(storage, alice, 0);
           assert.equal(storage.cursor(alice), 5);
-          storage.setCursor(alice, 5);
+          setCursor(storage, alice, 5);
           assert.equal(storage.cursor(alice), 5);
-          storage.setCursor(alice, 2 ** 40);
+          setCursor(storage, alice, 2 ** 40);
           assert.equal(storage.cursor(alice), 2 ** 40);
           assert.equal(storage.cursor(bob), 0, "cursors are per user");
         }),
@@ -621,7 +640,7 @@ export function storageContract(name: string, open: () => StorageFixture): void 
         "setCursors advances several users at once, never backwards",
         withStorage((storage) => {
           registerAll(storage);
-          storage.setCursor(alice, 10);
+          setCursor(storage, alice, 10);
           storage.setCursors(
             new Map([
               [alice, 4],
@@ -678,9 +697,9 @@ export function storageContract(name: string, open: () => StorageFixture): void 
           const groupInfo = blob();
           accept(storage, commitInput(lobby, 0, alice, { added: [bob, carol], welcome: blob(), groupInfo }));
           accept(storage, commitInput(lobby, 1, carol, { removed: [bob], groupInfo }));
-          storage.appendMessage(lobby, carol, blob(), 10);
-          storage.appendMessage(team, bob, blob(), 11);
-          storage.setCursor(carol, 4);
+          appendMessage(storage, lobby, carol, blob(), 10);
+          appendMessage(storage, team, bob, blob(), 11);
+          setCursor(storage, carol, 4);
           const streams = new Map(everyone.map((name) => [name, all(storage, name)] as const));
           const groups = storage.listGroups();
           storage.close();
@@ -704,7 +723,7 @@ export function storageContract(name: string, open: () => StorageFixture): void 
           assert.deepEqual(reopened.acceptCommit(commitInput(lobby, 1, alice)), { kind: "stale", currentEpoch: 2 });
           // numbering continues after the old deliveries
           const lastSeq = Math.max(...[...streams.values()].flat().map((d) => d.seq));
-          const next = reopened.appendMessage(lobby, alice, blob(), 13).delivery;
+          const next = appendMessage(reopened, lobby, alice, blob(), 13).delivery;
           assert.ok(next.seq > lastSeq, "seq keeps increasing after reopen");
           reopened.close();
         } finally {
@@ -802,7 +821,7 @@ function checkAgainstModel(storage: Storage, ops: readonly Operation[], pageSize
       case "message": {
         const sender = state === undefined ? undefined : pick(sorted(state.members), op.by);
         if (state === undefined || sender === undefined) break; // the server only lets members send
-        const delivery = storage.appendMessage(groupId, sender, op.payload, ts).delivery;
+        const delivery = appendMessage(storage, groupId, sender, op.payload, ts).delivery;
         assert.deepEqual(
           { ...delivery, seq: 0 },
           { seq: 0, serverTs: ts, groupId, sender, kind: "message", payload: op.payload },

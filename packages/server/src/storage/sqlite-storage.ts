@@ -315,18 +315,6 @@ export class SqliteStorage implements Storage {
     })();
   }
 
-  appendMessage(
-    groupId: GroupId,
-    sender: UserName,
-    payload: Uint8Array,
-    serverTs: number,
-    sendId?: Uint8Array,
-  ): AppendResult {
-    const [result] = this.appendMessages([{ groupId, sender, payload, serverTs, sendId }]);
-    if (result === undefined) throw new Error("append returned no result");
-    return result;
-  }
-
   appendMessages(inputs: AppendInput[]): AppendResult[] {
     return this.db.transaction(() =>
       inputs.map((input): AppendResult => {
@@ -373,10 +361,6 @@ export class SqliteStorage implements Storage {
 
   cursor(name: UserName): number {
     return this.statements.cursor.get(name)?.cursor ?? 0;
-  }
-
-  setCursor(name: UserName, seq: number): void {
-    this.statements.setCursor.run(seq, name);
   }
 
   setCursors(cursors: ReadonlyMap<UserName, number>): void {

@@ -89,17 +89,9 @@ export interface Storage {
   /** Accepts exactly one commit per (group, epoch); any later one for that epoch is stale. */
   acceptCommit(input: CommitInput): CommitResult;
   /**
-   * Appends an application message or proposal. A repeated (sender, sendId) is stored once:
-   * the resend gets the first delivery back as `duplicate`.
+   * Appends application messages or proposals in one transaction, in order. A repeated
+   * (sender, sendId) is stored once: the resend gets the first delivery back as `duplicate`.
    */
-  appendMessage(
-    groupId: GroupId,
-    sender: UserName,
-    payload: Uint8Array,
-    serverTs: number,
-    sendId?: Uint8Array,
-  ): AppendResult;
-  /** Appends several messages in one transaction, in order; same rules as appendMessage. */
   appendMessages(inputs: AppendInput[]): AppendResult[];
   currentMembers(groupId: GroupId): UserName[];
   /** The groups `name` is a member of now. */
@@ -110,7 +102,6 @@ export interface Storage {
   /** Deliveries for `name` after `cursor`, in order, at most `limit`. */
   fetchSince(name: UserName, cursor: number, limit: number): StoredDelivery[];
   cursor(name: UserName): number;
-  setCursor(name: UserName, seq: number): void;
   /** Advances several cursors in one transaction (never backwards). */
   setCursors(cursors: ReadonlyMap<UserName, number>): void;
 
