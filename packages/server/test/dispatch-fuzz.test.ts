@@ -11,6 +11,7 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import Database from "better-sqlite3";
 import fc from "fast-check";
+import { fuzzRuns } from "./fuzz-runs.js";
 import {
   createApplicationMessage,
   createGroup,
@@ -39,7 +40,7 @@ import { dispatch } from "../src/dispatch.js";
 import { SqliteStorage } from "../src/storage/sqlite-storage.js";
 import { TokenBucket } from "../src/token-bucket.js";
 
-const runs = Number(process.env["FUZZ_RUNS"] ?? 10_000);
+const runs = fuzzRuns(10_000);
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 interface FakeConnection {

@@ -8,6 +8,7 @@ import { describe, it, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import fc from "fast-check";
+import { fuzzRuns } from "./fuzz-runs.js";
 import { parseGroupId, parseUserName, type GroupId, type RoomKind, type UserName } from "@secure-chat/protocol";
 import type { AppendResult, CommitInput, CommitResult, Storage, StoredDelivery } from "../src/storage/storage.js";
 
@@ -21,15 +22,6 @@ export interface StorageFixture {
   reopen?: () => Storage;
   /** Closes the storage (if still open) and removes its data. */
   cleanup(): void;
-}
-
-/** `FUZZ_RUNS` overrides the number of runs of the model-based property. */
-function fuzzRuns(defaultRuns: number): number {
-  const raw = process.env["FUZZ_RUNS"];
-  if (raw === undefined || raw === "") return defaultRuns;
-  const runs = Number(raw);
-  if (!Number.isSafeInteger(runs) || runs <= 0) throw new Error(`FUZZ_RUNS must be a positive integer, got ${raw}`);
-  return runs;
 }
 
 function user(value: string): UserName {
