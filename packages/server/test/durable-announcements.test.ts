@@ -1,0 +1,172 @@
+/**
+ * Announcements wait for the disk (DurabilityGate), on the real handlers and storage:
+ * - a send's fan-out, while the membership may change meanwhile: the message must reach the
+ *   members at the time it was stored (one kicked just after still gets it, one added does not);
+ * - catch-up: no page goes out before the disk has confirmed what it holds.
+ */
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { after, describe, it } from "node:test";
+import {
+  createApplicationMessage,
+  createGroup,
+  defaultCapabilities,
+  encodeMlsMessage,
+  generateKeyPackageWithKey,
+  getCiphersuiteFromName,
+  getCiphersuiteImpl,
+} from "ts-mls";
+import { ed25519 } from "@noble/curves/ed25519.js";
+import {
+  cipherSuites,
+  decodeFrame,
+  encodeFrame,
+  type GroupId,
+  type ServerFrame,
+  type UserName,
+} from "@secure-chat/protocol";
+import { MemoryBus } from "../src/bus/memory-bus.js";
+import { defaultServerConfig } from "../src/config.js";
+import { Connection } from "../src/connection.js";
+import { createContext, type ServerContext } from "../src/context.js";
+import { dispatch } from "../src/dispatch.js";
+import { startDelivery } from "../src/services/delivery.js";
+import { SqliteStorage } from "../src/storage/sqlite-storage.js";
+import type { Storage } from "../src/storage/storage.js";
+import { TokenBucket } from "../src/token-bucket.js";
+
+const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const alice = "alice" as UserName;
+const bob = "bob" as UserName;
+const carol = "carol" as UserName;
+const room = "#room" as GroupId;
+
+/** A logged-in connection whose frames (answers and deliveries) are decoded into `received`. */
+function connected(name: UserName): { connection: Connection; received: ServerFrame[] } {
+  const received: ServerFrame[] = [];
+  const record = (bytes: Uint8Array): void => {
+    const decoded = decodeFrame(bytes);
+    if (decoded.kind === "ok") received.push(decoded.frame as ServerFrame);
+  };
+  const connection = new Connection(
+    {
+      send: (bytes, sent) => {
+        record(bytes);
+        sent?.();
+      },
+      answer: record,
+      close: () => undefined,
+    },
+    "127.0.0.1",
+    new TokenBucket(1e9, 1e9, 0),
+  );
+  connection.state = { phase: "ready", name };
+  return { connection, received };
+}
+
+/** An MLS application message of `room`, as a client would send it. */
+async function applicationMessage(): Promise<Uint8Array> {
+  const impl = await getCiphersuiteImpl(getCiphersuiteFromName(cipherSuites.x25519));
+  const key = ed25519.keygen();
+  const now = BigInt(Math.floor(Date.now() / 1000));
+  const keyPackage = await generateKeyPackageWithKey(
+    { credentialType: "basic", identity: new TextEncoder().encode(alice) },
+    defaultCapabilities(),
+    { notBefore: now - 60n, notAfter: now + 86_400n },
+    [],
+    { signKey: key.secretKey, publicKey: key.publicKey },
+    impl,
+  );
+  const state = await createGroup(
+    new TextEncoder().encode(room),
+    keyPackage.publicPackage,
+    keyPackage.privatePackage,
+    [],
+    impl,
+  );
+  const { privateMessage } = await createApplicationMessage(state, new Uint8Array(64), impl);
+  return encodeMlsMessage({ privateMessage, wireformat: "mls_private_message", version: "mls10" });
+}
+
+describe("announcements that wait for the disk", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "secure-chat-fanout-"));
+  const sqlite = new SqliteStorage(path.join(dir, "server.sqlite"));
+  after(() => {
+    sqlite.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A server context on the real storage, whose disk syncs finish only when the test says so. */
+  function manualDiskServer(): { ctx: ServerContext; storage: Storage; syncs: ((error?: Error) => void)[] } {
+    const syncs: ((error?: Error) => void)[] = [];
+    const storage: Storage = Object.create(sqlite, { sync: { value: (done: () => void) => syncs.push(done) } });
+    const config = { ...defaultServerConfig, cipherSuite: "x25519" as const };
+    const ctx = createContext(config, storage, new MemoryBus(), silent, 3_600_000);
+    for (const name of [alice, bob, carol]) {
+      if (storage.userKey(name) === undefined) storage.registerUser(name, ed25519.keygen().publicKey);
+    }
+    return { ctx, storage, syncs };
+  }
+
+  it("a send's fan-out goes to the members at the time of the store, though the membership changes before the disk confirms", async () => {
+    const { ctx, storage, syncs } = manualDiskServer();
+    storage.createGroup(room, "open", alice, undefined);
+    ctx.members.set(room, new Set([alice, bob]));
+    const sender = connected(alice);
+    const [bobSide, carolSide] = [connected(bob), connected(carol)];
+    ctx.bus.subscribe(bob, bobSide.connection.deliver);
+    ctx.bus.subscribe(carol, carolSide.connection.deliver);
+
+    dispatch(
+      ctx,
+      sender.connection,
+      encodeFrame({
+        type: "send",
+        rid: 7,
+        groupId: room,
+        sendId: new Uint8Array(16),
+        message: await applicationMessage(),
+      }),
+    );
+    await new Promise((resolve) => setImmediate(resolve)); // the send batcher stores it
+    assert.equal(syncs.length, 1, "the message is stored and waits for the disk");
+    // A commit now replaces the membership (as the commit handler does): bob out, carol in.
+    ctx.members.set(room, new Set([alice, carol]));
+    assert.deepEqual([sender.received, bobSide.received], [[], []], "nothing before the disk confirms");
+    syncs[0]!();
+
+    assert.deepEqual(
+      sender.received.map((f) => f.type),
+      ["accepted"],
+    );
+    assert.deepEqual(
+      bobSide.received.map((f) => f.type),
+      ["deliver"],
+      "bob was a member when it was stored",
+    );
+    assert.deepEqual(carolSide.received, [], "carol joined after it was stored");
+  });
+
+  it("catch-up sends no stored message before the disk has confirmed it", async () => {
+    const { ctx, storage, syncs } = manualDiskServer();
+    const team = "+team" as GroupId;
+    storage.createGroup(team, "invite", carol, undefined);
+    const [stored] = storage.appendMessages([
+      { groupId: team, sender: carol, payload: new Uint8Array(8), serverTs: 1, sendId: new Uint8Array(16).fill(9) },
+    ]);
+    assert.equal(stored?.kind, "stored");
+    const carolSide = connected(carol);
+    const delivery = startDelivery(ctx, carolSide.connection, carol);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(syncs.length, 1, "the page waits for a sync");
+    assert.equal(carolSide.received.length, 0, "nothing before the disk confirms");
+    syncs[0]!();
+    await delivery;
+    assert.deepEqual(
+      carolSide.received.map((f) => (f.type === "deliver" ? f.seq : f.type)),
+      [stored.delivery.seq, "synced"],
+    );
+  });
+});
