@@ -11,42 +11,20 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import Database from "better-sqlite3";
 import fc from "fast-check";
+import { applicationMessage, recordingConnection, silentLog, soloGroup } from "./fakes.js";
 import { fuzzRuns } from "./fuzz-runs.js";
-import {
-  createApplicationMessage,
-  createGroup,
-  createGroupInfoWithExternalPubAndRatchetTree,
-  encodeMlsMessage,
-  generateKeyPackageWithKey,
-  defaultCapabilities,
-  getCiphersuiteFromName,
-  getCiphersuiteImpl,
-} from "ts-mls";
+import { createGroupInfoWithExternalPubAndRatchetTree, encodeMlsMessage } from "ts-mls";
 import { ed25519 } from "@noble/curves/ed25519.js";
-import {
-  cipherSuites,
-  decodeFrame,
-  encodeFrame,
-  signLogin,
-  type ClientFrame,
-  type ServerFrame,
-  type UserName,
-} from "@secure-chat/protocol";
+import { encodeFrame, signLogin, type ClientFrame, type UserName } from "@secure-chat/protocol";
 import { MemoryBus } from "../src/bus/memory-bus.js";
 import { defaultServerConfig } from "../src/config.js";
-import { Connection } from "../src/connection.js";
 import { createContext, type ServerContext } from "../src/context.js";
 import { dispatch } from "../src/dispatch.js";
 import { SqliteStorage } from "../src/storage/sqlite-storage.js";
-import { TokenBucket } from "../src/token-bucket.js";
 
 const runs = fuzzRuns(10_000);
-const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
-interface FakeConnection {
-  connection: Connection;
-  sent: ServerFrame[];
-}
+type FakeConnection = ReturnType<typeof recordingConnection>;
 
 describe("dispatch under random and mutated frames", () => {
   // A RAM-backed folder where there is one: the fuzzer tests logic, not fsync.
@@ -58,32 +36,8 @@ describe("dispatch under random and mutated frames", () => {
   const alice = "alice" as UserName;
   const aliceKey = ed25519.keygen();
 
-  function open(): FakeConnection {
-    const sent: ServerFrame[] = [];
-    const record = (bytes: Uint8Array): void => {
-      const decoded = decodeFrame(bytes);
-      if (decoded.kind === "ok") sent.push(decoded.frame as ServerFrame);
-    };
-    const connection = new Connection(
-      {
-        send: (bytes, done) => {
-          record(bytes);
-          done?.();
-        },
-        answer: record,
-        close: () => undefined,
-      },
-      "127.0.0.1",
-      new TokenBucket(1e9, 1e9, 0),
-    );
-    return { connection, sent };
-  }
-
-  function loggedIn(): FakeConnection {
-    const fake = open();
-    fake.connection.state = { phase: "ready", name: alice };
-    return fake;
-  }
+  const open = (): FakeConnection => recordingConnection();
+  const loggedIn = (): FakeConnection => recordingConnection(alice);
 
   /** Changes whenever another connection (the server's) commits a write to the file. */
   function dataVersion(): number {
@@ -101,7 +55,7 @@ describe("dispatch under random and mutated frames", () => {
   before(async () => {
     const config = { ...defaultServerConfig, cipherSuite: "x25519" as const, maxFrameBytes: 64 * 1024 };
     // Cursors reach the disk only when the test flushes them, never in the middle of a check.
-    ctx = createContext(config, new SqliteStorage(file), new MemoryBus(), silent, 3_600_000);
+    ctx = createContext(config, new SqliteStorage(file), new MemoryBus(), silentLog, 3_600_000);
     snapshotDb = new Database(file, { readonly: true });
 
     // A real session: alice registers, stocks a KeyPackage and creates #fuzz.
@@ -115,34 +69,14 @@ describe("dispatch under random and mutated frames", () => {
       await new Promise((resolve) => ctx.durable.after(resolve));
     };
     await send({ type: "hello", rid: 1, name: alice, publicKey: aliceKey.publicKey });
-    const challenge = session.sent.find((f) => f.type === "challenge");
+    const challenge = session.received.find((f) => f.type === "challenge");
     assert.ok(challenge?.type === "challenge");
     await send({ type: "login", rid: 2, signature: signLogin(aliceKey.secretKey, challenge.nonce, alice) });
-    assert.ok(session.sent.some((f) => f.type === "login_ok"));
+    assert.ok(session.received.some((f) => f.type === "login_ok"));
 
-    const impl = await getCiphersuiteImpl(getCiphersuiteFromName(cipherSuites.x25519));
-    const now = BigInt(Math.floor(Date.now() / 1000));
-    const keyPackage = await generateKeyPackageWithKey(
-      { credentialType: "basic", identity: new TextEncoder().encode(alice) },
-      defaultCapabilities(),
-      { notBefore: now - 60n, notAfter: now + 86_400n },
-      [],
-      { signKey: aliceKey.secretKey, publicKey: aliceKey.publicKey },
-      impl,
-    );
-    const kpBytes = encodeMlsMessage({
-      keyPackage: keyPackage.publicPackage,
-      wireformat: "mls_key_package",
-      version: "mls10",
-    });
+    const fuzzGroup = await soloGroup(alice, aliceKey, "#fuzz");
+    const { impl, state, keyPackageBytes: kpBytes } = fuzzGroup;
     await send({ type: "upload_key_packages", rid: 3, keyPackages: [kpBytes], lastResort: kpBytes });
-    const state = await createGroup(
-      new TextEncoder().encode("#fuzz"),
-      keyPackage.publicPackage,
-      keyPackage.privatePackage,
-      [],
-      impl,
-    );
     const groupInfo = await createGroupInfoWithExternalPubAndRatchetTree(state, [], impl);
     await send({
       type: "create_group",
@@ -150,17 +84,12 @@ describe("dispatch under random and mutated frames", () => {
       groupId: "#fuzz",
       groupInfo: encodeMlsMessage({ groupInfo, wireformat: "mls_group_info", version: "mls10" }),
     });
-    const message = await createApplicationMessage(state, new Uint8Array(64), impl);
     await send({
       type: "send",
       rid: 5,
       groupId: "#fuzz",
       sendId: new Uint8Array(16).fill(1),
-      message: encodeMlsMessage({
-        privateMessage: message.privateMessage,
-        wireformat: "mls_private_message",
-        version: "mls10",
-      }),
+      message: await applicationMessage(fuzzGroup),
     });
     for (const frame of [
       { type: "get_group_info", rid: 6, groupId: "#fuzz" },
@@ -183,7 +112,7 @@ describe("dispatch under random and mutated frames", () => {
     ] satisfies ClientFrame[]) {
       await send(frame);
     }
-    const errors = session.sent.filter((f) => f.type === "error");
+    const errors = session.received.filter((f) => f.type === "error");
     assert.equal(errors.length, 1, `the corpus should be valid but for the fake commit: ${JSON.stringify(errors)}`);
   });
 
@@ -247,7 +176,7 @@ describe("dispatch under random and mutated frames", () => {
             const fake = who === "a fresh" ? open() : loggedIn();
             const version = dataVersion();
             dispatch(ctx, fake.connection, bytes);
-            if (fake.sent.some((frame) => frame.type === "error")) {
+            if (fake.received.some((frame) => frame.type === "error")) {
               assert.equal(dataVersion(), version, "a refused frame wrote to the database");
             }
           }),

@@ -9,86 +9,21 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
-import {
-  createApplicationMessage,
-  createGroup,
-  defaultCapabilities,
-  encodeMlsMessage,
-  generateKeyPackageWithKey,
-  getCiphersuiteFromName,
-  getCiphersuiteImpl,
-} from "ts-mls";
 import { ed25519 } from "@noble/curves/ed25519.js";
-import {
-  cipherSuites,
-  decodeFrame,
-  encodeFrame,
-  type GroupId,
-  type ServerFrame,
-  type UserName,
-} from "@secure-chat/protocol";
+import { encodeFrame, type GroupId, type UserName } from "@secure-chat/protocol";
 import { MemoryBus } from "../src/bus/memory-bus.js";
 import { defaultServerConfig } from "../src/config.js";
-import { Connection } from "../src/connection.js";
 import { createContext, type ServerContext } from "../src/context.js";
 import { dispatch } from "../src/dispatch.js";
 import { startDelivery } from "../src/services/delivery.js";
 import { SqliteStorage } from "../src/storage/sqlite-storage.js";
 import type { Storage } from "../src/storage/storage.js";
-import { TokenBucket } from "../src/token-bucket.js";
+import { applicationMessage, recordingConnection, silentLog, soloGroup } from "./fakes.js";
 
-const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const alice = "alice" as UserName;
 const bob = "bob" as UserName;
 const carol = "carol" as UserName;
 const room = "#room" as GroupId;
-
-/** A logged-in connection whose frames (answers and deliveries) are decoded into `received`. */
-function connected(name: UserName): { connection: Connection; received: ServerFrame[] } {
-  const received: ServerFrame[] = [];
-  const record = (bytes: Uint8Array): void => {
-    const decoded = decodeFrame(bytes);
-    if (decoded.kind === "ok") received.push(decoded.frame as ServerFrame);
-  };
-  const connection = new Connection(
-    {
-      send: (bytes, sent) => {
-        record(bytes);
-        sent?.();
-      },
-      answer: record,
-      close: () => undefined,
-    },
-    "127.0.0.1",
-    new TokenBucket(1e9, 1e9, 0),
-  );
-  connection.state = { phase: "ready", name };
-  return { connection, received };
-}
-
-/** An MLS application message of `room`, as a client would send it. */
-async function applicationMessage(): Promise<Uint8Array> {
-  const impl = await getCiphersuiteImpl(getCiphersuiteFromName(cipherSuites.x25519));
-  const key = ed25519.keygen();
-  const now = BigInt(Math.floor(Date.now() / 1000));
-  const keyPackage = await generateKeyPackageWithKey(
-    { credentialType: "basic", identity: new TextEncoder().encode(alice) },
-    defaultCapabilities(),
-    { notBefore: now - 60n, notAfter: now + 86_400n },
-    [],
-    { signKey: key.secretKey, publicKey: key.publicKey },
-    impl,
-  );
-  const state = await createGroup(
-    new TextEncoder().encode(room),
-    keyPackage.publicPackage,
-    keyPackage.privatePackage,
-    [],
-    impl,
-  );
-  const { privateMessage } = await createApplicationMessage(state, new Uint8Array(64), impl);
-  return encodeMlsMessage({ privateMessage, wireformat: "mls_private_message", version: "mls10" });
-}
 
 describe("announcements that wait for the disk", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "secure-chat-fanout-"));
@@ -103,7 +38,7 @@ describe("announcements that wait for the disk", () => {
     const syncs: ((error?: Error) => void)[] = [];
     const storage: Storage = Object.create(sqlite, { sync: { value: (done: () => void) => syncs.push(done) } });
     const config = { ...defaultServerConfig, cipherSuite: "x25519" as const };
-    const ctx = createContext(config, storage, new MemoryBus(), silent, 3_600_000);
+    const ctx = createContext(config, storage, new MemoryBus(), silentLog, 3_600_000);
     for (const name of [alice, bob, carol]) {
       if (storage.userKey(name) === undefined) storage.registerUser(name, ed25519.keygen().publicKey);
     }
@@ -114,8 +49,8 @@ describe("announcements that wait for the disk", () => {
     const { ctx, storage, syncs } = manualDiskServer();
     storage.createGroup(room, "open", alice, undefined);
     ctx.members.set(room, new Set([alice, bob]));
-    const sender = connected(alice);
-    const [bobSide, carolSide] = [connected(bob), connected(carol)];
+    const sender = recordingConnection(alice);
+    const [bobSide, carolSide] = [recordingConnection(bob), recordingConnection(carol)];
     ctx.bus.subscribe(bob, bobSide.connection.deliver);
     ctx.bus.subscribe(carol, carolSide.connection.deliver);
 
@@ -127,7 +62,7 @@ describe("announcements that wait for the disk", () => {
         rid: 7,
         groupId: room,
         sendId: new Uint8Array(16),
-        message: await applicationMessage(),
+        message: await applicationMessage(await soloGroup(alice, ed25519.keygen(), room)),
       }),
     );
     await new Promise((resolve) => setImmediate(resolve)); // the send batcher stores it
@@ -157,7 +92,7 @@ describe("announcements that wait for the disk", () => {
       { groupId: team, sender: carol, payload: new Uint8Array(8), serverTs: 1, sendId: new Uint8Array(16).fill(9) },
     ]);
     assert.equal(stored?.kind, "stored");
-    const carolSide = connected(carol);
+    const carolSide = recordingConnection(carol);
     const delivery = startDelivery(ctx, carolSide.connection, carol);
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(syncs.length, 1, "the page waits for a sync");
