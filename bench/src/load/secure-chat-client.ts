@@ -1,11 +1,17 @@
-import { randomBytes } from "node:crypto";
 /**
  * The load generator's secure-chat connection: the real wire protocol and a real login
  * (hello, challenge, Ed25519 signature over the nonce), then deliveries read straight from
  * the frame bytes (seq, kind and the sender's timestamp) instead of decoding every frame,
  * and batched `ack {seq}` frames like the real client's (at most one per 100 ms).
  */
-import { decodeFrame, encodeFrame, signLogin, type ClientFrame, type ServerFrame } from "@secure-chat/protocol";
+import {
+  decodeFrame,
+  encodeFrame,
+  SendIds,
+  signLogin,
+  type ClientFrame,
+  type ServerFrame,
+} from "@secure-chat/protocol";
 import type { Counters } from "./counters.js";
 import { arrivalMs, frameBytes, opcodes, RawWs } from "./raw-ws.js";
 
@@ -22,7 +28,7 @@ export interface BenchUser {
 export class SecureChatClient {
   private ws!: RawWs;
   private nextRid = 1;
-  private readonly sendIdPrefix = randomBytes(12);
+  private readonly sendIds = new SendIds();
   private readonly pending = new Map<number, { resolve(f: ServerFrame): void; reject(e: Error): void }>();
   private onSynced: (() => void) | undefined;
   /** Highest seq received and highest acknowledged. */
@@ -80,10 +86,10 @@ export class SecureChatClient {
     const out = Buffer.from(template);
     const rid = this.nextRid++ >>> 0;
     out.writeUInt32BE(rid, payloadOffset + 2);
-    // A distinct sendId per message (the server stores each (sender, sendId) once).
+    // A distinct sendId per message, made as the real client makes it (the server stores each
+    // (sender, sendId) once, and how ids are ordered matters to the cost of its index).
     const sendIdOffset = payloadOffset + 2 + 4 + 4 + out.readUInt32BE(payloadOffset + 6) + 4;
-    this.sendIdPrefix.copy(out, sendIdOffset);
-    out.writeUInt32BE(rid, sendIdOffset + 12);
+    out.set(this.sendIds.next(), sendIdOffset);
     out.writeDoubleLE(now, out.length - 8);
     this.ws.socket.write(out);
   }

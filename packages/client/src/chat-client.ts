@@ -20,6 +20,7 @@ import {
   directGroupId,
   directPeer,
   ED25519_PUBLIC_KEY_BYTES,
+  SendIds,
   parseGroupId,
   roomKind,
   signLogin,
@@ -88,7 +89,6 @@ const LEAF_REFRESH_SECONDS = 45n * 24n * 3600n;
 const MAX_COMMIT_ATTEMPTS = 10;
 const ACK_DELAY_MS = 100;
 const EMPTY = new Uint8Array(0);
-const SEND_ID_BYTES = 16;
 const DEFAULT_HEARTBEAT_MS = 15_000;
 
 const kindByNumber = new Map<number, DeliveryKind>(
@@ -141,6 +141,8 @@ export class ChatClient {
   private readonly onlineNames = new Set<UserName>();
   /** `groupId name` of members whose self-remove proposal we have seen: shown as "left". */
   private readonly leaving = new Set<string>();
+  /** sendIds of this session (see SendIds: ordered, for the server's index). */
+  private readonly sendIds = new SendIds();
   private identity!: Identity;
   private impl: CiphersuiteImpl | undefined;
   private config!: ClientConfig;
@@ -924,7 +926,7 @@ export class ChatClient {
       return encodeMessage(proposal.message);
     });
     await this.connection().requestThen(
-      { type: "send", rid: 0, groupId, sendId: crypto.getRandomValues(new Uint8Array(SEND_ID_BYTES)), message },
+      { type: "send", rid: 0, groupId, sendId: this.sendIds.next(), message },
       "accepted",
       () =>
         this.queue.run(async () => {
@@ -1023,7 +1025,7 @@ export class ChatClient {
     }
     this.store.addOutbox({
       room: groupId,
-      sendId: crypto.getRandomValues(new Uint8Array(SEND_ID_BYTES)),
+      sendId: this.sendIds.next(),
       id: randomId(),
       sentAt: Date.now(),
       text,

@@ -54,7 +54,7 @@ export const frameSchemas = {
     },
   },
   /**
-   * `sendId` is random per message and reused when the client resends after a lost answer:
+   * `sendId` is unique per message (see SendIds) and reused when the client resends after a lost answer:
    * the server stores each (sender, sendId) once and answers a resend with the first `accepted`.
    */
   send: { id: 9, dir: "c2s", fields: { rid: "u32", groupId: "str", sendId: "bytes", message: "bytes" } },

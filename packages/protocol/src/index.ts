@@ -4,3 +4,4 @@ export * from "./codec.js";
 export * from "./names.js";
 export * from "./login.js";
 export * from "./cipher-suites.js";
+export * from "./send-id.js";

@@ -1,5 +1,6 @@
 import {
   ProtocolError,
+  SEND_ID_BYTES,
   directPeer,
   encodeFrame,
   parseGroupId,
@@ -14,8 +15,6 @@ import { deliverTo, fanOut } from "../services/delivery.js";
 import { announcePresence } from "../services/presence.js";
 import type { StoredGroup } from "../storage/storage.js";
 import { NOT_CONFIRMED, whenDurable, type Handler } from "./handler.js";
-
-const SEND_ID_BYTES = 16;
 
 function requireGroupId(value: string): GroupId {
   const groupId = parseGroupId(value);
@@ -172,7 +171,7 @@ export const send: Handler<"send"> = {
       throw new ProtocolError("BAD_MLS", `not an MLS application message or proposal for ${groupId}`);
     }
     if (frame.sendId.length !== SEND_ID_BYTES) {
-      throw new ProtocolError("BAD_ARGUMENT", `sendId must be ${SEND_ID_BYTES} random bytes`);
+      throw new ProtocolError("BAD_ARGUMENT", `sendId must be ${SEND_ID_BYTES} bytes`);
     }
     const input = { groupId, sender: name, payload: frame.message, serverTs: ctx.now(), sendId: frame.sendId };
     ctx.sends.add(input, (outcome) => {
