@@ -9,6 +9,17 @@ const schemaById = new Map<number, FrameType>(
   Object.entries(frameSchemas).map(([type, schema]) => [schema.id, type as FrameType]),
 );
 
+/** Each frame type's fields in wire order, listed once rather than on every frame. */
+const fieldsByType = new Map<FrameType, [string, FieldKind][]>(
+  Object.entries(frameSchemas).map(([type, schema]) => [
+    type as FrameType,
+    Object.entries(schema.fields) as [string, FieldKind][],
+  ]),
+);
+
+/** Encoding is synchronous, so one writer serves every frame. */
+const writer = new ByteWriter();
+
 function writeField(writer: ByteWriter, kind: FieldKind, value: unknown): void {
   switch (kind) {
     case "u8":
@@ -67,13 +78,15 @@ function readField(reader: ByteReader, kind: FieldKind): unknown {
 }
 
 export function encodeFrame(frame: Frame): Uint8Array {
-  const schema = frameSchemas[frame.type];
-  const writer = new ByteWriter();
   writer.u8(PROTOCOL_VERSION);
-  writer.u8(schema.id);
+  writer.u8(frameSchemas[frame.type].id);
   const record = frame as unknown as Record<string, unknown>;
-  for (const [name, kind] of Object.entries(schema.fields) as [string, FieldKind][]) {
-    writeField(writer, kind, record[name]);
+  try {
+    for (const [name, kind] of fieldsByType.get(frame.type)!) writeField(writer, kind, record[name]);
+  } catch (error) {
+    // A field of the wrong type throws; the next frame must not start after this one's bytes.
+    writer.discard();
+    throw error;
   }
   return writer.finish();
 }
@@ -97,9 +110,7 @@ export function decodeFrame(bytes: Uint8Array): DecodeResult {
   const reader = new ByteReader(bytes.subarray(2));
   const frame: Record<string, unknown> = { type };
   try {
-    for (const [name, kind] of Object.entries(frameSchemas[type].fields) as [string, FieldKind][]) {
-      frame[name] = readField(reader, kind);
-    }
+    for (const [name, kind] of fieldsByType.get(type)!) frame[name] = readField(reader, kind);
   } catch (error) {
     if (!(error instanceof DecodeFailure)) throw error;
     return { kind: "error", code: "BAD_FRAME", message: `malformed ${type} frame: ${error.message}` };

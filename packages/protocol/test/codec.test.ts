@@ -348,6 +348,30 @@ describe("encodeFrame/decodeFrame: hand-written frames", () => {
     const frame: Frame = { type: "error", rid: 1, code: "\uFEFFBAD_FRAME", message: "\uFEFF" };
     expectFrame(decodeFrame(encodeFrame(frame)), frame);
   });
+
+  it("round-trips strings of 1- to 4-byte UTF-8 characters", () => {
+    const frame: Frame = { type: "error", rid: 1, code: "a\u00e9\u20ac\u{1F600}", message: "\u{1F600}".repeat(300) };
+    expectFrame(decodeFrame(encodeFrame(frame)), frame);
+  });
+
+  it("returns frames that later encodings do not overwrite (the writer reuses its scratch space)", () => {
+    const first = encodeFrame(samples.send);
+    const copy = Uint8Array.from(first);
+    encodeFrame(samples.commit);
+    assert.deepEqual(first, copy);
+  });
+
+  it("encodes a frame larger than the kept scratch space, and small frames after it", () => {
+    const welcome: Frame = { ...samples.commit, welcome: new Uint8Array(300_000).fill(7) } as Frame;
+    expectFrame(decodeFrame(encodeFrame(welcome)), welcome);
+    expectFrame(decodeFrame(encodeFrame(samples.ack)), samples.ack);
+  });
+
+  it("starts the next frame afresh after one that could not be encoded", () => {
+    const broken = { ...samples.send, message: undefined } as unknown as Frame;
+    assert.throws(() => encodeFrame(broken));
+    assert.deepEqual(encodeFrame({ type: "ack", seq: 1 }), concat([1, 10], [0, 0, 0, 0, 0, 0, 0, 1]));
+  });
 });
 
 describe("encodeFrame/decodeFrame: properties", () => {
