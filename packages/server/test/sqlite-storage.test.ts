@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import Database from "better-sqlite3";
 import { SqliteStorage } from "../src/storage/sqlite-storage.js";
 import { storageContract } from "./storage-contract.js";
 
@@ -29,5 +30,28 @@ describe("SqliteStorage without a write-ahead log", () => {
   it("refuses to open, since it could not make acknowledged writes durable", () => {
     // An in-memory database reports journal_mode=memory: there is no log to sync.
     assert.throws(() => new SqliteStorage(":memory:"), /cannot use SQLite's WAL mode/);
+  });
+});
+
+describe("SqliteStorage on a database made by an earlier version", () => {
+  it("drops the per-group message index, which no query uses", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "secure-chat-storage-"));
+    const file = path.join(dir, "server.sqlite");
+    try {
+      const first = new SqliteStorage(file);
+      first.close();
+      const raw = new Database(file);
+      raw.exec("CREATE INDEX messages_by_group ON messages(group_id, seq)");
+      raw.close();
+      const reopened = new SqliteStorage(file);
+      reopened.close();
+      const check = new Database(file, { readonly: true });
+      const indexes = check.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").all() as { name: string }[];
+      check.close();
+      assert.ok(indexes.length > 0);
+      assert.ok(!indexes.some((index) => index.name === "messages_by_group"), JSON.stringify(indexes));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -69,7 +69,9 @@ CREATE TABLE IF NOT EXISTS messages (
   payload BLOB NOT NULL,
   send_id BLOB
 );
-CREATE INDEX IF NOT EXISTS messages_by_group ON messages(group_id, seq);
+-- No query used it (catch-up walks seq, see fetchSince), yet every message paid for it:
+-- ~1.2 of ~9 µs per insert. Dropped from databases made before.
+DROP INDEX IF EXISTS messages_by_group;
 CREATE UNIQUE INDEX IF NOT EXISTS messages_by_send_id ON messages(sender, send_id) WHERE send_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS messages_by_recipient ON messages(recipient, seq) WHERE recipient IS NOT NULL;
 `;
