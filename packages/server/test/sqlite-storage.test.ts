@@ -4,6 +4,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
+import type { GroupId, UserName } from "@secure-chat/protocol";
 import { SqliteStorage } from "../src/storage/sqlite-storage.js";
 import { storageContract } from "./storage-contract.js";
 
@@ -51,6 +52,39 @@ describe("SqliteStorage on a database made by an earlier version", () => {
       assert.ok(indexes.length > 0);
       assert.ok(!indexes.some((index) => index.name === "messages_by_group"), JSON.stringify(indexes));
     } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("SqliteStorage checkpoints on a thread of its own", () => {
+  it("copies the log into the database file while writes go on, and the log starts over", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "secure-chat-storage-"));
+    const file = path.join(dir, "server.sqlite");
+    const storage = new SqliteStorage(file, { intervalMs: 0, restartFrames: 200 });
+    try {
+      const alice = "alice" as UserName;
+      const room = "#checkpoints" as GroupId;
+      storage.registerUser(alice, new Uint8Array(32).fill(1));
+      storage.createGroup(room, "open", alice, new Uint8Array(8));
+      const emptyDatabase = fs.statSync(file).size;
+      const rounds = 300;
+      const perRound = 20;
+      const payload = new Uint8Array(1_000).fill(9);
+      for (let round = 0; round < rounds; round++) {
+        storage.appendMessages(
+          Array.from({ length: perRound }, () => ({ groupId: room, sender: alice, payload, serverTs: round })),
+        );
+        await new Promise<void>((resolve, reject) => storage.sync((error) => (error ? reject(error) : resolve())));
+      }
+      // The serving connection never checkpoints by itself: only the thread grows the file.
+      assert.ok(fs.statSync(file).size > emptyDatabase + 1_000_000, "the database file received the log's pages");
+      const written = rounds * perRound * payload.length;
+      const log = fs.statSync(`${file}-wal`).size;
+      assert.ok(log < written / 2, `the log started over (${log} bytes for ${written} written)`);
+      assert.equal(storage.fetchSince(alice, 0, 10_000).length, rounds * perRound);
+    } finally {
+      storage.close();
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });

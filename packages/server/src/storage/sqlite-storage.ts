@@ -13,6 +13,7 @@ import type {
   StoredDelivery,
   StoredGroup,
 } from "./storage.js";
+import { BackgroundCheckpointer, type CheckpointerOptions } from "./wal-checkpointer.js";
 
 /** See SqliteStorage: NORMAL, plus a log sync before anything is acknowledged. */
 const SYNCHRONOUS = "NORMAL";
@@ -105,7 +106,8 @@ function toDelivery(row: MessageRow): StoredDelivery {
  * writes its pages to the log but does not wait for the disk; `sync` then flushes the log
  * (fdatasync), which is exactly the step synchronous=FULL would have taken inside every
  * commit, blocking the event loop. Everything acknowledged waits for `sync`, so it survives
- * power loss just the same. (Checkpoints still sync inside SQLite, as NORMAL does.)
+ * power loss just the same. Checkpoints (which sync the database file, as NORMAL does) run on
+ * a thread of their own (see BackgroundCheckpointer).
  */
 export class SqliteStorage implements Storage {
   private readonly db: Database.Database;
@@ -115,8 +117,9 @@ export class SqliteStorage implements Storage {
   private readonly wal: number;
   private syncsInFlight = 0;
   private closed = false;
+  private readonly checkpoints: BackgroundCheckpointer;
 
-  constructor(path: string) {
+  constructor(path: string, checkpoints: Partial<CheckpointerOptions> = {}) {
     this.db = new Database(path);
     const mode = this.db.pragma("journal_mode = WAL", { simple: true });
     // `sync` flushes the write-ahead log: without one, acknowledged writes would not be durable.
@@ -133,6 +136,7 @@ export class SqliteStorage implements Storage {
     } finally {
       closeSync(directory);
     }
+    this.checkpoints = new BackgroundCheckpointer(path, this.db, checkpoints);
     const db = this.db;
     this.statements = {
       userKey: db.prepare<[string], { public_key: Buffer }>("SELECT public_key FROM users WHERE name = ?"),
@@ -382,6 +386,7 @@ export class SqliteStorage implements Storage {
     fdatasync(this.wal, (error) => {
       // A sync still in the thread pool at close must not find the descriptor closed or reused.
       if (--this.syncsInFlight === 0 && this.closed) closeSync(this.wal);
+      if (error === null && !this.closed) this.checkpoints.afterSync();
       done(error ?? undefined);
     });
   }
@@ -389,6 +394,7 @@ export class SqliteStorage implements Storage {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.checkpoints.stop();
     fdatasyncSync(this.wal);
     this.db.close();
     if (this.syncsInFlight === 0) closeSync(this.wal);
