@@ -2,8 +2,7 @@ import { Worker } from "node:worker_threads";
 import type Database from "better-sqlite3";
 
 export type CheckpointOutcome =
-  | { kind: "done"; logFrames: number; copiedFrames: number }
-  | { kind: "failed"; error: string };
+  { kind: "done"; logFrames: number; copiedFrames: number } | { kind: "failed"; error: string };
 
 export interface CheckpointerOptions {
   /** At most one background checkpoint per this many milliseconds of writing. */
