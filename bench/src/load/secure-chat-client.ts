@@ -2,7 +2,7 @@
  * The load generator's secure-chat connection: the real wire protocol and a real login
  * (hello, challenge, Ed25519 signature over the nonce), then deliveries read straight from
  * the frame bytes (seq, kind and the sender's timestamp) instead of decoding every frame,
- * and batched `ack {seq}` frames like the real client's (at most one per 100 ms).
+ * and batched `ack {seq}` frames like the real client's (at most one per ACK_INTERVAL_MS).
  */
 import {
   decodeFrame,

@@ -3,7 +3,7 @@
  * share of the connections of one scenario and obeys commands from the parent over IPC:
  * connect users, run setup requests, send (flood or fixed rate), reset and collect counters.
  */
-import type { ClientFrame } from "@secure-chat/protocol";
+import { ACK_INTERVAL_MS, type ClientFrame } from "@secure-chat/protocol";
 import { Counters } from "./counters.js";
 import { nowMs } from "./raw-ws.js";
 import { IrcClient, RelayClient, SocketIoReceiver, SocketIoSender, type LoadConnection } from "./reference-clients.js";
@@ -67,11 +67,11 @@ let sending: { stop(): void } | undefined;
 let acksEnabled = true;
 let scTemplate: { template: Buffer; payloadOffset: number } | undefined;
 
-// Acknowledge like the real client: the highest seq received, at most every 100 ms.
+// Acknowledge like the real client: the highest seq received, at most every ACK_INTERVAL_MS.
 setInterval(() => {
   if (!acksEnabled) return;
   for (const client of scClients) client.flushAck();
-}, 100).unref();
+}, ACK_INTERVAL_MS).unref();
 
 function asConnection(client: SecureChatClient): LoadConnection {
   const connection: LoadConnection = {

@@ -16,6 +16,7 @@ import {
   type Proposal,
 } from "ts-mls";
 import {
+  ACK_INTERVAL_MS,
   deliveryKinds,
   directGroupId,
   directPeer,
@@ -87,7 +88,6 @@ const KEY_PACKAGE_LOW_WATER = 10;
 /** A leaf from a KeyPackage (60-day lifetime) is refreshed by an update commit when it has less left. */
 const LEAF_REFRESH_SECONDS = 45n * 24n * 3600n;
 const MAX_COMMIT_ATTEMPTS = 10;
-const ACK_DELAY_MS = 100;
 const EMPTY = new Uint8Array(0);
 const DEFAULT_HEARTBEAT_MS = 15_000;
 
@@ -679,7 +679,7 @@ export class ChatClient {
   private scheduleAck(seq: number): void {
     this.ackSeq = Math.max(this.ackSeq, seq);
     if (this.ackTimer !== undefined) return;
-    this.ackTimer = setTimeout(() => this.flushAck(), ACK_DELAY_MS);
+    this.ackTimer = setTimeout(() => this.flushAck(), ACK_INTERVAL_MS);
   }
 
   private flushAck(): void {
