@@ -7,35 +7,16 @@ import { TokenBucket } from "./token-bucket.js";
 import type { ServerContext } from "./context.js";
 import { dispatch } from "./dispatch.js";
 import { binaryFrame } from "./ws-frame.js";
+import { FlushScheduler } from "./flush-scheduler.js";
 
 /**
- * Queues a socket's outgoing frames and writes them together at the end of the event-loop turn,
- * so a burst of deliveries to one client costs one system call instead of one each. Deliveries
- * come in bursts anyway: everything covered by one disk sync is announced in one turn (see
- * DurabilityGate). (Measured: waiting 1 ms more to gather frames, as before the gate, gave the
- * same fan-out but 1 ms more latency at 1,000 msg/s: p50 2.7-2.8 vs 1.7-2.0 ms.)
- * Frames are WebSocket-framed once per fan-out (see ws-frame.ts) and written as one buffer
- * straight to the TCP/TLS socket, skipping ws's per-frame, per-recipient framing. That is safe
- * because without permessage-deflate ws writes its own frames (ping, close) to the same socket
- * synchronously, whole, and this writer stops writing once the closing handshake has begun.
+ * Queues a socket's outgoing frames until the FlushScheduler says to write them, so a burst of
+ * deliveries to one client costs one system call instead of one each. Frames are
+ * WebSocket-framed once per fan-out (see ws-frame.ts) and written as one buffer straight to the
+ * TCP/TLS socket, skipping ws's per-frame, per-recipient framing. That is safe because without
+ * permessage-deflate ws writes its own frames (ping, close) to the same socket synchronously,
+ * whole, and this writer stops writing once the closing handshake has begun.
  */
-
-/**
- * Writers with queued frames; one flush writes them all, so a fan-out costs one callback. Those
- * holding an answer go first: a sender waiting for `accepted` can send its next message while
- * the deliveries to everyone else are still being written.
- */
-const answeringWriters: CoalescingWriter[] = [];
-const dirtyWriters: CoalescingWriter[] = [];
-let flushScheduled: ReturnType<typeof setImmediate> | undefined;
-
-function flushDirtyWriters(): void {
-  flushScheduled = undefined;
-  for (const writers of [answeringWriters, dirtyWriters]) {
-    for (const writer of writers.splice(0)) writer.flush();
-  }
-}
-
 class CoalescingWriter implements Peer {
   /** Framed, waiting for the flush; reused (Buffer.concat copies) to spare the collector. */
   private readonly queue: Buffer[] = [];
@@ -44,6 +25,7 @@ class CoalescingWriter implements Peer {
 
   /** `onOverflow` runs when more than `maxBufferedBytes` wait for the kernel: a reader stopped. */
   constructor(
+    private readonly scheduler: FlushScheduler,
     private readonly socket: WebSocket,
     private readonly raw: NetSocket,
     private readonly maxBufferedBytes: number,
@@ -51,18 +33,15 @@ class CoalescingWriter implements Peer {
   ) {}
 
   send(bytes: Uint8Array, sent?: () => void): void {
-    if (this.queue.length === 0) {
-      dirtyWriters.push(this);
-      flushScheduled ??= setImmediate(flushDirtyWriters);
-    }
+    if (this.queue.length === 0) this.scheduler.queued(this);
     this.queue.push(binaryFrame(bytes));
     if (sent !== undefined) (this.callbacks ??= []).push(sent);
   }
 
   answer(bytes: Uint8Array): void {
     this.send(bytes);
-    // Flushed here first; its place in dirtyWriters then finds an empty queue.
-    if (!this.answering) answeringWriters.push(this);
+    // Flushed as an answer; its place among the queued sockets then finds an empty queue.
+    if (!this.answering) this.scheduler.answered(this);
     this.answering = true;
   }
 
@@ -116,11 +95,13 @@ export async function listen(
     https?.listen(ctx.config.port, ctx.config.host);
   });
   const alive = new WeakMap<WebSocket, boolean>();
+  const scheduler = new FlushScheduler(ctx.durable);
 
   wss.on("connection", (socket, request) => {
     const address = request.socket.remoteAddress ?? "unknown";
     // ws keeps the TCP (or TLS) socket it upgraded as `_socket`; see CoalescingWriter.
     const writer = new CoalescingWriter(
+      scheduler,
       socket,
       (socket as unknown as { _socket: NetSocket })._socket,
       ctx.config.maxSendBufferBytes,

@@ -88,6 +88,24 @@ describe("DurabilityGate", () => {
     assert.deepEqual(ran, ["a", "c"]);
     assert.deepEqual(log.errors, ["announce_failed"]);
   });
+
+  it("tells whenSynced callers when the sync in flight has ended, after its actions, also when it failed", () => {
+    const disk = manualDisk();
+    const gate = new DurabilityGate(disk.storage, recordingLog());
+    const events: string[] = [];
+    assert.equal(gate.syncing, false);
+    gate.after((durable) => events.push(`action:${durable}`));
+    assert.equal(gate.syncing, true);
+    gate.whenSynced(() => events.push("synced"));
+    gate.after((durable) => events.push(`next action:${durable}`));
+    disk.syncs[0]!();
+    assert.deepEqual(events, ["action:true", "synced"], "the next action waits for the next sync");
+    assert.equal(gate.syncing, true, "that next sync is in flight");
+    gate.whenSynced(() => events.push("synced again"));
+    disk.syncs[1]!(new Error("EIO"));
+    assert.deepEqual(events, ["action:true", "synced", "next action:false", "synced again"]);
+    assert.equal(gate.syncing, false);
+  });
 });
 
 describe("SendBatcher", () => {

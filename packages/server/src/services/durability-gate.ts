@@ -16,8 +16,10 @@ import type { Storage } from "../storage/storage.js";
 export class DurabilityGate {
   /** Actions whose writes the next sync will cover. */
   private waiting: ((durable: boolean) => void)[] = [];
-  private syncing = false;
+  private inFlight = false;
   private failed = false;
+  /** Callers of `whenSynced`, told when the sync in flight ends. */
+  private watchers: (() => void)[] = [];
 
   constructor(
     private readonly storage: Storage,
@@ -31,15 +33,28 @@ export class DurabilityGate {
       return;
     }
     this.waiting.push(action);
-    if (!this.syncing) this.sync();
+    if (!this.inFlight) this.sync();
+  }
+
+  /** Whether a disk sync is running. */
+  get syncing(): boolean {
+    return this.inFlight;
+  }
+
+  /** Runs `callback` once the sync in flight has ended and its actions have run (next turn if none). */
+  whenSynced(callback: () => void): void {
+    if (this.inFlight) this.watchers.push(callback);
+    else setImmediate(callback);
   }
 
   private sync(): void {
     const covered = this.waiting;
     this.waiting = [];
-    this.syncing = true;
+    this.inFlight = true;
     this.storage.sync((error) => {
-      this.syncing = false;
+      this.inFlight = false;
+      const watchers = this.watchers;
+      this.watchers = [];
       if (error !== undefined && !this.failed) {
         this.failed = true;
         this.log.error("disk_sync_failed", {
@@ -50,11 +65,12 @@ export class DurabilityGate {
       if (this.failed) {
         this.run(covered, false);
         this.run(this.waiting.splice(0), false);
-        return;
+      } else {
+        // The next sync starts before these actions run, so it overlaps with them.
+        if (this.waiting.length > 0) this.sync();
+        this.run(covered, true);
       }
-      // The next sync starts before these actions run, so it overlaps with them.
-      if (this.waiting.length > 0) this.sync();
-      this.run(covered, true);
+      for (const watcher of watchers) watcher();
     });
   }
 

@@ -1,0 +1,88 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { FlushScheduler, type SyncProgress } from "../src/flush-scheduler.js";
+
+/** A disk whose syncs the test starts and ends. */
+class TestDisk implements SyncProgress {
+  syncing = false;
+  private watchers: (() => void)[] = [];
+
+  whenSynced(callback: () => void): void {
+    this.watchers.push(callback);
+  }
+
+  /** Ends the sync in flight; `another` starts the next one at once, as the gate does under load. */
+  endSync(another = false): void {
+    this.syncing = another;
+    for (const watcher of this.watchers.splice(0)) watcher();
+  }
+}
+
+function setup(): {
+  disk: TestDisk;
+  scheduler: FlushScheduler;
+  written: string[];
+  socket(name: string): { flush(): void };
+} {
+  const disk = new TestDisk();
+  const written: string[] = [];
+  return {
+    disk,
+    scheduler: new FlushScheduler(disk),
+    written,
+    socket: (name) => ({ flush: () => written.push(name) }),
+  };
+}
+
+const endOfTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+describe("FlushScheduler", () => {
+  it("writes queued sockets at the end of the turn when no sync is in flight", async () => {
+    const { scheduler, written, socket } = setup();
+    scheduler.queued(socket("a"));
+    scheduler.queued(socket("b"));
+    assert.deepEqual(written, []);
+    await endOfTurn();
+    assert.deepEqual(written, ["a", "b"]);
+  });
+
+  it("writes answers at the end of the turn and before deliveries", async () => {
+    const { scheduler, written, socket } = setup();
+    scheduler.queued(socket("delivery"));
+    scheduler.answered(socket("answer"));
+    await endOfTurn();
+    assert.deepEqual(written, ["answer", "delivery"]);
+  });
+
+  it("holds deliveries while a sync is in flight, not answers, and writes them when it ends", async () => {
+    const { disk, scheduler, written, socket } = setup();
+    disk.syncing = true;
+    scheduler.queued(socket("delivery"));
+    scheduler.answered(socket("answer"));
+    await endOfTurn();
+    assert.deepEqual(written, ["answer"]);
+    scheduler.queued(socket("later delivery"));
+    await endOfTurn();
+    assert.deepEqual(written, ["answer"], "still held");
+    disk.endSync();
+    await endOfTurn();
+    assert.deepEqual(written, ["answer", "delivery", "later delivery"]);
+  });
+
+  it("never holds deliveries twice in a row, although the next sync is already in flight", async () => {
+    const { disk, scheduler, written, socket } = setup();
+    disk.syncing = true;
+    scheduler.queued(socket("first"));
+    await endOfTurn();
+    disk.endSync(true);
+    await endOfTurn();
+    assert.deepEqual(written, ["first"]);
+    // Having written, the next burst may wait again.
+    scheduler.queued(socket("second"));
+    await endOfTurn();
+    assert.deepEqual(written, ["first"]);
+    disk.endSync(false);
+    await endOfTurn();
+    assert.deepEqual(written, ["first", "second"]);
+  });
+});
