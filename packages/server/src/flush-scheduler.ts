@@ -32,7 +32,18 @@ export class FlushScheduler {
   /** "waiting": deliveries wait for the sync in flight; "released": it ended, write them next. */
   private hold: "none" | "waiting" | "released" = "none";
 
-  constructor(private readonly disk: SyncProgress) {}
+  /**
+   * At most `socketsPerTurn` sockets are written per event-loop turn, the rest in the next turns:
+   * in between, the server reads new messages and starts their disk sync while it still writes,
+   * and the sockets written later take the frames that arrived meanwhile in the same write.
+   * (Into 1,000 members, three A/B pairs: 10-11 socket writes per message instead of 17-18,
+   * system time 121-127 instead of 174-196 µs per message, 2.16-2.79M deliveries/s instead of
+   * 1.87-2.17M. A room of 100 fits in one turn.)
+   */
+  constructor(
+    private readonly disk: SyncProgress,
+    private readonly socketsPerTurn = 200,
+  ) {}
 
   /** `socket` has frames queued (call once per turn in which its queue went from empty to not). */
   queued(socket: Flushable): void {
@@ -65,6 +76,11 @@ export class FlushScheduler {
       return;
     }
     this.hold = "none";
-    for (const socket of this.dirty.splice(0)) socket.flush();
+    for (const socket of this.dirty.splice(0, this.socketsPerTurn)) socket.flush();
+    if (this.dirty.length > 0) {
+      // The rest is written next turn, without waiting for the disk again.
+      this.hold = "released";
+      this.schedule();
+    }
   }
 }

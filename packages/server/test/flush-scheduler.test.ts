@@ -18,7 +18,7 @@ class TestDisk implements SyncProgress {
   }
 }
 
-function setup(): {
+function setup(socketsPerTurn?: number): {
   disk: TestDisk;
   scheduler: FlushScheduler;
   written: string[];
@@ -28,7 +28,7 @@ function setup(): {
   const written: string[] = [];
   return {
     disk,
-    scheduler: new FlushScheduler(disk),
+    scheduler: new FlushScheduler(disk, socketsPerTurn),
     written,
     socket: (name) => ({ flush: () => written.push(name) }),
   };
@@ -84,5 +84,19 @@ describe("FlushScheduler", () => {
     disk.endSync(false);
     await endOfTurn();
     assert.deepEqual(written, ["first", "second"]);
+  });
+
+  it("writes a few sockets per turn and the rest in the next turns, in order, even while a sync runs", async () => {
+    const { disk, scheduler, written, socket } = setup(2);
+    for (const name of ["a", "b", "c", "d", "e"]) scheduler.queued(socket(name));
+    await endOfTurn();
+    assert.deepEqual(written, ["a", "b"]);
+    disk.syncing = true;
+    scheduler.queued(socket("f"));
+    await endOfTurn();
+    assert.deepEqual(written, ["a", "b", "c", "d"], "the rest of a burst does not wait for the disk");
+    await endOfTurn();
+    await endOfTurn();
+    assert.deepEqual(written, ["a", "b", "c", "d", "e", "f"]);
   });
 });
