@@ -13,6 +13,7 @@ import Database from "better-sqlite3";
 import fc from "fast-check";
 import { applicationMessage, recordingConnection, silentLog, soloGroup } from "./fakes.js";
 import { fuzzRuns } from "./fuzz-runs.js";
+import { mutationsOf } from "./mutations.js";
 import { createGroupInfoWithExternalPubAndRatchetTree, encodeMlsMessage } from "ts-mls";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { encodeFrame, signLogin, type ClientFrame, type UserName } from "@secure-chat/protocol";
@@ -132,30 +133,8 @@ describe("dispatch under random and mutated frames", () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  const mutated = fc
-    .record({
-      index: fc.nat(),
-      edits: fc.array(
-        fc.oneof(
-          fc.record({ kind: fc.constant("flip" as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),
-          fc.record({ kind: fc.constant("truncate" as const), at: fc.nat() }),
-          fc.record({ kind: fc.constant("insert" as const), at: fc.nat(), bytes: fc.uint8Array({ maxLength: 8 }) }),
-          fc.record({ kind: fc.constant("set" as const), at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }),
-        ),
-        { minLength: 1, maxLength: 4 },
-      ),
-    })
-    .map(({ index, edits }) => {
-      let bytes = Uint8Array.from(corpus[index % corpus.length] ?? []);
-      for (const edit of edits) {
-        const at = bytes.length === 0 ? 0 : edit.at % bytes.length;
-        if (edit.kind === "flip") bytes[at] = (bytes[at] ?? 0) ^ (1 << edit.bit);
-        else if (edit.kind === "set") bytes[at] = edit.value;
-        else if (edit.kind === "truncate") bytes = bytes.slice(0, at);
-        else bytes = Uint8Array.from([...bytes.slice(0, at), ...edit.bytes, ...bytes.slice(at)]);
-      }
-      return bytes;
-    });
+  // The corpus is filled in `before`: pick from it when a case is generated.
+  const mutated = mutationsOf(fc.nat().map((index) => corpus[index % corpus.length] ?? new Uint8Array(0)));
 
   const targets = [
     { name: "random bytes", input: fc.uint8Array({ maxLength: 512 }) },

@@ -9,6 +9,7 @@ import fc from "fast-check";
 import { decodeMlsMessage, encodeMlsMessage } from "ts-mls";
 import { inspectGroupMessage } from "../src/mls-inspect.js";
 import { fuzzRuns } from "./fuzz-runs.js";
+import { mutationsOf } from "./mutations.js";
 
 const runs = fuzzRuns(10_000);
 
@@ -55,31 +56,8 @@ const privateMessage = fc
   })
   .map((privateMessage) => encodeMlsMessage({ version: "mls10", wireformat: "mls_private_message", privateMessage }));
 
-const mutated = fc
-  .tuple(
-    privateMessage,
-    fc.array(
-      fc.oneof(
-        fc.record({ kind: fc.constant("flip" as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),
-        fc.record({ kind: fc.constant("truncate" as const), at: fc.nat() }),
-        fc.record({ kind: fc.constant("insert" as const), at: fc.nat(), bytes: fc.uint8Array({ maxLength: 8 }) }),
-        fc.record({ kind: fc.constant("set" as const), at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }),
-      ),
-      { minLength: 1, maxLength: 4 },
-    ),
-  )
-  .map(([valid, edits]) => {
-    let bytes = Uint8Array.from(valid);
-    for (const edit of edits) {
-      // Edits land mostly in the header, where the fields the server reads are.
-      const at = bytes.length === 0 ? 0 : edit.at % Math.min(bytes.length, edit.at % 2 === 0 ? 24 : bytes.length);
-      if (edit.kind === "flip") bytes[at] = (bytes[at] ?? 0) ^ (1 << edit.bit);
-      else if (edit.kind === "set") bytes[at] = edit.value;
-      else if (edit.kind === "truncate") bytes = bytes.slice(0, at);
-      else bytes = Uint8Array.from([...bytes.slice(0, at), ...edit.bytes, ...bytes.slice(at)]);
-    }
-    return bytes;
-  });
+/** Mutations of valid messages, half of them in the header, where the fields read are. */
+const mutated = mutationsOf(privateMessage, 24);
 
 describe("inspectGroupMessage on PrivateMessages", () => {
   it("reads group id, epoch and content type as ts-mls does, on valid messages", () => {
