@@ -78,13 +78,14 @@ function readField(reader: ByteReader, kind: FieldKind): unknown {
 }
 
 export function encodeFrame(frame: Frame): Uint8Array {
-  writer.u8(PROTOCOL_VERSION);
-  writer.u8(frameSchemas[frame.type].id);
   const record = frame as unknown as Record<string, unknown>;
   try {
+    writer.u8(PROTOCOL_VERSION);
+    writer.u8(frameSchemas[frame.type].id);
     for (const [name, kind] of fieldsByType.get(frame.type)!) writeField(writer, kind, record[name]);
   } catch (error) {
-    // A field of the wrong type throws; the next frame must not start after this one's bytes.
+    // An unknown type or a field of the wrong type throws; the next frame must not start after
+    // this one's bytes.
     writer.discard();
     throw error;
   }

@@ -370,6 +370,7 @@ describe("encodeFrame/decodeFrame: hand-written frames", () => {
   it("starts the next frame afresh after one that could not be encoded", () => {
     const broken = { ...samples.send, message: undefined } as unknown as Frame;
     assert.throws(() => encodeFrame(broken));
+    assert.throws(() => encodeFrame({ type: "no_such_type" } as unknown as Frame));
     assert.deepEqual(encodeFrame({ type: "ack", seq: 1 }), concat([1, 10], [0, 0, 0, 0, 0, 0, 0, 1]));
   });
 });

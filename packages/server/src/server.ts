@@ -31,23 +31,30 @@ export async function startServer(
   const storage = openStorage(config.dataDir);
   const bus = new MemoryBus();
   const ctx = createContext(config, storage, bus, log);
-  const tls =
-    config.tls !== undefined
-      ? loadTls(config.tls.certFile, config.tls.keyFile)
-      : isLoopback(config.host)
-        ? undefined
-        : await selfSignedTls(config.dataDir, config.host);
-  const transport = await listen(ctx, tls);
-  log.info("listening", { url: transport.url, cipherSuite: config.cipherSuite, tls: tls !== undefined });
-  return {
-    url: transport.url,
-    certificateFingerprint: tls?.fingerprint256,
-    async close() {
-      await transport.close();
-      ctx.sends.flush();
-      ctx.cursors.close();
-      bus.close();
-      storage.close();
-    },
-  };
+  try {
+    const tls =
+      config.tls !== undefined
+        ? loadTls(config.tls.certFile, config.tls.keyFile)
+        : isLoopback(config.host)
+          ? undefined
+          : await selfSignedTls(config.dataDir, config.host);
+    const transport = await listen(ctx, tls);
+    log.info("listening", { url: transport.url, cipherSuite: config.cipherSuite, tls: tls !== undefined });
+    return {
+      url: transport.url,
+      certificateFingerprint: tls?.fingerprint256,
+      async close() {
+        await transport.close();
+        ctx.sends.flush();
+        ctx.cursors.close();
+        bus.close();
+        storage.close();
+      },
+    };
+  } catch (error) {
+    // A bad certificate or a port in use: nothing was accepted, but the storage is open.
+    ctx.cursors.close();
+    storage.close();
+    throw error;
+  }
 }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -90,6 +91,27 @@ describe("SqliteStorage checkpoints on a thread of its own", () => {
       assert.equal(storage.fetchSince(alice, 0, 10_000).length, rounds * perRound);
     } finally {
       storage.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("SqliteStorage and the process", () => {
+  it("does not keep a process alive: one that opens a storage and never closes it exits", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "secure-chat-storage-"));
+    try {
+      const module = new URL("../src/storage/sqlite-storage.js", import.meta.url).href;
+      const script = path.join(dir, "open.mjs");
+      fs.writeFileSync(
+        script,
+        `import { SqliteStorage } from ${JSON.stringify(module)};\n` +
+          `new SqliteStorage(${JSON.stringify(path.join(dir, "server.sqlite"))});\n`,
+      );
+      // The deadline only bounds a hang; the process normally ends at once.
+      const result = spawnSync(process.execPath, [script], { timeout: 30_000 });
+      assert.equal(result.signal, null, "it had to be killed: something kept it alive");
+      assert.equal(result.status, 0, String(result.stderr));
+    } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });

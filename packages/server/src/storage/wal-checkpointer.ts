@@ -43,14 +43,14 @@ export class BackgroundCheckpointer {
     this.options = { ...defaults, ...options };
     serving.pragma("wal_autocheckpoint = 0");
     this.worker = new Worker(new URL("./checkpoint-worker.js", import.meta.url), { workerData: { path } });
-    // Never what keeps a process alive (the admin command opens the storage briefly).
-    this.worker.unref();
     this.worker.on("message", (outcome: CheckpointOutcome) => this.finished(outcome));
     this.worker.on("error", () => {
       if (this.stopped) return;
       this.stopped = true;
       serving.pragma(`wal_autocheckpoint = ${AUTOMATIC_CHECKPOINT_PAGES}`);
     });
+    // Never what keeps a process alive; after the listeners, since adding one refs the port again.
+    this.worker.unref();
   }
 
   /** Called after each successful log sync, that is after writes. */
@@ -70,7 +70,13 @@ export class BackgroundCheckpointer {
     this.lastFinished = Date.now();
     if (this.stopped) return;
     if (outcome.kind === "failed" || outcome.logFrames >= this.options.restartFrames) {
-      this.serving.pragma("wal_checkpoint(PASSIVE)");
+      try {
+        this.serving.pragma("wal_checkpoint(PASSIVE)");
+      } catch {
+        // A full or failing disk: the log keeps the pages (SQLite's own checkpoint ignores this
+        // too); writes that then fail are answered with an error, and a failed log sync stops
+        // all acknowledgements (DurabilityGate). Tried again after the next background one.
+      }
     }
   }
 }
