@@ -22,10 +22,12 @@ const running = new Set<ChildProcessWithoutNullStreams>();
 
 process.on("exit", () => {
   for (const child of running) child.kill("SIGKILL");
-  // Leave now, every result reported: Node 20's exit-time cleanup of handles can spin forever on
-  // sockets the fault proxy reset (seen in faults.test; gdb: FreeEnvironment -> CleanupHandles).
-  // process.exit from an `exit` listener skips that cleanup and keeps the exit code.
-  process.exit();
+  // In a test file's process, leave now, every result reported: Node 20's exit-time cleanup of
+  // handles can spin forever on sockets the fault proxy reset (seen in faults.test; gdb:
+  // FreeEnvironment -> CleanupHandles). process.exit from an `exit` listener skips that cleanup
+  // and keeps the exit code, but also every `exit` listener after this one, so only there (the
+  // bench imports this module and kills its own children on exit).
+  if (process.env["NODE_TEST_CONTEXT"] !== undefined) process.exit();
 });
 
 export function tempDir(prefix: string): string {
