@@ -2,7 +2,7 @@
  * Announcements wait for the disk (DurabilityGate), on the real handlers and storage:
  * - a send's fan-out, while the membership may change meanwhile: the message must reach the
  *   members at the time it was stored (one kicked just after still gets it, one added does not);
- * - catch-up: no page goes out before the disk has confirmed what it holds.
+ * - catch-up: no page goes out before the disk has confirmed what it holds, and none if it fails.
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -16,6 +16,7 @@ import { defaultServerConfig } from "../src/config.js";
 import { createContext, type ServerContext } from "../src/context.js";
 import { dispatch } from "../src/dispatch.js";
 import { startDelivery } from "../src/services/delivery.js";
+import { NOT_CONFIRMED } from "../src/services/durability-gate.js";
 import { SqliteStorage } from "../src/storage/sqlite-storage.js";
 import type { Storage } from "../src/storage/storage.js";
 import { applicationMessage, recordingConnection, silentLog, soloGroup } from "./fakes.js";
@@ -103,5 +104,24 @@ describe("announcements that wait for the disk", () => {
       carolSide.received.map((f) => (f.type === "deliver" ? f.seq : f.type)),
       [stored.delivery.seq, "synced"],
     );
+  });
+
+  it("catch-up whose page the disk does not confirm sends none of it: INTERNAL, and the connection closes", async () => {
+    const { ctx, storage, syncs } = manualDiskServer();
+    const club = "+club" as GroupId;
+    storage.createGroup(club, "invite", carol, undefined);
+    storage.appendMessages([
+      { groupId: club, sender: carol, payload: new Uint8Array(8), serverTs: 1, sendId: new Uint8Array(16).fill(7) },
+    ]);
+    const carolSide = recordingConnection(carol);
+    const delivery = startDelivery(ctx, carolSide.connection, carol);
+    await new Promise((resolve) => setImmediate(resolve));
+    syncs[0]!(new Error("EIO"));
+    await delivery;
+    assert.deepEqual(
+      carolSide.received.map((f) => (f.type === "error" ? `${f.code}: ${f.message}` : f.type)),
+      [`INTERNAL: ${NOT_CONFIRMED}`],
+    );
+    assert.equal(carolSide.connection.state.phase, "closed");
   });
 });

@@ -2,7 +2,8 @@ import { ED25519_PUBLIC_KEY_BYTES, ProtocolError, cipherSuites, parseUserName } 
 import { verifyLogin } from "../login-verify.js";
 import { startDelivery } from "../services/delivery.js";
 import { trackPresence } from "../services/presence.js";
-import { NOT_CONFIRMED, type Handler } from "./handler.js";
+import { NOT_CONFIRMED } from "../services/durability-gate.js";
+import type { Handler } from "./handler.js";
 
 const NONCE_BYTES = 32;
 

@@ -14,7 +14,8 @@ import { inspectGroupInfo, inspectGroupMessage, isWelcome } from "../mls-inspect
 import { deliverTo, fanOut } from "../services/delivery.js";
 import { announcePresence } from "../services/presence.js";
 import type { StoredGroup } from "../storage/storage.js";
-import { NOT_CONFIRMED, whenDurable, type Handler } from "./handler.js";
+import { NOT_CONFIRMED } from "../services/durability-gate.js";
+import { whenDurable, type Handler } from "./handler.js";
 
 function requireGroupId(value: string): GroupId {
   const groupId = parseGroupId(value);

@@ -1,6 +1,7 @@
 import type { ClientFrame, ClientFrameType, FrameOf } from "@secure-chat/protocol";
 import type { Connection } from "../connection.js";
 import type { ServerContext } from "../context.js";
+import { NOT_CONFIRMED } from "../services/durability-gate.js";
 
 /** Handlers of authenticated frames get the caller's name; others don't. */
 export type Handler<T extends ClientFrameType> =
@@ -13,10 +14,6 @@ export type Handler<T extends ClientFrameType> =
 export type ClientName = NonNullable<Connection["name"]>;
 export type HandlerTable = { [T in ClientFrameType]: Handler<T> };
 export type AnyClientFrame = ClientFrame;
-
-/** What a client is told when the disk did not confirm what the server stored (see DurabilityGate). */
-export const NOT_CONFIRMED =
-  "the server's disk did not confirm what it stored; nothing more is acknowledged until the server is restarted";
 
 /**
  * Runs `announce` (answers, fan-out) once the handler's writes are on disk, after everything

@@ -2,6 +2,7 @@ import { deliveryKinds, encodeFrame, type UserName } from "@secure-chat/protocol
 import type { Connection } from "../connection.js";
 import type { ServerContext } from "../context.js";
 import type { StoredDelivery } from "../storage/storage.js";
+import { NOT_CONFIRMED } from "./durability-gate.js";
 
 const CATCH_UP_PAGE = 500;
 
@@ -52,7 +53,7 @@ export async function startDelivery(ctx: ServerContext, connection: Connection, 
     // (a row lost in a power cut would leave this client holding a seq the server reuses).
     const durable = await new Promise<boolean>((resolve) => ctx.durable.after(resolve));
     if (!durable) {
-      connection.fail(0, "INTERNAL", "the server cannot confirm its storage; try again later");
+      connection.fail(0, "INTERNAL", NOT_CONFIRMED);
       connection.close(1011, "INTERNAL");
       return;
     }

@@ -1,6 +1,10 @@
 import type { Logger } from "../log.js";
 import type { Storage } from "../storage/storage.js";
 
+/** What a client is told when the disk did not confirm what the server stored. */
+export const NOT_CONFIRMED =
+  "the server's disk did not confirm what it stored; nothing more is acknowledged until the server is restarted";
+
 /**
  * Nothing is announced before it is on disk: an answer or a fan-out that follows a write is
  * queued here and runs once a disk sync that started after the write has finished, in the

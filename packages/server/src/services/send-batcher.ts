@@ -16,7 +16,7 @@ interface Pending {
 /**
  * Messages that arrive in the same event-loop turn are stored in one transaction, and each is
  * answered once the durability gate has seen them on disk. Anything that must be ordered after
- * pending sends (a commit, a new group) calls `flush()` first.
+ * pending sends (a commit, which may change who receives them) calls `flush()` first.
  */
 export class SendBatcher {
   private pending: Pending[] = [];
