@@ -25,9 +25,10 @@ export interface SyncProgress {
  * writes per message, deliveries/s within 3-7% either way.)
  */
 export class FlushScheduler {
-  /** Sockets with an answer queued: written first. */
-  private readonly answering: Flushable[] = [];
-  private readonly dirty: Flushable[] = [];
+  /** Sockets with an answer queued: written first. Sets: a socket is listed once however often told. */
+  private readonly answering = new Set<Flushable>();
+  /** Sockets with frames queued, in the order they were first told. */
+  private readonly dirty = new Set<Flushable>();
   private scheduled = false;
   /** "waiting": deliveries wait for the sync in flight; "released": it ended, write them next. */
   private hold: "none" | "waiting" | "released" = "none";
@@ -45,15 +46,15 @@ export class FlushScheduler {
     private readonly socketsPerTurn = 200,
   ) {}
 
-  /** `socket` has frames queued (call once per turn in which its queue went from empty to not). */
+  /** `socket` has frames queued. */
   queued(socket: Flushable): void {
-    this.dirty.push(socket);
+    this.dirty.add(socket);
     this.schedule();
   }
 
   /** `socket` has an answer queued: written at the end of this turn whatever the disk does. */
   answered(socket: Flushable): void {
-    this.answering.push(socket);
+    this.answering.add(socket);
     this.schedule();
   }
 
@@ -65,8 +66,13 @@ export class FlushScheduler {
 
   private flush(): void {
     this.scheduled = false;
-    for (const socket of this.answering.splice(0)) socket.flush();
-    if (this.dirty.length === 0 || this.hold === "waiting") return;
+    for (const socket of this.answering) {
+      // Its whole queue goes out now, deliveries included: nothing left for its place in `dirty`.
+      socket.flush();
+      this.dirty.delete(socket);
+    }
+    this.answering.clear();
+    if (this.dirty.size === 0 || this.hold === "waiting") return;
     if (this.hold === "none" && this.disk.syncing) {
       this.hold = "waiting";
       this.disk.whenSynced(() => {
@@ -76,8 +82,13 @@ export class FlushScheduler {
       return;
     }
     this.hold = "none";
-    for (const socket of this.dirty.splice(0, this.socketsPerTurn)) socket.flush();
-    if (this.dirty.length > 0) {
+    let written = 0;
+    for (const socket of this.dirty) {
+      if (written++ === this.socketsPerTurn) break;
+      this.dirty.delete(socket);
+      socket.flush();
+    }
+    if (this.dirty.size > 0) {
       // The rest is written next turn, without waiting for the disk again.
       this.hold = "released";
       this.schedule();

@@ -21,7 +21,6 @@ class CoalescingWriter implements Peer {
   /** Framed, waiting for the flush; reused (Buffer.concat copies) to spare the collector. */
   private readonly queue: Buffer[] = [];
   private callbacks: (() => void)[] | undefined;
-  private answering = false;
 
   /** `onOverflow` runs when more than `maxBufferedBytes` wait for the kernel: a reader stopped. */
   constructor(
@@ -40,9 +39,7 @@ class CoalescingWriter implements Peer {
 
   answer(bytes: Uint8Array): void {
     this.send(bytes);
-    // Flushed as an answer; its place among the queued sockets then finds an empty queue.
-    if (!this.answering) this.scheduler.answered(this);
-    this.answering = true;
+    this.scheduler.answered(this);
   }
 
   close(code: number, reason: string): void {
@@ -51,7 +48,6 @@ class CoalescingWriter implements Peer {
   }
 
   flush(): void {
-    this.answering = false;
     const queue = this.queue;
     if (queue.length === 0) return;
     const callbacks = this.callbacks;

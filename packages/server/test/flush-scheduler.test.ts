@@ -99,4 +99,17 @@ describe("FlushScheduler", () => {
     await endOfTurn();
     assert.deepEqual(written, ["a", "b", "c", "d", "e", "f"]);
   });
+
+  it("lists a socket once, and not again among deliveries once an answer has written its queue", async () => {
+    const { scheduler, written, socket } = setup(2);
+    const both = socket("both");
+    scheduler.queued(both);
+    scheduler.queued(both);
+    scheduler.answered(both);
+    scheduler.answered(both);
+    for (const name of ["a", "b"]) scheduler.queued(socket(name));
+    await endOfTurn();
+    // "both" went out once, as an answer, so it does not take one of the two places per turn.
+    assert.deepEqual(written, ["both", "a", "b"]);
+  });
 });
