@@ -7,7 +7,9 @@
  * Options (for diagnosis): --only=fanout,steady,connections,catchup,crypto,latency
  * --servers=secure-chat,ws-relay,socketio,ngircd  --rooms=100,1000  --measure=SECONDS
  * --connections=N  --connect-budget=SECONDS  --catchup=N  --window=N  --no-acks  --cpu-prof
- * (the secure-chat server of each scenario writes a V8 CPU profile to bench-results/profiles)
+ * (the secure-chat server and the ws relay write a V8 CPU profile per scenario to
+ * bench-results/profiles/SCENARIO/SERVER, their rooms' generator workers to .../generator:
+ * `node bench/dist/profile-summary.js FILE 15 FROM_US TO_US` with the window from the metrics)
  * --no-docs  --report-only (render bench-results/latest.json again, without measuring).
  */
 import { execSync } from "node:child_process";
@@ -95,10 +97,13 @@ function machine(): Record<string, string> {
   };
 }
 
-/** Server options for one scenario: with --cpu-prof, secure-chat writes a profile into its own folder. */
+/** The servers --cpu-prof profiles: the Node ones whose profiles are compared. */
+const profiled = (kind: ServerKind): boolean => kind === "secure-chat" || kind === "ws-relay";
+
+/** Server options for one scenario: with --cpu-prof, the server writes a profile into its own folder. */
 function serverOptions(kind: ServerKind, scenario: string): ServerOptions | undefined {
-  if (settings.cpuProfileDir === undefined || kind !== "secure-chat") return undefined;
-  const dir = join(settings.cpuProfileDir, scenario);
+  if (settings.cpuProfileDir === undefined || !profiled(kind)) return undefined;
+  const dir = join(settings.cpuProfileDir, scenario, kind);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   return { cpuProfileDir: dir };
@@ -106,8 +111,8 @@ function serverOptions(kind: ServerKind, scenario: string): ServerOptions | unde
 
 /** The top functions of a scenario's profile, inside its measured window. */
 function profileOf(result: ScenarioResult): string[] | undefined {
-  if (settings.cpuProfileDir === undefined || result.server !== "secure-chat") return undefined;
-  const dir = join(settings.cpuProfileDir, result.scenario);
+  if (settings.cpuProfileDir === undefined || !profiled(result.server)) return undefined;
+  const dir = join(settings.cpuProfileDir, result.scenario, result.server);
   const file = readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));
   if (file === undefined) return undefined;
   const { measureFromUs, measureToUs } = result.metrics;

@@ -35,7 +35,7 @@ export interface RunningServer {
 }
 
 export interface ServerOptions {
-  /** Write a V8 CPU profile of the secure-chat server into this folder. */
+  /** Write a V8 CPU profile of the server into this folder (Node servers only: secure-chat, the relays). */
   cpuProfileDir?: string | undefined;
 }
 
@@ -47,10 +47,9 @@ export async function startServer(kind: ServerKind, options: ServerOptions = {})
   const dir = mkdtempSync(join(tmpdir(), `bench-${kind}-`));
   const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
   let started: { spawned: Spawned; port: number };
+  const profile = options.cpuProfileDir === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", options.cpuProfileDir];
   switch (kind) {
     case "secure-chat": {
-      const profile =
-        options.cpuProfileDir === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", options.cpuProfileDir];
       const { spawned, match } = await spawnReady(
         process.execPath,
         [
@@ -78,7 +77,7 @@ export async function startServer(kind: ServerKind, options: ServerOptions = {})
     case "ws-relay":
     case "socketio": {
       const script = join(HERE, "references", kind === "ws-relay" ? "ws-relay.js" : "socketio-server.js");
-      const { spawned, match } = await spawnReady(process.execPath, [script], /listening on (\d+)/);
+      const { spawned, match } = await spawnReady(process.execPath, [...profile, script], /listening on (\d+)/);
       started = { spawned, port: Number(match[1]) };
       break;
     }

@@ -10,6 +10,11 @@ export class Counters {
   acked = 0;
   /** Acks over the whole run (never reset): the durability check compares it with the database. */
   ackedTotal = 0;
+  /**
+   * Deliveries whose seq was not above the last one on their connection (a duplicate or a
+   * reordering; secure-chat only, the references have no seq), over the whole run: must stay 0.
+   */
+  misorderedTotal = 0;
   histogram = newHistogram();
   since = 0;
 

@@ -46,6 +46,7 @@ export interface Totals {
   sent: number;
   acked: number;
   ackedTotal: number;
+  misorderedTotal: number;
   other: number;
   histogram: number[];
   connections: number;
@@ -55,12 +56,16 @@ export interface Totals {
 export class Generator {
   private constructor(readonly workers: WorkerHandle[]) {}
 
-  /** `count` worker processes; worker 0 is reserved for senders when the scenario has any. */
-  static start(count: number): Generator {
+  /**
+   * `count` worker processes; worker 0 is reserved for senders when the scenario has any. With
+   * `cpuProfileDir`, each writes a V8 CPU profile there when it exits.
+   */
+  static start(count: number, cpuProfileDir?: string): Generator {
     const workers: WorkerHandle[] = [];
+    const execArgv = cpuProfileDir === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", cpuProfileDir];
     for (let i = 0; i < count; i++) {
       const child = track(
-        fork(WORKER, [], { serialization: "advanced", stdio: ["ignore", "inherit", "inherit", "ipc"] }),
+        fork(WORKER, [], { execArgv, serialization: "advanced", stdio: ["ignore", "inherit", "inherit", "ipc"] }),
       );
       workers.push(new WorkerHandle(child));
     }
@@ -134,8 +139,9 @@ export class Generator {
       addHistograms(histogram, part.histogram);
       if (part.elapsedMs > 0) deliveriesPerSecond += part.deliveries / (part.elapsedMs / 1000);
     }
-    const sum = (key: "deliveries" | "sent" | "acked" | "ackedTotal" | "other" | "connections" | "closed"): number =>
-      parts.reduce((n, p) => n + p[key], 0);
+    const sum = (
+      key: "deliveries" | "sent" | "acked" | "ackedTotal" | "misorderedTotal" | "other" | "connections" | "closed",
+    ): number => parts.reduce((n, p) => n + p[key], 0);
     return {
       elapsedMs: Math.max(...parts.map((p) => p.elapsedMs)),
       deliveries: sum("deliveries"),
@@ -143,6 +149,7 @@ export class Generator {
       sent: sum("sent"),
       acked: sum("acked"),
       ackedTotal: sum("ackedTotal"),
+      misorderedTotal: sum("misorderedTotal"),
       other: sum("other"),
       histogram,
       connections: sum("connections"),

@@ -19,6 +19,10 @@ const DELIVER = 74;
 const ACCEPTED = 67;
 const PRESENCE = 75;
 
+function uint32At(buf: Buffer, at: number): number {
+  return ((buf[at]! << 24) | (buf[at + 1]! << 16) | (buf[at + 2]! << 8) | buf[at + 3]!) >>> 0;
+}
+
 export interface BenchUser {
   name: string;
   secretKey: Uint8Array;
@@ -110,19 +114,32 @@ export class SecureChatClient {
     this.ws.close();
   }
 
+  // The hot path (deliveries) is kept apart from the rest and small, so V8 inlines it into the
+  // frame loop: out of line, every delivery's timestamp was a heap-allocated number (the
+  // receivers spent 10% of their time collecting them, against 2% for the relay's client).
   private frame(opcode: number, buf: Buffer, start: number, end: number): void {
     if (opcode !== opcodes.binary) return;
+    if (buf[start + 1] === DELIVER) this.delivery(buf, start, end);
+    else this.otherFrame(buf, start, end);
+  }
+
+  private delivery(buf: Buffer, start: number, end: number): void {
+    // Byte arithmetic instead of readUInt32BE (its argument checks were 3% of a receiver); a
+    // seq below 2^32 stays a small integer.
+    const high = uint32At(buf, start + 2);
+    const low = uint32At(buf, start + 6);
+    const seq = high === 0 ? low : high * 2 ** 32 + low;
+    if (seq > this.maxSeq) this.maxSeq = seq;
+    else this.counters.misorderedTotal++;
+    let offset = start + 18;
+    offset += 4 + uint32At(buf, offset);
+    offset += 4 + uint32At(buf, offset);
+    if (buf[offset] === 0) this.counters.delivered(arrivalMs, buf.readDoubleLE(end - 8));
+    else this.counters.other++;
+  }
+
+  private otherFrame(buf: Buffer, start: number, end: number): void {
     const id = buf[start + 1];
-    if (id === DELIVER) {
-      const seq = buf.readUInt32BE(start + 2) * 2 ** 32 + buf.readUInt32BE(start + 6);
-      if (seq > this.maxSeq) this.maxSeq = seq;
-      let offset = start + 18;
-      offset += 4 + buf.readUInt32BE(offset);
-      offset += 4 + buf.readUInt32BE(offset);
-      if (buf[offset] === 0) this.counters.delivered(arrivalMs, buf.readDoubleLE(end - 8));
-      else this.counters.other++;
-      return;
-    }
     if (id === PRESENCE) {
       this.counters.other++;
       return;
@@ -134,7 +151,8 @@ export class SecureChatClient {
       this.onAck?.();
       return;
     }
-    const decoded = decodeFrame(new Uint8Array(buf.buffer, buf.byteOffset + start, end - start));
+    // A copy: decoded fields are views of their bytes, and `buf` is reused by the next read.
+    const decoded = decodeFrame(new Uint8Array(buf.subarray(start, end)));
     if (decoded.kind !== "ok") return;
     const frame = decoded.frame as ServerFrame;
     if (frame.type === "synced") {

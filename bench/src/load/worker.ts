@@ -53,6 +53,7 @@ export interface Collected {
   sent: number;
   acked: number;
   ackedTotal: number;
+  misorderedTotal: number;
   histogram: number[];
   connections: number;
   closed: number;
@@ -220,6 +221,7 @@ async function run(command: Command): Promise<unknown> {
         sent: counters.sent,
         acked: counters.acked,
         ackedTotal: counters.ackedTotal,
+        misorderedTotal: counters.misorderedTotal,
         histogram: counters.histogram,
         connections: connections.length,
         closed: connections.filter((c) => c.closed).length,

@@ -1,7 +1,8 @@
 /**
  * Reference: a bare `ws` broadcast relay, no auth, no storage, written the fastest way: every
- * message is framed once (one buffer shared by all recipients) and writes are coalesced per
- * event-loop tick (one socket write per recipient per tick). Every connection is in one room;
+ * message is framed once (one buffer shared by all recipients), writes are coalesced per
+ * event-loop tick (one socket write per recipient per tick), and recipients with the same frames
+ * queued share one joined buffer (joinFrames, as in secure-chat). Every connection is in one room;
  * a message goes to everyone but its sender, who gets an empty frame as its ack.
  * The ceiling of this stack (Node + ws) for fan-out.
  *
@@ -9,8 +10,8 @@
  */
 import type { Socket } from "node:net";
 import { WebSocketServer, type WebSocket } from "ws";
-// The same framing code as secure-chat's server: the comparison is of everything else.
-import { binaryFrame } from "@secure-chat/server";
+// The same framing and joining code as secure-chat's server: the comparison is of everything else.
+import { binaryFrame, joinFrames } from "@secure-chat/server";
 
 interface Peer {
   socket: Socket;
@@ -29,7 +30,7 @@ function flush(): void {
     const queue = peer.queue;
     peer.queue = [];
     if (peer.socket.destroyed) continue;
-    peer.socket.write(queue.length === 1 ? queue[0]! : Buffer.concat(queue));
+    peer.socket.write(joinFrames(queue));
   }
   dirty.length = 0;
 }

@@ -62,6 +62,10 @@ export async function fanOut(kind: ServerKind, members: number, options: FanOutO
     await server.stop();
     if (kind === "secure-chat" && server.dataDir !== undefined) {
       metrics.ackedTotal = after.ackedTotal;
+      metrics.misorderedDeliveries = after.misorderedTotal;
+      if (after.misorderedTotal > 0) {
+        notes.push(`ORDER: ${after.misorderedTotal} deliveries came as duplicates or out of seq order`);
+      }
       metrics.storedMessages = storedMessages(server.dataDir);
       if (metrics.storedMessages < after.ackedTotal) {
         notes.push(`DURABILITY: ${after.ackedTotal} acknowledged but ${metrics.storedMessages} stored`);

@@ -5,6 +5,7 @@
  * commits with Welcomes, `batch` members per commit.
  */
 import { cpus } from "node:os";
+import { join } from "node:path";
 import { Generator, type Totals } from "../load/generator.js";
 import type { BenchUser } from "../load/secure-chat-client.js";
 import type { ServerKind } from "../load/worker.js";
@@ -51,7 +52,11 @@ export async function openRoom(
   const started = performance.now();
   const plan = kind === "secure-chat" ? await roomPlan(members) : undefined;
   const server = await startServer(kind, options.server);
-  const generator = Generator.start(1 + options.receiverWorkers);
+  const profileDir = options.server?.cpuProfileDir;
+  const generator = Generator.start(
+    1 + options.receiverWorkers,
+    profileDir === undefined ? undefined : join(profileDir, "generator"),
+  );
   const close = async (): Promise<void> => {
     await generator.close();
     await server.stop();

@@ -35,6 +35,8 @@ export async function steady(kind: ServerKind, options: SteadyOptions): Promise<
     );
     await generator.call(0, { cmd: "stop" });
     const seconds = totals.elapsedMs / 1000;
+    const order: Record<string, number> =
+      kind === "secure-chat" ? { misorderedDeliveries: totals.misorderedTotal } : {};
     return {
       scenario: `steady-${options.members}`,
       server: kind,
@@ -52,8 +54,12 @@ export async function steady(kind: ServerKind, options: SteadyOptions): Promise<
         peakRssMB: memory(server.pid).peak / 2 ** 20,
         measureFromUs,
         measureToUs,
+        ...order,
       },
-      notes: [],
+      notes:
+        totals.misorderedTotal > 0
+          ? [`ORDER: ${totals.misorderedTotal} deliveries came as duplicates or out of seq order`]
+          : [],
     };
   } finally {
     await room.close();

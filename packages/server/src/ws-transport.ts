@@ -6,7 +6,7 @@ import type { TlsMaterial } from "./tls.js";
 import { TokenBucket } from "./token-bucket.js";
 import type { ServerContext } from "./context.js";
 import { dispatch } from "./dispatch.js";
-import { binaryFrame } from "./ws-frame.js";
+import { binaryFrame, joinFrames } from "./ws-frame.js";
 import { FlushScheduler } from "./flush-scheduler.js";
 
 /**
@@ -53,7 +53,7 @@ class CoalescingWriter implements Peer {
     const callbacks = this.callbacks;
     this.callbacks = undefined;
     const done = callbacks === undefined ? undefined : () => callbacks.forEach((sent) => sent());
-    const bytes = queue.length === 1 ? queue[0]! : Buffer.concat(queue);
+    const bytes = joinFrames(queue);
     queue.length = 0;
     if (this.socket.readyState !== this.socket.OPEN) {
       done?.();
