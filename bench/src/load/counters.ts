@@ -11,8 +11,9 @@ export class Counters {
   /** Acks over the whole run (never reset): the durability check compares it with the database. */
   ackedTotal = 0;
   /**
-   * Deliveries whose seq was not above the last one on their connection (a duplicate or a
-   * reordering; secure-chat only, the references have no seq), over the whole run: must stay 0.
+   * Deliveries whose seq was not above every seq before it on their connection, delivered or
+   * accepted (a duplicate or a reordering, which the real client would drop as already seen;
+   * secure-chat only, the references have no seq), over the whole run: must stay 0.
    */
   misorderedTotal = 0;
   histogram = newHistogram();

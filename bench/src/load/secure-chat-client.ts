@@ -35,7 +35,7 @@ export class SecureChatClient {
   private readonly sendIds = new SendIds();
   private readonly pending = new Map<number, { resolve(f: ServerFrame): void; reject(e: Error): void }>();
   private onSynced: (() => void) | undefined;
-  /** Highest seq received and highest acknowledged. */
+  /** Highest seq received (delivered, or accepted for one of ours) and highest acknowledged. */
   maxSeq = 0;
   ackedSeq = 0;
   /** Called for each `accepted` that answers a benchmark send (not a setup request). */
@@ -148,6 +148,9 @@ export class SecureChatClient {
     const rid = id !== undefined && id >= 64 && id <= 73 ? buf.readUInt32BE(start + 2) : 0;
     const waiter = this.pending.get(rid);
     if (waiter === undefined && id === ACCEPTED) {
+      // Its seq counts as seen, as in the real client: a delivery below it would be dropped.
+      const seq = uint32At(buf, start + 6) * 2 ** 32 + uint32At(buf, start + 10);
+      if (seq > this.maxSeq) this.maxSeq = seq;
       this.onAck?.();
       return;
     }
