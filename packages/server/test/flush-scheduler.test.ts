@@ -18,7 +18,10 @@ class TestDisk implements SyncProgress {
   }
 }
 
-function setup(socketsPerTurn?: number): {
+function setup(
+  minSocketsPerTurn?: number,
+  turnsPerPass?: number,
+): {
   disk: TestDisk;
   scheduler: FlushScheduler;
   written: string[];
@@ -28,7 +31,7 @@ function setup(socketsPerTurn?: number): {
   const written: string[] = [];
   return {
     disk,
-    scheduler: new FlushScheduler(disk, socketsPerTurn),
+    scheduler: new FlushScheduler(disk, minSocketsPerTurn, turnsPerPass),
     written,
     socket: (name) => ({ flush: () => written.push(name) }),
   };
@@ -87,7 +90,7 @@ describe("FlushScheduler", () => {
   });
 
   it("writes a few sockets per turn and the rest in the next turns, in order, even while a sync runs", async () => {
-    const { disk, scheduler, written, socket } = setup(2);
+    const { disk, scheduler, written, socket } = setup(2, 100);
     for (const name of ["a", "b", "c", "d", "e"]) scheduler.queued(socket(name));
     await endOfTurn();
     assert.deepEqual(written, ["a", "b"]);
@@ -100,8 +103,41 @@ describe("FlushScheduler", () => {
     assert.deepEqual(written, ["a", "b", "c", "d", "e", "f"]);
   });
 
+  it("spreads a pass over the turns per pass, keeping its size per turn as it empties", async () => {
+    const { scheduler, written, socket } = setup(1, 4);
+    const names = Array.from({ length: 10 }, (_, i) => `s${i}`);
+    for (const name of names) scheduler.queued(socket(name));
+    const perTurn: number[] = [];
+    while (written.length < names.length) {
+      const before = written.length;
+      await endOfTurn();
+      perTurn.push(written.length - before);
+    }
+    // ceil(10 / 4) = 3 per turn for the whole pass (not ceil(7 / 4) = 2 once 7 are left).
+    assert.deepEqual(perTurn, [3, 3, 3, 1]);
+    assert.deepEqual(written, names);
+  });
+
+  it("lets sockets that join a pass under way make its turns larger", async () => {
+    const { scheduler, written, socket } = setup(1, 4);
+    for (const name of ["a", "b", "c", "d"]) scheduler.queued(socket(name));
+    await endOfTurn();
+    assert.deepEqual(written, ["a"]);
+    for (let i = 0; i < 20; i++) scheduler.queued(socket(`late${i}`));
+    await endOfTurn();
+    // 23 waiting: ceil(23 / 4) = 6 this turn.
+    assert.equal(written.length, 7);
+  });
+
+  it("writes a room of the default minimum in one turn", async () => {
+    const { scheduler, written, socket } = setup();
+    for (let i = 0; i < 25; i++) scheduler.queued(socket(`m${i}`));
+    await endOfTurn();
+    assert.equal(written.length, 25);
+  });
+
   it("lists a socket once, and not again among deliveries once an answer has written its queue", async () => {
-    const { scheduler, written, socket } = setup(2);
+    const { scheduler, written, socket } = setup(2, 100);
     const both = socket("both");
     scheduler.queued(both);
     scheduler.queued(both);
