@@ -3,6 +3,7 @@
  * - a send's fan-out, while the membership may change meanwhile: the message must reach the
  *   members at the time it was stored (one kicked just after still gets it, one added does not);
  * - catch-up: no page goes out before the disk has confirmed what it holds, and none if it fails.
+ * - several sends in one sync: each member's frames stay in seq order, its own accepted included.
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -123,5 +124,49 @@ describe("announcements that wait for the disk", () => {
       [`INTERNAL: ${NOT_CONFIRMED}`],
     );
     assert.equal(carolSide.connection.state.phase, "closed");
+  });
+
+  it("each member's frames come in seq order, its own accepted included, when several sends share one sync", async () => {
+    // The client counts an accepted seq as seen and drops any delivery at or below it, so an
+    // answer that overtook another member's earlier message would lose that message.
+    const { ctx, storage, syncs } = manualDiskServer();
+    const lounge = "#lounge" as GroupId;
+    storage.createGroup(lounge, "open", alice, undefined);
+    const everyone = [alice, bob, carol];
+    ctx.members.set(lounge, new Set(everyone));
+    const sides = everyone.map((name) => recordingConnection(name));
+    sides.forEach((side, i) => ctx.bus.subscribe(everyone[i]!, side.connection.deliver));
+    const messages = await Promise.all(
+      everyone.map(async (name) => applicationMessage(await soloGroup(name, ed25519.keygen(), lounge))),
+    );
+    sides.forEach((side, i) =>
+      dispatch(
+        ctx,
+        side.connection,
+        encodeFrame({
+          type: "send",
+          rid: i + 1,
+          groupId: lounge,
+          sendId: new Uint8Array(16).fill(40 + i),
+          message: messages[i]!,
+        }),
+      ),
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(syncs.length, 1, "the three sends share one disk sync");
+    syncs[0]!();
+    for (const [i, side] of sides.entries()) {
+      const seqs = side.received.map((f) => (f.type === "deliver" || f.type === "accepted" ? f.seq : -1));
+      assert.deepEqual(
+        side.received.map((f) => f.type).sort(),
+        ["accepted", "deliver", "deliver"],
+        `${everyone[i]} gets its answer and the other two messages`,
+      );
+      assert.deepEqual(
+        seqs,
+        [...seqs].sort((a, b) => a - b),
+        `${everyone[i]}'s frames are out of seq order`,
+      );
+    }
   });
 });
