@@ -283,6 +283,14 @@ export function checkTargets(results: ScenarioResult[], durability: string): Tar
       met: ok,
     });
   }
+  const ordered = results.filter((r) => r.server === "secure-chat" && r.metrics.misorderedDeliveries !== undefined);
+  if (ordered.length > 0) {
+    targets.push({
+      target: "(check) no delivery a client would drop: none duplicated or below a seq already seen",
+      value: ordered.map((r) => `${r.scenario}: ${nf(0).format(r.metrics.misorderedDeliveries ?? 0)}`).join("; "),
+      met: ordered.every((r) => r.metrics.misorderedDeliveries === 0),
+    });
+  }
   return targets;
 }
 

@@ -154,7 +154,8 @@ export class SecureChatClient {
       this.onAck?.();
       return;
     }
-    // A copy: decoded fields are views of their bytes, and `buf` is reused by the next read.
+    // A copy: `buf` is the shared read buffer, overwritten by the next read, and answers are
+    // decoded here but used later (the codec copies byte fields today; this does not rely on it).
     const decoded = decodeFrame(new Uint8Array(buf.subarray(start, end)));
     if (decoded.kind !== "ok") return;
     const frame = decoded.frame as ServerFrame;

@@ -46,7 +46,8 @@ function sameAsLast(parts: readonly Buffer[]): boolean {
  * A socket's queued frames as one buffer for one write. The sockets of a room are flushed one
  * after another and usually hold the same frames in the same order (the same fan-outs), so a
  * one-entry memo joins them once for all of them instead of once per socket: the copies and
- * the garbage of a 100-member room shrink a hundredfold. Callers must not mutate `parts`' buffers.
+ * the garbage of a 100-member room shrink a hundredfold. The result may be the same buffer for
+ * many sockets: neither it nor `parts`' buffers may be mutated.
  */
 export function joinFrames(parts: readonly Buffer[]): Buffer {
   if (parts.length === 1) return parts[0]!;

@@ -21,6 +21,7 @@ class TestDisk implements SyncProgress {
 function setup(
   minSocketsPerTurn?: number,
   turnsPerPass?: number,
+  maxSocketsPerTurn?: number,
 ): {
   disk: TestDisk;
   scheduler: FlushScheduler;
@@ -31,7 +32,7 @@ function setup(
   const written: string[] = [];
   return {
     disk,
-    scheduler: new FlushScheduler(disk, minSocketsPerTurn, turnsPerPass),
+    scheduler: new FlushScheduler(disk, minSocketsPerTurn, turnsPerPass, maxSocketsPerTurn),
     written,
     socket: (name) => ({ flush: () => written.push(name) }),
   };
@@ -127,6 +128,31 @@ describe("FlushScheduler", () => {
     await endOfTurn();
     // 23 waiting: ceil(23 / 4) = 6 this turn.
     assert.equal(written.length, 7);
+  });
+
+  it("writes at most the maximum per turn, however large the pass", async () => {
+    const { scheduler, written, socket } = setup(1, 4, 3);
+    for (let i = 0; i < 20; i++) scheduler.queued(socket(`s${i}`));
+    await endOfTurn();
+    assert.equal(written.length, 3, "not ceil(20 / 4) = 5");
+  });
+
+  it("starts afresh after answers wrote the rest of a pass: the next burst waits for a sync in flight", async () => {
+    const { disk, scheduler, written, socket } = setup(1, 4);
+    const [a, b, c, d] = ["a", "b", "c", "d"].map(socket);
+    for (const s of [a!, b!, c!, d!]) scheduler.queued(s);
+    await endOfTurn();
+    assert.deepEqual(written, ["a"], "one per turn: ceil(4 / 4)");
+    for (const s of [b!, c!, d!]) scheduler.answered(s);
+    await endOfTurn();
+    assert.deepEqual(written, ["a", "b", "c", "d"], "the answers emptied the pass");
+    disk.syncing = true;
+    for (const name of ["e", "f", "g", "h"]) scheduler.queued(socket(name));
+    await endOfTurn();
+    assert.deepEqual(written, ["a", "b", "c", "d"], "a new burst waits for the sync in flight");
+    disk.endSync();
+    await endOfTurn();
+    assert.deepEqual(written, ["a", "b", "c", "d", "e"]);
   });
 
   it("writes a room of the default minimum in one turn", async () => {

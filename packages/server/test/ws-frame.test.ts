@@ -32,7 +32,7 @@ test("binaryFrame uses the shortest length field at each boundary", () => {
   }
 });
 
-test("binaryFrame frames a new payload with equal bytes anew, and the same payload once", () => {
+test("binaryFrame frames the same payload once, and another of the same length anew", () => {
   const first = new Uint8Array([1, 2, 3]);
   assert.equal(binaryFrame(first), binaryFrame(first));
   const other = new Uint8Array([9, 9, 9]);
