@@ -240,7 +240,8 @@ export function checkTargets(results: ScenarioResult[], durability: string): Tar
     const ratio = ours !== undefined && relay !== undefined ? ours / relay : NaN;
     targets.push({
       target: `fan-out ${scenario.slice(7)} members >= 0.8x the bare relay's deliveries/s`,
-      value: `${compact(ours ?? NaN)} vs ${compact(relay ?? NaN)} = ${ratio.toFixed(2)}x`,
+      // Three decimals: 0.7987 must not read as a met "0.80x".
+      value: `${compact(ours ?? NaN)} vs ${compact(relay ?? NaN)} = ${ratio.toFixed(3)}x`,
       met: Number.isFinite(ratio) ? ratio >= 0.8 : undefined,
     });
   }
