@@ -8,6 +8,11 @@ import { readFileSync } from "node:fs";
 
 const children = new Set<ChildProcess>();
 
+/** Node flags that make a process write a V8 CPU profile into `dir` when it exits (none without one). */
+export function cpuProfileArgs(dir: string | undefined): string[] {
+  return dir === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", dir];
+}
+
 export function track(child: ChildProcess): ChildProcess {
   children.add(child);
   child.once("exit", () => children.delete(child));

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import type { ServerKind } from "./load/worker.js";
 import { ensureNgircd, writeNgircdConfig } from "./references/ngircd.js";
 import { freePort } from "@secure-chat/e2e/harness";
-import { spawnReady, type Spawned } from "./procs.js";
+import { cpuProfileArgs, spawnReady, type Spawned } from "./procs.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SECURE_CHAT = join(HERE, "..", "..", "packages", "cli", "bin", "secure-chat.js");
@@ -47,7 +47,7 @@ export async function startServer(kind: ServerKind, options: ServerOptions = {})
   const dir = mkdtempSync(join(tmpdir(), `bench-${kind}-`));
   const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
   let started: { spawned: Spawned; port: number };
-  const profile = options.cpuProfileDir === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", options.cpuProfileDir];
+  const profile = cpuProfileArgs(options.cpuProfileDir);
   switch (kind) {
     case "secure-chat": {
       const { spawned, match } = await spawnReady(

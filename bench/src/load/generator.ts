@@ -5,7 +5,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { track } from "../procs.js";
+import { cpuProfileArgs, track } from "../procs.js";
 import { addHistograms, newHistogram } from "../stats.js";
 import type { BenchUser } from "./secure-chat-client.js";
 import type { Collected, Command, ConnectResult, ServerKind } from "./worker.js";
@@ -62,7 +62,7 @@ export class Generator {
    */
   static start(count: number, cpuProfileDir?: string): Generator {
     const workers: WorkerHandle[] = [];
-    const execArgv = cpuProfileDir === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", cpuProfileDir];
+    const execArgv = cpuProfileArgs(cpuProfileDir);
     for (let i = 0; i < count; i++) {
       const child = track(
         fork(WORKER, [], { execArgv, serialization: "advanced", stdio: ["ignore", "inherit", "inherit", "ipc"] }),

@@ -6,7 +6,9 @@
  */
 import {
   decodeFrame,
+  deliveryKinds,
   encodeFrame,
+  frameSchemas,
   SendIds,
   signLogin,
   type ClientFrame,
@@ -15,12 +17,34 @@ import {
 import type { Counters } from "./counters.js";
 import { arrivalMs, frameBytes, opcodes, RawWs } from "./raw-ws.js";
 
-const DELIVER = 74;
-const ACCEPTED = 67;
-const PRESENCE = 75;
+const DELIVER = frameSchemas.deliver.id;
+const ACCEPTED = frameSchemas.accepted.id;
+const PRESENCE = frameSchemas.presence.id;
+
+/** Where, in a frame (version byte, id byte, fields), the seq of a `deliver` and of an `accepted` starts. */
+export const DELIVER_SEQ_AT = 2;
+export const ACCEPTED_SEQ_AT = 6; // after its rid
 
 function uint32At(buf: Buffer, at: number): number {
   return ((buf[at]! << 24) | (buf[at + 1]! << 16) | (buf[at + 2]! << 8) | buf[at + 3]!) >>> 0;
+}
+
+/**
+ * The u53 seq at `at` (two big-endian words). Byte arithmetic instead of readUInt32BE (its
+ * argument checks were 3% of a receiver); a seq below 2^32 stays a small integer.
+ */
+export function seqAt(buf: Buffer, at: number): number {
+  const high = uint32At(buf, at);
+  const low = uint32At(buf, at + 4);
+  return high === 0 ? low : high * 2 ** 32 + low;
+}
+
+/** The delivery kind byte of the `deliver` frame at `start`: after seq, time, room and sender. */
+export function deliveryKindAt(buf: Buffer, start: number): number {
+  let offset = start + DELIVER_SEQ_AT + 16;
+  offset += 4 + uint32At(buf, offset);
+  offset += 4 + uint32At(buf, offset);
+  return buf[offset]!;
 }
 
 export interface BenchUser {
@@ -124,17 +148,11 @@ export class SecureChatClient {
   }
 
   private delivery(buf: Buffer, start: number, end: number): void {
-    // Byte arithmetic instead of readUInt32BE (its argument checks were 3% of a receiver); a
-    // seq below 2^32 stays a small integer.
-    const high = uint32At(buf, start + 2);
-    const low = uint32At(buf, start + 6);
-    const seq = high === 0 ? low : high * 2 ** 32 + low;
+    const seq = seqAt(buf, start + DELIVER_SEQ_AT);
     if (seq > this.maxSeq) this.maxSeq = seq;
     else this.counters.misorderedTotal++;
-    let offset = start + 18;
-    offset += 4 + uint32At(buf, offset);
-    offset += 4 + uint32At(buf, offset);
-    if (buf[offset] === 0) this.counters.delivered(arrivalMs, buf.readDoubleLE(end - 8));
+    if (deliveryKindAt(buf, start) === deliveryKinds.message)
+      this.counters.delivered(arrivalMs, buf.readDoubleLE(end - 8));
     else this.counters.other++;
   }
 
@@ -149,7 +167,7 @@ export class SecureChatClient {
     const waiter = this.pending.get(rid);
     if (waiter === undefined && id === ACCEPTED) {
       // Its seq counts as seen, as in the real client: a delivery below it would be dropped.
-      const seq = uint32At(buf, start + 6) * 2 ** 32 + uint32At(buf, start + 10);
+      const seq = seqAt(buf, start + ACCEPTED_SEQ_AT);
       if (seq > this.maxSeq) this.maxSeq = seq;
       this.onAck?.();
       return;

@@ -7,7 +7,7 @@ import { Generator } from "../load/generator.js";
 import { memory } from "../procs.js";
 import { startServer, type ServerOptions } from "../servers.js";
 import { applicationMessage, benchUsers, planRoom } from "../mls-room.js";
-import { monotonicUs, type ScenarioResult } from "./result.js";
+import { monotonicUs, orderNotes, type ScenarioResult } from "./result.js";
 import { PAYLOAD_BYTES, createGroup } from "./room.js";
 
 export async function catchUp(messages: number, serverOptions?: ServerOptions): Promise<ScenarioResult> {
@@ -69,7 +69,7 @@ export async function catchUp(messages: number, serverOptions?: ServerOptions): 
     // and live delivery may cause (and the client skips) are expected here.
     const { misorderedTotal } = await generator.call<{ misorderedTotal: number }>(2, { cmd: "collect" });
     const notes = done.deliveries < messages ? [`only ${done.deliveries} of ${messages} arrived`] : [];
-    if (misorderedTotal > 0) notes.push(`ORDER: ${misorderedTotal} deliveries came as duplicates or out of seq order`);
+    notes.push(...orderNotes(misorderedTotal));
     return {
       scenario: "catchup",
       server: "secure-chat",

@@ -10,7 +10,7 @@ import { memory, sleep } from "../procs.js";
 import type { ServerOptions } from "../servers.js";
 import { histogramPercentileMs } from "../stats.js";
 import { storedMessages } from "./durability.js";
-import type { ScenarioResult } from "./result.js";
+import { orderNotes, type ScenarioResult } from "./result.js";
 import { measureWindow, openRoom } from "./room.js";
 
 export interface FanOutOptions {
@@ -63,9 +63,7 @@ export async function fanOut(kind: ServerKind, members: number, options: FanOutO
     if (kind === "secure-chat" && server.dataDir !== undefined) {
       metrics.ackedTotal = after.ackedTotal;
       metrics.misorderedDeliveries = after.misorderedTotal;
-      if (after.misorderedTotal > 0) {
-        notes.push(`ORDER: ${after.misorderedTotal} deliveries came as duplicates or out of seq order`);
-      }
+      notes.push(...orderNotes(after.misorderedTotal));
       metrics.storedMessages = storedMessages(server.dataDir);
       if (metrics.storedMessages < after.ackedTotal) {
         notes.push(`DURABILITY: ${after.ackedTotal} acknowledged but ${metrics.storedMessages} stored`);

@@ -6,11 +6,16 @@ export interface ScenarioResult {
   server: ServerKind;
   metrics: Record<string, number>;
   notes: string[];
-  /** Top functions of the secure-chat server's CPU profile in the measured window (--cpu-prof). */
+  /** Top functions of the server's CPU profile in the measured window (--cpu-prof). */
   profile?: string[];
 }
 
 /** The monotonic clock in microseconds: the clock of V8 CPU profile timestamps. */
 export function monotonicUs(): number {
   return Number(process.hrtime.bigint() / 1000n);
+}
+
+/** secure-chat receivers' count of deliveries the client would drop (see Counters.misorderedTotal), as notes. */
+export function orderNotes(misordered: number): string[] {
+  return misordered > 0 ? [`ORDER: ${misordered} deliveries came as duplicates or out of seq order`] : [];
 }

@@ -6,7 +6,7 @@ import type { ServerKind } from "../load/worker.js";
 import { memory, sleep } from "../procs.js";
 import { histogramPercentileMs } from "../stats.js";
 import type { ServerOptions } from "../servers.js";
-import type { ScenarioResult } from "./result.js";
+import { orderNotes, type ScenarioResult } from "./result.js";
 import { SENDERS, measureWindow, openRoom } from "./room.js";
 
 export interface SteadyOptions {
@@ -56,10 +56,7 @@ export async function steady(kind: ServerKind, options: SteadyOptions): Promise<
         measureToUs,
         ...order,
       },
-      notes:
-        totals.misorderedTotal > 0
-          ? [`ORDER: ${totals.misorderedTotal} deliveries came as duplicates or out of seq order`]
-          : [],
+      notes: orderNotes(totals.misorderedTotal),
     };
   } finally {
     await room.close();

@@ -26,10 +26,10 @@ export const deliveryKinds = { message: 0, commit: 1, welcome: 2 } as const;
 export type DeliveryKind = keyof typeof deliveryKinds;
 
 /**
- * Clients acknowledge what they have processed at most this often: the server writes cursors
- * once a second (CursorBatcher), so sooner acks change nothing on disk, while every ack is a
- * frame to read (10,000 a second into a 1,000-member room at 100 ms). A reconnect may get up to
- * a second more of messages again, which the client skips by seq.
+ * Clients acknowledge what they have processed at most this often, and the server writes
+ * cursors at the same pace (CursorBatcher), so sooner acks would change nothing on disk while
+ * every ack is a frame to read (10,000 a second into a 1,000-member room at 100 ms). A reconnect
+ * may get up to a second more of messages again, which the client skips by seq.
  */
 export const ACK_INTERVAL_MS = 1_000;
 

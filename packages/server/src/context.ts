@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { GroupId, UserName } from "@secure-chat/protocol";
+import { ACK_INTERVAL_MS, type GroupId, type UserName } from "@secure-chat/protocol";
 import type { Bus } from "./bus/bus.js";
 import type { ServerConfig } from "./config.js";
 import type { Logger } from "./log.js";
@@ -36,13 +36,16 @@ export interface ServerContext {
   cursors: CursorBatcher;
 }
 
-/** The server's state around the adapters it is given (the composition root picks them). */
+/**
+ * The server's state around the adapters it is given (the composition root picks them).
+ * Cursors are written at the pace clients acknowledge: more often would write nothing new.
+ */
 export function createContext(
   config: ServerConfig,
   storage: Storage,
   bus: Bus,
   log: Logger,
-  cursorFlushMs = 1_000,
+  cursorFlushMs = ACK_INTERVAL_MS,
 ): ServerContext {
   const durable = new DurabilityGate(storage, log);
   return {

@@ -42,9 +42,9 @@ export class FlushScheduler {
   /**
    * A pass over the sockets waiting is spread over about `turnsPerPass` event-loop turns, at
    * least `minSocketsPerTurn` and at most `maxSocketsPerTurn` sockets each (at ~10-15 µs per
-   * socket write, 250 sockets keep a turn under ~4 ms however large the pass): in between, the server reads new messages and starts
-   * their disk sync while it still writes, and the sockets written later take the frames that
-   * arrived meanwhile in the same write. (200 sockets per turn into 1,000 members, three A/B
+   * socket write, 250 sockets keep a turn under ~4 ms however large the pass): in between, the
+   * server reads new messages and starts their disk sync while it still writes, and the sockets
+   * written later take the frames that arrived meanwhile in the same write. (200 sockets per turn into 1,000 members, three A/B
    * pairs: 10-11 socket writes per message instead of 17-18, 2.16-2.79M deliveries/s instead of
    * 1.87-2.17M. Into 100 members, when a room of 100 still fit in one turn: 25 per turn gave
    * 1.68-1.85M instead of 1.46-1.60M, three pairs. A fixed 25 into 1,000 members doubled the

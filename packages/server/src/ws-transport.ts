@@ -18,7 +18,7 @@ import { FlushScheduler } from "./flush-scheduler.js";
  * whole, and this writer stops writing once the closing handshake has begun.
  */
 class CoalescingWriter implements Peer {
-  /** Framed, waiting for the flush; reused (Buffer.concat copies) to spare the collector. */
+  /** Framed, waiting for the flush; reused (joinFrames copies it) to spare the collector. */
   private readonly queue: Buffer[] = [];
   private callbacks: (() => void)[] | undefined;
 
