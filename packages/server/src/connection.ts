@@ -1,4 +1,5 @@
 import { encodeFrame, errorCodes, type ErrorCode, type ServerFrame, type UserName } from "@secure-chat/protocol";
+import type { DeliveryTarget } from "./bus/bus.js";
 import type { TokenBucket } from "./token-bucket.js";
 
 /** What the connection needs from its socket; the ws transport provides it. */
@@ -27,16 +28,6 @@ export class Connection {
   /** Live deliveries held back while the connection catches up (see startDelivery). */
   private held: Uint8Array[] | undefined;
 
-  /**
-   * The bus's callback for this client's live deliveries: as direct as it can be, since a
-   * fan-out calls it once per member (a stable function, so it can be unsubscribed).
-   */
-  readonly deliver = (frame: Uint8Array): void => {
-    const held = this.held;
-    if (held === undefined) this.peer.send(frame);
-    else if (held.push(frame) > MAX_HELD_FRAMES) this.close(1013, "too much traffic during catch-up; reconnect");
-  };
-
   constructor(
     private readonly peer: Peer,
     readonly remoteAddress: string,
@@ -61,16 +52,26 @@ export class Connection {
     this.peer.send(bytes, sent);
   }
 
-  /** Live deliveries wait from now until `releaseDeliveries`. */
-  holdDeliveries(): void {
-    this.held ??= [];
+  /** Returns the bus's target for live deliveries during catch-up: it keeps them until `releaseDeliveries`. */
+  holdDeliveries(): DeliveryTarget {
+    const held: Uint8Array[] = (this.held = []);
+    return {
+      send: (frame) => {
+        if (held.push(frame) > MAX_HELD_FRAMES) this.close(1013, "too much traffic during catch-up; reconnect");
+      },
+    };
   }
 
-  /** Sends the held deliveries, in order, and lets live ones through again. */
-  releaseDeliveries(): void {
+  /**
+   * Sends the held deliveries, in order, and returns the bus's target for live ones from now on:
+   * the socket's writer itself. A fan-out calls it once per member, and going straight to it
+   * visits one object fewer per delivery (measured into 1,000 members: see docs/benchmarks.md).
+   */
+  releaseDeliveries(): DeliveryTarget {
     const held = this.held ?? [];
     this.held = undefined;
     for (const frame of held) this.sendEncoded(frame);
+    return this.peer;
   }
 
   /** Sends an error frame; closes the connection when the code calls for it. */

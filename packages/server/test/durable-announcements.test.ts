@@ -2,7 +2,8 @@
  * Announcements wait for the disk (DurabilityGate), on the real handlers and storage:
  * - a send's fan-out, while the membership may change meanwhile: the message must reach the
  *   members at the time it was stored (one kicked just after still gets it, one added does not);
- * - catch-up: no page goes out before the disk has confirmed what it holds, and none if it fails.
+ * - catch-up: no page goes out before the disk has confirmed what it holds, and none if it fails;
+ *   live deliveries wait for it, and a connection closed meanwhile is left unsubscribed.
  * - several sends in one sync: each member's frames stay in seq order, its own accepted included.
  */
 import assert from "node:assert/strict";
@@ -16,7 +17,7 @@ import { MemoryBus } from "../src/bus/memory-bus.js";
 import { defaultServerConfig } from "../src/config.js";
 import { createContext, type ServerContext } from "../src/context.js";
 import { dispatch } from "../src/dispatch.js";
-import { startDelivery } from "../src/services/delivery.js";
+import { encodeDelivery, startDelivery } from "../src/services/delivery.js";
 import { NOT_CONFIRMED } from "../src/services/durability-gate.js";
 import { SqliteStorage } from "../src/storage/sqlite-storage.js";
 import type { Storage } from "../src/storage/storage.js";
@@ -53,8 +54,8 @@ describe("announcements that wait for the disk", () => {
     ctx.members.set(room, new Set([alice, bob]));
     const sender = recordingConnection(alice);
     const [bobSide, carolSide] = [recordingConnection(bob), recordingConnection(carol)];
-    ctx.bus.subscribe(bob, bobSide.connection.deliver);
-    ctx.bus.subscribe(carol, carolSide.connection.deliver);
+    ctx.bus.subscribe(bob, bobSide.connection.releaseDeliveries());
+    ctx.bus.subscribe(carol, carolSide.connection.releaseDeliveries());
 
     dispatch(
       ctx,
@@ -107,6 +108,55 @@ describe("announcements that wait for the disk", () => {
     );
   });
 
+  it("live deliveries during catch-up wait for it, then go straight out; none after the connection closes", async () => {
+    const { ctx, storage, syncs } = manualDiskServer();
+    const den = "+den" as GroupId;
+    storage.createGroup(den, "invite", carol, undefined);
+    const append = (fill: number) =>
+      storage.appendMessages([
+        { groupId: den, sender: carol, payload: new Uint8Array(8), serverTs: 1, sendId: new Uint8Array(16).fill(fill) },
+      ])[0]!.delivery;
+    const stored = append(1);
+    const carolSide = recordingConnection(carol);
+    const delivery = startDelivery(ctx, carolSide.connection, carol);
+    await new Promise((resolve) => setImmediate(resolve));
+    const duringCatchUp = append(2);
+    ctx.bus.publish([carol], encodeDelivery(duringCatchUp));
+    assert.equal(carolSide.received.length, 0, "held while the page waits for the disk");
+    syncs[0]!();
+    await delivery;
+    const live = append(3);
+    // More than a catch-up may hold: the hold must be gone, or it would cut carol off.
+    const liveFrame = encodeDelivery(live);
+    for (let i = 0; i < 50_001; i++) ctx.bus.publish([carol], liveFrame);
+    assert.equal(carolSide.connection.state.phase, "ready");
+    carolSide.connection.close(1000, "bye");
+    ctx.bus.publish([carol], encodeDelivery(append(4)));
+    assert.deepEqual(
+      carolSide.received
+        .map((f) => (f.type === "deliver" ? f.seq : f.type))
+        .filter((seen) => typeof seen === "string" || seen >= stored.seq), // earlier tests stored some for carol
+      [stored.seq, "synced", duringCatchUp.seq, ...Array<number>(50_001).fill(live.seq)],
+    );
+  });
+
+  it("a connection that closes during its catch-up is not subscribed when the catch-up ends", async () => {
+    const { ctx, storage, syncs } = manualDiskServer();
+    const nook = "+nook" as GroupId;
+    storage.createGroup(nook, "invite", carol, undefined);
+    const [stored] = storage.appendMessages([
+      { groupId: nook, sender: carol, payload: new Uint8Array(8), serverTs: 1, sendId: new Uint8Array(16).fill(5) },
+    ]);
+    const carolSide = recordingConnection(carol);
+    const delivery = startDelivery(ctx, carolSide.connection, carol);
+    await new Promise((resolve) => setImmediate(resolve));
+    carolSide.connection.close(1000, "bye");
+    syncs[0]!();
+    await delivery;
+    ctx.bus.publish([carol], encodeDelivery(stored!.delivery));
+    assert.deepEqual(carolSide.received, [], "nothing, neither the page nor the live frame");
+  });
+
   it("catch-up whose page the disk does not confirm sends none of it: INTERNAL, and the connection closes", async () => {
     const { ctx, storage, syncs } = manualDiskServer();
     const club = "+club" as GroupId;
@@ -135,7 +185,7 @@ describe("announcements that wait for the disk", () => {
     const everyone = [alice, bob, carol];
     ctx.members.set(lounge, new Set(everyone));
     const sides = everyone.map((name) => recordingConnection(name));
-    sides.forEach((side, i) => ctx.bus.subscribe(everyone[i]!, side.connection.deliver));
+    sides.forEach((side, i) => ctx.bus.subscribe(everyone[i]!, side.connection.releaseDeliveries()));
     const messages = await Promise.all(
       everyone.map(async (name) => applicationMessage(await soloGroup(name, ed25519.keygen(), lounge))),
     );

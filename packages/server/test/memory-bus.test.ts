@@ -1,6 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { parseUserName, type UserName } from "@secure-chat/protocol";
+import type { DeliveryTarget } from "../src/bus/bus.js";
 import { MemoryBus } from "../src/bus/memory-bus.js";
 
 function user(value: string): UserName {
@@ -13,10 +14,10 @@ const alice = user("alice");
 const bob = user("bob");
 const carol = user("carol");
 
-/** A subscriber callback that records what it was given. */
-function recorder(): { frames: Uint8Array[]; deliver: (frame: Uint8Array) => void } {
+/** A delivery target that records what it was given. */
+function recorder(): { frames: Uint8Array[]; target: DeliveryTarget } {
   const frames: Uint8Array[] = [];
-  return { frames, deliver: (frame) => frames.push(frame) };
+  return { frames, target: { send: (frame) => frames.push(frame) } };
 }
 
 const frameA = new Uint8Array([1, 74, 0, 1]);
@@ -28,9 +29,9 @@ describe("MemoryBus", () => {
     const a = recorder();
     const b = recorder();
     const c = recorder();
-    bus.subscribe(alice, a.deliver);
-    bus.subscribe(bob, b.deliver);
-    bus.subscribe(carol, c.deliver);
+    bus.subscribe(alice, a.target);
+    bus.subscribe(bob, b.target);
+    bus.subscribe(carol, c.target);
     bus.publish([alice, bob], frameA);
     assert.equal(a.frames.length, 1);
     assert.equal(a.frames[0], frameA, "the very frame that was published");
@@ -44,7 +45,7 @@ describe("MemoryBus", () => {
   it("delivers in publish order", () => {
     const bus = new MemoryBus();
     const a = recorder();
-    bus.subscribe(alice, a.deliver);
+    bus.subscribe(alice, a.target);
     bus.publish([alice], frameA);
     bus.publish([alice], frameB);
     bus.publish([bob, alice], frameA);
@@ -56,9 +57,9 @@ describe("MemoryBus", () => {
     const phone = recorder();
     const laptop = recorder();
     const tablet = recorder();
-    bus.subscribe(alice, phone.deliver);
-    bus.subscribe(alice, laptop.deliver);
-    bus.subscribe(alice, tablet.deliver);
+    bus.subscribe(alice, phone.target);
+    bus.subscribe(alice, laptop.target);
+    bus.subscribe(alice, tablet.target);
     bus.publish([alice], frameA);
     for (const connection of [phone, laptop, tablet]) assert.deepEqual(connection.frames, [frameA]);
   });
@@ -67,9 +68,9 @@ describe("MemoryBus", () => {
     const bus = new MemoryBus();
     const phone = recorder();
     const laptop = recorder();
-    const unsubscribePhone = bus.subscribe(alice, phone.deliver);
-    bus.subscribe(alice, laptop.deliver);
-    const unsubscribeBob = bus.subscribe(bob, recorder().deliver);
+    const unsubscribePhone = bus.subscribe(alice, phone.target);
+    bus.subscribe(alice, laptop.target);
+    const unsubscribeBob = bus.subscribe(bob, recorder().target);
     bus.publish([alice], frameA);
     unsubscribePhone();
     bus.publish([alice], frameB);
@@ -82,11 +83,11 @@ describe("MemoryBus", () => {
   it("a name can subscribe again after its last subscriber left", () => {
     const bus = new MemoryBus();
     const first = recorder();
-    bus.subscribe(alice, first.deliver)();
+    bus.subscribe(alice, first.target)();
     bus.publish([alice], frameA);
     assert.deepEqual(first.frames, []);
     const second = recorder();
-    bus.subscribe(alice, second.deliver);
+    bus.subscribe(alice, second.target);
     bus.publish([alice], frameB);
     assert.deepEqual(second.frames, [frameB]);
     assert.deepEqual(first.frames, []);
@@ -96,8 +97,8 @@ describe("MemoryBus", () => {
     const bus = new MemoryBus();
     const phone = recorder();
     const laptop = recorder();
-    const unsubscribePhone = bus.subscribe(alice, phone.deliver);
-    bus.subscribe(alice, laptop.deliver);
+    const unsubscribePhone = bus.subscribe(alice, phone.target);
+    bus.subscribe(alice, laptop.target);
     unsubscribePhone();
     unsubscribePhone();
     bus.publish([alice], frameA);
@@ -108,9 +109,9 @@ describe("MemoryBus", () => {
     const bus = new MemoryBus();
     const oldConnection = recorder();
     const newConnection = recorder();
-    const unsubscribeOld = bus.subscribe(alice, oldConnection.deliver);
+    const unsubscribeOld = bus.subscribe(alice, oldConnection.target);
     unsubscribeOld();
-    bus.subscribe(alice, newConnection.deliver);
+    bus.subscribe(alice, newConnection.target);
     unsubscribeOld(); // e.g. a close handler that runs twice
     bus.publish([alice], frameA);
     assert.deepEqual(newConnection.frames, [frameA]);
@@ -120,11 +121,13 @@ describe("MemoryBus", () => {
     const bus = new MemoryBus();
     const other = recorder();
     const seen: Uint8Array[] = [];
-    const unsubscribe = bus.subscribe(alice, (frame) => {
-      seen.push(frame);
-      unsubscribe();
+    const unsubscribe = bus.subscribe(alice, {
+      send: (frame) => {
+        seen.push(frame);
+        unsubscribe();
+      },
     });
-    bus.subscribe(alice, other.deliver);
+    bus.subscribe(alice, other.target);
     bus.publish([alice], frameA);
     bus.publish([alice], frameB);
     assert.deepEqual(seen, [frameA]);
@@ -136,7 +139,7 @@ describe("MemoryBus", () => {
     const a = recorder();
     assert.doesNotThrow(() => bus.publish([bob, carol], frameA));
     assert.doesNotThrow(() => bus.publish([], frameA));
-    bus.subscribe(alice, a.deliver);
+    bus.subscribe(alice, a.target);
     bus.publish([bob, alice, carol], frameB);
     assert.deepEqual(a.frames, [frameB], "unknown names in the list do not stop delivery to known ones");
   });
@@ -148,22 +151,22 @@ describe("MemoryBus", () => {
     const aliceLaptop = recorder();
     const b = recorder();
     const c = recorder();
-    bus.subscribe(alice, alicePhone.deliver);
-    bus.subscribe(alice, aliceLaptop.deliver);
-    const unsubscribeBob = bus.subscribe(bob, b.deliver);
+    bus.subscribe(alice, alicePhone.target);
+    bus.subscribe(alice, aliceLaptop.target);
+    const unsubscribeBob = bus.subscribe(bob, b.target);
     bus.publishToGroup(members, frameA, bob);
     assert.deepEqual(alicePhone.frames, [frameA]);
     assert.deepEqual(aliceLaptop.frames, [frameA]);
     assert.deepEqual(b.frames, [], "the sender is skipped");
     // The same set again, after subscriptions changed: the bus must not reuse whom it reached.
-    bus.subscribe(carol, c.deliver);
+    bus.subscribe(carol, c.target);
     unsubscribeBob();
     bus.publishToGroup(members, frameB);
     assert.deepEqual(c.frames, [frameB], "a member who connected since is reached");
     assert.deepEqual(b.frames, [], "a member who disconnected is not");
     assert.deepEqual(alicePhone.frames, [frameA, frameB]);
     const outsider = recorder();
-    bus.subscribe(user("dave"), outsider.deliver);
+    bus.subscribe(user("dave"), outsider.target);
     bus.publishToGroup(members, frameA);
     assert.deepEqual(outsider.frames, [], "a subscriber outside the set gets nothing");
     bus.publishToGroup(new Set([alice, user("dave")]), frameB);
@@ -174,8 +177,8 @@ describe("MemoryBus", () => {
     const bus = new MemoryBus();
     const a = recorder();
     const b = recorder();
-    bus.subscribe(alice, a.deliver);
-    bus.subscribe(bob, b.deliver);
+    bus.subscribe(alice, a.target);
+    bus.subscribe(bob, b.target);
     const both = new Set([alice, bob]);
     bus.publishToGroup(both, frameB);
     bus.close();

@@ -1,5 +1,10 @@
 import type { UserName } from "@secure-chat/protocol";
 
+/** Where the bus hands a subscriber's frames: a connection's socket writer, or its catch-up hold. */
+export interface DeliveryTarget {
+  send(frame: Uint8Array): void;
+}
+
 /**
  * Publish/subscribe of already-encoded frames, addressed to users, between server nodes.
  * Delivery is best effort: the database is the source of truth and a client that missed
@@ -15,6 +20,6 @@ export interface Bus {
    */
   publishToGroup(members: ReadonlySet<UserName>, frame: Uint8Array, except?: UserName): void;
   /** Returns the unsubscribe function. */
-  subscribe(name: UserName, deliver: (frame: Uint8Array) => void): () => void;
+  subscribe(name: UserName, target: DeliveryTarget): () => void;
   close(): void;
 }

@@ -42,8 +42,8 @@ export function deliverTo(ctx: ServerContext, name: UserName, delivery: StoredDe
  * in memory and a slow reader is paced rather than cut off.
  */
 export async function startDelivery(ctx: ServerContext, connection: Connection, name: UserName): Promise<void> {
-  connection.holdDeliveries();
-  connection.onClose.push(ctx.bus.subscribe(name, connection.deliver));
+  let unsubscribe = ctx.bus.subscribe(name, connection.holdDeliveries());
+  connection.onClose.push(() => unsubscribe());
   let cursor = ctx.cursors.cursor(name);
   for (;;) {
     const page = ctx.storage.fetchSince(name, cursor, CATCH_UP_PAGE);
@@ -78,7 +78,10 @@ export async function startDelivery(ctx: ServerContext, connection: Connection, 
     if (page.length < CATCH_UP_PAGE || connection.name === undefined) break;
   }
   connection.send({ type: "synced", cursor });
-  connection.releaseDeliveries();
+  // From the hold to the socket in one synchronous step: no live frame can fall in between.
+  unsubscribe();
+  if (connection.state.phase === "closed") return; // its cleanup has run: nothing to subscribe
+  unsubscribe = ctx.bus.subscribe(name, connection.releaseDeliveries());
 }
 
 /** Clients acknowledge in batches (the highest seq they have durably processed). */
