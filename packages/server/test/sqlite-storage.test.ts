@@ -84,7 +84,8 @@ describe("SqliteStorage checkpoints on a thread of its own", () => {
       assert.ok(fs.statSync(file).size > emptyDatabase + 1_000_000, "the database file received the log's pages");
       // Without starting over, the log would hold every page written: more than the payloads.
       // (Whether the serving connection's own checkpoint at 4,000 frames is needed depends on
-      // timing: here the pauses let background checkpoints finish between writes.)
+      // timing: here the pauses let background checkpoints finish between writes. That
+      // fallback is tested apart, without timing, in wal-checkpointer.test.ts.)
       const written = rounds * perRound * payload.length;
       const log = fs.statSync(`${file}-wal`).size;
       assert.ok(log < written, `the log started over (${log} bytes for ${written} written)`);
