@@ -20,7 +20,7 @@ import { dispatch } from "../src/dispatch.js";
 import { encodeDelivery, startDelivery } from "../src/services/delivery.js";
 import { NOT_CONFIRMED } from "../src/services/durability-gate.js";
 import { SqliteStorage } from "../src/storage/sqlite-storage.js";
-import type { Storage } from "../src/storage/storage.js";
+import type { Storage, StoredDelivery } from "../src/storage/storage.js";
 import { applicationMessage, recordingConnection, silentLog, soloGroup } from "./fakes.js";
 
 const alice = "alice" as UserName;
@@ -46,6 +46,26 @@ describe("announcements that wait for the disk", () => {
       if (storage.userKey(name) === undefined) storage.registerUser(name, ed25519.keygen().publicKey);
     }
     return { ctx, storage, syncs };
+  }
+
+  /** Stores one message of carol's in `groupId` directly (no disk sync): its delivery. */
+  function storeFromCarol(storage: Storage, groupId: GroupId, sendIdFill: number): StoredDelivery {
+    const [stored] = storage.appendMessages([
+      { groupId, sender: carol, payload: new Uint8Array(8), serverTs: 1, sendId: new Uint8Array(16).fill(sendIdFill) },
+    ]);
+    assert.equal(stored?.kind, "stored");
+    return stored.delivery;
+  }
+
+  /** Carol's catch-up of one stored message of hers in a new group, started and waiting for the disk. */
+  async function carolCatchingUp(groupId: GroupId, sendIdFill: number) {
+    const server = manualDiskServer();
+    server.storage.createGroup(groupId, "invite", carol, undefined);
+    const stored = storeFromCarol(server.storage, groupId, sendIdFill);
+    const carolSide = recordingConnection(carol);
+    const delivery = startDelivery(server.ctx, carolSide.connection, carol);
+    await new Promise((resolve) => setImmediate(resolve));
+    return { ...server, stored, carolSide, delivery };
   }
 
   it("a send's fan-out goes to the members at the time of the store, though the membership changes before the disk confirms", async () => {
@@ -88,38 +108,21 @@ describe("announcements that wait for the disk", () => {
   });
 
   it("catch-up sends no stored message before the disk has confirmed it", async () => {
-    const { ctx, storage, syncs } = manualDiskServer();
-    const team = "+team" as GroupId;
-    storage.createGroup(team, "invite", carol, undefined);
-    const [stored] = storage.appendMessages([
-      { groupId: team, sender: carol, payload: new Uint8Array(8), serverTs: 1, sendId: new Uint8Array(16).fill(9) },
-    ]);
-    assert.equal(stored?.kind, "stored");
-    const carolSide = recordingConnection(carol);
-    const delivery = startDelivery(ctx, carolSide.connection, carol);
-    await new Promise((resolve) => setImmediate(resolve));
+    const { syncs, stored, carolSide, delivery } = await carolCatchingUp("+team" as GroupId, 9);
     assert.equal(syncs.length, 1, "the page waits for a sync");
     assert.equal(carolSide.received.length, 0, "nothing before the disk confirms");
     syncs[0]!();
     await delivery;
     assert.deepEqual(
       carolSide.received.map((f) => (f.type === "deliver" ? f.seq : f.type)),
-      [stored.delivery.seq, "synced"],
+      [stored.seq, "synced"],
     );
   });
 
   it("live deliveries during catch-up wait for it, then go straight out; none after the connection closes", async () => {
-    const { ctx, storage, syncs } = manualDiskServer();
     const den = "+den" as GroupId;
-    storage.createGroup(den, "invite", carol, undefined);
-    const append = (fill: number) =>
-      storage.appendMessages([
-        { groupId: den, sender: carol, payload: new Uint8Array(8), serverTs: 1, sendId: new Uint8Array(16).fill(fill) },
-      ])[0]!.delivery;
-    const stored = append(1);
-    const carolSide = recordingConnection(carol);
-    const delivery = startDelivery(ctx, carolSide.connection, carol);
-    await new Promise((resolve) => setImmediate(resolve));
+    const { ctx, storage, syncs, stored, carolSide, delivery } = await carolCatchingUp(den, 1);
+    const append = (fill: number): StoredDelivery => storeFromCarol(storage, den, fill);
     const duringCatchUp = append(2);
     ctx.bus.publish([carol], encodeDelivery(duringCatchUp));
     assert.equal(carolSide.received.length, 0, "held while the page waits for the disk");
@@ -141,32 +144,16 @@ describe("announcements that wait for the disk", () => {
   });
 
   it("a connection that closes during its catch-up is not subscribed when the catch-up ends", async () => {
-    const { ctx, storage, syncs } = manualDiskServer();
-    const nook = "+nook" as GroupId;
-    storage.createGroup(nook, "invite", carol, undefined);
-    const [stored] = storage.appendMessages([
-      { groupId: nook, sender: carol, payload: new Uint8Array(8), serverTs: 1, sendId: new Uint8Array(16).fill(5) },
-    ]);
-    const carolSide = recordingConnection(carol);
-    const delivery = startDelivery(ctx, carolSide.connection, carol);
-    await new Promise((resolve) => setImmediate(resolve));
+    const { ctx, syncs, stored, carolSide, delivery } = await carolCatchingUp("+nook" as GroupId, 5);
     carolSide.connection.close(1000, "bye");
     syncs[0]!();
     await delivery;
-    ctx.bus.publish([carol], encodeDelivery(stored!.delivery));
+    ctx.bus.publish([carol], encodeDelivery(stored));
     assert.deepEqual(carolSide.received, [], "nothing, neither the page nor the live frame");
   });
 
   it("catch-up whose page the disk does not confirm sends none of it: INTERNAL, and the connection closes", async () => {
-    const { ctx, storage, syncs } = manualDiskServer();
-    const club = "+club" as GroupId;
-    storage.createGroup(club, "invite", carol, undefined);
-    storage.appendMessages([
-      { groupId: club, sender: carol, payload: new Uint8Array(8), serverTs: 1, sendId: new Uint8Array(16).fill(7) },
-    ]);
-    const carolSide = recordingConnection(carol);
-    const delivery = startDelivery(ctx, carolSide.connection, carol);
-    await new Promise((resolve) => setImmediate(resolve));
+    const { syncs, carolSide, delivery } = await carolCatchingUp("+club" as GroupId, 7);
     syncs[0]!(new Error("EIO"));
     await delivery;
     assert.deepEqual(
