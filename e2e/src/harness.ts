@@ -46,7 +46,8 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<T> {
+/** Polls `probe` until it returns a value; throws after `timeoutMs`. */
+export async function until<T>(what: string, probe: () => T | undefined, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = probe();
