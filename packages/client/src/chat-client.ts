@@ -517,11 +517,12 @@ export class ChatClient {
   }
 
   private async refillAfterWelcome(): Promise<void> {
-    const stock = this.store.keyPackages().filter((kp) => !kp.lastResort).length;
+    // Runs on its own after the Welcome: the client may have been closed meanwhile (its store too).
+    if (this.closing) return;
     try {
-      await this.topUpKeyPackages(stock);
+      await this.topUpKeyPackages(this.store.keyPackages().filter((kp) => !kp.lastResort).length);
     } catch {
-      // Offline or rejected: the next login tops up again.
+      // Offline, rejected or closed: the next login tops up again.
     }
   }
 
