@@ -90,6 +90,8 @@ const LEAF_REFRESH_SECONDS = 45n * 24n * 3600n;
 const MAX_COMMIT_ATTEMPTS = 10;
 const EMPTY = new Uint8Array(0);
 const DEFAULT_HEARTBEAT_MS = 15_000;
+/** How long a message waits before it is offered again to a server whose disk is full (x1-2). */
+const STORAGE_FULL_RETRY_MS = 2_000;
 
 const kindByNumber = new Map<number, DeliveryKind>(
   Object.entries(deliveryKinds).map(([name, id]) => [id, name as DeliveryKind]),
@@ -151,6 +153,8 @@ export class ChatClient {
   private ackTimer: ReturnType<typeof setTimeout> | undefined;
   private ackSeq = 0;
   private pumping = false;
+  /** Whether the user was told that the server's disk is full (once per outage). */
+  private storageFullNoticed = false;
   private keyPackagesOnServer = 0;
   private loggedIn = false;
   private heartbeat: ReturnType<typeof setInterval> | undefined;
@@ -1049,10 +1053,24 @@ export class ChatClient {
         if (entry === undefined || this.rpc === undefined || !this.rpc.isOpen || !this.loggedIn) return;
         try {
           await this.sendOutboxEntry(entry);
+          this.storageFullNoticed = false;
         } catch (error) {
           if (errorCode(error) === "DISCONNECTED") return; // resent after the reconnect
           if (errorCode(error) === "RATE_LIMITED") {
             await sleep(250 + Math.random() * 750);
+            continue;
+          }
+          if (errorCode(error) === "STORAGE_FULL") {
+            // Not stored, and nothing is lost: the entry stays first in the outbox until there is room.
+            if (!this.storageFullNoticed) {
+              this.emit({
+                type: "error",
+                code: "STORAGE_FULL",
+                message: "the server's disk is full: your messages wait in the outbox and are sent once there is room",
+              });
+            }
+            this.storageFullNoticed = true;
+            await sleep(STORAGE_FULL_RETRY_MS * (1 + Math.random()));
             continue;
           }
           this.store.apply({ removeOutbox: entry.localId });

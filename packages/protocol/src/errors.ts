@@ -23,6 +23,8 @@ export const errorCodes = {
   STALE_EPOCH: { close: undefined },
   BAD_MLS: { close: undefined },
   RATE_LIMITED: { close: undefined },
+  /** The server's disk is full: nothing of the request was stored; try again later. */
+  STORAGE_FULL: { close: undefined },
   TOO_MANY_CONNECTIONS: { close: 1008 },
   INTERNAL: { close: undefined },
 } as const satisfies Record<string, { close: number | undefined }>;

@@ -61,7 +61,7 @@ export function createContext(
     connectionsByAddress: new Map(),
     durable,
     sends: new SendBatcher(storage, durable),
-    cursors: new CursorBatcher(storage, cursorFlushMs),
+    cursors: new CursorBatcher(storage, log, cursorFlushMs),
   };
 }
 

@@ -10,7 +10,7 @@ import type { ServerContext } from "./context.js";
 import { TokenBucket } from "./token-bucket.js";
 import { hello, login } from "./handlers/auth.js";
 import { commit, createGroup, getGroupInfo, listRooms, send } from "./handlers/groups.js";
-import type { Handler, HandlerTable } from "./handlers/handler.js";
+import { refuseFailed, type Handler, type HandlerTable } from "./handlers/handler.js";
 import { claimKeyPackage, lookupKeys, uploadKeyPackages } from "./handlers/key-packages.js";
 import { ack, listOnline, ping } from "./handlers/misc.js";
 
@@ -87,7 +87,6 @@ export function dispatch(ctx: ServerContext, connection: Connection, bytes: Uint
       connection.fail(rid, error.code, error.message);
       return;
     }
-    ctx.log.error("handler_failed", { frame: clientFrame.type, error: String(error) });
-    connection.fail(rid, "INTERNAL", "the server could not process this request; nothing was stored");
+    refuseFailed(ctx, connection, { type: clientFrame.type, rid }, error);
   }
 }

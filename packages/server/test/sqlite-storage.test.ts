@@ -7,6 +7,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import type { GroupId, UserName } from "@secure-chat/protocol";
 import { SqliteStorage } from "../src/storage/sqlite-storage.js";
+import { StorageFullError } from "../src/storage/storage.js";
 import { storageContract } from "./storage-contract.js";
 
 storageContract("SqliteStorage", () => {
@@ -90,6 +91,42 @@ describe("SqliteStorage checkpoints on a thread of its own", () => {
       const log = fs.statSync(`${file}-wal`).size;
       assert.ok(log < written, `the log started over (${log} bytes for ${written} written)`);
       assert.equal(storage.fetchSince(alice, 0, 10_000).length, rounds * perRound);
+    } finally {
+      storage.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("SqliteStorage on a full disk", () => {
+  it("refuses a write with StorageFullError, stores none of it, and writes again once there is room", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "secure-chat-storage-"));
+    const storage = new SqliteStorage(path.join(dir, "server.sqlite"));
+    try {
+      const alice = "alice" as UserName;
+      const room = "#full" as GroupId;
+      storage.registerUser(alice, new Uint8Array(32).fill(1));
+      storage.createGroup(room, "open", alice, new Uint8Array(8));
+      const message = (fill: number) => ({
+        groupId: room,
+        sender: alice,
+        payload: new Uint8Array(20_000), // more than a page: the database must grow
+        serverTs: 1,
+        sendId: new Uint8Array(16).fill(fill),
+      });
+      // SQLite answers a database at its size limit as it answers a full disk (SQLITE_FULL).
+      const db = (storage as unknown as { db: Database.Database }).db;
+      db.pragma(`max_page_count = ${String(db.pragma("page_count", { simple: true }))}`);
+      assert.throws(() => storage.appendMessages([message(1), message(2)]), StorageFullError);
+      assert.deepEqual(storage.fetchSince(alice, 0, 10), [], "none of the refused batch was stored");
+
+      db.pragma("max_page_count = 1073741823");
+      const stored = storage.appendMessages([message(1), message(2)]);
+      assert.deepEqual(
+        stored.map((result) => result.kind),
+        ["stored", "stored"],
+      );
+      assert.equal(storage.fetchSince(alice, 0, 10).length, 2);
     } finally {
       storage.close();
       fs.rmSync(dir, { recursive: true, force: true });

@@ -15,7 +15,7 @@ import { deliverTo, fanOut } from "../services/delivery.js";
 import { announcePresence } from "../services/presence.js";
 import type { StoredGroup } from "../storage/storage.js";
 import { NOT_CONFIRMED } from "../services/durability-gate.js";
-import { whenDurable, type Handler } from "./handler.js";
+import { refuseFailed, whenDurable, type Handler } from "./handler.js";
 
 function requireGroupId(value: string): GroupId {
   const groupId = parseGroupId(value);
@@ -177,8 +177,7 @@ export const send: Handler<"send"> = {
     const input = { groupId, sender: name, payload: frame.message, serverTs: ctx.now(), sendId: frame.sendId };
     ctx.sends.add(input, (outcome) => {
       if (outcome.kind === "failed") {
-        ctx.log.error("store_failed", { error: String(outcome.error) });
-        connection.fail(frame.rid, "INTERNAL", "the server could not store this message; nothing was stored");
+        refuseFailed(ctx, connection, frame, outcome.error);
         return;
       }
       if (outcome.kind === "unconfirmed") {

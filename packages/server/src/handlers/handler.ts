@@ -2,6 +2,7 @@ import type { ClientFrame, ClientFrameType, FrameOf } from "@secure-chat/protoco
 import type { Connection } from "../connection.js";
 import type { ServerContext } from "../context.js";
 import { NOT_CONFIRMED } from "../services/durability-gate.js";
+import { StorageFullError } from "../storage/storage.js";
 
 /** Handlers of authenticated frames get the caller's name; others don't. */
 export type Handler<T extends ClientFrameType> =
@@ -24,4 +25,25 @@ export function whenDurable(ctx: ServerContext, connection: Connection, rid: num
     if (durable) announce();
     else connection.fail(rid, "INTERNAL", NOT_CONFIRMED);
   });
+}
+
+/**
+ * Answers a request whose handling threw (not a ProtocolError): STORAGE_FULL when the disk is
+ * full, so the client can wait and try again, and INTERNAL otherwise. Nothing of it was stored
+ * either way (each write is one transaction).
+ */
+export function refuseFailed(
+  ctx: ServerContext,
+  connection: Connection,
+  frame: { type: string; rid: number },
+  error: unknown,
+): void {
+  const rid = frame.rid;
+  if (error instanceof StorageFullError) {
+    ctx.log.warn("storage_full", { frame: frame.type, action: "free disk space; nothing is lost" });
+    connection.fail(rid, "STORAGE_FULL", "the server's disk is full: this was not stored; try again later");
+    return;
+  }
+  ctx.log.error("handler_failed", { frame: frame.type, error: String(error) });
+  connection.fail(rid, "INTERNAL", "the server could not process this request; nothing was stored");
 }

@@ -1,17 +1,23 @@
 import type { UserName } from "@secure-chat/protocol";
+import type { Logger } from "../log.js";
 import type { Storage } from "../storage/storage.js";
 
 /**
  * Delivery cursors live in memory and reach the disk in one transaction per interval (and when
  * a user disconnects or the server stops), not one sync per acknowledgement. A cursor lost in
- * a crash only means some deliveries are sent again, which clients skip by seq.
+ * a crash only means some deliveries are sent again, which clients skip by seq. A write that
+ * fails (a full disk) keeps the cursors in memory for the next interval instead of stopping
+ * the server.
  */
 export class CursorBatcher {
   private readonly dirty = new Map<UserName, number>();
   private readonly timer: ReturnType<typeof setInterval>;
+  /** Whether the last write failed: logged once per outage, not once per interval. */
+  private failing = false;
 
   constructor(
     private readonly storage: Storage,
+    private readonly log: Logger,
     intervalMs: number,
   ) {
     this.timer = setInterval(() => this.flush(), intervalMs);
@@ -31,7 +37,17 @@ export class CursorBatcher {
     if (this.dirty.size === 0) return;
     const batch = new Map(this.dirty);
     this.dirty.clear();
-    this.storage.setCursors(batch);
+    try {
+      this.storage.setCursors(batch);
+    } catch (error) {
+      // Kept for the next try; acknowledgements that came meanwhile may be newer.
+      for (const [name, seq] of batch) this.acknowledge(name, seq);
+      if (!this.failing) this.log.warn("cursor_write_failed", { error: String(error), action: "kept; retried" });
+      this.failing = true;
+      return;
+    }
+    if (this.failing) this.log.info("cursor_write_recovered", {});
+    this.failing = false;
   }
 
   close(): void {

@@ -13,6 +13,7 @@ import type {
   StoredDelivery,
   StoredGroup,
 } from "./storage.js";
+import { StorageFullError } from "./storage.js";
 import { BackgroundCheckpointer, type CheckpointerOptions } from "./wal-checkpointer.js";
 
 /** See SqliteStorage: NORMAL, plus a log sync before anything is acknowledged. */
@@ -200,14 +201,14 @@ export class SqliteStorage implements Storage {
   }
 
   registerUser(name: UserName, publicKey: Uint8Array): RegisterResult {
-    return this.db.transaction((): RegisterResult => {
+    return this.write((): RegisterResult => {
       const existing = this.statements.userKey.get(name);
       if (existing === undefined) {
         this.statements.insertUser.run(name, publicKey);
         return { kind: "registered" };
       }
       return Buffer.from(publicKey).equals(existing.public_key) ? { kind: "known" } : { kind: "name_taken" };
-    })();
+    });
   }
 
   retiredKeys(name: UserName): Uint8Array[] {
@@ -215,7 +216,7 @@ export class SqliteStorage implements Storage {
   }
 
   releaseName(name: UserName): "released" | "unknown" {
-    return this.db.transaction(() => {
+    return this.write(() => {
       const key = this.statements.userKey.get(name);
       if (key === undefined) return "unknown";
       const now = this.statements.nextSeq.get()?.next ?? 1;
@@ -226,7 +227,7 @@ export class SqliteStorage implements Storage {
       this.db.prepare("UPDATE memberships SET left_seq = ? WHERE name = ? AND left_seq IS NULL").run(now - 1, name);
       this.db.prepare("DELETE FROM users WHERE name = ?").run(name);
       return "released";
-    })();
+    });
   }
 
   userKey(name: UserName): Uint8Array | undefined {
@@ -235,22 +236,22 @@ export class SqliteStorage implements Storage {
   }
 
   addKeyPackages(name: UserName, keyPackages: Uint8Array[], lastResort: Uint8Array | undefined): void {
-    this.db.transaction(() => {
+    this.write(() => {
       for (const keyPackage of keyPackages) this.statements.insertKeyPackage.run(name, keyPackage, 0);
       if (lastResort !== undefined) {
         this.statements.deleteLastResort.run(name);
         this.statements.insertKeyPackage.run(name, lastResort, 1);
       }
-    })();
+    });
   }
 
   claimKeyPackage(name: UserName): Uint8Array | undefined {
-    return this.db.transaction(() => {
+    return this.write(() => {
       const row = this.statements.takeKeyPackage.get(name);
       if (row === undefined) return undefined;
       this.statements.deleteKeyPackage.run(row.id);
       return new Uint8Array(row.data);
-    })();
+    });
   }
 
   countKeyPackages(name: UserName): number {
@@ -263,13 +264,13 @@ export class SqliteStorage implements Storage {
     creator: UserName,
     groupInfo: Uint8Array | undefined,
   ): CreateGroupResult {
-    return this.db.transaction((): CreateGroupResult => {
+    return this.write((): CreateGroupResult => {
       const inserted = this.statements.insertGroup.run(groupId, kind, groupInfo ?? null);
       if (inserted.changes === 0) return { kind: "exists" };
       const seq = this.statements.nextSeq.get()?.next ?? 1;
       this.statements.join.run(groupId, creator, seq);
       return { kind: "created", seq };
-    })();
+    });
   }
 
   group(groupId: GroupId): StoredGroup | undefined {
@@ -284,7 +285,7 @@ export class SqliteStorage implements Storage {
   }
 
   acceptCommit(input: CommitInput): CommitResult {
-    return this.db.transaction((): CommitResult => {
+    return this.write((): CommitResult => {
       const group = this.statements.group.get(input.groupId);
       if (group === undefined) return { kind: "no_group" };
       if (group.epoch !== input.epoch) return { kind: "stale", currentEpoch: group.epoch };
@@ -318,11 +319,11 @@ export class SqliteStorage implements Storage {
         }
       }
       return { kind: "accepted", commit: toDelivery(commitRow), welcomes };
-    })();
+    });
   }
 
   appendMessages(inputs: AppendInput[]): AppendResult[] {
-    return this.db.transaction(() =>
+    return this.write(() =>
       inputs.map((input): AppendResult => {
         const sendId = input.sendId ?? null;
         const inserted = this.statements.insertSend.run(
@@ -342,7 +343,7 @@ export class SqliteStorage implements Storage {
         if (first === undefined) throw new Error("insert returned no row");
         return { kind: "duplicate", delivery: toDelivery(first) };
       }),
-    )();
+    );
   }
 
   groupsOf(name: UserName): GroupId[] {
@@ -370,9 +371,9 @@ export class SqliteStorage implements Storage {
   }
 
   setCursors(cursors: ReadonlyMap<UserName, number>): void {
-    this.db.transaction(() => {
+    this.write(() => {
       for (const [name, seq] of cursors) this.statements.setCursor.run(seq, name);
-    })();
+    });
   }
 
   sync(done: (error?: Error) => void): void {
@@ -389,6 +390,16 @@ export class SqliteStorage implements Storage {
       if (error === null && !this.closed) this.checkpoints.afterSync();
       done(error ?? undefined);
     });
+  }
+
+  /** Runs `body` as one transaction; a full disk becomes StorageFullError (SQLite rolled it back). */
+  private write<T>(body: () => T): T {
+    try {
+      return this.db.transaction(body)();
+    } catch (error) {
+      if ((error as { code?: unknown }).code === "SQLITE_FULL") throw new StorageFullError(error);
+      throw error;
+    }
   }
 
   close(): void {

@@ -58,6 +58,14 @@ export type CommitResult =
   | { kind: "stale"; currentEpoch: number }
   | { kind: "no_group" };
 
+/** A write refused because the disk (or the database's size limit) is full: none of it was stored. */
+export class StorageFullError extends Error {
+  constructor(cause: unknown) {
+    super("the disk is full", { cause });
+    this.name = "StorageFullError";
+  }
+}
+
 /**
  * The server's durable state. Coarse, domain-level operations; each call is atomic.
  * Every adapter runs the contract suite in test/storage-contract.ts.
