@@ -8,8 +8,8 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { closeSync, mkdirSync, openSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { describe, it } from "node:test";
-import { Lobby, tempDir } from "./harness.js";
+import { describe, it, type TestContext } from "node:test";
+import { Lobby, tempDir, type ChatProcess } from "./harness.js";
 
 /** Writes zeros to `file` until the filesystem has no room left. */
 function fillUp(file: string): void {
@@ -24,21 +24,54 @@ function fillUp(file: string): void {
   }
 }
 
+/** A fresh tmpfs of `size`, or undefined (the test skips) where mounting is not allowed. */
+function smallFilesystem(t: TestContext, size: string): string | undefined {
+  const mountPoint = tempDir("full-disk");
+  try {
+    execFileSync("mount", ["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", mountPoint], { stdio: "pipe" });
+    return mountPoint;
+  } catch (error) {
+    t.skip(`cannot mount a small filesystem here (${String(error).split("\n")[0]})`);
+    return undefined;
+  }
+}
+
+function unmount(mountPoint: string): void {
+  execFileSync("umount", [mountPoint]);
+  rmSync(mountPoint, { recursive: true, force: true });
+}
+
+const BEFORE = "before the disk filled up";
+
+/** Frees the room the filler took, then expects `receiver` to show every message, in order, once. */
+async function freeAndExpectAll(filler: string, receiver: ChatProcess, waiting: string[]): Promise<void> {
+  rmSync(filler);
+  const received = await receiver.waitForMessages(1 + waiting.length);
+  assert.deepEqual(
+    received.map((e) => e.text),
+    [BEFORE, ...waiting],
+    "every message once, in order",
+  );
+}
+
+/** The codes of the errors `chat` reported since event `from`. */
+function errorsSince(chat: ChatProcess, from: number): unknown[] {
+  return chat.events
+    .slice(from)
+    .filter((e) => e.type === "error")
+    .map((e) => e.code);
+}
+
 describe("a full disk on the server", () => {
   it("refuses new messages with STORAGE_FULL, loses nothing, and delivers the waiting ones once there is room", async (t) => {
-    const mountPoint = tempDir("full-disk");
-    try {
-      execFileSync("mount", ["-t", "tmpfs", "-o", "size=8m", "tmpfs", mountPoint], { stdio: "pipe" });
-    } catch (error) {
-      t.skip(`cannot mount a small filesystem here (${String(error).split("\n")[0]})`);
-      return;
-    }
+    const mountPoint = smallFilesystem(t, "8m");
+    if (mountPoint === undefined) return;
     const dataDir = join(mountPoint, "data");
     mkdirSync(dataDir);
     const lobby = await Lobby.start(["alice", "bob"], { dataDir });
     try {
       const [alice, bob] = [lobby.get("alice"), lobby.get("bob")];
-      alice.send("before the disk filled up");
+      alice.send(BEFORE);
       await bob.waitForMessages(1);
 
       const filler = join(mountPoint, "filler");
@@ -54,22 +87,45 @@ describe("a full disk on the server", () => {
       assert.equal(lobby.server.exitCode, undefined, "the server keeps running");
       assert.ok(bob.messages().length < 1 + waiting.length, "some are waiting");
 
-      rmSync(filler);
-      const received = await bob.waitForMessages(1 + waiting.length);
+      await freeAndExpectAll(filler, bob, waiting);
+      assert.deepEqual(errorsSince(alice, from), ["STORAGE_FULL"], "told once, not once per retry");
+    } finally {
+      await lobby.stop();
+      unmount(mountPoint);
+    }
+  });
+});
+
+describe("a full disk on a client", () => {
+  it("says so, keeps nothing half-saved, and shows every message once there is room", async (t) => {
+    const mountPoint = smallFilesystem(t, "4m");
+    if (mountPoint === undefined) return;
+    const lobby = await Lobby.start(["alice"]);
+    try {
+      const alice = lobby.get("alice");
+      const bob = await lobby.add("bob", join(mountPoint, "bob"));
+      await alice.waitFor("bob joined", (e) => e.type === "member" && e.name === "bob");
+      alice.send(BEFORE);
+      await bob.waitForMessages(1);
+
+      const filler = join(mountPoint, "filler");
+      fillUp(filler);
+      const from = bob.events.length;
+      const waiting = Array.from({ length: 20 }, (_, i) => `while full ${i} ${"x".repeat(8_000)}`);
+      for (const text of waiting) alice.send(text);
+      const failed = await bob.waitFor("DISK_FULL", (e) => e.type === "error", from);
+      assert.equal(failed.code, "DISK_FULL", JSON.stringify(failed));
+      assert.equal(bob.exitCode, undefined, "the client keeps running");
+
+      await freeAndExpectAll(filler, bob, waiting);
       assert.deepEqual(
-        received.map((e) => e.text),
-        ["before the disk filled up", ...waiting],
-        "every message once, in order",
-      );
-      assert.equal(
-        alice.events.slice(from).filter((e) => e.type === "error").length,
-        1,
-        "told once, not once per retry",
+        errorsSince(bob, from),
+        ["DISK_FULL"],
+        "told once, and no message failed to decrypt after the reload",
       );
     } finally {
       await lobby.stop();
-      execFileSync("umount", [mountPoint]);
-      rmSync(mountPoint, { recursive: true, force: true });
+      unmount(mountPoint);
     }
   });
 });

@@ -51,6 +51,7 @@ import { loadCipherSuite } from "./mls/suite.js";
 import { SerialQueue } from "./serial-queue.js";
 import { ratchetTreeFromExtension } from "ts-mls/groupInfo.js";
 import type { ClientStore, HistoryEntry, OutboxEntry, StoreBatch } from "./store/store.js";
+import { guardWrites } from "./store/write-guard.js";
 import { RpcConnection, type PushFrame, type SocketFactory } from "./transport.js";
 
 export interface ChatClientOptions {
@@ -92,6 +93,8 @@ const EMPTY = new Uint8Array(0);
 const DEFAULT_HEARTBEAT_MS = 15_000;
 /** How long a message waits before it is offered again to a server whose disk is full (x1-2). */
 const STORAGE_FULL_RETRY_MS = 2_000;
+/** How long after a failed local write the state is reloaded and what was missed fetched again (x1-2). */
+const LOCAL_RETRY_MS = 2_000;
 
 const kindByNumber = new Map<number, DeliveryKind>(
   Object.entries(deliveryKinds).map(([name, id]) => [id, name as DeliveryKind]),
@@ -155,6 +158,13 @@ export class ChatClient {
   private pumping = false;
   /** Whether the user was told that the server's disk is full (once per outage). */
   private storageFullNoticed = false;
+  /**
+   * A local write failed (a full disk): memory is now ahead of the store, so nothing more is
+   * processed until the next login reloads the groups and cursor from the store.
+   */
+  private halted = false;
+  /** Whether the user was told that a local write failed (once per outage). */
+  private localFailureNoticed = false;
   private keyPackagesOnServer = 0;
   private loggedIn = false;
   private heartbeat: ReturnType<typeof setInterval> | undefined;
@@ -165,7 +175,8 @@ export class ChatClient {
   constructor(options: ChatClientOptions) {
     this.name = options.name;
     this.server = options.server;
-    this.store = options.store;
+    // Any failed write, wherever it came from, halts processing until the state is reloaded.
+    this.store = guardWrites(options.store, (error) => this.localWriteFailed(error));
     this.socketFactory = options.socketFactory;
     this.reconnect = options.reconnect ?? true;
     this.heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
@@ -268,6 +279,7 @@ export class ChatClient {
     } else if (challenge.cipherSuite !== this.cipherSuiteName) {
       throw new ClientError("BAD_ARGUMENT", `the server switched cipher suite to ${challenge.cipherSuite}`);
     }
+    if (this.halted) await this.queue.run(async () => this.reloadFromStore());
     const synced = new Promise<void>((resolve) => (this.synced = resolve));
     const ok = await rpc.request(
       { type: "login", rid: 0, signature: signLogin(this.identity.secretKey, challenge.nonce, this.name) },
@@ -454,7 +466,7 @@ export class ChatClient {
   }
 
   private async handleDelivery(frame: FrameOf<"deliver">): Promise<void> {
-    if (frame.seq <= this.cursor) return;
+    if (this.halted || frame.seq <= this.cursor) return;
     const groupId = parseGroupId(frame.groupId);
     const kind = kindByNumber.get(frame.kind);
     const batch: StoreBatch = { cursor: frame.seq };
@@ -472,10 +484,47 @@ export class ChatClient {
         });
       }
     }
-    this.store.apply(batch);
+    try {
+      this.store.apply(batch);
+    } catch {
+      return; // halted (localWriteFailed); fetched again after the reload
+    }
+    this.localFailureNoticed = false;
     this.cursor = frame.seq;
     this.scheduleAck(frame.seq);
     for (const event of events) this.emit(event);
+  }
+
+  /**
+   * After a failed local write (the disk is full) memory is ahead of the store: an MLS state
+   * advanced, its secrets zeroed, but not saved. So nothing more is processed; after a pause
+   * the connection is dropped, and the next login reloads the groups and the cursor from the
+   * store and fetches again what was missed (the server keeps it until acknowledged).
+   */
+  private localWriteFailed(error: unknown): void {
+    if (this.halted) return;
+    this.halted = true;
+    if (!this.localFailureNoticed) {
+      this.emit({
+        type: "error",
+        code: errorCode(error),
+        message: `${(error as Error).message}: new messages wait on the server and are fetched again once there is room`,
+      });
+    }
+    this.localFailureNoticed = true;
+    const rpc = this.rpc;
+    setTimeout(
+      () => rpc?.abort("reloading the local state after a failed write"),
+      LOCAL_RETRY_MS * (1 + Math.random()),
+    ).unref();
+  }
+
+  /** The groups and cursor as last saved (see localWriteFailed). */
+  private reloadFromStore(): void {
+    this.groups.clear();
+    this.loadGroups();
+    this.cursor = this.store.cursor();
+    this.halted = false;
   }
 
   private async onWelcome(
@@ -1060,6 +1109,8 @@ export class ChatClient {
             await sleep(250 + Math.random() * 750);
             continue;
           }
+          // A local write failed (halted, see localWriteFailed): the entry stays, resent after the reload.
+          if (this.halted) return;
           if (errorCode(error) === "STORAGE_FULL") {
             // Not stored, and nothing is lost: the entry stays first in the outbox until there is room.
             if (!this.storageFullNoticed) {

@@ -12,6 +12,7 @@ export const clientErrorCodes = [
   "DECRYPT_FAILED",
   "BAD_ARGUMENT",
   "STATE_CORRUPT",
+  "DISK_FULL",
   "SERVER_ERROR",
 ] as const;
 export type ClientErrorCode = (typeof clientErrorCodes)[number] | string;

@@ -131,11 +131,13 @@ export class SqliteClientStore implements ClientStore {
   }
 
   saveIdentity(identity: StoredIdentity): void {
-    this.sql("INSERT OR REPLACE INTO identity (id, name, secret_key, public_key, server) VALUES (1, ?, ?, ?, ?)").run(
-      identity.name,
-      this.seal(identity.secretKey, "identity.secret_key"),
-      identity.publicKey,
-      identity.server,
+    this.write(() =>
+      this.sql("INSERT OR REPLACE INTO identity (id, name, secret_key, public_key, server) VALUES (1, ?, ?, ?, ?)").run(
+        identity.name,
+        this.seal(identity.secretKey, "identity.secret_key"),
+        identity.publicKey,
+        identity.server,
+      ),
     );
   }
 
@@ -158,7 +160,7 @@ export class SqliteClientStore implements ClientStore {
   }
 
   apply(batch: StoreBatch): void {
-    this.db.transaction(() => {
+    this.write(() => {
       for (const group of batch.groups ?? []) {
         if (group.state === null) this.sql("DELETE FROM groups WHERE group_id = ?").run(group.groupId);
         else {
@@ -192,7 +194,7 @@ export class SqliteClientStore implements ClientStore {
       if (batch.removeKeyPackage !== undefined) {
         this.sql("DELETE FROM key_packages WHERE ref = ? AND last_resort = 0").run(batch.removeKeyPackage);
       }
-    })();
+    });
   }
 
   keyPackages(): StoredKeyPackage[] {
@@ -216,7 +218,7 @@ export class SqliteClientStore implements ClientStore {
     const insert = this.sql(
       "INSERT INTO key_packages (ref, public_package, init_private, hpke_private, last_resort) VALUES (?, ?, ?, ?, ?)",
     );
-    this.db.transaction(() => {
+    this.write(() => {
       for (const kp of keyPackages) {
         if (kp.lastResort) this.sql("DELETE FROM key_packages WHERE last_resort = 1").run();
         insert.run(
@@ -227,7 +229,7 @@ export class SqliteClientStore implements ClientStore {
           kp.lastResort ? 1 : 0,
         );
       }
-    })();
+    });
   }
 
   pinnedKey(name: UserName): Uint8Array | undefined {
@@ -236,7 +238,7 @@ export class SqliteClientStore implements ClientStore {
   }
 
   pin(name: UserName, key: Uint8Array): void {
-    this.sql("INSERT OR REPLACE INTO pins (name, public_key) VALUES (?, ?)").run(name, key);
+    this.write(() => this.sql("INSERT OR REPLACE INTO pins (name, public_key) VALUES (?, ?)").run(name, key));
   }
 
   history(room: GroupId, limit: number): HistoryEntry[] {
@@ -295,14 +297,26 @@ export class SqliteClientStore implements ClientStore {
   }
 
   addOutbox(entry: Omit<OutboxEntry, "localId" | "ciphertext">): number {
-    const result = this.sql("INSERT INTO outbox (room, send_id, id, sent_at, text) VALUES (?, ?, ?, ?, ?)").run(
-      entry.room,
-      entry.sendId,
-      entry.id,
-      entry.sentAt,
-      this.seal(utf8(entry.text), "outbox.text"),
+    const result = this.write(() =>
+      this.sql("INSERT INTO outbox (room, send_id, id, sent_at, text) VALUES (?, ?, ?, ?, ?)").run(
+        entry.room,
+        entry.sendId,
+        entry.id,
+        entry.sentAt,
+        this.seal(utf8(entry.text), "outbox.text"),
+      ),
     );
     return Number(result.lastInsertRowid);
+  }
+
+  /** Runs `body` as one transaction; a full disk becomes DISK_FULL (SQLite rolled it back). */
+  private write<T>(body: () => T): T {
+    try {
+      return this.db.transaction(body)();
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== "SQLITE_FULL") throw error;
+      throw new ClientError("DISK_FULL", "this computer's disk is full: nothing more could be saved");
+    }
   }
 
   close(): void {
