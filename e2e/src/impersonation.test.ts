@@ -175,4 +175,24 @@ describe("a server that relabels senders", () => {
       await bob.kill();
     }
   });
+
+  it("can't take credit for another member's commit: the 'by' of a membership change is the one MLS authenticated", async () => {
+    const alice = lobby.get("alice");
+    const dave = await ChatProcess.start("dave", proxy.url, tempDir("dave"));
+    try {
+      await alice.waitFor("dave joined", (e) => e.type === "member" && e.name === "dave");
+      // alice commits dave into a room of hers, then carol: dave sees alice's commit labelled as carol's.
+      assert.equal((await alice.command("/join +den", "room")).type, "room");
+      assert.equal((await alice.command("/invite dave", "member")).type, "member");
+      await dave.waitFor("the room", (e) => e.type === "room" && e.room === "+den");
+      alice.send("/invite carol");
+      const change = await dave.waitFor(
+        "carol's arrival",
+        (e) => e.type === "member" && e.name === "carol" && e.room === "+den",
+      );
+      assert.equal(change.by, "alice");
+    } finally {
+      await dave.kill();
+    }
+  });
 });

@@ -2,7 +2,8 @@
  * A malicious server in front of the real one. In "replay" mode it delivers each application
  * message twice; to keep the client's sequence numbers consistent it doubles every seq it
  * sends (the replay gets seq*2+1) and halves every seq the client acknowledges. In "relabel"
- * mode it claims every application message came from `relabelAs`.
+ * mode it claims every application message, and every commit but the client's own, came from
+ * `relabelAs`.
  */
 import type { AddressInfo } from "node:net";
 import { WebSocket, WebSocketServer } from "ws";
@@ -32,13 +33,16 @@ export class ReplayProxy {
       const upstream = new WebSocket(upstreamUrl, { maxPayload: 64 * 1024 * 1024 });
       const toUpstream: Buffer[] = [];
       upstream.on("open", () => toUpstream.splice(0).forEach((b) => upstream.send(b)));
+      let clientName: string | undefined;
       client.on("message", (data: Buffer) => {
+        const hello = decodeFrame(new Uint8Array(data));
+        if (hello.kind === "ok" && hello.frame.type === "hello") clientName = hello.frame.name;
         const bytes = proxy.rewriteFromClient(data);
         if (upstream.readyState === WebSocket.OPEN) upstream.send(bytes);
         else toUpstream.push(bytes);
       });
       upstream.on("message", (data: Buffer) => {
-        for (const bytes of proxy.rewriteFromServer(data)) client.send(bytes);
+        for (const bytes of proxy.rewriteFromServer(data, clientName)) client.send(bytes);
       });
       const close = (): void => {
         client.terminate();
@@ -59,12 +63,14 @@ export class ReplayProxy {
     return Buffer.from(encodeFrame({ type: "ack", seq: Math.floor(decoded.frame.seq / 2) }));
   }
 
-  private rewriteFromServer(data: Buffer): Buffer[] {
+  private rewriteFromServer(data: Buffer, clientName: string | undefined): Buffer[] {
     const decoded = decodeFrame(new Uint8Array(data));
     if (decoded.kind !== "ok") return [data];
     const frame: Frame = decoded.frame;
     if (this.mode === "relabel") {
-      if (frame.type !== "deliver" || frame.kind !== deliveryKinds.message) return [data];
+      if (frame.type !== "deliver") return [data];
+      const othersCommit = frame.kind === deliveryKinds.commit && frame.sender !== clientName;
+      if (frame.kind !== deliveryKinds.message && !othersCommit) return [data];
       return [Buffer.from(encodeFrame({ ...frame, sender: this.relabelAs }))];
     }
     switch (frame.type) {

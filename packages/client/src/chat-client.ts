@@ -37,6 +37,7 @@ import { fingerprint, generateIdentity, sameKey, type Identity } from "./identit
 import { directoryAuthService, type DirectoryEntry } from "./mls/auth-service.js";
 import { clientConfig, credentialName } from "./mls/config.js";
 import {
+  commitAuthor,
   decodeMessage,
   decodeState,
   encodeMessage,
@@ -605,22 +606,25 @@ export class ChatClient {
     if (message?.wireformat !== "mls_public_message" && message?.wireformat !== "mls_private_message") {
       throw new ClientError("BAD_ARGUMENT", "not an MLS commit");
     }
+    // Read from the tree before the commit; processing it then checks the author's signature.
+    // (Every commit ts-mls accepts names one; the server's label is only a last resort.)
+    const author = (await commitAuthor(slot.state, message, this.mls())) ?? (frame.sender as UserName);
     const result = await this.processIncoming(groupId, slot.state, message);
     if (result.kind !== "newState") throw new ClientError("BAD_ARGUMENT", "expected a commit");
     slot.pending = undefined; // if we had a commit in flight for this epoch, it lost
     slot.pendingConsumed = undefined;
     if (result.actionTaken === "reject") {
-      throw new ClientError("BAD_ARGUMENT", `a commit by ${frame.sender} breaks this room's rules and was refused`);
+      throw new ClientError("BAD_ARGUMENT", `a commit by ${author} breaks this room's rules and was refused`);
     }
     if (result.newState.groupActiveState.kind === "removedFromGroup") {
       this.groups.delete(groupId);
       batch.groups = [{ groupId, state: null, pending: null }];
-      events.push({ type: "room", room: this.label(groupId), change: "removed", by: frame.sender as UserName });
+      events.push({ type: "room", room: this.label(groupId), change: "removed", by: author });
       return;
     }
     slot.state = result.newState;
     batch.groups = [{ groupId, state: encodeState(slot.state), pending: null }];
-    this.memberEvents(groupId, before, slot.state, frame.sender as UserName, events);
+    this.memberEvents(groupId, before, slot.state, author, events);
     if ([...this.leaving].some((key) => key.startsWith(`${groupId} `))) void this.completeLeaves(groupId);
   }
 

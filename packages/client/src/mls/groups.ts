@@ -131,9 +131,29 @@ export async function privateMessageSender(
   const senderDataSecret = past?.senderDataSecret ?? state.keySchedule.senderDataSecret;
   const tree = past?.ratchetTree ?? state.ratchetTree;
   const senderData = await decryptSenderData(message, senderDataSecret, impl);
-  if (senderData === undefined) return undefined;
-  const node = tree[senderData.leafIndex * 2];
+  return senderData === undefined ? undefined : leafName(tree, senderData.leafIndex);
+}
+
+/**
+ * Who made a commit, as MLS authenticates it (processing the commit checks the signature
+ * against this leaf): a member by its leaf in the tree before the commit, or, for a join by
+ * external commit, the joiner by the new leaf it brings. Not what the server claims.
+ */
+export async function commitAuthor(
+  state: ClientState,
+  message: Extract<MLSMessage, { wireformat: "mls_private_message" | "mls_public_message" }>,
+  impl: CiphersuiteImpl,
+): Promise<UserName | undefined> {
+  if (message.wireformat === "mls_private_message") return privateMessageSender(state, message.privateMessage, impl);
+  const content = message.publicMessage.content;
+  if (content.sender.senderType === "member") return leafName(state.ratchetTree, content.sender.leafIndex);
+  if (content.sender.senderType !== "new_member_commit" || content.contentType !== "commit") return undefined;
+  const leafNode = content.commit.path?.leafNode;
+  return leafNode === undefined ? undefined : (credentialName(leafNode.credential) as UserName | undefined);
+}
+
+function leafName(tree: ClientState["ratchetTree"], leafIndex: number): UserName | undefined {
+  const node = tree[leafIndex * 2];
   if (node?.nodeType !== "leaf") return undefined;
-  const name = credentialName(node.leaf.credential);
-  return name === undefined ? undefined : (name as UserName);
+  return credentialName(node.leaf.credential) as UserName | undefined;
 }
