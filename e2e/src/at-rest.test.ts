@@ -3,10 +3,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync, truncateSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
-import { ChatProcess, Lobby, chatEnv, filesUnder, uniqueMarker } from "./harness.js";
-
-const BIN = fileURLToPath(new URL("../../packages/cli/bin/secure-chat.js", import.meta.url));
+import { BIN, ChatProcess, Lobby, chatEnv, filesUnder, uniqueMarker } from "./harness.js";
 
 function runChat(server: string, home: string, name: string, env: NodeJS.ProcessEnv) {
   return spawnSync(process.execPath, [BIN, "chat", "--json", "--server", server, "--home", home, name], {

@@ -2,10 +2,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
-import { ChatProcess, ServerProcess, chatEnv, freePort, tempDir } from "./harness.js";
-
-const BIN = fileURLToPath(new URL("../../packages/cli/bin/secure-chat.js", import.meta.url));
+import { BIN, ChatProcess, ServerProcess, chatEnv, freePort, tempDir } from "./harness.js";
 
 describe("a lost device", () => {
   let server: ServerProcess;

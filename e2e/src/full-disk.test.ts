@@ -1,15 +1,17 @@
 /**
- * A full disk on the server, for real: its data folder is a small tmpfs that the test fills.
- * New messages are refused with STORAGE_FULL and wait in the sender's outbox, the server keeps
- * running and keeps what it had accepted, and once there is room again the waiting messages go
- * out, in order, each once. (Mounting needs root, as on the CI machines; elsewhere it skips.)
+ * Full disks, for real: a small tmpfs that the test fills. On the server, new messages are
+ * refused with STORAGE_FULL and wait in the sender's outbox, the server keeps running and keeps
+ * what it had accepted, and once there is room the waiting messages go out, in order, each once.
+ * On a client, it says DISK_FULL, reloads its state and fetches again what it could not save.
+ * Starting on a full disk, either says so in one line. (Mounting needs root, as on the CI
+ * machines; elsewhere these skip.)
  */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { closeSync, mkdirSync, openSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it, type TestContext } from "node:test";
-import { Lobby, tempDir, type ChatProcess } from "./harness.js";
+import { BIN, Lobby, chatEnv, tempDir, type ChatProcess } from "./harness.js";
 
 /** Writes zeros to `file` until the filesystem has no room left. */
 function fillUp(file: string): void {
@@ -125,6 +127,38 @@ describe("a full disk on a client", () => {
       );
     } finally {
       await lobby.stop();
+      unmount(mountPoint);
+    }
+  });
+});
+
+describe("starting on a full disk", () => {
+  it("the server and a new client each say so in one line, exit 1, and advise nothing drastic", (t) => {
+    const mountPoint = smallFilesystem(t, "1m");
+    if (mountPoint === undefined) return;
+    try {
+      fillUp(join(mountPoint, "filler"));
+      const run = (args: string[]) =>
+        spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", env: chatEnv, timeout: 30_000 });
+      const server = run(["server", "--port", "0", "--data", join(mountPoint, "data")]);
+      assert.equal(server.status, 1, server.stderr);
+      assert.match(server.stderr, /^secure-chat: STORAGE_FULL: .*the disk is full; free some space and start again\n$/);
+      const client = run([
+        "chat",
+        "--json",
+        "--server",
+        "ws://127.0.0.1:1",
+        "--home",
+        join(mountPoint, "home"),
+        "alice",
+      ]);
+      assert.equal(client.status, 1, client.stderr);
+      assert.match(
+        client.stderr,
+        /^secure-chat: DISK_FULL: this computer's disk is full: .*Free some space and start again/,
+      );
+      assert.doesNotMatch(client.stderr, /Move the folder aside/, "a full disk is not a damaged state");
+    } finally {
       unmount(mountPoint);
     }
   });

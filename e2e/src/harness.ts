@@ -7,13 +7,14 @@ import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ClientConfig, ClientState } from "ts-mls";
 import { decodeState } from "@secure-chat/client";
 import { SqliteClientStore } from "@secure-chat/client/sqlite-store";
 
-const BIN = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "packages", "cli", "bin", "secure-chat.js");
+/** The `secure-chat` command, as the tests run it. */
+export const BIN = fileURLToPath(new URL("../../packages/cli/bin/secure-chat.js", import.meta.url));
 const DEFAULT_TIMEOUT_MS = 30_000;
 /** Clients' local state is sealed with a passphrase; tests pass it like a script would. */
 export const PASSPHRASE = "correct horse battery staple";

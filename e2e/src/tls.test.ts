@@ -3,10 +3,7 @@ import { spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
-import { ChatProcess, ServerProcess, chatEnv, freePort, tempDir } from "./harness.js";
-
-const BIN = fileURLToPath(new URL("../../packages/cli/bin/secure-chat.js", import.meta.url));
+import { BIN, ChatProcess, ServerProcess, chatEnv, freePort, tempDir } from "./harness.js";
 
 function fingerprintLine(server: ServerProcess): string {
   const line = server.stdoutLines.find((l) => l.startsWith("TLS certificate SHA-256 fingerprint: "));

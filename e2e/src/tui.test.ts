@@ -5,12 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
-import { ChatProcess, PASSPHRASE, ServerProcess, tempDir, type JsonEvent } from "./harness.js";
+import { BIN, ChatProcess, PASSPHRASE, ServerProcess, tempDir, type JsonEvent } from "./harness.js";
 
-const BIN = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "packages", "cli", "bin", "secure-chat.js");
 const TIMEOUT_MS = 30_000;
 
 /** One tmux server on its own socket, with one session whose pane runs the program. */

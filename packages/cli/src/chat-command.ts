@@ -87,7 +87,9 @@ export async function runChat(argv: readonly string[]): Promise<void> {
     const wayBack =
       code === "BAD_PASSPHRASE"
         ? ""
-        : ` Move the folder aside (mv ${home} ${home}.broken) and follow "Lost or damaged client state" in the README.`;
+        : code === "DISK_FULL"
+          ? " Free some space and start again: nothing in the folder was changed."
+          : ` Move the folder aside (mv ${home} ${home}.broken) and follow "Lost or damaged client state" in the README.`;
     throw new CliExit(exitCodes.failure, code, `${(error as Error).message}.${wayBack}`);
   }
   // Notices from the socket layer (certificate pinning) go to whichever interface runs.

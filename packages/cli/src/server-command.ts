@@ -1,5 +1,5 @@
 import { isCipherSuiteKey } from "@secure-chat/protocol";
-import { defaultServerConfig, startServer, type ServerConfig } from "@secure-chat/server";
+import { defaultServerConfig, startServer, StorageFullError, type ServerConfig } from "@secure-chat/server";
 import { numberFlag, parseArgs, type FlagSpec } from "./args.js";
 import { CliExit, exitCodes } from "./exit.js";
 
@@ -60,6 +60,13 @@ export async function runServer(argv: readonly string[]): Promise<void> {
   try {
     server = await startServer(config);
   } catch (error) {
+    if (error instanceof StorageFullError) {
+      throw new CliExit(
+        exitCodes.failure,
+        "STORAGE_FULL",
+        `cannot open the database in ${config.dataDir}: the disk is full; free some space and start again`,
+      );
+    }
     throw new CliExit(exitCodes.failure, "LISTEN_FAILED", `cannot start the server: ${(error as Error).message}`);
   }
   if (server.certificateFingerprint !== undefined) {

@@ -1,6 +1,6 @@
 export { openStorage, startServer, type RunningServer } from "./server.js";
 export { defaultServerConfig, type ServerConfig } from "./config.js";
-export type { Storage } from "./storage/storage.js";
+export { StorageFullError, type Storage } from "./storage/storage.js";
 export { SQLITE_DURABILITY } from "./storage/sqlite-storage.js";
 export { binaryFrame, joinFrames } from "./ws-frame.js";
 export type { Bus } from "./bus/bus.js";

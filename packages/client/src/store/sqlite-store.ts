@@ -71,12 +71,13 @@ export class SqliteClientStore implements ClientStore {
       this.db.pragma("secure_delete = ON");
       this.db.exec(SCHEMA);
     } catch (error) {
+      if (isDiskFull(error)) throw diskFull(`cannot open ${path}`);
       throw new ClientError(
         "STATE_CORRUPT",
         `${path} is not a readable secure-chat state file: ${(error as Error).message}`,
       );
     }
-    this.cipher = this.unlock(passphrase);
+    this.cipher = this.write(() => this.unlock(passphrase));
   }
 
   private unlock(passphrase: string): FieldCipher {
@@ -314,12 +315,20 @@ export class SqliteClientStore implements ClientStore {
     try {
       return this.db.transaction(body)();
     } catch (error) {
-      if ((error as { code?: unknown }).code !== "SQLITE_FULL") throw error;
-      throw new ClientError("DISK_FULL", "this computer's disk is full: nothing more could be saved");
+      if (isDiskFull(error)) throw diskFull("nothing more could be saved");
+      throw error;
     }
   }
 
   close(): void {
     this.db.close();
   }
+}
+
+function isDiskFull(error: unknown): boolean {
+  return (error as { code?: unknown }).code === "SQLITE_FULL";
+}
+
+function diskFull(what: string): ClientError {
+  return new ClientError("DISK_FULL", `this computer's disk is full: ${what}`);
 }

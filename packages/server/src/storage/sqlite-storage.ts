@@ -121,13 +121,17 @@ export class SqliteStorage implements Storage {
   private readonly checkpoints: BackgroundCheckpointer;
 
   constructor(path: string, checkpoints: Partial<CheckpointerOptions> = {}) {
-    this.db = new Database(path);
-    const mode = this.db.pragma("journal_mode = WAL", { simple: true });
-    // `sync` flushes the write-ahead log: without one, acknowledged writes would not be durable.
-    if (mode !== "wal") throw new Error(`${path} cannot use SQLite's WAL mode here (journal_mode=${String(mode)})`);
-    this.db.pragma(`synchronous = ${SYNCHRONOUS}`);
-    this.db.pragma("foreign_keys = ON");
-    this.db.exec(SCHEMA);
+    try {
+      this.db = new Database(path);
+      const mode = this.db.pragma("journal_mode = WAL", { simple: true });
+      // `sync` flushes the write-ahead log: without one, acknowledged writes would not be durable.
+      if (mode !== "wal") throw new Error(`${path} cannot use SQLite's WAL mode here (journal_mode=${String(mode)})`);
+      this.db.pragma(`synchronous = ${SYNCHRONOUS}`);
+      this.db.pragma("foreign_keys = ON");
+      this.db.exec(SCHEMA);
+    } catch (error) {
+      throw storageError(error);
+    }
     // The log exists from here until the last connection closes; SQLite reuses it in place.
     this.wal = openSync(`${path}-wal`, "r");
     // SQLite may just have created it: its directory entry must survive a power cut as well.
@@ -397,8 +401,7 @@ export class SqliteStorage implements Storage {
     try {
       return this.db.transaction(body)();
     } catch (error) {
-      if ((error as { code?: unknown }).code === "SQLITE_FULL") throw new StorageFullError(error);
-      throw error;
+      throw storageError(error);
     }
   }
 
@@ -410,4 +413,9 @@ export class SqliteStorage implements Storage {
     this.db.close();
     if (this.syncsInFlight === 0) closeSync(this.wal);
   }
+}
+
+/** SQLite's answer to a full disk (or a size limit) as StorageFullError; anything else as it is. */
+function storageError(error: unknown): unknown {
+  return (error as { code?: unknown }).code === "SQLITE_FULL" ? new StorageFullError(error) : error;
 }
