@@ -176,7 +176,7 @@ describe("a server that relabels senders", () => {
     }
   });
 
-  it("can't take credit for another member's commit: the 'by' of a membership change is the one MLS authenticated", async () => {
+  it("can't take credit for another member's commit or Welcome: the 'by' shown is the one MLS authenticated", async () => {
     const alice = lobby.get("alice");
     const dave = await ChatProcess.start("dave", proxy.url, tempDir("dave"));
     try {
@@ -184,7 +184,8 @@ describe("a server that relabels senders", () => {
       // alice commits dave into a room of hers, then carol: dave sees alice's commit labelled as carol's.
       assert.equal((await alice.command("/join +den", "room")).type, "room");
       assert.equal((await alice.command("/invite dave", "member")).type, "member");
-      await dave.waitFor("the room", (e) => e.type === "room" && e.room === "+den");
+      const added = await dave.waitFor("the room", (e) => e.type === "room" && e.room === "+den");
+      assert.equal(added.by, "alice", "who added dave: the signer of the Welcome's GroupInfo");
       alice.send("/invite carol");
       const change = await dave.waitFor(
         "carol's arrival",

@@ -2,8 +2,8 @@
  * A malicious server in front of the real one. In "replay" mode it delivers each application
  * message twice; to keep the client's sequence numbers consistent it doubles every seq it
  * sends (the replay gets seq*2+1) and halves every seq the client acknowledges. In "relabel"
- * mode it claims every application message, and every commit but the client's own, came from
- * `relabelAs`.
+ * mode it claims every application message, and every commit and Welcome but the client's own,
+ * came from `relabelAs`.
  */
 import type { AddressInfo } from "node:net";
 import { WebSocket, WebSocketServer } from "ws";
@@ -69,8 +69,9 @@ export class ReplayProxy {
     const frame: Frame = decoded.frame;
     if (this.mode === "relabel") {
       if (frame.type !== "deliver") return [data];
-      const othersCommit = frame.kind === deliveryKinds.commit && frame.sender !== clientName;
-      if (frame.kind !== deliveryKinds.message && !othersCommit) return [data];
+      const handshake = frame.kind === deliveryKinds.commit || frame.kind === deliveryKinds.welcome;
+      const othersHandshake = handshake && frame.sender !== clientName;
+      if (frame.kind !== deliveryKinds.message && !othersHandshake) return [data];
       return [Buffer.from(encodeFrame({ ...frame, sender: this.relabelAs }))];
     }
     switch (frame.type) {

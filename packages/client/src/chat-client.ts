@@ -42,11 +42,13 @@ import {
   decodeState,
   encodeMessage,
   encodeState,
+  leafName,
   members,
   newKeyPackage,
   ownLeafExpiresIn,
   ownLeafIndex,
   privateMessageSender,
+  welcomeSignerIndex,
 } from "./mls/groups.js";
 import { loadCipherSuite } from "./mls/suite.js";
 import { SerialQueue } from "./serial-queue.js";
@@ -546,6 +548,8 @@ export class ChatClient {
     const publicMessage = decodeMessage(keyPackage.publicPackage);
     if (publicMessage?.wireformat !== "mls_key_package")
       throw new ClientError("STATE_CORRUPT", "stored KeyPackage unreadable");
+    // Read before joining, which may spend the key; named below from the tree joined.
+    const signer = await welcomeSignerIndex(welcome, publicMessage.keyPackage, keyPackage.initPrivateKey, this.mls());
     const state = await joinGroup(
       welcome,
       publicMessage.keyPackage,
@@ -566,7 +570,9 @@ export class ChatClient {
     this.groups.set(groupId, { state, pending: undefined });
     batch.groups = [{ groupId, state: encodeState(state), pending: null }];
     batch.removeKeyPackage = keyPackage.ref;
-    events.push({ type: "room", room: this.label(groupId), change: "joined", by: frame.sender as UserName });
+    // Who signed the GroupInfo joinGroup verified; the server's label only as a last resort.
+    const by = (signer === undefined ? undefined : leafName(state.ratchetTree, signer)) ?? (frame.sender as UserName);
+    events.push({ type: "room", room: this.label(groupId), change: "joined", by });
     if (!keyPackage.lastResort) void this.queue.idle().then(() => this.refillAfterWelcome());
   }
 

@@ -12,9 +12,14 @@ import {
   type MLSMessage,
   type PrivateKeyPackage,
   type PrivateMessage,
+  type Welcome,
+  emptyPskIndex,
+  zeroOutUint8Array,
 } from "ts-mls";
 import { makeKeyPackageRef } from "ts-mls/keyPackage.js";
 import { decryptSenderData } from "ts-mls/privateMessage.js";
+import { accumulatePskSecret } from "ts-mls/pskIndex.js";
+import { decryptGroupInfo, decryptGroupSecrets } from "ts-mls/welcome.js";
 import type { UserName } from "@secure-chat/protocol";
 import { ClientError } from "../errors.js";
 import type { Identity } from "../identity.js";
@@ -152,7 +157,34 @@ export async function commitAuthor(
   return leafNode === undefined ? undefined : (credentialName(leafNode.credential) as UserName | undefined);
 }
 
-function leafName(tree: ClientState["ratchetTree"], leafIndex: number): UserName | undefined {
+/**
+ * The leaf index of the member who added us: the signer of the Welcome's GroupInfo. `joinGroup`
+ * checks that signature against the signer's leaf; this decrypts the GroupInfo once more (one
+ * HPKE decryption per Welcome) to read the index, which `leafName` then names in the tree joined.
+ */
+export async function welcomeSignerIndex(
+  welcome: Welcome,
+  keyPackage: KeyPackage,
+  initPrivateKey: Uint8Array,
+  impl: CiphersuiteImpl,
+): Promise<number | undefined> {
+  const secrets = await decryptGroupSecrets(
+    await impl.hpke.importPrivateKey(initPrivateKey),
+    await makeKeyPackageRef(keyPackage, impl.hash),
+    welcome,
+    impl.hpke,
+  );
+  if (secrets === undefined) return undefined;
+  try {
+    const [pskSecret] = await accumulatePskSecret(secrets.psks, emptyPskIndex, impl, new Uint8Array(impl.kdf.size));
+    return (await decryptGroupInfo(welcome, secrets.joinerSecret, pskSecret, impl))?.signer;
+  } finally {
+    zeroOutUint8Array(secrets.joinerSecret);
+  }
+}
+
+/** The name in the credential of a member's leaf. */
+export function leafName(tree: ClientState["ratchetTree"], leafIndex: number): UserName | undefined {
   const node = tree[leafIndex * 2];
   if (node?.nodeType !== "leaf") return undefined;
   return credentialName(node.leaf.credential) as UserName | undefined;
