@@ -45,13 +45,18 @@ function unmount(mountPoint: string): void {
 
 const BEFORE = "before the disk filled up";
 
-/** Frees the room the filler took, then expects `receiver` to show every message, in order, once. */
-async function freeAndExpectAll(filler: string, receiver: ChatProcess, waiting: string[]): Promise<void> {
+/**
+ * Frees the room the filler took, then expects `receiver` to show every message, in order, once
+ * (a last message from `sender` after them shows that no copy came late).
+ */
+async function freeAndExpectAll(filler: string, sender: ChatProcess, receiver: ChatProcess, waiting: string[]) {
   rmSync(filler);
-  const received = await receiver.waitForMessages(1 + waiting.length);
+  await receiver.waitForMessages(1 + waiting.length);
+  sender.send("after");
+  const received = await receiver.waitForMessages(2 + waiting.length);
   assert.deepEqual(
     received.map((e) => e.text),
-    [BEFORE, ...waiting],
+    [BEFORE, ...waiting, "after"],
     "every message once, in order",
   );
 }
@@ -89,7 +94,7 @@ describe("a full disk on the server", () => {
       assert.equal(lobby.server.exitCode, undefined, "the server keeps running");
       assert.ok(bob.messages().length < 1 + waiting.length, "some are waiting");
 
-      await freeAndExpectAll(filler, bob, waiting);
+      await freeAndExpectAll(filler, alice, bob, waiting);
       assert.deepEqual(errorsSince(alice, from), ["STORAGE_FULL"], "told once, not once per retry");
     } finally {
       await lobby.stop();
@@ -119,7 +124,7 @@ describe("a full disk on a client", () => {
       assert.equal(failed.code, "DISK_FULL", JSON.stringify(failed));
       assert.equal(bob.exitCode, undefined, "the client keeps running");
 
-      await freeAndExpectAll(filler, bob, waiting);
+      await freeAndExpectAll(filler, alice, bob, waiting);
       assert.deepEqual(
         errorsSince(bob, from),
         ["DISK_FULL"],

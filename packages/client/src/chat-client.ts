@@ -179,7 +179,10 @@ export class ChatClient {
     this.name = options.name;
     this.server = options.server;
     // Any failed write, wherever it came from, halts processing until the state is reloaded.
-    this.store = guardWrites(options.store, (error) => this.localWriteFailed(error));
+    this.store = guardWrites(options.store, {
+      failed: (error) => this.localWriteFailed(error),
+      halted: () => this.halted,
+    });
     this.socketFactory = options.socketFactory;
     this.reconnect = options.reconnect ?? true;
     this.heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
@@ -505,7 +508,7 @@ export class ChatClient {
    * store and fetches again what was missed (the server keeps it until acknowledged).
    */
   private localWriteFailed(error: unknown): void {
-    if (this.halted) return;
+    if (this.halted || this.closing) return;
     this.halted = true;
     if (!this.localFailureNoticed) {
       this.emit({
@@ -515,9 +518,20 @@ export class ChatClient {
       });
     }
     this.localFailureNoticed = true;
-    const rpc = this.rpc;
+    this.dropLinkToReload();
+  }
+
+  /**
+   * After a pause, drops the link so the next login reloads; while a login (or the first
+   * start) is still running, waits for it to finish instead of failing it.
+   */
+  private dropLinkToReload(): void {
     setTimeout(
-      () => rpc?.abort("reloading the local state after a failed write"),
+      () => {
+        if (!this.halted || this.closing) return;
+        if (this.loggedIn) this.rpc?.abort("reloading the local state after a failed write");
+        else this.dropLinkToReload();
+      },
       LOCAL_RETRY_MS * (1 + Math.random()),
     ).unref();
   }
@@ -1110,6 +1124,7 @@ export class ChatClient {
       for (;;) {
         const entry = this.store.nextOutbox();
         if (entry === undefined || this.rpc === undefined || !this.rpc.isOpen || !this.loggedIn) return;
+        if (this.halted) return; // resumed after the reload (see localWriteFailed)
         try {
           await this.sendOutboxEntry(entry);
           this.storageFullNoticed = false;

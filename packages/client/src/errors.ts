@@ -13,6 +13,7 @@ export const clientErrorCodes = [
   "BAD_ARGUMENT",
   "STATE_CORRUPT",
   "DISK_FULL",
+  "RELOADING",
   "SERVER_ERROR",
 ] as const;
 export type ClientErrorCode = (typeof clientErrorCodes)[number] | string;

@@ -180,6 +180,7 @@ export async function welcomeSignerIndex(
     return (await decryptGroupInfo(welcome, secrets.joinerSecret, pskSecret, impl))?.signer;
   } finally {
     zeroOutUint8Array(secrets.joinerSecret);
+    if (secrets.pathSecret !== undefined) zeroOutUint8Array(secrets.pathSecret);
   }
 }
 

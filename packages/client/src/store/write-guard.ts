@@ -1,7 +1,8 @@
+import { ClientError } from "../errors.js";
 import type { ClientStore } from "./store.js";
 
 /** Every store method, by whether it writes (the compiler makes a new method pick a side). */
-const access = {
+export const storeAccess = {
   identity: "read",
   saveIdentity: "write",
   groups: "read",
@@ -21,18 +22,30 @@ const access = {
 
 /**
  * `store`, telling `failed` of every write that throws (a full disk), then throwing it on: the
- * client's memory may then be ahead of what is saved, wherever the write came from.
+ * client's memory may then be ahead of what is saved, wherever the write came from. While
+ * `halted()` (from then until the client has reloaded its state) every write is refused
+ * without touching the store: a later write that fits (a cursor, a sent message's state) would
+ * otherwise save state that skips what failed.
  */
-export function guardWrites(store: ClientStore, failed: (error: unknown) => void): ClientStore {
+export function guardWrites(
+  store: ClientStore,
+  hooks: { failed(error: unknown): void; halted(): boolean },
+): ClientStore {
   return new Proxy(store, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
-      if (typeof value !== "function" || access[property as keyof ClientStore] !== "write") return value;
+      if (typeof value !== "function" || storeAccess[property as keyof ClientStore] !== "write") return value;
       return (...args: unknown[]) => {
+        if (hooks.halted()) {
+          throw new ClientError(
+            "RELOADING",
+            "reloading the saved state after a failed write; try again in a few seconds",
+          );
+        }
         try {
           return (value as (...args: unknown[]) => unknown).apply(target, args);
         } catch (error) {
-          failed(error);
+          hooks.failed(error);
           throw error;
         }
       };
