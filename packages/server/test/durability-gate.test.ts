@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import type { GroupId, UserName } from "@secure-chat/protocol";
 import { DurabilityGate } from "../src/services/durability-gate.js";
 import { SendBatcher, type SendOutcome } from "../src/services/send-batcher.js";
-import type { AppendInput, AppendResult, Storage } from "../src/storage/storage.js";
+import { StorageFullError, type AppendInput, type AppendResult, type Storage } from "../src/storage/storage.js";
 import type { Logger } from "../src/log.js";
 
 /** A logger that keeps its error events. */
@@ -12,8 +12,11 @@ function recordingLog(): Logger & { errors: string[] } {
   return { errors, info: () => undefined, warn: () => undefined, error: (event) => errors.push(event) };
 }
 
-/** A storage whose disk syncs finish only when the test says so. */
-function manualDisk(): {
+/**
+ * A storage whose disk syncs finish only when the test says so; with `room`, a disk with room for
+ * that many payload bytes per transaction (more is refused whole, as SQLite does).
+ */
+function manualDisk(room = Infinity): {
   storage: Storage;
   appended: AppendInput[];
   syncs: ((error?: Error) => void)[];
@@ -22,15 +25,19 @@ function manualDisk(): {
   const syncs: ((error?: Error) => void)[] = [];
   const storage = {
     sync: (done: (error?: Error) => void) => syncs.push(done),
-    appendMessages: (inputs: AppendInput[]): AppendResult[] =>
-      inputs.map((input) => {
+    appendMessages: (inputs: AppendInput[]): AppendResult[] => {
+      if (inputs.reduce((bytes, input) => bytes + input.payload.length, 0) > room) {
+        throw new StorageFullError(new Error("SQLITE_FULL"));
+      }
+      return inputs.map((input) => {
         appended.push(input);
         const { groupId, sender, serverTs, payload } = input;
         return {
           kind: "stored",
           delivery: { seq: appended.length, groupId, sender, serverTs, payload, kind: "message" },
         };
-      }),
+      });
+    },
   } as Partial<Storage> as Storage;
   return { storage, appended, syncs };
 }
@@ -131,6 +138,27 @@ describe("SendBatcher", () => {
       outcomes.map((o) => (o.kind === "ok" ? o.result.delivery.seq : o.kind)),
       [1, 2],
     );
+  });
+
+  it("on a nearly full disk, stores each message that fits alone, in order, and refuses only the one that does not", async () => {
+    const disk = manualDisk(100);
+    const batcher = new SendBatcher(disk.storage, new DurabilityGate(disk.storage, recordingLog()));
+    const outcomes: string[] = [];
+    for (const text of ["one", "x".repeat(200), "three"]) {
+      batcher.add(input(text), (outcome) =>
+        outcomes.push(
+          outcome.kind === "ok"
+            ? `${new TextDecoder().decode(outcome.result.delivery.payload)} #${outcome.result.delivery.seq}`
+            : outcome.kind === "failed" && outcome.error instanceof StorageFullError
+              ? "full"
+              : outcome.kind,
+        ),
+      );
+    }
+    batcher.flush();
+    assert.deepEqual(outcomes, ["full"], "the refusal at once; the others wait for the disk");
+    disk.syncs[0]!();
+    assert.deepEqual(outcomes, ["full", "one #1", "three #2"]);
   });
 
   it("answers `unconfirmed` when the disk fails after the messages were stored", async () => {

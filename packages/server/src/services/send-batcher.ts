@@ -1,4 +1,4 @@
-import type { AppendInput, AppendResult, Storage } from "../storage/storage.js";
+import { StorageFullError, type AppendInput, type AppendResult, type Storage } from "../storage/storage.js";
 import type { DurabilityGate } from "./durability-gate.js";
 
 export type SendOutcome =
@@ -39,15 +39,28 @@ export class SendBatcher {
     const batch = this.pending;
     if (batch.length === 0) return;
     this.pending = [];
-    let results: AppendResult[];
+    let stored: { pending: Pending; result: AppendResult }[];
     try {
-      results = this.storage.appendMessages(batch.map((p) => p.input));
+      const results = this.storage.appendMessages(batch.map((p) => p.input));
+      stored = batch.map((pending, i) => ({ pending, result: results[i]! }));
     } catch (error) {
-      for (const p of batch) p.done({ kind: "failed", error });
-      return;
+      if (!(error instanceof StorageFullError) || batch.length === 1) {
+        for (const p of batch) p.done({ kind: "failed", error });
+        return;
+      }
+      // Nearly full: one large message must not cost the others their place. Each alone, in order.
+      stored = batch.flatMap((pending) => {
+        try {
+          return [{ pending, result: this.storage.appendMessages([pending.input])[0]! }];
+        } catch (alone) {
+          pending.done({ kind: "failed", error: alone });
+          return [];
+        }
+      });
     }
     this.durable.after((durable) => {
-      batch.forEach((p, i) => p.done(durable ? { kind: "ok", result: results[i]! } : { kind: "unconfirmed" }));
+      for (const { pending, result } of stored)
+        pending.done(durable ? { kind: "ok", result } : { kind: "unconfirmed" });
     });
   }
 }
