@@ -99,6 +99,9 @@ const STORAGE_FULL_RETRY_MS = 2_000;
 /** How long after a failed local write the state is reloaded and what was missed fetched again (x1-2). */
 const LOCAL_RETRY_MS = 2_000;
 
+/** Conditions the user is told of once each, until they are over. */
+type Outage = "server_disk_full" | "local_write_failed";
+
 const kindByNumber = new Map<number, DeliveryKind>(
   Object.entries(deliveryKinds).map(([name, id]) => [id, name as DeliveryKind]),
 );
@@ -159,15 +162,13 @@ export class ChatClient {
   private ackTimer: ReturnType<typeof setTimeout> | undefined;
   private ackSeq = 0;
   private pumping = false;
-  /** Whether the user was told that the server's disk is full (once per outage). */
-  private storageFullNoticed = false;
+  /** Outages the user has been told of: each is told once, until it is over. */
+  private readonly outagesTold = new Set<Outage>();
   /**
    * A local write failed (a full disk): memory is now ahead of the store, so nothing more is
    * processed until the next login reloads the groups and cursor from the store.
    */
   private halted = false;
-  /** Whether the user was told that a local write failed (once per outage). */
-  private localFailureNoticed = false;
   private keyPackagesOnServer = 0;
   private loggedIn = false;
   private heartbeat: ReturnType<typeof setInterval> | undefined;
@@ -495,7 +496,7 @@ export class ChatClient {
     } catch {
       return; // halted (localWriteFailed); fetched again after the reload
     }
-    this.localFailureNoticed = false;
+    this.outagesTold.delete("local_write_failed");
     this.cursor = frame.seq;
     this.scheduleAck(frame.seq);
     for (const event of events) this.emit(event);
@@ -510,14 +511,11 @@ export class ChatClient {
   private localWriteFailed(error: unknown): void {
     if (this.halted || this.closing) return;
     this.halted = true;
-    if (!this.localFailureNoticed) {
-      this.emit({
-        type: "error",
-        code: errorCode(error),
-        message: `${(error as Error).message}: new messages wait on the server and are fetched again once there is room`,
-      });
-    }
-    this.localFailureNoticed = true;
+    this.tellOnce("local_write_failed", {
+      type: "error",
+      code: errorCode(error),
+      message: `${(error as Error).message}: new messages wait on the server and are fetched again once there is room`,
+    });
     this.dropLinkToReload();
   }
 
@@ -534,6 +532,13 @@ export class ChatClient {
       },
       LOCAL_RETRY_MS * (1 + Math.random()),
     ).unref();
+  }
+
+  /** Emits `event` unless the user was already told of this outage. */
+  private tellOnce(outage: Outage, event: ChatEvent): void {
+    if (this.outagesTold.has(outage)) return;
+    this.outagesTold.add(outage);
+    this.emit(event);
   }
 
   /** The groups and cursor as last saved (see localWriteFailed). */
@@ -1127,7 +1132,7 @@ export class ChatClient {
         if (this.halted) return; // resumed after the reload (see localWriteFailed)
         try {
           await this.sendOutboxEntry(entry);
-          this.storageFullNoticed = false;
+          this.outagesTold.delete("server_disk_full");
         } catch (error) {
           if (errorCode(error) === "DISCONNECTED") return; // resent after the reconnect
           if (errorCode(error) === "RATE_LIMITED") {
@@ -1138,14 +1143,11 @@ export class ChatClient {
           if (this.halted) return;
           if (errorCode(error) === "STORAGE_FULL") {
             // Not stored, and nothing is lost: the entry stays first in the outbox until there is room.
-            if (!this.storageFullNoticed) {
-              this.emit({
-                type: "error",
-                code: "STORAGE_FULL",
-                message: "the server's disk is full: your messages wait in the outbox and are sent once there is room",
-              });
-            }
-            this.storageFullNoticed = true;
+            this.tellOnce("server_disk_full", {
+              type: "error",
+              code: "STORAGE_FULL",
+              message: "the server's disk is full: your messages wait in the outbox and are sent once there is room",
+            });
             await sleep(STORAGE_FULL_RETRY_MS * (1 + Math.random()));
             continue;
           }
