@@ -7,28 +7,22 @@
  */
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
-import { WebSocket } from "ws";
-import { ChatClient, ClientError, type ChatEvent, type ClientStore } from "@secure-chat/client";
-import { SqliteClientStore } from "@secure-chat/client/sqlite-store";
-import type { UserName } from "@secure-chat/protocol";
-import { PASSPHRASE, ServerProcess, tempDir, until } from "./harness.js";
+import { ClientError, type ChatClient, type ChatEvent } from "@secure-chat/client";
+import { ServerProcess, inProcessClient, tempDir, until } from "./harness.js";
 
 /** A client on `home` whose every `apply` fails with DISK_FULL while `disk.full` is set. */
 function client(name: string, server: ServerProcess, home: string, disk = { full: false }): ChatClient {
-  const store = new SqliteClientStore(home, PASSPHRASE);
-  const failing = new Proxy(store, {
-    get(target, property, receiver) {
-      if (property !== "apply" || !disk.full) return Reflect.get(target, property, receiver) as unknown;
-      return () => {
-        throw new ClientError("DISK_FULL", "this computer's disk is full: nothing more could be saved");
-      };
-    },
-  }) as ClientStore;
-  return new ChatClient({
-    name: name as UserName,
-    server: server.url,
-    store: failing,
-    socketFactory: (url) => new WebSocket(url),
+  return inProcessClient(name, server.url, {
+    home,
+    wrap: (store) =>
+      new Proxy(store, {
+        get(target, property, receiver) {
+          if (property !== "apply" || !disk.full) return Reflect.get(target, property, receiver) as unknown;
+          return () => {
+            throw new ClientError("DISK_FULL", "this computer's disk is full: nothing more could be saved");
+          };
+        },
+      }),
   });
 }
 

@@ -10,8 +10,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ClientConfig, ClientState } from "ts-mls";
-import { decodeState } from "@secure-chat/client";
+import { WebSocket } from "ws";
+import { ChatClient, decodeState, type ClientStore } from "@secure-chat/client";
 import { SqliteClientStore } from "@secure-chat/client/sqlite-store";
+import type { UserName } from "@secure-chat/protocol";
 
 /** The `secure-chat` command, as the tests run it. */
 export const BIN = fileURLToPath(new URL("../../packages/cli/bin/secure-chat.js", import.meta.url));
@@ -302,4 +304,23 @@ export function savedGroupState(home: string, groupId: string, config: ClientCon
   } finally {
     store.close();
   }
+}
+
+/**
+ * A client of the library in this process (not a `secure-chat` process), for tests that read its
+ * memory or fail its store on cue; `wrap` may stand between it and its SQLite store.
+ */
+export function inProcessClient(
+  name: string,
+  serverUrl: string,
+  options: { home?: string; wrap?: (store: ClientStore) => ClientStore; reconnect?: boolean } = {},
+): ChatClient {
+  const store = new SqliteClientStore(options.home ?? tempDir(`in-process-${name}`), PASSPHRASE);
+  return new ChatClient({
+    name: name as UserName,
+    server: serverUrl,
+    store: options.wrap?.(store) ?? store,
+    socketFactory: (url) => new WebSocket(url),
+    reconnect: options.reconnect,
+  });
 }

@@ -176,7 +176,7 @@ describe("a server that relabels senders", () => {
     }
   });
 
-  it("can't take credit for another member's commit or Welcome: the 'by' shown is the one MLS authenticated", async () => {
+  it("can't take credit for another member's commit, join or Welcome: the 'by' shown is the one MLS authenticated", async () => {
     const alice = lobby.get("alice");
     const dave = await ChatProcess.start("dave", proxy.url, tempDir("dave"));
     try {
@@ -192,6 +192,10 @@ describe("a server that relabels senders", () => {
         (e) => e.type === "member" && e.name === "carol" && e.room === "+den",
       );
       assert.equal(change.by, "alice");
+      // A join by external commit: its author is the joiner's new leaf.
+      await lobby.add("erin");
+      const joined = await dave.waitFor("erin's arrival", (e) => e.type === "member" && e.name === "erin");
+      assert.equal(joined.by, "erin");
     } finally {
       await dave.kill();
     }

@@ -9,12 +9,10 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { WebSocket } from "ws";
 import type { ClientState } from "ts-mls";
-import { ChatClient, type ChatEvent } from "@secure-chat/client";
-import { SqliteClientStore } from "@secure-chat/client/sqlite-store";
+import type { ChatClient, ChatEvent } from "@secure-chat/client";
 import type { GroupId, UserName } from "@secure-chat/protocol";
-import { PASSPHRASE, ServerProcess, tempDir, until } from "./harness.js";
+import { ServerProcess, inProcessClient, until } from "./harness.js";
 
 /** The group states a client holds (private to ChatClient; read here on purpose). */
 function stateOf(client: ChatClient, groupId: GroupId): ClientState {
@@ -38,6 +36,23 @@ function byteArrays(root: unknown): Set<Uint8Array> {
   };
   walk(root);
   return found;
+}
+
+/** Runs `commit`, waits until `client` is in the next epoch of `groupId`, and checks what it zeroed. */
+async function assertEpochChangeZeroed(
+  what: string,
+  client: ChatClient,
+  groupId: GroupId,
+  commit: () => Promise<void>,
+): Promise<void> {
+  const before = stateOf(client, groupId);
+  const watched = watch(before);
+  await commit();
+  await until(
+    `${client.name} in the next epoch (${what})`,
+    () => epochOf(client, groupId) > before.groupContext.epoch || undefined,
+  );
+  assertConsumedZeroed(what, watched, stateOf(client, groupId));
 }
 
 /** The epoch of a client's current state in a group; -1 while its own commit there is pending. */
@@ -88,13 +103,7 @@ describe("consumed MLS secrets are zeroed (SECURITY.md)", () => {
   const events = new Map<UserName, ChatEvent[]>();
 
   async function startClient(name: string): Promise<ChatClient> {
-    const client = new ChatClient({
-      name: name as UserName,
-      server: server.url,
-      store: new SqliteClientStore(tempDir(`zeroing-${name}`), PASSPHRASE),
-      socketFactory: (url) => new WebSocket(url),
-      reconnect: false,
-    });
+    const client = inProcessClient(name, server.url, { reconnect: false });
     const seen: ChatEvent[] = [];
     events.set(client.name, seen);
     client.on((event) => seen.push(event));
@@ -137,26 +146,12 @@ describe("consumed MLS secrets are zeroed (SECURITY.md)", () => {
     // Our own commit: alice adds bob to a room of hers; zeroed once the server has accepted it.
     const den = "+den" as GroupId;
     await alice.join(den);
-    const denBefore = stateOf(alice, den);
-    const aliceBeforeCommit = watch(denBefore);
-    await alice.invite(den, bob.name);
-    await until(
-      "alice's commit to become her state",
-      () => epochOf(alice, den) > denBefore.groupContext.epoch || undefined,
-    );
-    assertConsumedZeroed("committing", aliceBeforeCommit, stateOf(alice, den));
+    await assertEpochChangeZeroed("committing", alice, den, () => alice.invite(den, bob.name));
 
     // Another member's commit: bob adds carol; alice processes it. (Joins by external commit,
     // as into the lobby, consume a fresh secret of the joiner's and nothing of the members'.)
     const carol = await startClient("carol");
     await until("bob to be in the room", () => bob.joinedRooms().includes(den) || undefined);
-    const denBeforeBobsCommit = stateOf(alice, den);
-    const aliceBeforeBobsCommit = watch(denBeforeBobsCommit);
-    await bob.invite(den, carol.name);
-    await until(
-      "alice to process bob's commit",
-      () => epochOf(alice, den) > denBeforeBobsCommit.groupContext.epoch || undefined,
-    );
-    assertConsumedZeroed("processing another member's commit", aliceBeforeBobsCommit, stateOf(alice, den));
+    await assertEpochChangeZeroed("processing another member's commit", alice, den, () => bob.invite(den, carol.name));
   });
 });
