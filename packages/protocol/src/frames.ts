@@ -25,6 +25,14 @@ export type FieldKind = keyof FieldTypes;
 export const deliveryKinds = { message: 0, commit: 1, welcome: 2 } as const;
 export type DeliveryKind = keyof typeof deliveryKinds;
 
+const deliveryKindByNumber = new Map<number, DeliveryKind>(
+  Object.entries(deliveryKinds).map(([name, id]) => [id, name as DeliveryKind]),
+);
+/** The delivery kind a stored or framed number stands for; undefined for a number no kind has. */
+export function deliveryKindOf(kind: number): DeliveryKind | undefined {
+  return deliveryKindByNumber.get(kind);
+}
+
 /**
  * Clients acknowledge what they have processed at most this often, and the server writes
  * cursors at the same pace (CursorBatcher), so sooner acks would change nothing on disk while

@@ -51,3 +51,16 @@ export function directPeer(groupId: GroupId, self: UserName): UserName | undefin
   if (b === self) return a;
   return undefined;
 }
+
+/** How a group is shown to `self`: `#room`, `+room`, or `@peer` for a private conversation. */
+export function roomLabel(groupId: GroupId, self: UserName): string {
+  const peer = directPeer(groupId, self);
+  return peer === undefined ? groupId : `@${peer}`;
+}
+
+/** The group a label typed by `self` names (`#room`, `+room`, `@peer`); undefined if none. */
+export function groupOfLabel(label: string, self: UserName): GroupId | undefined {
+  if (!label.startsWith("@")) return parseGroupId(label);
+  const peer = parseUserName(label.slice(1));
+  return peer === undefined || peer === self ? undefined : directGroupId(self, peer);
+}

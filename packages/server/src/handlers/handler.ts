@@ -1,4 +1,4 @@
-import type { ClientFrame, ClientFrameType, FrameOf } from "@secure-chat/protocol";
+import type { ClientFrameType, FrameOf } from "@secure-chat/protocol";
 import type { Connection } from "../connection.js";
 import type { ServerContext } from "../context.js";
 import { NOT_CONFIRMED } from "../services/durability-gate.js";
@@ -14,7 +14,6 @@ export type Handler<T extends ClientFrameType> =
 
 export type ClientName = NonNullable<Connection["name"]>;
 export type HandlerTable = { [T in ClientFrameType]: Handler<T> };
-export type AnyClientFrame = ClientFrame;
 
 /**
  * Runs `announce` (answers, fan-out) once the handler's writes are on disk, after everything

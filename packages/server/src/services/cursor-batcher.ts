@@ -4,8 +4,8 @@ import type { Storage } from "../storage/storage.js";
 
 /**
  * Delivery cursors live in memory and reach the disk in one transaction per interval (and when
- * a user disconnects or the server stops), not one sync per acknowledgement. A cursor lost in
- * a crash only means some deliveries are sent again, which clients skip by seq. A write that
+ * the server stops), not one sync per acknowledgement. A cursor lost in a crash only means some
+ * deliveries are sent again, which clients skip by seq. A write that
  * fails (a full disk) keeps the cursors in memory for the next interval instead of stopping
  * the server.
  */

@@ -1,7 +1,7 @@
 import { closeSync, fdatasync, fdatasyncSync, fsyncSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
-import { deliveryKinds, type DeliveryKind, type GroupId, type RoomKind, type UserName } from "@secure-chat/protocol";
+import { deliveryKindOf, deliveryKinds, type GroupId, type RoomKind, type UserName } from "@secure-chat/protocol";
 import type {
   AppendInput,
   AppendResult,
@@ -87,17 +87,13 @@ interface MessageRow {
   payload: Buffer;
 }
 
-const kindByNumber = new Map<number, DeliveryKind>(
-  Object.entries(deliveryKinds).map(([name, id]) => [id, name as DeliveryKind]),
-);
-
 function toDelivery(row: MessageRow): StoredDelivery {
   return {
     seq: row.seq,
     serverTs: row.server_ts,
     groupId: row.group_id as GroupId,
     sender: row.sender as UserName,
-    kind: kindByNumber.get(row.kind) ?? "message",
+    kind: deliveryKindOf(row.kind) ?? "message",
     payload: new Uint8Array(row.payload.buffer, row.payload.byteOffset, row.payload.byteLength),
   };
 }
