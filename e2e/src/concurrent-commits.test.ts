@@ -3,8 +3,9 @@ import { after, before, describe, it } from "node:test";
 import { clientConfig } from "@secure-chat/client";
 import { ChatProcess, ServerProcess, savedGroupState, tempDir } from "./harness.js";
 
-function savedEpoch(home: string, groupId: string): bigint {
-  return savedGroupState(home, groupId, clientConfig({ validateCredential: async () => false })).groupContext.epoch;
+async function savedEpoch(home: string, groupId: string): Promise<bigint> {
+  const config = clientConfig({ validateCredential: async () => false });
+  return (await savedGroupState(home, groupId, config)).groupContext.epoch;
 }
 
 describe("concurrent commits", () => {
@@ -59,7 +60,7 @@ describe("concurrent commits", () => {
       );
     }
     await Promise.all(everyone.map((name) => get(name).quit()));
-    const epochs = new Set(everyone.map((name) => savedEpoch(get(name).home, "+team")));
+    const epochs = new Set(await Promise.all(everyone.map((name) => savedEpoch(get(name).home, "+team"))));
     assert.equal(epochs.size, 1, `members ended in different epochs: ${[...epochs].join(", ")}`);
   });
 });

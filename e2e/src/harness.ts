@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import type { ClientConfig, ClientState } from "ts-mls";
 import { WebSocket } from "ws";
 import { ChatClient, decodeState, type ClientStore } from "@secure-chat/client";
-import { SqliteClientStore } from "@secure-chat/client/sqlite-store";
+import { SqliteClientStore } from "@secure-chat/cli/sqlite-store";
 import type { UserName } from "@secure-chat/protocol";
 
 /** The `secure-chat` command, as the tests run it. */
@@ -295,14 +295,14 @@ export class Lobby {
 }
 
 /** A client's saved MLS state for a group, read from its (stopped) home folder. */
-export function savedGroupState(home: string, groupId: string, config: ClientConfig): ClientState {
+export async function savedGroupState(home: string, groupId: string, config: ClientConfig): Promise<ClientState> {
   const store = new SqliteClientStore(home, PASSPHRASE);
   try {
-    const record = store.groups().find((g) => g.groupId === groupId);
+    const record = (await store.groups()).find((g) => g.groupId === groupId);
     if (record === undefined) throw new Error(`no saved state for ${groupId} in ${home}`);
     return decodeState(record.state, config);
   } finally {
-    store.close();
+    await store.close();
   }
 }
 

@@ -22,7 +22,7 @@ function serverMessages(dataDir: string, groupId: string): { seq: number; kind: 
   }
 }
 
-function savedState(home: string, groupId: string): ClientState {
+function savedState(home: string, groupId: string): Promise<ClientState> {
   return savedGroupState(home, groupId, trustAll);
 }
 
@@ -98,10 +98,10 @@ describe("/kick", () => {
     const secret = decodeMessage(new Uint8Array(after[0]!.payload))!;
 
     // Positive control: with the state carol holds, the ciphertext does decrypt.
-    const carolText = await tryDecrypt(savedState(carolSnapshot, "+ops"), secret);
+    const carolText = await tryDecrypt(await savedState(carolSnapshot, "+ops"), secret);
     assert.ok(carolText.includes(marker), "the control decryption failed: test is broken");
 
-    const stale = savedState(snapshot, "+ops");
+    const stale = await savedState(snapshot, "+ops");
     await assert.rejects(tryDecrypt(stale, secret), "bob's pre-kick state decrypted a post-kick message");
     const advanced = await (async () => {
       const impl = await loadCipherSuite(cipherSuites.xwing);

@@ -11,6 +11,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { ClientState } from "ts-mls";
 import type { ChatClient, ChatEvent } from "@secure-chat/client";
+import { byteArrays } from "@secure-chat/client/testing";
 import type { GroupId, UserName } from "@secure-chat/protocol";
 import { ServerProcess, inProcessClient, until } from "./harness.js";
 
@@ -21,21 +22,6 @@ function stateOf(client: ChatClient, groupId: GroupId): ClientState {
   if (slot?.state === undefined) throw new Error(`${client.name} is not in ${groupId}`);
   if (slot.pending !== undefined) throw new Error(`${client.name} has a commit pending in ${groupId}`);
   return slot.state;
-}
-
-/** Every byte array reachable from `root`. */
-function byteArrays(root: unknown): Set<Uint8Array> {
-  const found = new Set<Uint8Array>();
-  const seen = new Set<object>();
-  const walk = (value: unknown): void => {
-    if (value === null || typeof value !== "object" || seen.has(value)) return;
-    seen.add(value);
-    if (value instanceof Uint8Array) found.add(value);
-    else if (value instanceof Map) for (const entry of value.values()) walk(entry);
-    else for (const entry of Object.values(value)) walk(entry);
-  };
-  walk(root);
-  return found;
 }
 
 /** Runs `commit`, waits until `client` is in the next epoch of `groupId`, and checks what it zeroed. */

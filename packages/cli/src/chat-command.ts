@@ -2,8 +2,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { ChatClient, ClientError } from "@secure-chat/client";
-import { SqliteClientStore } from "@secure-chat/client/sqlite-store";
-import { parseUserName } from "@secure-chat/protocol";
+import { parseUserName, roomLabel, type UserName } from "@secure-chat/protocol";
 import { numberFlag, parseArgs } from "./args.js";
 import { ChatSession } from "./chat-session.js";
 import { parseCommand } from "./commands.js";
@@ -12,7 +11,8 @@ import { formatHuman } from "./format-human.js";
 import { terminalLine } from "./terminal-safe.js";
 import { pinningSocketFactory } from "./known-servers.js";
 import { obtainPassphrase } from "./passphrase.js";
-import type { UiEvent, UiSink } from "./ui-events.js";
+import { SqliteClientStore } from "./store/sqlite-store.js";
+import { UiEvents, type UiEvent, type UiSink } from "./ui-events.js";
 
 export const chatUsage =
   "secure-chat chat [--server URL] [--home DIR] [--json | --plain] [--no-bell] [--heartbeat SECONDS]\n" +
@@ -114,12 +114,11 @@ export async function runChat(argv: readonly string[]): Promise<void> {
       client,
       bell: bellEnabled(parsed.flags["no-bell"] === true, process.env),
     });
-    client.on(tui.controller.event);
+    forwardEvents(client, tui.controller.event);
     notice = (message) => tui.controller.reply({ type: "info", message });
     await startClient(client, server);
-    const session = new ChatSession(client, tui.controller.reply);
-    tui.controller.event(readyEvent(client, server, session));
-    return tui.run(session);
+    tui.controller.event(readyEvent(client, server));
+    return tui.run(new ChatSession(client, tui.controller.reply));
   }
 
   const interactive = mode === "line" && process.stdin.isTTY === true && process.stdout.isTTY === true;
@@ -141,13 +140,25 @@ export async function runChat(argv: readonly string[]): Promise<void> {
   const sink: UiSink = json
     ? (event: UiEvent) => print(JSON.stringify(event))
     : (event: UiEvent) => formatHuman(event).forEach((line) => print(terminalLine(line)));
-  client.on(sink);
+  // The line mode's current room: where plain text goes, and what /leave, /who … act on.
+  let current = "#lobby";
+  // Line and JSON modes print the `connection` notices, not every state the link passes through.
+  const showOnLine = (event: UiEvent): void => {
+    if (event.type !== "link") sink(event);
+  };
+  forwardEvents(client, (event) => {
+    if (event.type === "room" && (event.change === "left" || event.change === "removed") && event.room === current) {
+      const next = client.joinedRooms()[0];
+      current = next === undefined ? "#lobby" : roomLabel(next, name);
+    }
+    showOnLine(event);
+  });
   notice = (message) => sink({ type: "info", message });
   await startClient(client, server);
   const session = new ChatSession(client, sink);
-  sink(readyEvent(client, server, session));
+  sink(readyEvent(client, server));
   if (interactive) {
-    input.setPrompt(`${session.currentRoom}> `);
+    input.setPrompt(`${current}> `);
     input.prompt();
   }
 
@@ -165,12 +176,13 @@ export async function runChat(argv: readonly string[]): Promise<void> {
   input.on("line", (line) => {
     if (quitting) return;
     chain = chain.then(async () => {
-      const result = await session.run(parseCommand(line));
+      const outcome = await session.run(parseCommand(line), current);
+      if (outcome?.kind === "focus") current = outcome.room;
       if (interactive) {
-        input.setPrompt(`${session.currentRoom}> `);
+        input.setPrompt(`${current}> `);
         input.prompt(true);
       }
-      return result;
+      return outcome?.kind === "quit" ? "quit" : undefined;
     });
     void chain.then((result) => {
       if (result === "quit") finish();
@@ -190,13 +202,19 @@ async function startClient(client: ChatClient, server: string): Promise<void> {
   }
 }
 
-function readyEvent(client: ChatClient, server: string, session: ChatSession): UiEvent {
+/** The client's events, as the terminal shows them, to `sink`. */
+function forwardEvents(client: ChatClient, sink: UiSink): void {
+  const events = new UiEvents(client.name as UserName);
+  client.on((event) => events.from(event).forEach(sink));
+}
+
+function readyEvent(client: ChatClient, server: string): UiEvent {
   return {
     type: "ready",
     name: client.name,
     fingerprint: client.fingerprint,
     server,
     cipherSuite: client.cipherSuite,
-    room: session.currentRoom,
+    room: "#lobby",
   };
 }

@@ -1,54 +1,60 @@
-import { ClientError, type ChatClient } from "@secure-chat/client";
-import type { GroupId, UserName } from "@secure-chat/protocol";
+import { errorCode, errorMessage, type ChatClient } from "@secure-chat/client";
+import { groupOfLabel, roomLabel, type GroupId, type UserName } from "@secure-chat/protocol";
 import { helpText, type Command } from "./commands.js";
-import type { UiSink } from "./ui-events.js";
+import { uiMessage, type UiSink } from "./ui-events.js";
+
+/** What a command asks of the interface after it ran: nothing, to show another room, or to quit. */
+export type SessionOutcome = { kind: "quit" } | { kind: "focus"; room: string } | undefined;
+
+/** What the session uses of `ChatClient`. */
+export type SessionClient = Pick<
+  ChatClient,
+  | "name"
+  | "send"
+  | "sendPrivate"
+  | "openPrivate"
+  | "join"
+  | "leave"
+  | "invite"
+  | "kick"
+  | "who"
+  | "whoOnline"
+  | "rooms"
+  | "history"
+  | "fingerprintOf"
+>;
 
 /**
- * Carries out typed commands against the client and keeps the current room.
- * Failures become `error` events; nothing is sent for a bad command.
+ * Carries out typed commands against the client, in the room the interface is showing (the
+ * interface owns which room that is). Failures become `error` events; nothing is sent for a
+ * bad command.
  */
 export class ChatSession {
-  private current: GroupId = "#lobby" as GroupId;
-
   constructor(
-    private readonly client: ChatClient,
+    private readonly client: SessionClient,
     private readonly sink: UiSink,
-  ) {
-    client.on((event) => {
-      if (event.type === "room" && (event.change === "left" || event.change === "removed")) {
-        if (client.label(this.current) === event.room) this.current = (client.joinedRooms()[0] ?? "#lobby") as GroupId;
-      }
-    });
-  }
+  ) {}
 
-  get currentRoom(): string {
-    return this.client.label(this.current);
-  }
-
-  /** Makes `label`, a room you are in, the current room (the full-screen UI switches rooms by key). */
-  selectRoom(label: string): boolean {
-    const groupId = this.client.resolveRoom(label);
-    if (groupId === undefined || !this.client.joinedRooms().includes(groupId)) return false;
-    this.current = groupId;
-    return true;
-  }
-
-  /** Runs one command. Returns "quit" when the user asked to leave. */
-  async run(command: Command): Promise<"quit" | undefined> {
+  /** Runs one command in `room` (a label: `#room`, `+room`, `@peer`). */
+  async run(command: Command, room: string): Promise<SessionOutcome> {
     try {
-      return await this.execute(command);
+      return await this.execute(command, room);
     } catch (error) {
-      const code = error instanceof ClientError ? error.code : "INTERNAL";
-      this.sink({ type: "error", code, message: error instanceof Error ? error.message : String(error) });
+      this.sink({ type: "error", code: errorCode(error), message: errorMessage(error) });
       return undefined;
     }
   }
 
-  private async execute(command: Command): Promise<"quit" | undefined> {
+  private label(groupId: GroupId): string {
+    return roomLabel(groupId, this.client.name);
+  }
+
+  private async execute(command: Command, room: string): Promise<SessionOutcome> {
     const client = this.client;
+    const current = groupOfLabel(room, client.name) ?? ("#lobby" as GroupId);
     switch (command.kind) {
       case "text":
-        await client.send(this.current, command.text);
+        await client.send(current, command.text);
         return;
       case "msg":
         await client.sendPrivate(command.name, command.text);
@@ -56,31 +62,41 @@ export class ChatSession {
       case "join": {
         const groupId = command.room.startsWith("@")
           ? await client.openPrivate(command.room.slice(1) as UserName)
-          : (client.resolveRoom(command.room) as GroupId);
+          : (groupOfLabel(command.room, client.name) as GroupId);
         if (!command.room.startsWith("@")) await client.join(groupId);
-        this.current = groupId;
-        this.sink({ type: "info", message: `now talking in ${client.label(groupId)}` });
-        return;
+        this.sink({ type: "info", message: `now talking in ${this.label(groupId)}` });
+        return { kind: "focus", room: this.label(groupId) };
       }
       case "leave":
-        await client.leave(this.current);
+        await client.leave(current);
         return;
       case "invite":
-        await client.invite(this.current, command.name);
+        await client.invite(current, command.name);
         return;
       case "kick":
-        await client.kick(this.current, command.name);
+        await client.kick(current, command.name);
         return;
       case "who":
         if (command.all) this.sink({ type: "online", names: await client.whoOnline() });
-        else this.sink({ type: "who", room: this.currentRoom, members: client.who(this.current) });
+        else this.sink({ type: "who", room: this.label(current), members: client.who(current) });
         return;
-      case "rooms":
-        this.sink({ type: "rooms", rooms: await client.rooms() });
+      case "rooms": {
+        const rooms = await client.rooms();
+        this.sink({
+          type: "rooms",
+          rooms: rooms.map(({ groupId, ...rest }) => ({ room: this.label(groupId), ...rest })),
+        });
         return;
-      case "history":
-        this.sink({ type: "history", room: this.currentRoom, messages: client.history(this.current, command.count) });
+      }
+      case "history": {
+        const messages = await client.history(current, command.count);
+        this.sink({
+          type: "history",
+          room: this.label(current),
+          messages: messages.map((m) => uiMessage(m, client.name)),
+        });
         return;
+      }
       case "fingerprint":
         this.sink({
           type: "fingerprint",
@@ -92,7 +108,7 @@ export class ChatSession {
         this.sink({ type: "info", message: helpText.join("\n") });
         return;
       case "quit":
-        return "quit";
+        return { kind: "quit" };
       case "invalid":
         this.sink({ type: "error", code: "BAD_COMMAND", message: command.message });
         return;

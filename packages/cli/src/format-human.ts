@@ -1,12 +1,11 @@
-import type { MessageEvent } from "@secure-chat/client";
-import type { UiEvent } from "./ui-events.js";
+import type { UiEvent, UiMessage } from "./ui-events.js";
 
 function clock(ms: number): string {
   const date = new Date(ms);
   return `${String(date.getHours()).padStart(2, "0")}:${String(date.getMinutes()).padStart(2, "0")}`;
 }
 
-function messageLine(event: MessageEvent): string {
+function messageLine(event: UiMessage): string {
   return `[${clock(event.serverTs)}] ${event.room} <${event.from}> ${event.text}`;
 }
 
@@ -39,6 +38,8 @@ export function formatHuman(event: UiEvent, now: number = Date.now()): string[] 
       }[event.change];
       return [`${at} * ${text}`];
     }
+    case "link":
+      return []; // the status bar's business; a person reads the `connection` notices
     case "connection":
       return [
         `${at} * ${event.state === "connected" ? "reconnected" : `connection lost (${event.reason}), reconnecting...`}`,

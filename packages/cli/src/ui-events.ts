@@ -1,14 +1,97 @@
-import type { ChatEvent, MemberInfo, MessageEvent } from "@secure-chat/client";
+import type { ChatEvent, ClientErrorCode, LinkState, MemberInfo, MessageEvent } from "@secure-chat/client";
+import { roomLabel, type GroupId, type UserName } from "@secure-chat/protocol";
 
-/** What the terminal shows: the client's events plus the replies to commands. */
+/** Codes the terminal adds to the client's: a line it could not make sense of. */
+export type UiErrorCode = ClientErrorCode | "BAD_COMMAND";
+
+/** A message as the terminal shows it: its room by label. */
+export type UiMessage = Labelled<MessageEvent>;
+
+/**
+ * What the terminal shows: the client's events with rooms named by label, plus the replies to
+ * commands. `link` is every state of the connection (the full-screen UI's status bar);
+ * `connection` is the notice a person reads when a live link drops and when it is back.
+ */
 export type UiEvent =
-  | ChatEvent
+  | UiMessage
+  | { type: "presence"; name: UserName; online: boolean }
+  | Labelled<Extract<ChatEvent, { type: "member" | "room" }>>
+  | { type: "link"; state: LinkState; reason?: string }
+  | { type: "connection"; state: "reconnecting" | "connected"; reason?: string }
+  | { type: "key_changed"; name: UserName; pinned: string; presented: string }
+  | { type: "error"; code: UiErrorCode; message: string }
   | { type: "ready"; name: string; fingerprint: string; server: string; cipherSuite: string; room: string }
   | { type: "who"; room: string; members: MemberInfo[] }
   | { type: "online"; names: string[] }
   | { type: "rooms"; rooms: { room: string; members: number; joined: boolean; kind: string }[] }
-  | { type: "history"; room: string; messages: MessageEvent[] }
+  | { type: "history"; room: string; messages: UiMessage[] }
   | { type: "fingerprint"; name: string; fingerprint: string }
   | { type: "info"; message: string };
 
 export type UiSink = (event: UiEvent) => void;
+
+/** A client event with its group named by label (`#room`, `+room`, `@peer`) instead of by id. */
+type Labelled<E> = E extends { groupId: GroupId } ? Omit<E, "groupId"> & { room: string } : never;
+
+/** `event` with its group named by the label `self` sees (`room` second, as people read it). */
+function labelled<E extends { type: string; groupId: GroupId }>(event: E, self: UserName): Labelled<E> {
+  const { type, groupId, ...rest } = event;
+  return { type, room: roomLabel(groupId, self), ...rest } as unknown as Labelled<E>;
+}
+
+export function uiMessage(event: MessageEvent, self: UserName): UiMessage {
+  return labelled(event, self);
+}
+
+/**
+ * Turns the client's events into the terminal's: labels instead of group ids, and from the
+ * link's states the two notices a person needs (the link dropped; it is back).
+ */
+export class UiEvents {
+  /** Whether the link was live (or halted) before it dropped: a drop before that is a failed start. */
+  private wasUp = false;
+  private dropped = false;
+
+  constructor(private readonly self: UserName) {}
+
+  from(event: ChatEvent): UiEvent[] {
+    switch (event.type) {
+      case "message":
+      case "member":
+      case "room":
+        return [labelled(event, this.self)];
+      case "connection":
+        return [
+          { type: "link", state: event.state, ...reason(event.reason) },
+          ...this.notices(event.state, event.reason),
+        ];
+      case "presence":
+      case "key_changed":
+      case "error":
+        return [event];
+    }
+  }
+
+  private notices(state: LinkState, why: string | undefined): UiEvent[] {
+    switch (state) {
+      case "live":
+      case "halted": {
+        const back = this.dropped;
+        this.wasUp = true;
+        this.dropped = false;
+        return back ? [{ type: "connection", state: "connected" }] : [];
+      }
+      case "offline":
+        if (!this.wasUp || this.dropped) return [];
+        this.dropped = true;
+        return [{ type: "connection", state: "reconnecting", ...reason(why) }];
+      case "connecting":
+      case "authenticating":
+      case "catching_up":
+      case "closed":
+        return [];
+    }
+  }
+}
+
+const reason = (why: string | undefined): { reason?: string } => (why === undefined ? {} : { reason: why });

@@ -1,7 +1,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { MemberInfo, MessageEvent } from "@secure-chat/client";
-import type { GroupId, UserName } from "@secure-chat/protocol";
+import { groupOfLabel, type GroupId, type UserName } from "@secure-chat/protocol";
+import type { SessionOutcome } from "../src/chat-session.js";
 import type { Command } from "../src/commands.js";
 import type { UiEvent } from "../src/ui-events.js";
 import { TuiController, type ClientPort, type SessionPort } from "../src/tui/controller.js";
@@ -22,40 +23,31 @@ class FakeClient implements ClientPort {
   joinedRooms(): GroupId[] {
     return [...this.rooms] as GroupId[];
   }
-  label(groupId: GroupId): string {
-    return groupId;
-  }
-  resolveRoom(label: string): GroupId | undefined {
-    return label as GroupId;
-  }
-  history(groupId: GroupId, limit: number): MessageEvent[] {
+  history(groupId: GroupId, limit: number): Promise<MessageEvent[]> {
     this.historyCalls.push([groupId, limit]);
-    return (this.stored.get(groupId) ?? []).slice(-limit);
+    return Promise.resolve((this.stored.get(groupId) ?? []).slice(-limit));
   }
 }
 
 class FakeSession implements SessionPort {
-  current = "#lobby";
   ran: { room: string; command: Command }[] = [];
   replies: ((event: UiEvent) => void) | undefined;
   constructor(private readonly client: FakeClient) {}
-  get currentRoom(): string {
-    return this.current;
-  }
-  selectRoom(label: string): boolean {
-    if (!this.client.rooms.has(label)) return false;
-    this.current = label;
-    return true;
-  }
-  async run(command: Command): Promise<"quit" | undefined> {
-    this.ran.push({ room: this.current, command });
+  async run(command: Command, room: string): Promise<SessionOutcome> {
+    this.ran.push({ room, command });
     if (command.kind === "join") {
       this.client.rooms.add(command.room);
-      this.current = command.room;
       this.replies?.({ type: "info", message: `now talking in ${command.room}` });
+      return { kind: "focus", room: command.room };
     }
     return undefined;
   }
+}
+
+/** A message as the client stores it (its room by group id). */
+function stored(room: string, from: string, text: string): MessageEvent {
+  const { room: label, ...rest } = message(room, from, text);
+  return { ...rest, groupId: groupOfLabel(label, "alice" as UserName) as GroupId };
 }
 
 function setup(bell = true) {
@@ -64,7 +56,7 @@ function setup(bell = true) {
   let rung = 0;
   let quit = 0;
   const controller = new TuiController({
-    self: "alice",
+    self: "alice" as UserName,
     server: "ws://x",
     cols: 120,
     rows: 40,
@@ -77,6 +69,7 @@ function setup(bell = true) {
   controller.attach(session);
   session.replies = controller.reply;
   controller.event({ type: "room", room: "#lobby", change: "created" });
+  controller.event({ type: "link", state: "live" });
   controller.event({
     type: "ready",
     name: "alice",
@@ -196,14 +189,15 @@ describe("tui controller", () => {
     assert.equal(off.rung(), 0);
   });
 
-  it("loads a room's stored history the first time it is shown", () => {
+  it("loads a room's stored history the first time it is shown", async () => {
     const { controller, client } = setup();
     client.rooms.add("#dev");
-    client.stored.set("#dev", [message("#dev", "bob", "from last week")]);
+    client.stored.set("#dev", [stored("#dev", "bob", "from last week")]);
     controller.event({ type: "room", room: "#dev", change: "joined" });
     assert.ok(!client.historyCalls.some(([room]) => room === "#dev"), "not before it is shown");
     type(controller, "\x0e");
     assert.equal(controller.state.current, "#dev");
+    await controller.idle();
     assert.ok(controller.state.rooms.get("#dev")?.entries.some((e) => e.text === "from last week"));
   });
 

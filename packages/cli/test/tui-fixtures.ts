@@ -1,13 +1,12 @@
-import type { MessageEvent } from "@secure-chat/client";
 import type { UserName } from "@secure-chat/protocol";
-import type { UiEvent } from "../src/ui-events.js";
+import type { UiEvent, UiMessage } from "../src/ui-events.js";
 import { initialState, reduce, type TuiAction, type TuiState } from "../src/tui/view-model.js";
 
-/** Helpers for the full-screen UI's tests: events as the client emits them. */
+/** Helpers for the full-screen UI's tests: events as the terminal receives them. */
 
 let seq = 0;
 
-export function message(room: string, from: string, text: string, id = `m${++seq}`): MessageEvent {
+export function message(room: string, from: string, text: string, id = `m${++seq}`): UiMessage {
   seq++;
   return { type: "message", room, from: from as UserName, text, id, sentAt: 1_000 + seq, serverTs: 2_000 + seq, seq };
 }
@@ -15,6 +14,9 @@ export function message(room: string, from: string, text: string, id = `m${++seq
 export function ev(event: UiEvent): TuiAction {
   return { type: "event", event, now: 5_000 };
 }
+
+/** The client's link is live (it is before the UI is told it is ready). */
+export const live: TuiAction = ev({ type: "link", state: "live" });
 
 export function ready(room = "#lobby"): TuiAction {
   return ev({
@@ -42,6 +44,7 @@ export function started(size = { cols: 120, rows: 40 }): TuiState {
   return run(
     [
       joined("#lobby"),
+      live,
       ready(),
       joined("#dev"),
       joined("@bob", "bob"),

@@ -73,7 +73,7 @@ describe("tui screen rendering", () => {
   });
 
   it("shows reconnecting in the status bar", () => {
-    const s = run([ev({ type: "connection", state: "reconnecting", reason: "closed with code 1006" })], busy());
+    const s = run([ev({ type: "link", state: "offline", reason: "closed with code 1006" })], busy());
     assert.match(screen(s).at(-2) ?? "", /\[RECONNECTING…\]/);
   });
 

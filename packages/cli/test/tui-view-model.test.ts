@@ -178,12 +178,19 @@ describe("tui view model: scrollback content", () => {
     assert.equal(memberListView(s)[1]?.online, true);
   });
 
-  it("shows reconnecting in the state and in the shown room", () => {
-    let s = run([ev({ type: "connection", state: "reconnecting", reason: "closed with code 1006" })], started());
-    assert.equal(s.connection, "reconnecting");
+  it("follows the link state, and shows the drop and the way back in the shown room", () => {
+    let s = run(
+      [
+        ev({ type: "link", state: "offline", reason: "closed with code 1006" }),
+        ev({ type: "connection", state: "reconnecting", reason: "closed with code 1006" }),
+      ],
+      started(),
+    );
+    assert.equal(s.connection, "offline");
     assert.match(room(s, "#lobby").entries.at(-1)?.text ?? "", /reconnecting/);
-    s = run([ev({ type: "connection", state: "connected" })], s);
-    assert.equal(s.connection, "connected");
+    s = run([ev({ type: "link", state: "live" }), ev({ type: "connection", state: "connected" })], s);
+    assert.equal(s.connection, "live");
+    assert.match(room(s, "#lobby").entries.at(-1)?.text ?? "", /reconnected/);
   });
 
   it("keeps a room you were removed from, greyed, and drops one you left", () => {

@@ -39,3 +39,9 @@ export function decodeContent(bytes: Uint8Array): MessageContent | undefined {
     return undefined;
   }
 }
+
+/** A fresh message id: random, so a replayed or resent message is recognised by it. */
+export function newMessageId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}

@@ -1,22 +1,29 @@
-/** Client-side failures with stable codes; server error codes pass through unchanged. */
+import { isErrorCode, type ErrorCode } from "@secure-chat/protocol";
+
+/** Failures the client itself detects, with stable codes (the server's codes are ErrorCode). */
 export const clientErrorCodes = [
   "UNREACHABLE",
   "DISCONNECTED",
-  "NAME_TAKEN",
-  "AUTH_FAILED",
+  "TIMEOUT",
+  "CERT_CHANGED",
   "NOT_IN_ROOM",
   "NO_SUCH_ROOM",
-  "INVITE_ONLY",
   "KEY_CHANGED",
   "UNTRUSTED_KEY",
   "DECRYPT_FAILED",
-  "BAD_ARGUMENT",
   "STATE_CORRUPT",
+  "BAD_PASSPHRASE",
   "DISK_FULL",
   "RELOADING",
   "SERVER_ERROR",
 ] as const;
-export type ClientErrorCode = (typeof clientErrorCodes)[number] | string;
+
+/** Every code a ClientError can carry: the client's own, or a server's passed through. */
+export type ClientErrorCode = (typeof clientErrorCodes)[number] | ErrorCode;
+
+export function isClientErrorCode(value: string): value is ClientErrorCode {
+  return isErrorCode(value) || (clientErrorCodes as readonly string[]).includes(value);
+}
 
 export class ClientError extends Error {
   constructor(
@@ -26,4 +33,13 @@ export class ClientError extends Error {
     super(message);
     this.name = "ClientError";
   }
+}
+
+/** The stable code of any failure: a ClientError's own, INTERNAL for anything else (a bug). */
+export function errorCode(error: unknown): ClientErrorCode {
+  return error instanceof ClientError ? error.code : "INTERNAL";
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -1,9 +1,10 @@
 import type { GroupId, UserName } from "@secure-chat/protocol";
+import type { ClientErrorCode } from "./errors.js";
 
-/** A room or private message, as shown to the user. Private conversations are `@peer`. */
+/** A room or private message. Events name groups by id; how a group is shown is the UI's business. */
 export interface MessageEvent {
   type: "message";
-  room: string;
+  groupId: GroupId;
   from: UserName;
   text: string;
   id: string;
@@ -20,25 +21,38 @@ export interface MemberInfo {
   fingerprint: string;
 }
 
+/**
+ * The link to the server, one state at a time: `offline` between attempts, `connecting` while
+ * dialling, `authenticating` during hello/login, `catching_up` until the server says `synced`,
+ * `live` after, `halted` after a failed local write until the reload, `closed` for good.
+ */
+export const linkStates = [
+  "offline",
+  "connecting",
+  "authenticating",
+  "catching_up",
+  "live",
+  "halted",
+  "closed",
+] as const;
+export type LinkState = (typeof linkStates)[number];
+
 /** Everything the client tells its user interface, asynchronously and in order. */
 export type ChatEvent =
   | MessageEvent
   | { type: "presence"; name: UserName; online: boolean }
   | {
       type: "member";
-      room: string;
+      groupId: GroupId;
       name: UserName;
       change: "joined" | "left" | "removed";
       by: UserName;
       fingerprint: string;
     }
-  | { type: "room"; room: string; change: "joined" | "created" | "left" | "removed"; by?: UserName }
-  | { type: "connection"; state: "connected" }
-  | { type: "connection"; state: "reconnecting"; reason: string }
+  | { type: "room"; groupId: GroupId; change: "joined" | "created" | "left" | "removed"; by?: UserName }
+  /** `reason` says why the link is not live (the last failure), when there is one. */
+  | { type: "connection"; state: LinkState; reason?: string }
   | { type: "key_changed"; name: UserName; pinned: string; presented: string }
-  | { type: "error"; code: string; message: string };
+  | { type: "error"; code: ClientErrorCode; message: string };
 
 export type ChatEventListener = (event: ChatEvent) => void;
-
-/** The name a user sees for a group: the room name, or `@peer` for a private conversation. */
-export type RoomLabel = (groupId: GroupId) => string;

@@ -1,9 +1,25 @@
-export { ChatClient, type ChatClientOptions } from "./chat-client.js";
-export type { ChatEvent, ChatEventListener, MemberInfo, MessageEvent } from "./events.js";
-export { ClientError, type ClientErrorCode } from "./errors.js";
+export { ChatClient, type ChatClientOptions, type RoomListing } from "./chat-client.js";
+export {
+  linkStates,
+  type ChatEvent,
+  type ChatEventListener,
+  type LinkState,
+  type MemberInfo,
+  type MessageEvent,
+} from "./events.js";
+export { ClientError, errorCode, errorMessage, isClientErrorCode, type ClientErrorCode } from "./errors.js";
 export { fingerprint, type Identity } from "./identity.js";
-export type { ClientStore, HistoryEntry, StoredGroupState } from "./store/store.js";
-export type { SocketFactory, WebSocketLike } from "./transport.js";
-export { decodeState, decodeMessage, members } from "./mls/groups.js";
-export { clientConfig } from "./mls/config.js";
-export { loadCipherSuite } from "./mls/suite.js";
+export type {
+  ClientStore,
+  HistoryEntry,
+  OutboxEntry,
+  StoreBatch,
+  StoredGroupState,
+  StoredIdentity,
+  StoredKeyPackage,
+} from "./store/store.js";
+export { MemoryClientStore } from "./store/memory-store.js";
+export type { SocketFactory, WebSocketLike } from "./link/rpc.js";
+export { decodeState, decodeMessage, members } from "./engine/mls/groups.js";
+export { clientConfig } from "./engine/mls/config.js";
+export { loadCipherSuite } from "./engine/mls/suite.js";

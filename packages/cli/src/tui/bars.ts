@@ -42,17 +42,31 @@ export function titleLine(state: TuiState, width: number): StyledLine {
   return fill(parts, width, { color: "whiteBright", inverse: false, bold: false });
 }
 
-const connectionText = {
-  connecting: { text: "connecting…", color: "yellowBright" },
-  connected: { text: "connected", color: "greenBright" },
-  reconnecting: { text: "RECONNECTING…", color: "redBright" },
-  disconnected: { text: "DISCONNECTED", color: "redBright" },
-} as const;
+type Shown = { text: string; color: "yellowBright" | "greenBright" | "redBright" };
+
+/** The link state as the status bar shows it; once started, a link on its way back is RECONNECTING. */
+function connectionText(state: TuiState): Shown {
+  const back = state.phase === "ready";
+  switch (state.connection) {
+    case "live":
+      return { text: "connected", color: "greenBright" };
+    case "halted":
+      return { text: "SAVING PAUSED", color: "redBright" };
+    case "closed":
+      return { text: "DISCONNECTED", color: "redBright" };
+    case "catching_up":
+      return { text: "catching up…", color: "yellowBright" };
+    case "offline":
+    case "connecting":
+    case "authenticating":
+      return back ? { text: "RECONNECTING…", color: "redBright" } : { text: "connecting…", color: "yellowBright" };
+  }
+}
 
 /** The status bar: connection, server, you, this room's encryption, activity elsewhere, scrolling. */
 export function statusLine(state: TuiState, width: number): StyledLine {
   const room = state.rooms.get(state.current);
-  const connection = connectionText[state.connection];
+  const connection = connectionText(state);
   const shortPrint = state.fingerprint.split(" ").slice(0, 2).join(" ");
   const parts: Segment[] = [
     { text: "[" },

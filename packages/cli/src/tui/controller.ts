@@ -1,7 +1,8 @@
 import type { MemberInfo, MessageEvent } from "@secure-chat/client";
-import type { GroupId } from "@secure-chat/protocol";
+import { groupOfLabel, roomLabel, type GroupId, type UserName } from "@secure-chat/protocol";
 import { parseCommand, type Command } from "../commands.js";
-import type { UiEvent } from "../ui-events.js";
+import type { SessionOutcome } from "../chat-session.js";
+import { uiMessage, type UiEvent } from "../ui-events.js";
 import { candidateText, completionsAt, type CompletionCycle, type CompletionContext } from "./completion.js";
 import { bindKey, type EditOp, type Intent } from "./key-bindings.js";
 import { decodeToken, initialDecoder, type DecoderState, type KeyEvent } from "./keys.js";
@@ -19,16 +20,12 @@ import { initialState, paneGeometry, reduce, MAX_SCROLLBACK, type TuiAction, typ
 export interface ClientPort {
   who(groupId: GroupId): MemberInfo[];
   joinedRooms(): GroupId[];
-  label(groupId: GroupId): string;
-  resolveRoom(label: string): GroupId | undefined;
-  history(groupId: GroupId, limit: number): MessageEvent[];
+  history(groupId: GroupId, limit: number): Promise<MessageEvent[]>;
 }
 
-/** What the controller uses of `ChatSession`. */
+/** What the controller uses of `ChatSession`: commands run in the room the UI shows. */
 export interface SessionPort {
-  readonly currentRoom: string;
-  selectRoom(label: string): boolean;
-  run(command: Command): Promise<"quit" | undefined>;
+  run(command: Command, room: string): Promise<SessionOutcome>;
 }
 
 export interface Snapshot {
@@ -39,7 +36,7 @@ export interface Snapshot {
 }
 
 export interface ControllerOptions {
-  self: string;
+  self: UserName;
   server: string;
   cols: number;
   rows: number;
@@ -130,7 +127,7 @@ export class TuiController {
   readonly event = (event: UiEvent): void => {
     this.dispatch({ type: "event", event, now: this.now() });
     if (event.type === "ready") {
-      for (const groupId of this.options.client.joinedRooms()) this.refreshMembers(this.options.client.label(groupId));
+      for (const groupId of this.options.client.joinedRooms()) this.refreshMembers(this.label(groupId));
       this.loadHistory(this.view.current);
     } else if (event.type === "room" && (event.change === "joined" || event.change === "created")) {
       this.refreshMembers(event.room);
@@ -148,9 +145,19 @@ export class TuiController {
     else this.event(event);
   };
 
+  private label(groupId: GroupId): string {
+    return roomLabel(groupId, this.options.self);
+  }
+
+  /** The group a shown room is, if we are in it. */
+  private joinedGroup(label: string): GroupId | undefined {
+    const groupId = groupOfLabel(label, this.options.self);
+    return groupId !== undefined && this.options.client.joinedRooms().includes(groupId) ? groupId : undefined;
+  }
+
   private refreshMembers(label: string): void {
-    const groupId = this.options.client.resolveRoom(label);
-    if (groupId === undefined || !this.options.client.joinedRooms().includes(groupId)) return;
+    const groupId = this.joinedGroup(label);
+    if (groupId === undefined) return;
     this.dispatch({ type: "members", room: label, members: this.options.client.who(groupId) });
     // The client's own view of who is online is the authority for these names.
     for (const member of this.options.client.who(groupId)) {
@@ -168,12 +175,17 @@ export class TuiController {
   private loadHistory(label: string, more = false): void {
     const room = this.view.rooms.get(label);
     if (room === undefined || (room.historyLoaded && !more) || room.historyComplete) return;
-    const groupId = this.options.client.resolveRoom(label);
-    if (groupId === undefined || !this.options.client.joinedRooms().includes(groupId)) return;
+    const groupId = this.joinedGroup(label);
+    if (groupId === undefined) return;
     const messages = room.entries.filter((e) => e.kind === "message").length;
     const limit = Math.min(MAX_SCROLLBACK, (more ? messages : 0) + HISTORY_PAGE);
-    const history = this.options.client.history(groupId, limit);
-    this.dispatch({ type: "history", room: label, messages: history, complete: history.length < limit });
+    // Loads run in the command chain, one at a time, so pages land in the order asked for.
+    this.chain = this.chain.then(async () => {
+      const history = await this.options.client.history(groupId, limit);
+      const shown = history.map((m) => uiMessage(m, this.options.self));
+      this.dispatch({ type: "history", room: label, messages: shown, complete: history.length < limit });
+      this.publish();
+    });
   }
 
   // ------------------------------------------------------------ terminal
@@ -301,25 +313,20 @@ export class TuiController {
     if (session === undefined) return;
     this.chain = this.chain.then(async () => {
       const needsRoom = roomCommands.has(command.kind) || (command.kind === "who" && !command.all);
-      if (!session.selectRoom(room) && needsRoom) {
+      if (needsRoom && this.joinedGroup(room) === undefined) {
         this.event({ type: "error", code: "NOT_IN_ROOM", message: `you are not in ${room}` });
         return;
       }
-      const before = session.currentRoom;
       if (command.kind === "join") this.deferred = [];
-      let result: "quit" | undefined;
-      try {
-        result = await session.run(command);
-      } finally {
-        if (session.currentRoom !== before && this.view.rooms.has(session.currentRoom)) {
-          this.dispatch({ type: "select", room: session.currentRoom });
-          this.publish();
-        }
-        const replies = this.deferred ?? [];
-        this.deferred = undefined;
-        replies.forEach(this.event);
+      const outcome = await session.run(command, room); // never throws: failures are error events
+      if (outcome?.kind === "focus" && this.view.rooms.has(outcome.room)) {
+        this.dispatch({ type: "select", room: outcome.room });
+        this.publish();
       }
-      if (result === "quit") this.quit();
+      const replies = this.deferred ?? [];
+      this.deferred = undefined;
+      replies.forEach(this.event);
+      if (outcome?.kind === "quit") this.quit();
     });
   }
 

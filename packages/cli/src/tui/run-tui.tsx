@@ -1,3 +1,4 @@
+import type { UserName } from "@secure-chat/protocol";
 import { render, type Instance } from "ink";
 import { App } from "./app.js";
 import { TuiController, type ClientPort, type SessionPort } from "./controller.js";
@@ -15,7 +16,7 @@ const SHOW_CURSOR = "\x1b[?25h";
 const BELL = "\x07";
 
 export interface TuiOptions {
-  self: string;
+  self: UserName;
   server: string;
   client: ClientPort & { close(): Promise<void> };
   bell: boolean;

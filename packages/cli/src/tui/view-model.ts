@@ -1,6 +1,6 @@
-import type { MemberInfo, MessageEvent } from "@secure-chat/client";
+import type { LinkState, MemberInfo } from "@secure-chat/client";
 import { formatHuman } from "../format-human.js";
-import type { UiEvent } from "../ui-events.js";
+import type { UiEvent, UiMessage } from "../ui-events.js";
 import { computeLayout, type Layout } from "./layout.js";
 import {
   atTop,
@@ -21,7 +21,6 @@ import {
 export const MAX_SCROLLBACK = 10_000;
 
 export type RoomKind = "open" | "invite" | "direct";
-export type ConnectionState = "connecting" | "connected" | "reconnecting" | "disconnected";
 
 export interface MemberView {
   readonly name: string;
@@ -59,7 +58,8 @@ export interface TuiState {
   readonly fingerprint: string;
   readonly server: string;
   readonly cipherSuite: string;
-  readonly connection: ConnectionState;
+  /** The client's link state, from its events (the status bar shows it). */
+  readonly connection: LinkState;
   readonly rooms: ReadonlyMap<string, RoomView>;
   /** Room labels in list order; Alt+1 is order[0]. */
   readonly order: readonly string[];
@@ -78,7 +78,7 @@ export type TuiAction =
   | { type: "select-index"; index: number }
   | { type: "next-activity" }
   | { type: "members"; room: string; members: readonly MemberInfo[] }
-  | { type: "history"; room: string; messages: readonly MessageEvent[]; complete: boolean }
+  | { type: "history"; room: string; messages: readonly UiMessage[]; complete: boolean }
   | { type: "scroll"; to: "page-up" | "page-down" | "top" | "bottom" }
   | { type: "resize"; cols: number; rows: number }
   | { type: "help"; open: boolean };
@@ -177,7 +177,7 @@ function roomOrderKey(label: string): string {
   return label === "#lobby" ? "0" : label.startsWith("@") ? `2${label}` : `1${label.slice(1)}`;
 }
 
-function onMessage(state: TuiState, event: MessageEvent): TuiState {
+function onMessage(state: TuiState, event: UiMessage): TuiState {
   const own = event.from === state.self;
   const direct = roomKind(event.room) === "direct";
   const mention = !own && mentions(event.text, state.self);
@@ -220,7 +220,6 @@ function onEvent(state: TuiState, event: UiEvent, now: number): TuiState {
         fingerprint: event.fingerprint,
         server: event.server,
         cipherSuite: event.cipherSuite,
-        connection: "connected",
         order,
       };
       if (!next.rooms.has(event.room)) next = withRoom(next, event.room, (room) => room);
@@ -286,16 +285,15 @@ function onEvent(state: TuiState, event: UiEvent, now: number): TuiState {
         ),
       );
     }
+    case "link":
+      return { ...state, connection: event.state };
     case "connection": {
       const connected = event.state === "connected";
-      return toCurrent(
-        { ...state, connection: connected ? "connected" : "reconnecting" },
-        {
-          kind: connected ? "notice" : "error",
-          time: now,
-          text: connected ? `reconnected to ${state.server}` : "connection lost; reconnecting…",
-        },
-      );
+      return toCurrent(state, {
+        kind: connected ? "notice" : "error",
+        time: now,
+        text: connected ? `reconnected to ${state.server}` : "connection lost; reconnecting…",
+      });
     }
     case "key_changed": {
       const text = `${event.name}'s key changed: pinned ${event.pinned}, now ${event.presented}. The server says this is a new device; verify with ${event.name} out of band (/fingerprint ${event.name}).`;
@@ -312,9 +310,7 @@ function onEvent(state: TuiState, event: UiEvent, now: number): TuiState {
       return next === state ? toCurrent(state, { kind: "warning", time: now, text }) : next;
     }
     case "error": {
-      const stopped = event.code === "NAME_TAKEN" || event.code === "AUTH_FAILED" || event.code === "DISCONNECTED";
-      const next = stopped && state.phase === "ready" ? { ...state, connection: "disconnected" as const } : state;
-      return toCurrent(next, { kind: "error", time: now, text: `${event.code}: ${event.message}` });
+      return toCurrent(state, { kind: "error", time: now, text: `${event.code}: ${event.message}` });
     }
     case "who": {
       const next = withRoom(state, event.room, (room) => ({

@@ -49,7 +49,11 @@ export interface OutboxEntry {
   ciphertext: Uint8Array | undefined;
 }
 
-/** One atomic write: group states, history and the delivery cursor move together. */
+/**
+ * One atomic write: group states, history and the delivery cursor move together. A group with
+ * `state: null` is deleted; the cursor only moves forward; removing a KeyPackage never removes
+ * the last-resort one.
+ */
 export interface StoreBatch {
   groups?: { groupId: GroupId; state: Uint8Array | null; pending: Uint8Array | null }[];
   messages?: HistoryEntry[];
@@ -59,24 +63,29 @@ export interface StoreBatch {
   removeOutbox?: number;
 }
 
-/** The client's local state. The Node adapter is SQLite; a browser adapter comes later. */
+/**
+ * The client's local state. Asynchronous because the browser's IndexedDB is; the Node adapter
+ * (SQLite, in the CLI package) answers at once. `apply` is the one atomic write the delivery
+ * path uses: everything in a batch is saved, or nothing is.
+ */
 export interface ClientStore {
-  identity(): StoredIdentity | undefined;
-  saveIdentity(identity: StoredIdentity): void;
-  groups(): StoredGroupState[];
-  cursor(): number;
-  apply(batch: StoreBatch): void;
-  keyPackages(): StoredKeyPackage[];
-  addKeyPackages(keyPackages: StoredKeyPackage[]): void;
-  pinnedKey(name: UserName): Uint8Array | undefined;
+  identity(): Promise<StoredIdentity | undefined>;
+  saveIdentity(identity: StoredIdentity): Promise<void>;
+  groups(): Promise<StoredGroupState[]>;
+  cursor(): Promise<number>;
+  apply(batch: StoreBatch): Promise<void>;
+  keyPackages(): Promise<StoredKeyPackage[]>;
+  /** Adds packages; a last-resort package replaces the one held before. */
+  addKeyPackages(keyPackages: StoredKeyPackage[]): Promise<void>;
+  pinnedKey(name: UserName): Promise<Uint8Array | undefined>;
   /** Pins `key` for `name`, replacing any earlier pin. */
-  pin(name: UserName, key: Uint8Array): void;
+  pin(name: UserName, key: Uint8Array): Promise<void>;
   /** The last `limit` messages of a room, oldest first. */
-  history(room: GroupId, limit: number): HistoryEntry[];
-  hasMessage(room: GroupId, id: string): boolean;
+  history(room: GroupId, limit: number): Promise<HistoryEntry[]>;
+  hasMessage(room: GroupId, id: string): Promise<boolean>;
   /** The oldest pending message, if any. */
-  nextOutbox(): OutboxEntry | undefined;
-  outboxSize(): number;
-  addOutbox(entry: Omit<OutboxEntry, "localId" | "ciphertext">): number;
-  close(): void;
+  nextOutbox(): Promise<OutboxEntry | undefined>;
+  outboxSize(): Promise<number>;
+  addOutbox(entry: Omit<OutboxEntry, "localId" | "ciphertext">): Promise<number>;
+  close(): Promise<void>;
 }

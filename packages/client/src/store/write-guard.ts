@@ -21,7 +21,7 @@ export const storeAccess = {
 } as const satisfies Record<keyof ClientStore, "read" | "write">;
 
 /**
- * `store`, telling `failed` of every write that throws (a full disk), then throwing it on: the
+ * `store`, telling `failed` of every write that fails (a full disk), then failing on: the
  * client's memory may then be ahead of what is saved, wherever the write came from. While
  * `halted()` (from then until the client has reloaded its state) every write is refused
  * without touching the store: a later write that fits (a cursor, a sent message's state) would
@@ -35,7 +35,7 @@ export function guardWrites(
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
       if (typeof value !== "function" || storeAccess[property as keyof ClientStore] !== "write") return value;
-      return (...args: unknown[]) => {
+      return async (...args: unknown[]): Promise<unknown> => {
         if (hooks.halted()) {
           throw new ClientError(
             "RELOADING",
@@ -43,7 +43,7 @@ export function guardWrites(
           );
         }
         try {
-          return (value as (...args: unknown[]) => unknown).apply(target, args);
+          return await (value as (...args: unknown[]) => Promise<unknown>).apply(target, args);
         } catch (error) {
           hooks.failed(error);
           throw error;

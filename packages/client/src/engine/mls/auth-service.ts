@@ -1,6 +1,6 @@
 import type { AuthenticationService, Credential } from "ts-mls";
 import { parseUserName, type UserName } from "@secure-chat/protocol";
-import { sameKey } from "../identity.js";
+import { sameKey } from "../../identity.js";
 import { credentialName } from "./config.js";
 
 /** A name's binding in the server's directory: its key now, and keys it had before a release. */
@@ -13,9 +13,9 @@ export interface DirectoryEntry {
 export interface KeyDirectory {
   /** The server's binding for `name` (undefined if unknown); `fresh` skips any cache. */
   lookup(name: UserName, fresh: boolean): Promise<DirectoryEntry | undefined>;
-  pinnedKey(name: UserName): Uint8Array | undefined;
+  pinnedKey(name: UserName): Promise<Uint8Array | undefined>;
   /** Pins `key` for `name`, replacing an older pin. */
-  pin(name: UserName, key: Uint8Array): void;
+  pin(name: UserName, key: Uint8Array): Promise<void>;
   /** A peer now presents a new key (the server rebound the name): warn before anything else. */
   keyChanged(name: UserName, pinned: Uint8Array, presented: Uint8Array): void;
 }
@@ -49,10 +49,10 @@ export function directoryAuthService(directory: KeyDirectory): AuthenticationSer
         return false;
       }
       if (verdict === "unknown") return false;
-      const pinned = directory.pinnedKey(name);
+      const pinned = await directory.pinnedKey(name);
       if (verdict === "current" && (pinned === undefined || !sameKey(pinned, signaturePublicKey))) {
         if (pinned !== undefined) directory.keyChanged(name, pinned, signaturePublicKey);
-        directory.pin(name, signaturePublicKey);
+        await directory.pin(name, signaturePublicKey);
       }
       return true;
     },

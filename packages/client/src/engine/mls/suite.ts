@@ -1,6 +1,6 @@
 import { getCiphersuiteFromName, getCiphersuiteImpl, type CiphersuiteImpl, type CiphersuiteName } from "ts-mls";
 import { isCipherSuiteName } from "@secure-chat/protocol";
-import { ClientError } from "../errors.js";
+import { ClientError } from "../../errors.js";
 
 const loaded = new Map<string, Promise<CiphersuiteImpl>>();
 

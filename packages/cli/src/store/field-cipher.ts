@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from "node:crypto";
-import { ClientError } from "../errors.js";
+import { ClientError } from "@secure-chat/client";
 
 /**
  * Encryption at rest for the Node store: AES-256-GCM per field, with the key derived from the

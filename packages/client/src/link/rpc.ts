@@ -5,7 +5,7 @@ import {
   type ServerFrame,
   type ServerFrameType,
 } from "@secure-chat/protocol";
-import { ClientError } from "./errors.js";
+import { ClientError, isClientErrorCode } from "../errors.js";
 
 /** The subset of the WebSocket API we use: met by browsers' WebSocket and by `ws`. */
 export interface WebSocketLike {
@@ -33,10 +33,15 @@ interface Waiting {
 function connectError(url: string, event: unknown): ClientError {
   const error = (event as { error?: unknown } | undefined)?.error;
   const code = (error as { code?: unknown } | undefined)?.code;
-  if (error instanceof Error && typeof code === "string" && /^[A-Z_]+$/.test(code)) {
+  if (error instanceof Error && typeof code === "string" && isClientErrorCode(code)) {
     return new ClientError(code, error.message);
   }
   return new ClientError("UNREACHABLE", `cannot connect to ${url}`);
+}
+
+/** A server's refusal; a code this build does not know (a newer server's) is SERVER_ERROR. */
+export function serverError(code: string, message: string): ClientError {
+  return new ClientError(isClientErrorCode(code) ? code : "SERVER_ERROR", message);
 }
 
 function toBytes(data: unknown): Uint8Array | undefined {
@@ -53,19 +58,16 @@ export class RpcConnection {
   private nextRid = 1;
   private readonly waiting = new Map<number, Waiting>();
   private closed = false;
+  /** Where pushed frames go, in arrival order (set by the owner right after opening). */
+  onPush: (frame: Push) => void = () => undefined;
+  /** Called for every frame from the server, answers included: a sign of life. */
+  onFrame: () => void = () => undefined;
+  /** Called once when the connection ends, for whatever reason. */
+  onClose: (reason: string) => void = () => undefined;
 
-  private constructor(
-    private readonly socket: WebSocketLike,
-    private readonly onPush: (frame: Push) => void,
-    private readonly onClose: (reason: string) => void,
-  ) {}
+  private constructor(private readonly socket: WebSocketLike) {}
 
-  static open(
-    factory: SocketFactory,
-    url: string,
-    onPush: (frame: Push) => void,
-    onClose: (reason: string) => void,
-  ): Promise<RpcConnection> {
+  static open(factory: SocketFactory, url: string): Promise<RpcConnection> {
     return new Promise((resolve, reject) => {
       let opened = false;
       let socket: WebSocketLike;
@@ -76,7 +78,7 @@ export class RpcConnection {
         return;
       }
       socket.binaryType = "arraybuffer";
-      const connection = new RpcConnection(socket, onPush, onClose);
+      const connection = new RpcConnection(socket);
       socket.addEventListener("open", () => {
         opened = true;
         resolve(connection);
@@ -99,11 +101,12 @@ export class RpcConnection {
     const decoded = decodeFrame(bytes);
     if (decoded.kind === "error") return; // a newer server's frame we can't read: ignore it
     const frame = decoded.frame as ServerFrame;
+    this.onFrame();
     if ("rid" in frame && frame.rid !== 0) {
       const waiting = this.waiting.get(frame.rid);
       if (waiting === undefined) return;
       this.waiting.delete(frame.rid);
-      if (frame.type === "error") waiting.reject(new ClientError(frame.code, frame.message));
+      if (frame.type === "error") waiting.reject(serverError(frame.code, frame.message));
       else waiting.resolve(frame);
       return;
     }
@@ -170,7 +173,7 @@ export class RpcConnection {
   /** Gives up on a dead link now, without waiting for a closing handshake that may never come. */
   abort(reason: string): void {
     this.handleClose(reason);
-    this.socket.close(4000, "heartbeat timeout");
+    this.socket.close(4000, reason.slice(0, 100));
   }
 }
 

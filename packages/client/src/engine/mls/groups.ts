@@ -9,6 +9,7 @@ import {
   type ClientConfig,
   type ClientState,
   type KeyPackage,
+  type LeafNode,
   type MLSMessage,
   type PrivateKeyPackage,
   type PrivateMessage,
@@ -21,9 +22,9 @@ import { decryptSenderData } from "ts-mls/privateMessage.js";
 import { accumulatePskSecret } from "ts-mls/pskIndex.js";
 import { decryptGroupInfo, decryptGroupSecrets } from "ts-mls/welcome.js";
 import type { UserName } from "@secure-chat/protocol";
-import { ClientError } from "../errors.js";
-import type { Identity } from "../identity.js";
-import type { StoredKeyPackage } from "../store/store.js";
+import { ClientError } from "../../errors.js";
+import type { Identity } from "../../identity.js";
+import type { StoredKeyPackage } from "../../store/store.js";
 import { credentialName } from "./config.js";
 
 /** Group states are stored without their config, which is code, not data. */
@@ -73,8 +74,8 @@ export function ownLeafIndex(state: ClientState): number {
 }
 
 /** KeyPackages live at most 60 days; receivers check lifetimes. */
-function lifetime(): { notBefore: bigint; notAfter: bigint } {
-  const now = BigInt(Math.floor(Date.now() / 1000));
+function lifetime(nowMs: number): { notBefore: bigint; notAfter: bigint } {
+  const now = BigInt(Math.floor(nowMs / 1000));
   return { notBefore: now - 3600n, notAfter: now + 60n * 24n * 3600n };
 }
 
@@ -88,11 +89,12 @@ export async function newKeyPackage(
   identity: Identity,
   impl: CiphersuiteImpl,
   lastResort: boolean,
+  nowMs: number,
 ): Promise<FreshKeyPackage> {
   const { publicPackage, privatePackage } = await generateKeyPackageWithKey(
     { credentialType: "basic", identity: new TextEncoder().encode(identity.name) },
     defaultCapabilities(),
-    lifetime(),
+    lifetime(nowMs),
     [],
     { signKey: identity.secretKey, publicKey: identity.publicKey },
     impl,
@@ -131,12 +133,13 @@ export async function privateMessageSender(
   state: ClientState,
   message: PrivateMessage,
   impl: CiphersuiteImpl,
-): Promise<UserName | undefined> {
+): Promise<{ leafIndex: number; name: UserName | undefined } | undefined> {
   const past = message.epoch < state.groupContext.epoch ? state.historicalReceiverData.get(message.epoch) : undefined;
   const senderDataSecret = past?.senderDataSecret ?? state.keySchedule.senderDataSecret;
   const tree = past?.ratchetTree ?? state.ratchetTree;
   const senderData = await decryptSenderData(message, senderDataSecret, impl);
-  return senderData === undefined ? undefined : leafName(tree, senderData.leafIndex);
+  if (senderData === undefined) return undefined;
+  return { leafIndex: senderData.leafIndex, name: leafName(tree, senderData.leafIndex) };
 }
 
 /**
@@ -146,15 +149,41 @@ export async function privateMessageSender(
  */
 export async function commitAuthor(
   state: ClientState,
-  message: Extract<MLSMessage, { wireformat: "mls_private_message" | "mls_public_message" }>,
+  message: GroupMessage,
   impl: CiphersuiteImpl,
 ): Promise<UserName | undefined> {
-  if (message.wireformat === "mls_private_message") return privateMessageSender(state, message.privateMessage, impl);
+  const sender = await handshakeSender(state, message, impl);
+  if (sender?.kind === "member") return leafName(state.ratchetTree, sender.leafIndex);
+  return sender === undefined ? undefined : (credentialName(sender.leafNode.credential) as UserName | undefined);
+}
+
+/** A message sent in a group: a PrivateMessage or a PublicMessage. */
+export type GroupMessage = Extract<MLSMessage, { wireformat: "mls_private_message" | "mls_public_message" }>;
+
+/**
+ * Who sent a handshake message, as MLS will authenticate it: a member's leaf index, or the new
+ * leaf a joiner brings in an external commit. Reading it consumes no key.
+ */
+export async function handshakeSender(
+  state: ClientState,
+  message: GroupMessage,
+  impl: CiphersuiteImpl,
+): Promise<{ kind: "member"; leafIndex: number } | { kind: "joiner"; leafNode: LeafNode } | undefined> {
+  if (message.wireformat === "mls_private_message") {
+    const sender = await privateMessageSender(state, message.privateMessage, impl);
+    return sender === undefined ? undefined : { kind: "member", leafIndex: sender.leafIndex };
+  }
   const content = message.publicMessage.content;
-  if (content.sender.senderType === "member") return leafName(state.ratchetTree, content.sender.leafIndex);
+  if (content.sender.senderType === "member") return { kind: "member", leafIndex: content.sender.leafIndex };
   if (content.sender.senderType !== "new_member_commit" || content.contentType !== "commit") return undefined;
   const leafNode = content.commit.path?.leafNode;
-  return leafNode === undefined ? undefined : (credentialName(leafNode.credential) as UserName | undefined);
+  return leafNode === undefined ? undefined : { kind: "joiner", leafNode };
+}
+
+/** Our own leaf in `state`, as it stands in the tree. */
+export function ownLeafNode(state: ClientState): LeafNode | undefined {
+  const node = state.ratchetTree[state.privatePath.leafIndex * 2];
+  return node?.nodeType === "leaf" ? node.leaf : undefined;
 }
 
 /**

@@ -2,17 +2,17 @@ import { chmodSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import type { GroupId, UserName } from "@secure-chat/protocol";
-import { ClientError } from "../errors.js";
+import {
+  ClientError,
+  type ClientStore,
+  type HistoryEntry,
+  type OutboxEntry,
+  type StoreBatch,
+  type StoredGroupState,
+  type StoredIdentity,
+  type StoredKeyPackage,
+} from "@secure-chat/client";
 import { aesGcmFieldCipher, deriveKey, newSalt, type FieldCipher } from "./field-cipher.js";
-import type {
-  ClientStore,
-  HistoryEntry,
-  OutboxEntry,
-  StoreBatch,
-  StoredGroupState,
-  StoredIdentity,
-  StoredKeyPackage,
-} from "./store.js";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS sealing (
@@ -119,7 +119,7 @@ export class SqliteClientStore implements ClientStore {
     return this.cipher.open(bytes(value), where);
   }
 
-  identity(): StoredIdentity | undefined {
+  async identity(): Promise<StoredIdentity | undefined> {
     const row = this.sql("SELECT * FROM identity WHERE id = 1").get() as
       { name: string; secret_key: Buffer; public_key: Buffer; server: string } | undefined;
     if (row === undefined) return undefined;
@@ -131,7 +131,7 @@ export class SqliteClientStore implements ClientStore {
     };
   }
 
-  saveIdentity(identity: StoredIdentity): void {
+  async saveIdentity(identity: StoredIdentity): Promise<void> {
     this.write(() =>
       this.sql("INSERT OR REPLACE INTO identity (id, name, secret_key, public_key, server) VALUES (1, ?, ?, ?, ?)").run(
         identity.name,
@@ -142,7 +142,7 @@ export class SqliteClientStore implements ClientStore {
     );
   }
 
-  groups(): StoredGroupState[] {
+  async groups(): Promise<StoredGroupState[]> {
     const rows = this.sql("SELECT group_id, state, pending FROM groups").all() as {
       group_id: string;
       state: Buffer;
@@ -155,12 +155,12 @@ export class SqliteClientStore implements ClientStore {
     }));
   }
 
-  cursor(): number {
+  async cursor(): Promise<number> {
     const row = this.sql("SELECT value FROM meta WHERE key = 'cursor'").get() as { value: number } | undefined;
     return row?.value ?? 0;
   }
 
-  apply(batch: StoreBatch): void {
+  async apply(batch: StoreBatch): Promise<void> {
     this.write(() => {
       for (const group of batch.groups ?? []) {
         if (group.state === null) this.sql("DELETE FROM groups WHERE group_id = ?").run(group.groupId);
@@ -198,7 +198,7 @@ export class SqliteClientStore implements ClientStore {
     });
   }
 
-  keyPackages(): StoredKeyPackage[] {
+  async keyPackages(): Promise<StoredKeyPackage[]> {
     const rows = this.sql("SELECT * FROM key_packages").all() as {
       ref: Buffer;
       public_package: Buffer;
@@ -215,7 +215,7 @@ export class SqliteClientStore implements ClientStore {
     }));
   }
 
-  addKeyPackages(keyPackages: StoredKeyPackage[]): void {
+  async addKeyPackages(keyPackages: StoredKeyPackage[]): Promise<void> {
     const insert = this.sql(
       "INSERT INTO key_packages (ref, public_package, init_private, hpke_private, last_resort) VALUES (?, ?, ?, ?, ?)",
     );
@@ -233,16 +233,16 @@ export class SqliteClientStore implements ClientStore {
     });
   }
 
-  pinnedKey(name: UserName): Uint8Array | undefined {
+  async pinnedKey(name: UserName): Promise<Uint8Array | undefined> {
     const row = this.sql("SELECT public_key FROM pins WHERE name = ?").get(name) as { public_key: Buffer } | undefined;
     return row === undefined ? undefined : bytes(row.public_key);
   }
 
-  pin(name: UserName, key: Uint8Array): void {
+  async pin(name: UserName, key: Uint8Array): Promise<void> {
     this.write(() => this.sql("INSERT OR REPLACE INTO pins (name, public_key) VALUES (?, ?)").run(name, key));
   }
 
-  history(room: GroupId, limit: number): HistoryEntry[] {
+  async history(room: GroupId, limit: number): Promise<HistoryEntry[]> {
     const rows = this.sql(
       "SELECT * FROM (SELECT * FROM history WHERE room = ? ORDER BY seq DESC LIMIT ?) ORDER BY seq",
     ).all(room, limit) as {
@@ -265,11 +265,11 @@ export class SqliteClientStore implements ClientStore {
     }));
   }
 
-  hasMessage(room: GroupId, id: string): boolean {
+  async hasMessage(room: GroupId, id: string): Promise<boolean> {
     return this.sql("SELECT 1 FROM history WHERE room = ? AND id = ?").get(room, id) !== undefined;
   }
 
-  nextOutbox(): OutboxEntry | undefined {
+  async nextOutbox(): Promise<OutboxEntry | undefined> {
     const row = this.sql("SELECT * FROM outbox ORDER BY local_id LIMIT 1").get() as
       | {
           local_id: number;
@@ -293,11 +293,11 @@ export class SqliteClientStore implements ClientStore {
     };
   }
 
-  outboxSize(): number {
+  async outboxSize(): Promise<number> {
     return (this.sql("SELECT count(*) AS n FROM outbox").get() as { n: number }).n;
   }
 
-  addOutbox(entry: Omit<OutboxEntry, "localId" | "ciphertext">): number {
+  async addOutbox(entry: Omit<OutboxEntry, "localId" | "ciphertext">): Promise<number> {
     const result = this.write(() =>
       this.sql("INSERT INTO outbox (room, send_id, id, sent_at, text) VALUES (?, ?, ?, ?, ?)").run(
         entry.room,
@@ -320,7 +320,7 @@ export class SqliteClientStore implements ClientStore {
     }
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.db.close();
   }
 }

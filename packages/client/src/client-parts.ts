@@ -1,0 +1,86 @@
+import type { CiphersuiteImpl, ClientConfig } from "ts-mls";
+import type { UserName } from "@secure-chat/protocol";
+import type { ClientKeyDirectory } from "./directory/key-directory.js";
+import { KeyPackageStock } from "./directory/key-package-stock.js";
+import { GroupEngine } from "./engine/group-engine.js";
+import type { FollowUp } from "./engine/incoming.js";
+import type { ChatEvent } from "./events.js";
+import type { Identity } from "./identity.js";
+import type { Link } from "./link/link.js";
+import type { Timers } from "./link/timers.js";
+import { OutboxPump } from "./outbox/outbox-pump.js";
+import type { Outages } from "./outages.js";
+import { CommitCoordinator } from "./rooms/commit-coordinator.js";
+import { Rooms } from "./rooms/rooms.js";
+import type { SerialQueue } from "./serial-queue.js";
+import type { ClientStore } from "./store/store.js";
+import { DeliveryStream } from "./sync/delivery-stream.js";
+
+/** What every part shares: made by the facade before the first login. */
+export interface SharedParts {
+  self: UserName;
+  identity: Identity;
+  config: ClientConfig;
+  /** The store behind the write guard: a failed write halts the delivery stream. */
+  store: ClientStore;
+  queue: SerialQueue;
+  timers: Timers;
+  outages: Outages;
+  link: Link;
+  directory: ClientKeyDirectory;
+  now(): number;
+  emit(event: ChatEvent): void;
+  followUp(work: FollowUp): void;
+}
+
+/** The parts that need the cipher suite, which the server names in its first challenge. */
+export interface SuiteParts {
+  cipherSuite: string;
+  engine: GroupEngine;
+  stream: DeliveryStream;
+  outbox: OutboxPump;
+  rooms: Rooms;
+  stock: KeyPackageStock;
+}
+
+/** Builds the suite's parts and loads the saved groups, cursor and outbox into them. */
+export async function buildSuiteParts(
+  shared: SharedParts,
+  cipherSuite: string,
+  impl: CiphersuiteImpl,
+): Promise<SuiteParts> {
+  const { self, identity, config, store, queue, timers, outages, link, directory, now, emit } = shared;
+  const connection = () => link.connection();
+  const engine = new GroupEngine({ self, identity, impl, config, now });
+  const stream = new DeliveryStream({
+    engine,
+    store,
+    queue,
+    timers,
+    outages,
+    emit,
+    followUp: (work) => shared.followUp(work),
+    postAck: (seq) => {
+      if (link.isLive) connection().post({ type: "ack", seq });
+    },
+  });
+  const outbox = new OutboxPump({
+    self,
+    store,
+    engine,
+    queue,
+    stream,
+    outages,
+    timers,
+    now,
+    isLive: () => link.isLive,
+    connection,
+    emit,
+  });
+  const commits = new CommitCoordinator({ engine, store, queue, timers, connection });
+  const rooms = new Rooms({ self, engine, commits, directory, config, store, queue, timers, connection, emit });
+  const stock = new KeyPackageStock(identity, () => impl, store, connection, now);
+  await queue.run(() => stream.reload());
+  await outbox.load();
+  return { cipherSuite, engine, stream, outbox, rooms, stock };
+}

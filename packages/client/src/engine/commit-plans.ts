@@ -1,0 +1,69 @@
+import type { ClientState, KeyPackage, Proposal } from "ts-mls";
+import type { UserName } from "@secure-chat/protocol";
+import { sameKey } from "../identity.js";
+import { members, ownLeafExpiresIn } from "./mls/groups.js";
+
+/** A change to commit: the proposals, and the names the server is told are added and removed. */
+export interface CommitPlan {
+  proposals: Proposal[];
+  added: UserName[];
+  removed: UserName[];
+}
+
+/** A plan is made from the state it will be committed on (again after a lost race). */
+export type Planner = (state: ClientState) => CommitPlan | undefined;
+
+/** A leaf from a KeyPackage (60-day lifetime) is refreshed by an update commit when it has less left. */
+const LEAF_REFRESH_SECONDS = 45n * 24n * 3600n;
+
+export function leafIsAging(state: ClientState, nowMs: number): boolean {
+  const left = ownLeafExpiresIn(state, BigInt(Math.floor(nowMs / 1000)));
+  return left !== undefined && left <= LEAF_REFRESH_SECONDS;
+}
+
+/** An update commit (no proposals: a fresh path, which also heals our keys), while our leaf is aging. */
+export function refreshPlan(nowMs: () => number): Planner {
+  return (state) => (leafIsAging(state, nowMs()) ? { proposals: [], added: [], removed: [] } : undefined);
+}
+
+/**
+ * Commits the pending leave proposals, or, if another commit won the epoch and dropped them,
+ * removes the leavers by value.
+ */
+export function leavesPlan(state: ClientState, isLeaving: (name: UserName) => boolean): CommitPlan | undefined {
+  if (Object.keys(state.unappliedProposals).length > 0) return { proposals: [], added: [], removed: [] };
+  const leavers = members(state).filter((m) => isLeaving(m.name));
+  if (leavers.length === 0) return undefined;
+  return {
+    proposals: leavers.map((m) => ({ proposalType: "remove" as const, remove: { removed: m.leafIndex } })),
+    added: [],
+    removed: leavers.map((m) => m.name),
+  };
+}
+
+/** Adds `name` by `keyPackage`, replacing a leaf of theirs under an older key (a lost device). */
+export function addPlan(name: UserName, keyPackage: KeyPackage): Planner {
+  return (state) => {
+    const existing = members(state).find((m) => m.name === name);
+    if (existing !== undefined && sameKey(existing.signaturePublicKey, keyPackage.leafNode.signaturePublicKey)) {
+      return undefined;
+    }
+    const proposals: Proposal[] =
+      existing === undefined ? [] : [{ proposalType: "remove", remove: { removed: existing.leafIndex } }];
+    proposals.push({ proposalType: "add", add: { keyPackage } });
+    return { proposals, added: [name], removed: existing === undefined ? [] : [name] };
+  };
+}
+
+/** Removes `name`'s leaf, if it is still there. */
+export function removePlan(name: UserName): Planner {
+  return (state) => {
+    const member = members(state).find((m) => m.name === name);
+    if (member === undefined) return undefined;
+    return {
+      proposals: [{ proposalType: "remove", remove: { removed: member.leafIndex } }],
+      added: [],
+      removed: [name],
+    };
+  };
+}

@@ -1,0 +1,247 @@
+import {
+  createApplicationMessage,
+  createCommit,
+  createGroup,
+  createGroupInfoWithExternalPubAndRatchetTree,
+  createProposal,
+  joinGroupExternal,
+  zeroOutUint8Array,
+  type CiphersuiteImpl,
+  type ClientConfig,
+  type ClientState,
+} from "ts-mls";
+import { ratchetTreeFromExtension } from "ts-mls/groupInfo.js";
+import { roomKind, type FrameOf, type GroupId, type UserName } from "@secure-chat/protocol";
+import { encodeContent, type MessageContent } from "../content.js";
+import { ClientError } from "../errors.js";
+import type { Identity } from "../identity.js";
+import type { StoreBatch, StoredGroupState } from "../store/store.js";
+import { leafIsAging, leavesPlan, type Planner } from "./commit-plans.js";
+import { GroupTable, groupRecord, type GroupRecord, type GroupSlot } from "./group-table.js";
+import { IncomingProcessor, type Delivery, type EngineReads, type Received } from "./incoming.js";
+import { pendingRemovals } from "./membership.js";
+import { credentialName } from "./mls/config.js";
+import { decodeMessage, encodeMessage, newKeyPackage, ownLeafIndex } from "./mls/groups.js";
+
+const EMPTY = new Uint8Array(0);
+
+export type CommitFrame = FrameOf<"commit">;
+
+/** A commit ready to send; `changes` (the pending state) must be saved before it leaves. */
+export interface PreparedCommit {
+  frame: CommitFrame;
+  pending: ClientState;
+  changes: StoreBatch;
+}
+
+export interface EngineOptions {
+  self: UserName;
+  identity: Identity;
+  impl: CiphersuiteImpl;
+  config: ClientConfig;
+  /** Milliseconds since the epoch (injected so tests can move time). */
+  now: () => number;
+}
+
+/**
+ * MLS for every group we are in, with no I/O: deliveries in, store changes and events out;
+ * commits prepared here, sent by the caller, and settled when they come back (accepted) or
+ * are lost. Callers run every method that changes a group inside one serial queue.
+ */
+export class GroupEngine {
+  readonly table = new GroupTable();
+  private readonly incoming: IncomingProcessor;
+
+  constructor(private readonly options: EngineOptions) {
+    this.incoming = new IncomingProcessor(this.table, options);
+  }
+
+  load(records: StoredGroupState[]): void {
+    this.table.load(records, this.options.config);
+  }
+
+  /** Processes one delivery (see IncomingProcessor.receive). */
+  receive(delivery: Delivery, reads: EngineReads): Promise<Received> {
+    return this.incoming.receive(delivery, reads);
+  }
+
+  // ------------------------------------------------------------------ our commits
+
+  /**
+   * Prepares a commit of `plan(state)` (plus every pending leave) and holds it as pending.
+   * "busy" while another commit of ours waits for its verdict; "nothing" when the plan is empty.
+   */
+  async prepareCommit(groupId: GroupId, plan: Planner): Promise<PreparedCommit | "busy" | "nothing"> {
+    const slot = this.table.slot(groupId);
+    if (slot?.state === undefined) throw new ClientError("NOT_IN_ROOM", `you are not in ${groupId}`);
+    if (slot.pending !== undefined) return "busy";
+    const change = plan(slot.state);
+    if (change === undefined) return "nothing";
+    // createCommit also commits every pending proposal (members leaving): tell the server.
+    const removed = [...new Set([...change.removed, ...pendingRemovals(slot.state)])];
+    const result = await createCommit(
+      { state: slot.state, cipherSuite: this.options.impl },
+      { extraProposals: change.proposals, ratchetTreeExtension: true },
+    );
+    slot.pending = result.newState;
+    slot.pendingConsumed = result.consumed;
+    const frame: CommitFrame = {
+      type: "commit",
+      rid: 0,
+      groupId,
+      commit: encodeMessage(result.commit),
+      groupInfo: await this.groupInfoFor(groupId, result.newState),
+      welcome:
+        result.welcome === undefined
+          ? EMPTY
+          : encodeMessage({ welcome: result.welcome, wireformat: "mls_welcome", version: "mls10" }),
+      added: change.added,
+      removed,
+    };
+    return { frame, pending: result.newState, changes: { groups: [groupRecord(groupId, slot)] } };
+  }
+
+  /** Prepares a join of an open room by external commit from the GroupInfo the server gave us. */
+  async prepareExternalJoin(groupId: GroupId, groupInfoBytes: Uint8Array): Promise<PreparedCommit> {
+    const message = decodeMessage(groupInfoBytes);
+    if (message?.wireformat !== "mls_group_info") {
+      throw new ClientError("SERVER_ERROR", "the server sent a bad GroupInfo");
+    }
+    const { impl, identity, config, self } = this.options;
+    const keyPackage = await newKeyPackage(identity, impl, false, this.options.now());
+    // A leaf under our name is our own lost device's: the join replaces it (resync).
+    const tree = ratchetTreeFromExtension(message.groupInfo) ?? [];
+    const resync = tree.some((node) => node?.nodeType === "leaf" && credentialName(node.leaf.credential) === self);
+    const { publicMessage, newState } = await joinGroupExternal(
+      message.groupInfo,
+      keyPackage.publicPackage,
+      keyPackage.privatePackage,
+      resync,
+      impl,
+      undefined,
+      config,
+    );
+    const slot: GroupSlot = { state: undefined, pending: newState };
+    this.table.set(groupId, slot);
+    const frame: CommitFrame = {
+      type: "commit",
+      rid: 0,
+      groupId,
+      commit: encodeMessage({ publicMessage, wireformat: "mls_public_message", version: "mls10" }),
+      groupInfo: await this.groupInfoFor(groupId, newState),
+      welcome: EMPTY,
+      added: [],
+      removed: [],
+    };
+    return { frame, pending: newState, changes: { groups: [groupRecord(groupId, slot)] } };
+  }
+
+  /**
+   * Our pending commit lost (another won the epoch) or was refused: back to the current state.
+   * Undefined if `pending` is no longer what we hold (already settled).
+   */
+  lost(groupId: GroupId, pending: ClientState): StoreBatch | undefined {
+    const slot = this.table.slot(groupId);
+    if (slot === undefined || slot.pending !== pending) return undefined;
+    return { groups: [this.dropPending(groupId, slot)] };
+  }
+
+  /** After a (re)sync, a commit of ours that never came back was not accepted: drop it. */
+  dropUnaccepted(): StoreBatch | undefined {
+    const groups = this.table.withPending().map(([groupId, slot]) => this.dropPending(groupId, slot));
+    return groups.length === 0 ? undefined : { groups };
+  }
+
+  private dropPending(groupId: GroupId, slot: GroupSlot): GroupRecord {
+    slot.pending = undefined;
+    slot.pendingConsumed = undefined;
+    if (slot.state === undefined) this.table.forget(groupId);
+    return groupRecord(groupId, slot);
+  }
+
+  /** The GroupInfo an open room's committer publishes, from which others join by external commit. */
+  private async groupInfoFor(groupId: GroupId, state: ClientState): Promise<Uint8Array> {
+    if (roomKind(groupId) !== "open") return EMPTY;
+    const groupInfo = await createGroupInfoWithExternalPubAndRatchetTree(state, [], this.options.impl);
+    return encodeMessage({ groupInfo, wireformat: "mls_group_info", version: "mls10" });
+  }
+
+  /** A new group at epoch 0 with us alone, and its GroupInfo for the server; adopted once the server agrees. */
+  async newGroup(groupId: GroupId): Promise<{ state: ClientState; groupInfo: Uint8Array }> {
+    const { impl, identity, config } = this.options;
+    const keyPackage = await newKeyPackage(identity, impl, false, this.options.now());
+    const state = await createGroup(
+      new TextEncoder().encode(groupId),
+      keyPackage.publicPackage,
+      keyPackage.privatePackage,
+      [],
+      impl,
+      config,
+    );
+    const groupInfo = await createGroupInfoWithExternalPubAndRatchetTree(state, [], impl);
+    return { state, groupInfo: encodeMessage({ groupInfo, wireformat: "mls_group_info", version: "mls10" }) };
+  }
+
+  adoptCreated(groupId: GroupId, state: ClientState): Received {
+    const slot: GroupSlot = { state, pending: undefined };
+    this.table.set(groupId, slot);
+    return {
+      changes: { groups: [groupRecord(groupId, slot)] },
+      events: [{ type: "room", groupId, change: "created" }],
+      followUps: [],
+    };
+  }
+
+  /** Our own leave: a self-remove proposal that the remaining members commit. */
+  async prepareLeave(groupId: GroupId): Promise<Uint8Array> {
+    const state = this.table.current(groupId);
+    const proposal = await createProposal(
+      state,
+      false,
+      { proposalType: "remove", remove: { removed: ownLeafIndex(state) } },
+      this.options.impl,
+    );
+    proposal.consumed.forEach(zeroOutUint8Array);
+    return encodeMessage(proposal.message);
+  }
+
+  /** Once the server has our leave proposal: the group is gone for us. */
+  left(groupId: GroupId): Received {
+    this.table.forget(groupId);
+    return {
+      changes: { groups: [{ groupId, state: null, pending: null }] },
+      events: [{ type: "room", groupId, change: "left" }],
+      followUps: [],
+    };
+  }
+
+  // ------------------------------------------------------------------ messages
+
+  /** Encrypts a message; the new ratchet state must be saved with the ciphertext (a resend reuses it). */
+  async encrypt(groupId: GroupId, content: MessageContent): Promise<{ ciphertext: Uint8Array; changes: StoreBatch }> {
+    const slot = this.table.slot(groupId);
+    if (slot?.state === undefined) throw new ClientError("NOT_IN_ROOM", `you are not in ${groupId}`);
+    const result = await createApplicationMessage(slot.state, encodeContent(content), this.options.impl);
+    result.consumed.forEach(zeroOutUint8Array);
+    slot.state = result.newState;
+    const ciphertext = encodeMessage({
+      privateMessage: result.privateMessage,
+      wireformat: "mls_private_message",
+      version: "mls10",
+    });
+    return { ciphertext, changes: { groups: [groupRecord(groupId, slot)] } };
+  }
+
+  // ------------------------------------------------------------------ plans
+
+  /** Groups where our leaf still comes from a KeyPackage that is getting old. */
+  agingLeaves(): GroupId[] {
+    const now = this.options.now();
+    return this.table.joined().filter((groupId) => leafIsAging(this.table.current(groupId), now));
+  }
+
+  /** Completes the leaves of members who asked to go (see leavesPlan). */
+  leavesPlan(groupId: GroupId): Planner {
+    return (state) => leavesPlan(state, (name) => this.table.leavers.has(groupId, name));
+  }
+}

@@ -1,0 +1,206 @@
+import type { ClientConfig } from "ts-mls";
+import { directGroupId, roomKind, SendIds, type GroupId, type UserName } from "@secure-chat/protocol";
+import type { ClientKeyDirectory } from "../directory/key-directory.js";
+import { addPlan, refreshPlan, removePlan } from "../engine/commit-plans.js";
+import type { GroupEngine } from "../engine/group-engine.js";
+import type { Received } from "../engine/incoming.js";
+import { decodeMessage, members } from "../engine/mls/groups.js";
+import { ClientError, errorCode, errorMessage } from "../errors.js";
+import type { ChatEvent } from "../events.js";
+import { sameKey } from "../identity.js";
+import type { RpcConnection } from "../link/rpc.js";
+import { sleep, type Timers } from "../link/timers.js";
+import type { SerialQueue } from "../serial-queue.js";
+import type { ClientStore } from "../store/store.js";
+import type { CommitCoordinator } from "./commit-coordinator.js";
+
+const MAX_JOIN_ATTEMPTS = 10;
+
+export interface RoomsOptions {
+  self: UserName;
+  engine: GroupEngine;
+  commits: CommitCoordinator;
+  directory: ClientKeyDirectory;
+  config: ClientConfig;
+  store: ClientStore;
+  queue: SerialQueue;
+  timers: Timers;
+  connection(): RpcConnection;
+  emit(event: ChatEvent): void;
+}
+
+/** Rooms and private conversations: join, create, leave, invite, kick, and the commits they need. */
+export class Rooms {
+  private readonly sendIds = new SendIds();
+
+  constructor(private readonly options: RoomsOptions) {}
+
+  private isIn(groupId: GroupId): boolean {
+    return this.options.engine.table.slot(groupId)?.state !== undefined;
+  }
+
+  /** Saves what the engine changed, then tells the user (inside the queue). */
+  private async settle(received: Received): Promise<void> {
+    await this.options.store.apply(received.changes);
+    for (const event of received.events) this.options.emit(event);
+  }
+
+  /** Joins an open room (creating it if new) or creates an invite-only room. */
+  async join(groupId: GroupId): Promise<void> {
+    const { engine, commits, connection } = this.options;
+    for (let attempt = 0; attempt < MAX_JOIN_ATTEMPTS; attempt++) {
+      if (this.isIn(groupId)) return;
+      let groupInfo: Uint8Array;
+      try {
+        groupInfo = (await connection().request({ type: "get_group_info", rid: 0, groupId }, "group_info")).groupInfo;
+      } catch (error) {
+        if (errorCode(error) === "NO_SUCH_GROUP") {
+          if (await this.create(groupId)) return;
+          continue;
+        }
+        if (errorCode(error) === "INVITE_ONLY") {
+          throw new ClientError("INVITE_ONLY", `${groupId} is invite-only: ask a member to /invite you`);
+        }
+        throw error;
+      }
+      if (await commits.submitPrepared(groupId, () => engine.prepareExternalJoin(groupId, groupInfo))) return;
+    }
+    throw new ClientError("SERVER_ERROR", `could not join ${groupId}; try again`);
+  }
+
+  /** Creates a group at epoch 0. False if someone else created it first. */
+  private async create(groupId: GroupId): Promise<boolean> {
+    const { engine, queue } = this.options;
+    const made = await queue.run(() => engine.newGroup(groupId));
+    try {
+      await this.options
+        .connection()
+        .request({ type: "create_group", rid: 0, groupId, groupInfo: made.groupInfo }, "ok");
+    } catch (error) {
+      if (errorCode(error) === "GROUP_EXISTS") return false;
+      throw error;
+    }
+    await queue.run(() => this.settle(engine.adoptCreated(groupId, made.state)));
+    return true;
+  }
+
+  /** Leaves a room: a self-remove proposal that the remaining members commit. */
+  async leave(groupId: GroupId): Promise<void> {
+    if (roomKind(groupId) === "direct") {
+      throw new ClientError("BAD_ARGUMENT", "private conversations can't be left; just stop writing");
+    }
+    const { engine, queue } = this.options;
+    const message = await queue.run(() => engine.prepareLeave(groupId));
+    await this.options
+      .connection()
+      .requestThen({ type: "send", rid: 0, groupId, sendId: this.sendIds.next(), message }, "accepted", () =>
+        queue.run(() => this.settle(engine.left(groupId))),
+      );
+  }
+
+  /** Adds a user to a room we are in, with a KeyPackage claimed from the server. */
+  async invite(groupId: GroupId, name: UserName): Promise<void> {
+    if (roomKind(groupId) === "direct") throw new ClientError("BAD_ARGUMENT", "private conversations have two members");
+    await this.addMember(groupId, name);
+  }
+
+  private async addMember(groupId: GroupId, name: UserName): Promise<void> {
+    const answer = await this.options.connection().request({ type: "claim_key_package", rid: 0, name }, "key_package");
+    const message = decodeMessage(answer.keyPackage);
+    if (message?.wireformat !== "mls_key_package") {
+      throw new ClientError("SERVER_ERROR", "the server sent a bad KeyPackage");
+    }
+    const keyPackage = message.keyPackage;
+    const key = keyPackage.leafNode.signaturePublicKey;
+    const current = (await this.options.directory.lookup(name, true))?.current;
+    const valid =
+      current !== undefined &&
+      sameKey(current, key) &&
+      (await this.options.config.authService.validateCredential(keyPackage.leafNode.credential, key));
+    if (!valid) {
+      throw new ClientError("UNTRUSTED_KEY", `${name}'s KeyPackage does not carry ${name}'s current key; not added`);
+    }
+    await this.options.commits.commit(groupId, addPlan(name, keyPackage));
+  }
+
+  /** Removes a member; their old state can't read anything after this commit. */
+  async kick(groupId: GroupId, name: UserName): Promise<void> {
+    if (roomKind(groupId) === "direct") throw new ClientError("BAD_ARGUMENT", "private conversations have two members");
+    if (name === this.options.self) throw new ClientError("BAD_ARGUMENT", "use /leave to leave a room");
+    if (!this.options.engine.table.members(groupId).some((m) => m.name === name)) {
+      throw new ClientError("BAD_ARGUMENT", `${name} is not in ${groupId}`);
+    }
+    await this.options.commits.commit(groupId, removePlan(name));
+  }
+
+  /** The private conversation with `peer`, started now if it does not exist yet. */
+  async openPrivate(peer: UserName): Promise<GroupId> {
+    if (peer === this.options.self) throw new ClientError("BAD_ARGUMENT", "you can't message yourself");
+    const groupId = directGroupId(this.options.self, peer);
+    if (!this.isIn(groupId)) await this.startDirect(groupId, peer);
+    return groupId;
+  }
+
+  private async startDirect(groupId: GroupId, peer: UserName): Promise<void> {
+    if ((await this.options.directory.serverKey(peer)) === undefined) {
+      throw new ClientError("NO_SUCH_USER", `nobody is registered as ${peer}`);
+    }
+    if (!(await this.create(groupId))) {
+      // The peer started it at the same moment: their Welcome is on its way.
+      for (let i = 0; i < 100 && !this.isIn(groupId); i++) await sleep(this.options.timers, 100);
+      if (!this.isIn(groupId)) {
+        throw new ClientError("SERVER_ERROR", `the conversation with ${peer} exists but we hold no key for it`);
+      }
+      return;
+    }
+    await this.addMember(groupId, peer);
+  }
+
+  /** After a peer's key changed, re-adds their new device to our private conversation. */
+  async renewDirect(peer: UserName): Promise<void> {
+    const groupId = directGroupId(this.options.self, peer);
+    const state = this.options.engine.table.slot(groupId)?.state;
+    if (state === undefined) return;
+    try {
+      const current = await this.options.directory.serverKey(peer);
+      const leaf = members(state).find((m) => m.name === peer);
+      if (current === undefined || (leaf !== undefined && sameKey(leaf.signaturePublicKey, current))) return;
+      await this.addMember(groupId, peer);
+    } catch (error) {
+      this.options.emit({
+        type: "error",
+        code: errorCode(error),
+        message: `could not renew @${peer}: ${errorMessage(error)}`,
+      });
+    }
+  }
+
+  /**
+   * Commits the leaves of members who asked to go. Members are spread out by leaf index so
+   * usually one commits and the others find nothing left to do.
+   */
+  async completeLeaves(groupId: GroupId): Promise<void> {
+    const { engine, timers } = this.options;
+    await sleep(timers, Math.min(engine.table.rank(groupId), 20) * 100 + timers.random() * 100);
+    try {
+      await this.options.commits.commit(groupId, engine.leavesPlan(groupId));
+    } catch (error) {
+      this.options.emit({ type: "error", code: errorCode(error), message: errorMessage(error) });
+    }
+  }
+
+  /** Update commits for groups where our leaf still comes from an aging KeyPackage (also heals keys: PCS). */
+  async refreshAgingLeaves(now: () => number): Promise<void> {
+    for (const groupId of this.options.engine.agingLeaves()) {
+      try {
+        await this.options.commits.commit(groupId, refreshPlan(now));
+      } catch (error) {
+        this.options.emit({
+          type: "error",
+          code: errorCode(error),
+          message: `could not refresh keys in ${groupId}: ${errorMessage(error)}`,
+        });
+      }
+    }
+  }
+}

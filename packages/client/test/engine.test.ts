@@ -1,0 +1,282 @@
+/**
+ * The MLS engine on its own: real ts-mls, no server, no store, no timers. Each test plays the
+ * server by hand, handing the frames one engine prepares to the others as deliveries.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { createProposal, type ClientState } from "ts-mls";
+import { cipherSuites, type DeliveryKind, type GroupId, type UserName } from "@secure-chat/protocol";
+import { addPlan, type Planner } from "../src/engine/commit-plans.js";
+import { GroupEngine } from "../src/engine/group-engine.js";
+import type { EngineReads, Received } from "../src/engine/incoming.js";
+import { clientConfig } from "../src/engine/mls/config.js";
+import { encodeMessage, newKeyPackage, ownLeafIndex } from "../src/engine/mls/groups.js";
+import { loadCipherSuite } from "../src/engine/mls/suite.js";
+import type { ChatEvent } from "../src/events.js";
+import { generateIdentity } from "../src/identity.js";
+import type { StoredKeyPackage } from "../src/store/store.js";
+import { byteArrays } from "./byte-arrays.js";
+
+const NOW = Date.UTC(2026, 11, 3);
+const team = "+team" as GroupId;
+const lobby = "#lobby" as GroupId;
+// Credentials are checked against the server's directory in the client; here everyone is who they say.
+const trustAll = clientConfig({ validateCredential: async () => true });
+const impl = await loadCipherSuite(cipherSuites.x25519);
+
+let seq = 0;
+
+/** One user's engine, with what the store would hold for it: its KeyPackages and message ids. */
+class Member {
+  readonly engine: GroupEngine;
+  readonly keyPackages: StoredKeyPackage[] = [];
+  readonly messageIds = new Set<string>();
+  readonly identity;
+
+  constructor(readonly name: UserName) {
+    this.identity = generateIdentity(name);
+    this.engine = new GroupEngine({ self: name, identity: this.identity, impl, config: trustAll, now: () => NOW });
+  }
+
+  private readonly reads: EngineReads = {
+    keyPackages: async () => this.keyPackages,
+    hasMessage: async (_groupId, id) => this.messageIds.has(id),
+  };
+
+  /** Receives a delivery and "saves" what it changed, as the delivery stream does. */
+  async receive(groupId: GroupId, kind: DeliveryKind, payload: Uint8Array, sender: string): Promise<Received> {
+    seq++;
+    const received = await this.engine.receive({ groupId, kind, payload, seq, serverTs: seq * 10, sender }, this.reads);
+    for (const message of received.changes.messages ?? []) this.messageIds.add(message.id);
+    return received;
+  }
+
+  async freshKeyPackage() {
+    const fresh = await newKeyPackage(this.identity, impl, false, NOW);
+    this.keyPackages.push(fresh.stored);
+    return fresh.publicPackage;
+  }
+
+  state(groupId: GroupId): ClientState {
+    return this.engine.table.current(groupId);
+  }
+
+  epoch(groupId: GroupId): bigint {
+    return this.state(groupId).groupContext.epoch;
+  }
+}
+
+const names = (events: ChatEvent[]) =>
+  events.map((e) =>
+    e.type === "member" ? `${e.name} ${e.change} by ${e.by}` : e.type === "room" ? `room ${e.change}` : e.type,
+  );
+
+const update: Planner = () => ({ proposals: [], added: [], removed: [] });
+
+async function created(owner: Member, groupId: GroupId): Promise<Uint8Array> {
+  const made = await owner.engine.newGroup(groupId);
+  owner.engine.adoptCreated(groupId, made.state);
+  return made.groupInfo;
+}
+
+/** alice creates `groupId` and adds bob; both are at epoch 1. */
+async function pair(groupId = team): Promise<{ alice: Member; bob: Member }> {
+  const alice = new Member("alice" as UserName);
+  const bob = new Member("bob" as UserName);
+  await created(alice, groupId);
+  const prepared = await alice.engine.prepareCommit(groupId, addPlan(bob.name, await bob.freshKeyPackage()));
+  assert.ok(typeof prepared !== "string");
+  await alice.receive(groupId, "commit", prepared.frame.commit, "alice");
+  await bob.receive(groupId, "welcome", prepared.frame.welcome, "alice");
+  return { alice, bob };
+}
+
+async function say(from: Member, to: Member, groupId: GroupId, text: string, id = `${text}-id`): Promise<Received> {
+  const { ciphertext } = await from.engine.encrypt(groupId, { id, sentAt: NOW, text });
+  return to.receive(groupId, "message", ciphertext, from.name);
+}
+
+describe("group engine", () => {
+  it("settles its own commit when the server delivers it back, and the Welcome lets the new member in", async () => {
+    const alice = new Member("alice" as UserName);
+    const bob = new Member("bob" as UserName);
+    await created(alice, team);
+    const prepared = await alice.engine.prepareCommit(team, addPlan(bob.name, await bob.freshKeyPackage()));
+    assert.ok(typeof prepared !== "string");
+    assert.deepEqual(prepared.frame.added, ["bob"]);
+    assert.ok(prepared.changes.groups?.[0]?.pending !== null, "the pending state is saved before the commit leaves");
+    assert.equal(await alice.engine.prepareCommit(team, update), "busy", "one commit in flight per group");
+
+    const accepted = await alice.receive(team, "commit", prepared.frame.commit, "alice");
+    assert.deepEqual(names(accepted.events), ["bob joined by alice"]);
+    assert.equal(alice.engine.table.slot(team)?.pending, undefined);
+    assert.equal(alice.epoch(team), 1n);
+
+    const welcomed = await bob.receive(team, "welcome", prepared.frame.welcome, "alice");
+    assert.deepEqual(names(welcomed.events), ["room joined"]);
+    assert.equal(welcomed.events[0]?.type === "room" && welcomed.events[0].by, "alice");
+    assert.deepEqual(welcomed.changes.removeKeyPackage, bob.keyPackages[0]?.ref, "the spent KeyPackage is deleted");
+    assert.deepEqual(welcomed.followUps, [{ kind: "refill_key_packages" }]);
+    assert.equal(bob.epoch(team), 1n);
+
+    const heard = await say(alice, bob, team, "hello bob");
+    assert.equal(
+      heard.events[0]?.type === "message" && `${heard.events[0].from}: ${heard.events[0].text}`,
+      "alice: hello bob",
+    );
+  });
+
+  it("drops its own commit when a concurrent one wins the epoch, and follows the winner", async () => {
+    const { alice, bob } = await pair();
+    const ours = await alice.engine.prepareCommit(team, update);
+    const theirs = await bob.engine.prepareCommit(team, update);
+    assert.ok(typeof ours !== "string" && typeof theirs !== "string");
+    // The server takes bob's: both receive it, and alice's is refused with STALE_EPOCH.
+    await bob.receive(team, "commit", theirs.frame.commit, "bob");
+    await alice.receive(team, "commit", theirs.frame.commit, "bob");
+    assert.equal(alice.engine.table.slot(team)?.pending, undefined, "the losing commit is gone");
+    assert.equal(alice.engine.lost(team, ours.pending), undefined, "nothing left to undo");
+    assert.equal(alice.epoch(team), 2n);
+    assert.equal(bob.epoch(team), 2n);
+    const heard = await say(alice, bob, team, "still here");
+    assert.equal(heard.events[0]?.type, "message", "both are in the same epoch");
+  });
+
+  it("goes back to the current state when its commit is refused before anything else arrives", async () => {
+    const { alice } = await pair();
+    const ours = await alice.engine.prepareCommit(team, update);
+    assert.ok(typeof ours !== "string");
+    const changes = alice.engine.lost(team, ours.pending);
+    assert.deepEqual(changes?.groups?.[0]?.pending, null);
+    assert.equal(alice.engine.table.slot(team)?.pending, undefined);
+    assert.equal(alice.epoch(team), 1n);
+  });
+
+  it("joins an open room by external commit, which the members accept", async () => {
+    const alice = new Member("alice" as UserName);
+    const carol = new Member("carol" as UserName);
+    const groupInfo = await created(alice, lobby);
+    const join = await carol.engine.prepareExternalJoin(lobby, groupInfo);
+    assert.equal(carol.engine.table.joined().length, 0, "not in until the server accepts");
+    const seen = await alice.receive(lobby, "commit", join.frame.commit, "carol");
+    assert.deepEqual(names(seen.events), ["carol joined by carol"]);
+    const own = await carol.receive(lobby, "commit", join.frame.commit, "carol");
+    assert.deepEqual(names(own.events), ["room joined"]);
+    assert.equal(carol.epoch(lobby), 1n);
+    assert.ok(join.frame.groupInfo.length > 0, "an open room's commit publishes the next GroupInfo");
+    const heard = await say(alice, carol, lobby, "welcome carol");
+    assert.equal(heard.events[0]?.type, "message");
+  });
+
+  it("refuses an external join into an invite-only room", async () => {
+    const alice = new Member("alice" as UserName);
+    const mallory = new Member("mallory" as UserName);
+    const groupInfo = await created(alice, team);
+    const join = await mallory.engine.prepareExternalJoin(team, groupInfo);
+    const seen = await alice.receive(team, "commit", join.frame.commit, "mallory");
+    assert.deepEqual(names(seen.events), ["error"]);
+    assert.deepEqual(
+      alice.engine.table.members(team).map((m) => m.name),
+      ["alice"],
+    );
+    assert.equal(alice.epoch(team), 0n);
+  });
+
+  it("commits a member's leave proposal; the others see them leave", async () => {
+    const { alice, bob } = await pair();
+    const proposal = await bob.engine.prepareLeave(team);
+    const asked = await alice.receive(team, "message", proposal, "bob");
+    assert.deepEqual(asked.followUps, [{ kind: "complete_leaves", groupId: team }]);
+    const left = bob.engine.left(team);
+    assert.deepEqual(names(left.events), ["room left"]);
+    assert.equal(bob.engine.table.slot(team), undefined);
+
+    const commit = await alice.engine.prepareCommit(team, alice.engine.leavesPlan(team));
+    assert.ok(typeof commit !== "string");
+    assert.deepEqual(commit.frame.removed, ["bob"], "the server is told who goes");
+    const done = await alice.receive(team, "commit", commit.frame.commit, "alice");
+    assert.deepEqual(names(done.events), ["bob left by alice"]);
+    assert.deepEqual(
+      alice.engine.table.members(team).map((m) => m.name),
+      ["alice"],
+    );
+    assert.equal(await alice.engine.prepareCommit(team, alice.engine.leavesPlan(team)), "nothing");
+  });
+
+  it("refuses a proposal to remove someone else (only a commit may do that)", async () => {
+    const { alice, bob } = await pair();
+    const hostile = await createProposal(
+      bob.state(team),
+      false,
+      { proposalType: "remove", remove: { removed: ownLeafIndex(alice.state(team)) } },
+      impl,
+    );
+    const seen = await alice.receive(team, "message", encodeMessage(hostile.message), "bob");
+    assert.equal(seen.events[0]?.type === "error" && seen.events[0].code, "BAD_MLS");
+    assert.deepEqual(seen.followUps, [], "nobody is asked to commit it");
+    assert.deepEqual(Object.keys(alice.state(team).unappliedProposals), [], "not kept for the next commit");
+    assert.equal(await alice.engine.prepareCommit(team, alice.engine.leavesPlan(team)), "nothing");
+  });
+
+  it("skips a replayed message and a second message with an id already shown", async () => {
+    const { alice, bob } = await pair();
+    const { ciphertext } = await alice.engine.encrypt(team, { id: "m1", sentAt: NOW, text: "once" });
+    const first = await bob.receive(team, "message", ciphertext, "alice");
+    assert.deepEqual(names(first.events), ["message"]);
+    const replay = await bob.receive(team, "message", ciphertext, "alice");
+    assert.equal(
+      replay.events.filter((e) => e.type === "message").length,
+      0,
+      "a replayed ciphertext is not shown again",
+    );
+    const sameId = await say(alice, bob, team, "once again", "m1");
+    assert.deepEqual(sameId.events, [], "a message id already in the history is not shown again");
+    assert.equal(sameId.changes.messages, undefined);
+    const next = await say(alice, bob, team, "new");
+    assert.deepEqual(names(next.events), ["message"], "the stream goes on");
+  });
+
+  it("zeroes the secrets ts-mls reports consumed, sending and receiving, and no live one", async () => {
+    const { alice, bob } = await pair();
+    // The first message of an epoch derives the sender's ratchets; the second consumes theirs.
+    await say(alice, bob, team, "warm-up", "z0");
+    const watched = [alice, bob].map((who) => {
+      const before = who.state(team);
+      return { who, copies: new Map([...byteArrays(before)].map((bytes) => [bytes, bytes.slice()])) };
+    });
+    await say(alice, bob, team, "zero", "z1"); // alice encrypts, bob decrypts
+    for (const { who, copies } of watched) {
+      const changed = [...copies].filter(([bytes, copy]) => !bytes.every((b, i) => b === copy[i]));
+      assert.ok(changed.length > 0, `${who.name}: some secret of the old state was zeroed`);
+      for (const [bytes] of changed)
+        assert.ok(
+          bytes.every((b) => b === 0),
+          `${who.name}: changed means zeroed`,
+        );
+      const live = byteArrays(who.state(team));
+      assert.ok(
+        changed.every(([bytes]) => !live.has(bytes)),
+        `${who.name}: nothing the new state uses was zeroed`,
+      );
+    }
+  });
+
+  it("keeps an accepted commit's consumed secrets until the verdict, then zeroes them", async () => {
+    const { alice } = await pair();
+    const before = alice.state(team);
+    const prepared = await alice.engine.prepareCommit(team, update);
+    assert.ok(typeof prepared !== "string");
+    const consumed = alice.engine.table.slot(team)?.pendingConsumed ?? [];
+    assert.ok(consumed.length > 0);
+    assert.ok(
+      consumed.some((bytes) => bytes.some((b) => b !== 0)),
+      "still intact while the commit may lose (the current state needs them)",
+    );
+    assert.ok(alice.state(team) === before);
+    await alice.receive(team, "commit", prepared.frame.commit, "alice");
+    assert.ok(
+      consumed.every((bytes) => bytes.every((b) => b === 0)),
+      "zeroed once accepted",
+    );
+  });
+});

@@ -1,0 +1,244 @@
+/**
+ * What every ClientStore adapter must do, as one suite each adapter runs (the in-memory one
+ * here, SQLite in the CLI package, IndexedDB later): the client relies on exactly this.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { GroupId, UserName } from "@secure-chat/protocol";
+import type { ClientStore, HistoryEntry, StoredKeyPackage } from "../src/store/store.js";
+import { storeAccess } from "../src/store/write-guard.js";
+
+export interface StoreUnderTest {
+  store: ClientStore;
+  /** Closes the store and opens the same saved state again (omit for a store that keeps nothing). */
+  reopen?(): Promise<ClientStore>;
+  /** Makes every later write fail, as a full disk would (omit if the adapter can't). */
+  failWrites?(): void;
+  cleanup(): Promise<void>;
+}
+
+const alice = "alice" as UserName;
+const lobby = "#lobby" as GroupId;
+const dev = "#dev" as GroupId;
+const bytes = (...values: number[]): Uint8Array => new Uint8Array(values);
+
+function keyPackage(ref: number, lastResort = false): StoredKeyPackage {
+  return {
+    ref: new Uint8Array(32).fill(ref),
+    publicPackage: bytes(ref, 1),
+    initPrivateKey: new Uint8Array(32).fill(ref + 1),
+    hpkePrivateKey: new Uint8Array(32).fill(ref + 2),
+    lastResort,
+  };
+}
+
+function entry(room: GroupId, id: string, seq: number, text = `text ${id}`): HistoryEntry {
+  return { room, id, from: alice, text, sentAt: seq * 10, serverTs: seq * 100, seq };
+}
+
+/** One call of each store method, with arguments it accepts. */
+const calls: { [M in keyof ClientStore]: (store: ClientStore) => Promise<unknown> } = {
+  identity: (s) => s.identity(),
+  saveIdentity: (s) => s.saveIdentity({ name: alice, secretKey: bytes(1), publicKey: bytes(2), server: "ws://x" }),
+  groups: (s) => s.groups(),
+  cursor: (s) => s.cursor(),
+  apply: (s) => s.apply({ cursor: 1 }),
+  keyPackages: (s) => s.keyPackages(),
+  addKeyPackages: (s) => s.addKeyPackages([keyPackage(9)]),
+  pinnedKey: (s) => s.pinnedKey(alice),
+  pin: (s) => s.pin(alice, bytes(3)),
+  history: (s) => s.history(lobby, 10),
+  hasMessage: (s) => s.hasMessage(lobby, "id"),
+  nextOutbox: (s) => s.nextOutbox(),
+  outboxSize: (s) => s.outboxSize(),
+  addOutbox: (s) => s.addOutbox({ room: lobby, sendId: bytes(4), id: "id", sentAt: 1, text: "hi" }),
+  close: () => Promise.resolve(), // neither: it ends every later call
+};
+
+export function storeContract(adapter: string, open: () => Promise<StoreUnderTest>): void {
+  const withStore = async (body: (under: StoreUnderTest) => Promise<void>): Promise<void> => {
+    const under = await open();
+    try {
+      await body(under);
+    } finally {
+      await under.cleanup();
+    }
+  };
+
+  describe(`ClientStore contract: ${adapter}`, () => {
+    it("starts empty", () =>
+      withStore(async ({ store }) => {
+        assert.equal(await store.identity(), undefined);
+        assert.deepEqual(await store.groups(), []);
+        assert.equal(await store.cursor(), 0);
+        assert.deepEqual(await store.keyPackages(), []);
+        assert.equal(await store.nextOutbox(), undefined);
+        assert.equal(await store.outboxSize(), 0);
+      }));
+
+    it("keeps the identity and pins (a new pin replaces the old)", () =>
+      withStore(async ({ store }) => {
+        await store.saveIdentity({ name: alice, secretKey: bytes(1, 2), publicKey: bytes(3, 4), server: "ws://x" });
+        assert.deepEqual(await store.identity(), {
+          name: alice,
+          secretKey: bytes(1, 2),
+          publicKey: bytes(3, 4),
+          server: "ws://x",
+        });
+        assert.equal(await store.pinnedKey(alice), undefined);
+        await store.pin(alice, bytes(5));
+        await store.pin(alice, bytes(6));
+        assert.deepEqual(await store.pinnedKey(alice), bytes(6));
+      }));
+
+    it("applies a batch: groups set and deleted, messages kept once, the cursor only moves forward", () =>
+      withStore(async ({ store }) => {
+        await store.apply({
+          groups: [
+            { groupId: lobby, state: bytes(1), pending: null },
+            { groupId: dev, state: bytes(2), pending: bytes(3) },
+          ],
+          messages: [entry(lobby, "a", 5)],
+          cursor: 5,
+        });
+        const groups = (await store.groups()).sort((a, b) => a.groupId.localeCompare(b.groupId));
+        assert.deepEqual(groups, [
+          { groupId: dev, state: bytes(2), pending: bytes(3) },
+          { groupId: lobby, state: bytes(1), pending: undefined },
+        ]);
+        await store.apply({
+          groups: [{ groupId: dev, state: null, pending: null }],
+          messages: [entry(lobby, "a", 9, "a replay"), entry(lobby, "b", 6)],
+          cursor: 3,
+        });
+        assert.deepEqual(
+          (await store.groups()).map((g) => g.groupId),
+          [lobby],
+        );
+        assert.equal(await store.cursor(), 5, "a lower cursor does not move it back");
+        assert.deepEqual(await store.history(lobby, 10), [entry(lobby, "a", 5), entry(lobby, "b", 6)]);
+        assert.equal(await store.hasMessage(lobby, "b"), true);
+        assert.equal(await store.hasMessage(dev, "b"), false);
+      }));
+
+    it("gives the last N messages of a room, oldest first", () =>
+      withStore(async ({ store }) => {
+        await store.apply({
+          messages: [entry(lobby, "c", 3), entry(lobby, "a", 1), entry(dev, "x", 2), entry(lobby, "b", 2)],
+        });
+        assert.deepEqual(
+          (await store.history(lobby, 2)).map((m) => m.id),
+          ["b", "c"],
+        );
+        assert.deepEqual(
+          (await store.history(dev, 10)).map((m) => m.id),
+          ["x"],
+        );
+      }));
+
+    it("keeps KeyPackages; a spent one goes, the last-resort one stays until replaced", () =>
+      withStore(async ({ store }) => {
+        await store.addKeyPackages([keyPackage(1), keyPackage(2), keyPackage(3, true)]);
+        await store.apply({ removeKeyPackage: keyPackage(1).ref });
+        await store.apply({ removeKeyPackage: keyPackage(3).ref });
+        const refs = (held: StoredKeyPackage[]) => held.map((kp) => kp.ref[0]).sort();
+        assert.deepEqual(refs(await store.keyPackages()), [2, 3]);
+        await store.addKeyPackages([keyPackage(4, true)]);
+        assert.deepEqual(refs(await store.keyPackages()), [2, 4]);
+        assert.deepEqual(
+          (await store.keyPackages()).find((kp) => kp.ref[0] === 2),
+          keyPackage(2),
+        );
+      }));
+
+    it("keeps the outbox in order; a ciphertext is saved with its entry, a removed entry is gone", () =>
+      withStore(async ({ store }) => {
+        const first = await store.addOutbox({ room: lobby, sendId: bytes(1), id: "m1", sentAt: 1, text: "one" });
+        const second = await store.addOutbox({ room: dev, sendId: bytes(2), id: "m2", sentAt: 2, text: "two" });
+        assert.equal(await store.outboxSize(), 2);
+        assert.deepEqual(await store.nextOutbox(), {
+          localId: first,
+          room: lobby,
+          sendId: bytes(1),
+          id: "m1",
+          sentAt: 1,
+          text: "one",
+          ciphertext: undefined,
+        });
+        await store.apply({ outboxCiphertext: { localId: first, ciphertext: bytes(7, 7) } });
+        assert.deepEqual((await store.nextOutbox())?.ciphertext, bytes(7, 7));
+        await store.apply({ removeOutbox: first, messages: [entry(lobby, "m1", 1)], cursor: 1 });
+        assert.equal((await store.nextOutbox())?.localId, second);
+        assert.equal(await store.outboxSize(), 1);
+      }));
+
+    it("hands out copies: changing what was saved or read changes nothing stored", () =>
+      withStore(async ({ store }) => {
+        const state = bytes(1, 2, 3);
+        await store.apply({ groups: [{ groupId: lobby, state, pending: null }] });
+        state.fill(0); // the client zeroes consumed secrets in place
+        const read = (await store.groups())[0]?.state;
+        assert.deepEqual(read, bytes(1, 2, 3));
+        read?.fill(9);
+        assert.deepEqual((await store.groups())[0]?.state, bytes(1, 2, 3));
+      }));
+
+    it("keeps everything across a reopen, where the adapter saves", async (t) => {
+      const under = await open();
+      try {
+        if (under.reopen === undefined) return t.skip(`${adapter} keeps nothing across a reopen`);
+        await under.store.saveIdentity({ name: alice, secretKey: bytes(1), publicKey: bytes(2), server: "ws://x" });
+        await under.store.apply({ groups: [{ groupId: lobby, state: bytes(5), pending: null }], cursor: 8 });
+        await under.store.addOutbox({ room: lobby, sendId: bytes(1), id: "m1", sentAt: 1, text: "one" });
+        const again = await under.reopen();
+        assert.equal((await again.identity())?.name, alice);
+        assert.equal(await again.cursor(), 8);
+        assert.deepEqual((await again.groups())[0]?.state, bytes(5));
+        assert.equal(await again.outboxSize(), 1);
+      } finally {
+        await under.cleanup();
+      }
+    });
+
+    it("fails exactly the methods write-guard.ts lists as writes, when writing fails", async (t) => {
+      const under = await open();
+      try {
+        if (under.failWrites === undefined) return t.skip(`${adapter} can't be made to fail writes`);
+        under.failWrites();
+        for (const [method, call] of Object.entries(calls) as [
+          keyof ClientStore,
+          (s: ClientStore) => Promise<unknown>,
+        ][]) {
+          const writes = await call(under.store).then(
+            () => false,
+            () => true,
+          );
+          assert.equal(storeAccess[method], writes ? "write" : "read", method);
+        }
+      } finally {
+        await under.cleanup();
+      }
+    });
+
+    it("applies a batch whole or not at all when a write fails", async (t) => {
+      const under = await open();
+      try {
+        if (under.failWrites === undefined) return t.skip(`${adapter} can't be made to fail writes`);
+        await under.store.apply({ cursor: 2 });
+        under.failWrites();
+        await assert.rejects(
+          under.store.apply({
+            cursor: 3,
+            messages: [entry(lobby, "a", 3)],
+            groups: [{ groupId: lobby, state: bytes(1), pending: null }],
+          }),
+        );
+        assert.equal(await under.store.cursor(), 2);
+        assert.deepEqual(await under.store.history(lobby, 10), []);
+        assert.deepEqual(await under.store.groups(), []);
+      } finally {
+        await under.cleanup();
+      }
+    });
+  });
+}
