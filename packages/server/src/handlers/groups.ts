@@ -93,7 +93,14 @@ export const commit: Handler<"commit"> = {
     }
     if (!inspected.external && !isMember) throw new ProtocolError("NOT_MEMBER", `you are not in ${groupId}`);
     const added = requireNames(frame.added);
-    const removed = requireNames(frame.removed);
+    const listedRemoved = requireNames(frame.removed);
+    // An external commit adds only its sender and can remove only the sender's own old leaf
+    // (RFC 9420 §12.4.3.2): a list naming anyone else would end memberships MLS never ended.
+    if (inspected.external && (added.length > 0 || listedRemoved.some((removedName) => removedName !== name))) {
+      throw new ProtocolError("BAD_ARGUMENT", "an external commit adds only its sender and removes no one else");
+    }
+    // Its one possible removal, the sender's old leaf (a resync), leaves the membership as it is.
+    const removed = inspected.external ? [] : listedRemoved;
     for (const addedName of added) {
       if (ctx.storage.userKey(addedName) === undefined)
         throw new ProtocolError("NO_SUCH_USER", `nobody is registered as ${addedName}`);
@@ -137,7 +144,7 @@ export const commit: Handler<"commit"> = {
     recipients.add(name);
     const newMembers = new Set(members);
     for (const removedName of removed) newMembers.delete(removedName);
-    newMembers.add(name);
+    newMembers.add(name); // after the removals: a resync's sender stays a member
     for (const addedName of added) newMembers.add(addedName);
     ctx.members.set(groupId, newMembers);
     const newcomers = inspected.external && !isMember ? [name, ...added] : added;

@@ -1,0 +1,136 @@
+/**
+ * Hostile users speaking valid MLS (SECURITY.md, "Room policy"): a non-member whose external
+ * commit names others as removed, and a member who proposes someone else's removal for an honest
+ * member to commit. Victims are real `secure-chat` processes on a real server; the attacker is a
+ * client of the library in this process, so it can send what the honest client never would.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { createProposal, encodeMlsMessage, type CiphersuiteImpl, type ClientState, type MLSMessage } from "ts-mls";
+import { errorCode, loadCipherSuite, type ChatClient } from "@secure-chat/client";
+import { cipherSuites, type GroupId } from "@secure-chat/protocol";
+import { ChatProcess, ServerProcess, inProcessClient, tempDir, uniqueMarker } from "./harness.js";
+
+/** What the attacker reaches inside its own client (private parts, read here on purpose). */
+interface Insides {
+  session: {
+    link: { connection(): { request(frame: object, answer: string): Promise<unknown> } };
+    parts: {
+      engine: {
+        table: { current(groupId: GroupId): ClientState };
+        prepareExternalJoin(groupId: GroupId, groupInfo: Uint8Array): Promise<{ frame: { removed: string[] } }>;
+      };
+    };
+  };
+}
+const insides = (client: ChatClient): Insides => client as unknown as Insides;
+
+const dev = "#dev" as GroupId;
+
+describe("hostile members and non-members", () => {
+  let server: ServerProcess;
+  let alice: ChatProcess;
+  let bob: ChatProcess;
+  let mallory: ChatClient;
+  let impl: CiphersuiteImpl;
+
+  before(async () => {
+    server = await ServerProcess.start({ args: ["--suite", "x25519"] });
+    impl = await loadCipherSuite(cipherSuites.x25519);
+    alice = await ChatProcess.start("alice", server.url, tempDir("alice"));
+    bob = await ChatProcess.start("bob", server.url, tempDir("bob"));
+    await alice.command("/join #dev", "info");
+    await bob.command("/join #dev", "info");
+    await alice.waitFor("bob in #dev", (e) => e.type === "member" && e.room === "#dev" && e.name === "bob");
+    mallory = inProcessClient("mallory", server.url);
+    await mallory.start();
+  });
+
+  after(async () => {
+    await mallory?.close();
+    await Promise.all([alice, bob].map((c) => c?.kill()));
+    await server?.kill();
+  });
+
+  /** alice says something in #dev and bob shows it: both are still members who can talk. */
+  async function stillTalking(what: string): Promise<void> {
+    const text = uniqueMarker(what);
+    alice.send(`/join #dev`);
+    alice.send(text);
+    await bob.waitFor(
+      `${what}: alice's message in #dev`,
+      (e) => e.type === "message" && e.room === "#dev" && e.text === text,
+    );
+  }
+
+  it("refuses a non-member's external commit that lists members as removed; nobody's membership ends", async () => {
+    const { session } = insides(mallory);
+    const { groupInfo } = (await session.link
+      .connection()
+      .request({ type: "get_group_info", rid: 0, groupId: dev }, "group_info")) as { groupInfo: Uint8Array };
+    const join = await session.parts.engine.prepareExternalJoin(dev, groupInfo);
+    const hostile = { ...join.frame, removed: ["alice", "bob"] };
+    const refusal = await session.link
+      .connection()
+      .request(hostile, "accepted")
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    assert.equal(errorCode(refusal), "BAD_ARGUMENT", "the server refuses the list, not just the join");
+    await stillTalking("after the external commit");
+  });
+
+  it("refuses a member's proposal to remove someone else: nobody commits it, everyone is told who proposed it", async () => {
+    await mallory.join(dev);
+    await alice.waitFor("mallory in #dev", (e) => e.type === "member" && e.room === "#dev" && e.name === "mallory");
+    await bob.waitFor("mallory in #dev", (e) => e.type === "member" && e.room === "#dev" && e.name === "mallory");
+    const aliceFrom = alice.events.length;
+    const bobFrom = bob.events.length;
+    const { session } = insides(mallory);
+    const state = session.parts.engine.table.current(dev);
+    const aliceLeaf = state.ratchetTree.findIndex(
+      (node) =>
+        node?.nodeType === "leaf" &&
+        node.leaf.credential.credentialType === "basic" &&
+        new TextDecoder().decode(node.leaf.credential.identity) === "alice",
+    );
+    assert.ok(aliceLeaf >= 0 && aliceLeaf % 2 === 0);
+    const proposal = await createProposal(
+      state,
+      false,
+      { proposalType: "remove", remove: { removed: aliceLeaf / 2 } },
+      impl,
+    );
+    const message = encodeMlsMessage(proposal.message as MLSMessage);
+    const sendId = crypto.getRandomValues(new Uint8Array(16));
+    await session.link.connection().request({ type: "send", rid: 0, groupId: dev, sendId, message }, "accepted");
+
+    for (const [who, from] of [
+      [alice, aliceFrom],
+      [bob, bobFrom],
+    ] as const) {
+      const refused = await who.waitFor(
+        "the refused proposal",
+        (e) => e.type === "error" && e.code === "BAD_MLS",
+        from,
+      );
+      assert.match(String(refused.message), /mallory proposed a change to #dev/);
+    }
+    // Give an honest commit the chance the laundering needed: bob changes the room.
+    const bobChanged = bob.events.length;
+    bob.send("/join #dev");
+    bob.send("/kick mallory");
+    await bob.waitFor(
+      "mallory removed",
+      (e) => e.type === "member" && e.name === "mallory" && e.change === "removed",
+      bobChanged,
+    );
+    assert.equal(
+      [...alice.events, ...bob.events].filter((e) => e.type === "member" && e.name === "alice").length,
+      0,
+      "alice was never removed (nor shown as leaving)",
+    );
+    await stillTalking("after the proposal");
+  });
+});
