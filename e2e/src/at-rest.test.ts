@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync, truncateSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { BIN, ChatProcess, Lobby, chatEnv, filesUnder, uniqueMarker } from "./harness.js";
+import { BIN, ChatProcess, Lobby, chatEnv, filesUnder, tempDir, uniqueMarker } from "./harness.js";
 
 function runChat(server: string, home: string, name: string, env: NodeJS.ProcessEnv) {
   return spawnSync(process.execPath, [BIN, "chat", "--json", "--server", server, "--home", home, name], {
@@ -65,6 +65,14 @@ describe("local state at rest", () => {
     const missing = runChat(lobby.server.url, home, "bob", withoutPassphrase);
     assert.notEqual(missing.status, 0);
     assert.match(missing.stderr, /^secure-chat: NO_PASSPHRASE: .*SECURE_CHAT_PASSPHRASE/);
+  });
+
+  it("refuses a weak passphrase for a new home from the environment too, and creates nothing", () => {
+    const home = tempDir("weak");
+    const weak = runChat(lobby.server.url, home, "carol", { ...chatEnv, SECURE_CHAT_PASSPHRASE: "x" });
+    assert.equal(weak.status, 1);
+    assert.match(weak.stderr, /^secure-chat: WEAK_PASSPHRASE: a new home's passphrase needs at least 8 characters/);
+    assert.deepEqual(filesUnder(home), [], "no state file made with it");
   });
 
   it("reports a damaged state file clearly, with the way back, instead of crashing", () => {

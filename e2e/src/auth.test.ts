@@ -41,6 +41,20 @@ describe("login and the name directory", () => {
     await alice.kill();
   });
 
+  it("answers hello the same for a registered name as for a free one: no listing names before a login", async () => {
+    const answers = [];
+    for (const name of ["alice", "nobody-by-this-name"]) {
+      const client = await connect();
+      const stranger = rawIdentity(name);
+      client.send({ type: "hello", rid: 1, name, publicKey: stranger.publicKey });
+      const answer = await client.next("challenge");
+      answers.push(answer.type === "challenge" ? { type: answer.type, suite: answer.cipherSuite } : answer);
+      client.close();
+    }
+    assert.deepEqual(answers[0], answers[1]);
+    assert.equal(answers[0]?.type, "challenge");
+  });
+
   it("refuses a login frame with a bad signature and closes the connection", async () => {
     const client = await connect();
     const mallory = rawIdentity("mallory");

@@ -1,7 +1,9 @@
 /**
  * A TCP proxy between clients and the server that breaks links on command: `drop` resets
  * every open link; `blackhole` keeps them open but silently discards all bytes both ways,
- * like a dead NAT or a pulled cable. New connections always pass.
+ * like a dead NAT or a pulled cable. New connections pass, unless `muteNewLinks` is set: then
+ * a new link passes the server's first chunk (the WebSocket upgrade answer) and nothing after
+ * it, so the socket opens and the login hears nothing.
  */
 import { createServer, connect, type Server, type Socket } from "node:net";
 
@@ -9,10 +11,15 @@ interface Link {
   client: Socket;
   upstream: Socket;
   blackholed: boolean;
+  muted: boolean;
 }
 
 export class FaultProxy {
   private readonly links = new Set<Link>();
+  /** New links open but then go silent (see the class comment); links already open are not affected. */
+  muteNewLinks = false;
+  /** Connections accepted so far. */
+  accepted = 0;
 
   private constructor(
     private readonly server: Server,
@@ -30,15 +37,19 @@ export class FaultProxy {
 
   private accept(client: Socket, targetPort: number): void {
     const upstream = connect(targetPort, "127.0.0.1");
-    const link: Link = { client, upstream, blackholed: false };
+    const link: Link = { client, upstream, blackholed: false, muted: this.muteNewLinks };
     this.links.add(link);
+    this.accepted++;
     const end = (): void => {
       this.links.delete(link);
       client.destroy();
       upstream.destroy();
     };
     client.on("data", (chunk) => link.blackholed || upstream.write(chunk));
-    upstream.on("data", (chunk) => link.blackholed || client.write(chunk));
+    upstream.on("data", (chunk) => {
+      if (!link.blackholed) client.write(chunk);
+      if (link.muted) link.blackholed = true;
+    });
     for (const socket of [client, upstream]) {
       socket.on("error", end);
       socket.on("close", end);

@@ -168,14 +168,19 @@ export class ChatProcess extends Proc {
   readonly arrivals: number[] = [];
 
   static async start(name: string, server: string, home: string, extraArgs: string[] = []): Promise<ChatProcess> {
+    const chat = ChatProcess.spawn(name, server, home, extraArgs);
+    await chat.waitFor("ready event", (e) => e.type === "ready");
+    return chat;
+  }
+
+  /** Starts the process without waiting for `ready` (for starts that are meant to fail). */
+  static spawn(name: string, server: string, home: string, extraArgs: string[] = []): ChatProcess {
     const child = spawn(
       process.execPath,
       [BIN, "chat", "--json", "--server", server, "--home", home, ...extraArgs, name],
       { stdio: "pipe", env: chatEnv },
     );
-    const chat = new ChatProcess(child, name, home);
-    await chat.waitFor("ready event", (e) => e.type === "ready");
-    return chat;
+    return new ChatProcess(child, name, home);
   }
 
   constructor(

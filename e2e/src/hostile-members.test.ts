@@ -19,6 +19,7 @@ interface Insides {
       engine: {
         table: { current(groupId: GroupId): ClientState };
         prepareExternalJoin(groupId: GroupId, groupInfo: Uint8Array): Promise<{ frame: { removed: string[] } }>;
+        prepareCommit(groupId: GroupId, planner: () => object): Promise<{ frame: { added: string[] } } | string>;
       };
     };
   };
@@ -132,5 +133,24 @@ describe("hostile members and non-members", () => {
       "alice was never removed (nor shown as leaving)",
     );
     await stillTalking("after the proposal");
+  });
+
+  it("refuses a commit that lists more than 50 members as added (one frame must not become hundreds of stored Welcomes)", async () => {
+    const { session } = insides(mallory);
+    const prepared = await session.parts.engine.prepareCommit("#lobby" as GroupId, () => ({
+      proposals: [],
+      added: [],
+      removed: [],
+    }));
+    assert.ok(typeof prepared !== "string");
+    const added = Array.from({ length: 300 }, (_, i) => `throwaway${i}`);
+    const refusal = await session.link
+      .connection()
+      .request({ ...prepared.frame, added }, "accepted")
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    assert.equal(errorCode(refusal), "BAD_ARGUMENT");
   });
 });

@@ -106,6 +106,18 @@ describe("rate limits, connection caps and floods", () => {
     assert.equal(raw.closeCode, undefined, "rate limiting closed the connection");
   });
 
+  it("bounds the work one frame asks for: a lookup of 10,000 names is refused, one of 64 answered", async () => {
+    const raw = await connect();
+    await rawLogin(raw, rawIdentity("looker"));
+    const many = Array.from({ length: 10_000 }, (_, i) => `name${i}`);
+    raw.send({ type: "lookup_keys", rid: 20, names: many });
+    const refused = await raw.next("keys");
+    assert.equal(refused.type === "error" && refused.code, "BAD_ARGUMENT");
+    raw.send({ type: "lookup_keys", rid: 21, names: ["alice", ...many.slice(0, 63)] });
+    const answered = await raw.next("keys");
+    assert.deepEqual(answered.type === "keys" && answered.names, ["alice"]);
+  });
+
   it("refuses connections beyond the per-address cap", async () => {
     const opened: RawClient[] = [];
     for (let i = 0; i < 8; i++) opened.push(await connect());

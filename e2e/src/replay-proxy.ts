@@ -3,17 +3,24 @@
  * message twice; to keep the client's sequence numbers consistent it doubles every seq it
  * sends (the replay gets seq*2+1) and halves every seq the client acknowledges. In "relabel"
  * mode it claims every application message, and every commit and Welcome but the client's own,
- * came from `relabelAs`.
+ * came from `relabelAs`. In "poison" mode, after each `synced` it injects two deliveries with the
+ * highest seq there is: one of garbage, and a copy of the last real delivery (`injected` counts
+ * them). In "spoil" mode it flips the last byte (a signature byte) of every GroupInfo it relays.
  */
 import type { AddressInfo } from "node:net";
 import { WebSocket, WebSocketServer } from "ws";
 import { decodeFrame, deliveryKinds, encodeFrame, type Frame } from "@secure-chat/protocol";
 
+/** The seq a poisoned delivery claims: the largest a u53 field holds. */
+export const POISON_SEQ = Number.MAX_SAFE_INTEGER;
+
 export class ReplayProxy {
   replays = 0;
+  injected = 0;
+  private lastDelivery: Extract<Frame, { type: "deliver" }> | undefined;
   private constructor(
     private readonly wss: WebSocketServer,
-    private readonly mode: "replay" | "relabel",
+    private readonly mode: "replay" | "relabel" | "poison" | "spoil",
     private readonly relabelAs: string,
   ) {}
 
@@ -23,7 +30,7 @@ export class ReplayProxy {
 
   static async start(
     upstreamUrl: string,
-    mode: "replay" | "relabel" = "replay",
+    mode: "replay" | "relabel" | "poison" | "spoil" = "replay",
     relabelAs = "mallory",
   ): Promise<ReplayProxy> {
     const wss = new WebSocketServer({ host: "127.0.0.1", port: 0, maxPayload: 64 * 1024 * 1024 });
@@ -57,7 +64,7 @@ export class ReplayProxy {
   }
 
   private rewriteFromClient(data: Buffer): Buffer {
-    if (this.mode === "relabel") return data;
+    if (this.mode !== "replay") return data;
     const decoded = decodeFrame(new Uint8Array(data));
     if (decoded.kind !== "ok" || decoded.frame.type !== "ack") return data;
     return Buffer.from(encodeFrame({ type: "ack", seq: Math.floor(decoded.frame.seq / 2) }));
@@ -67,6 +74,29 @@ export class ReplayProxy {
     const decoded = decodeFrame(new Uint8Array(data));
     if (decoded.kind !== "ok") return [data];
     const frame: Frame = decoded.frame;
+    if (this.mode === "spoil") {
+      if (frame.type !== "group_info") return [data];
+      const groupInfo = frame.groupInfo.slice();
+      groupInfo[groupInfo.length - 1] = (groupInfo[groupInfo.length - 1] ?? 0) ^ 1;
+      this.injected++;
+      return [Buffer.from(encodeFrame({ ...frame, groupInfo }))];
+    }
+    if (this.mode === "poison") {
+      if (frame.type === "deliver") this.lastDelivery = frame;
+      if (frame.type !== "synced") return [data];
+      const forged = { type: "deliver", seq: POISON_SEQ, serverTs: Date.now(), sender: "alice" } as const;
+      const garbage = {
+        ...forged,
+        groupId: "#lobby",
+        kind: deliveryKinds.message,
+        payload: new Uint8Array(64).fill(7),
+      };
+      const out = [data, Buffer.from(encodeFrame(garbage))];
+      if (this.lastDelivery !== undefined)
+        out.push(Buffer.from(encodeFrame({ ...this.lastDelivery, seq: POISON_SEQ })));
+      this.injected += out.length - 1;
+      return out;
+    }
     if (this.mode === "relabel") {
       if (frame.type !== "deliver") return [data];
       const handshake = frame.kind === deliveryKinds.commit || frame.kind === deliveryKinds.welcome;

@@ -7,7 +7,7 @@ import { numberFlag, parseArgs } from "./args.js";
 import { ChatSession } from "./chat-session.js";
 import { parseCommand } from "./commands.js";
 import { CliExit, exitCodes } from "./exit.js";
-import { formatHuman } from "./format-human.js";
+import { foldToWidth, formatHuman } from "./format-human.js";
 import { terminalLine } from "./terminal-safe.js";
 import { pinningSocketFactory } from "./known-servers.js";
 import { obtainPassphrase } from "./passphrase.js";
@@ -16,7 +16,7 @@ import { UiEvents, type UiEvent, type UiSink } from "./ui-events.js";
 
 export const chatUsage =
   "secure-chat chat [--server URL] [--home DIR] [--json | --plain] [--no-bell] [--heartbeat SECONDS]\n" +
-  "                 [--accept-new-cert] NAME";
+  "                 [--login-timeout SECONDS] [--accept-new-cert] NAME";
 const DEFAULT_SERVER = "ws://127.0.0.1:7447";
 
 export type ChatMode = "tui" | "line" | "json";
@@ -51,6 +51,7 @@ export async function runChat(argv: readonly string[]): Promise<void> {
     plain: "boolean",
     "no-bell": "boolean",
     heartbeat: "string",
+    "login-timeout": "string",
     "accept-new-cert": "boolean",
   });
   if (parsed.kind === "error") throw new CliExit(exitCodes.usage, "BAD_FLAG", `${parsed.message}\nusage: ${chatUsage}`);
@@ -69,6 +70,8 @@ export async function runChat(argv: readonly string[]): Promise<void> {
   const json = parsed.flags.json === true;
   const heartbeat = numberFlag(parsed.flags.heartbeat, "heartbeat", { min: 0.05, max: 3600 });
   if (heartbeat.kind === "error") throw new CliExit(exitCodes.usage, "BAD_FLAG", heartbeat.message);
+  const loginTimeout = numberFlag(parsed.flags["login-timeout"], "login-timeout", { min: 0.5, max: 3600 });
+  if (loginTimeout.kind === "error") throw new CliExit(exitCodes.usage, "BAD_FLAG", loginTimeout.message);
   const plain = parsed.flags.plain === true;
   if (json && plain) throw new CliExit(exitCodes.usage, "BAD_FLAG", `--json and --plain exclude each other`);
   const mode = chooseMode({
@@ -100,6 +103,7 @@ export async function runChat(argv: readonly string[]): Promise<void> {
     store,
     socketFactory: pinningSocketFactory(home, parsed.flags["accept-new-cert"] === true, (message) => notice(message)),
     heartbeatMs: heartbeat.value === undefined ? undefined : heartbeat.value * 1000,
+    handshakeIdleMs: loginTimeout.value === undefined ? undefined : loginTimeout.value * 1000,
   });
 
   if (mode === "tui") {
@@ -139,7 +143,13 @@ export async function runChat(argv: readonly string[]): Promise<void> {
   };
   const sink: UiSink = json
     ? (event: UiEvent) => print(JSON.stringify(event))
-    : (event: UiEvent) => formatHuman(event).forEach((line) => print(terminalLine(line)));
+    : (event: UiEvent) =>
+        formatHuman(event).forEach((line) => {
+          // On a terminal, fold long lines ourselves (see foldToWidth); a pipe gets them whole.
+          const width = process.stdout.isTTY === true ? process.stdout.columns : undefined;
+          const safe = terminalLine(line);
+          (width === undefined ? [safe] : foldToWidth(safe, width)).forEach(print);
+        });
   // The line mode's current room: where plain text goes, and what /leave, /who … act on.
   let current = "#lobby";
   // Line and JSON modes print the `connection` notices, not every state the link passes through.

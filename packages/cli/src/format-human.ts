@@ -1,3 +1,4 @@
+import { displayWidth, wrapLine } from "./tui/text-width.js";
 import type { UiEvent, UiMessage } from "./ui-events.js";
 
 function clock(ms: number): string {
@@ -72,4 +73,20 @@ export function formatHuman(event: UiEvent, now: number = Date.now()): string[] 
     case "info":
       return event.message.split("\n").map((line) => `${at} * ${line}`);
   }
+}
+
+/** What starts every continuation line of a folded line: no text of a sender's can start a line. */
+export const CONTINUATION = "      ┆ ";
+
+/**
+ * One printed line as the rows a terminal `width` columns wide shows: folded here, not by the
+ * terminal, so a message padded to the edge can't put a line of its own choosing (a fake
+ * `[12:32] #lobby <ceo> …`) at the start of a row. Every row after the first starts with
+ * CONTINUATION.
+ */
+export function foldToWidth(line: string, width: number): string[] {
+  const [first = "", ...rest] = wrapLine(line, width);
+  if (rest.length === 0) return [first];
+  const tail = wrapLine(rest.join(" "), Math.max(1, width - displayWidth(CONTINUATION)));
+  return [first, ...tail.map((row) => CONTINUATION + row)];
 }

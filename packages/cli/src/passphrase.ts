@@ -3,7 +3,19 @@ import { join } from "node:path";
 import { CliExit, exitCodes } from "./exit.js";
 
 export const PASSPHRASE_ENV = "SECURE_CHAT_PASSPHRASE";
-const MIN_TYPED_LENGTH = 8;
+/** The one rule for a new home's passphrase, typed or from the environment. */
+const MIN_LENGTH = 8;
+
+function requireStrongEnough(passphrase: string): string {
+  if ([...passphrase].length < MIN_LENGTH) {
+    throw new CliExit(
+      exitCodes.failure,
+      "WEAK_PASSPHRASE",
+      `a new home's passphrase needs at least ${MIN_LENGTH} characters (it is all that protects the keys on disk)`,
+    );
+  }
+  return passphrase;
+}
 
 /** Reads a line from the terminal without echoing it. */
 function promptHidden(prompt: string): Promise<string> {
@@ -40,8 +52,9 @@ function promptHidden(prompt: string): Promise<string> {
  * else typed at the terminal (twice when the folder is new).
  */
 export async function obtainPassphrase(home: string): Promise<string> {
+  const isNew = !existsSync(join(home, "client.db"));
   const fromEnv = process.env[PASSPHRASE_ENV];
-  if (fromEnv !== undefined && fromEnv !== "") return fromEnv;
+  if (fromEnv !== undefined && fromEnv !== "") return isNew ? requireStrongEnough(fromEnv) : fromEnv;
   if (process.stdin.isTTY !== true) {
     throw new CliExit(
       exitCodes.failure,
@@ -49,11 +62,8 @@ export async function obtainPassphrase(home: string): Promise<string> {
       `the local state is encrypted: set ${PASSPHRASE_ENV} or run in a terminal to type the passphrase`,
     );
   }
-  if (existsSync(join(home, "client.db"))) return promptHidden("Passphrase: ");
-  const chosen = await promptHidden(`Choose a passphrase to encrypt ${home}: `);
-  if (chosen.length < MIN_TYPED_LENGTH) {
-    throw new CliExit(exitCodes.failure, "BAD_PASSPHRASE", `use at least ${MIN_TYPED_LENGTH} characters`);
-  }
+  if (!isNew) return promptHidden("Passphrase: ");
+  const chosen = requireStrongEnough(await promptHidden(`Choose a passphrase to encrypt ${home}: `));
   if ((await promptHidden("Type it again: ")) !== chosen) {
     throw new CliExit(exitCodes.failure, "BAD_PASSPHRASE", "the two passphrases differ");
   }

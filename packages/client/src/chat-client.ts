@@ -1,7 +1,7 @@
 import { groupOfLabel, roomKind, type GroupId, type RoomKind, type UserName } from "@secure-chat/protocol";
 import { ClientSession } from "./client-session.js";
 import { messageEvent } from "./engine/incoming.js";
-import { ClientError } from "./errors.js";
+import { ClientError, errorCode, errorMessage } from "./errors.js";
 import type { ChatEvent, ChatEventListener, LinkState, MemberInfo, MessageEvent } from "./events.js";
 import { fingerprint, generateIdentity } from "./identity.js";
 import type { SocketFactory } from "./link/rpc.js";
@@ -20,6 +20,8 @@ export interface ChatClientOptions {
   reconnect?: boolean;
   /** Ping interval; a link that answers nothing for two intervals is dropped and redialled. */
   heartbeatMs?: number;
+  /** How long login and catch-up may go without a frame from the server before TIMEOUT (default 30 s). */
+  handshakeIdleMs?: number;
   /** Timers and randomness (tests drive them by hand). */
   timers?: Timers;
   /** The clock, in ms since the epoch. */
@@ -93,7 +95,7 @@ export class ChatClient {
     }
     const identity = stored ?? generateIdentity(this.name);
     if (stored === undefined) await this.store.saveIdentity({ ...identity, server: this.server });
-    const { socketFactory, reconnect = true, heartbeatMs = 15_000 } = this.options;
+    const { socketFactory, reconnect = true, heartbeatMs = 15_000, handshakeIdleMs = 30_000 } = this.options;
     this.session = new ClientSession({
       identity,
       store: this.store,
@@ -102,10 +104,14 @@ export class ChatClient {
       outages: this.outages,
       now: this.now,
       emit: (event) => this.emit(event),
-      link: { url: this.server, socketFactory, reconnect, heartbeatMs, dialTimeoutMs: 10_000, handshakeIdleMs: 30_000 },
+      link: { url: this.server, socketFactory, reconnect, heartbeatMs, dialTimeoutMs: 10_000, handshakeIdleMs },
     });
     await this.session.link.start();
-    await this.join("#lobby" as GroupId);
+    // A room that can't be joined (a damaged GroupInfo, say) must not stop the client starting.
+    await this.join("#lobby" as GroupId).catch((error: unknown) => {
+      const message = `could not join #lobby: ${errorMessage(error)}; everything else works (/join #lobby retries)`;
+      this.emit({ type: "error", code: errorCode(error), message });
+    });
   }
 
   /** Waits until every message we sent is acknowledged, then disconnects. */

@@ -78,7 +78,7 @@ export async function buildSuiteParts(
     emit,
   });
   const commits = new CommitCoordinator({ engine, store, queue, timers, connection });
-  const rooms = new Rooms({ self, engine, commits, directory, config, store, queue, timers, connection, emit });
+  const rooms = new Rooms({ self, engine, commits, directory, config, store, queue, timers, now, connection, emit });
   const stock = new KeyPackageStock(identity, () => impl, store, connection, now);
   await queue.run(() => stream.reload());
   await outbox.load();

@@ -141,7 +141,7 @@ export class ClientSession implements LinkSession {
         message: `KeyPackage upload failed: ${errorMessage(error)}`,
       });
     }
-    void parts.rooms.refreshAgingLeaves(this.options.now);
+    void parts.rooms.refreshAgingLeaves();
   }
 
   private followUp(work: FollowUp): void {

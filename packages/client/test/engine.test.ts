@@ -4,7 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { createProposal, type ClientState } from "ts-mls";
+import { createProposal, defaultCapabilities, generateKeyPackageWithKey, type ClientState } from "ts-mls";
+import { makeKeyPackageRef } from "ts-mls/keyPackage.js";
 import { cipherSuites, type DeliveryKind, type GroupId, type UserName } from "@secure-chat/protocol";
 import { addPlan, type Planner } from "../src/engine/commit-plans.js";
 import { GroupEngine } from "../src/engine/group-engine.js";
@@ -12,6 +13,7 @@ import type { EngineReads, Received } from "../src/engine/incoming.js";
 import { clientConfig } from "../src/engine/mls/config.js";
 import { encodeMessage, newKeyPackage, ownLeafIndex } from "../src/engine/mls/groups.js";
 import { loadCipherSuite } from "../src/engine/mls/suite.js";
+import { lifetimeProblem } from "../src/engine/policy.js";
 import type { ChatEvent } from "../src/events.js";
 import { generateIdentity } from "../src/identity.js";
 import type { StoredKeyPackage } from "../src/store/store.js";
@@ -95,6 +97,29 @@ async function say(from: Member, to: Member, groupId: GroupId, text: string, id 
   const { ciphertext } = await from.engine.encrypt(groupId, { id, sentAt: NOW, text });
   return to.receive(groupId, "message", ciphertext, from.name);
 }
+
+/** A KeyPackage of `member`'s valid from `notBefore` to `notAfter` (seconds), held as the store would. */
+async function keyPackageValid(member: Member, notBefore: bigint, notAfter: bigint) {
+  const { publicPackage, privatePackage } = await generateKeyPackageWithKey(
+    { credentialType: "basic", identity: new TextEncoder().encode(member.name) },
+    defaultCapabilities(),
+    { notBefore, notAfter },
+    [],
+    { signKey: member.identity.secretKey, publicKey: member.identity.publicKey },
+    impl,
+  );
+  member.keyPackages.push({
+    ref: await makeKeyPackageRef(publicPackage, impl.hash),
+    publicPackage: encodeMessage({ keyPackage: publicPackage, wireformat: "mls_key_package", version: "mls10" }),
+    initPrivateKey: privatePackage.initPrivateKey,
+    hpkePrivateKey: privatePackage.hpkePrivateKey,
+    lastResort: false,
+  });
+  return publicPackage;
+}
+
+const nowSeconds = BigInt(NOW / 1000);
+const DAY = 86_400n;
 
 describe("group engine", () => {
   it("settles its own commit when the server delivers it back, and the Welcome lets the new member in", async () => {
@@ -223,7 +248,9 @@ describe("group engine", () => {
     const { ciphertext } = await alice.engine.encrypt(team, { id: "m1", sentAt: NOW, text: "once" });
     const first = await bob.receive(team, "message", ciphertext, "alice");
     assert.deepEqual(names(first.events), ["message"]);
+    assert.ok(first.changes.cursor !== undefined, "a processed delivery moves the cursor");
     const replay = await bob.receive(team, "message", ciphertext, "alice");
+    assert.equal(replay.changes.cursor, undefined, "a refused one does not (its seq is the server's word)");
     assert.equal(
       replay.events.filter((e) => e.type === "message").length,
       0,
@@ -259,6 +286,44 @@ describe("group engine", () => {
         `${who.name}: nothing the new state uses was zeroed`,
       );
     }
+  });
+
+  it("refuses a member added with a KeyPackage valid for 10 years: members refuse the commit, the Welcome is refused", async () => {
+    const { alice, bob } = await pair();
+    const dave = new Member("dave" as UserName);
+    const decade = await keyPackageValid(dave, nowSeconds - DAY, nowSeconds + 3650n * DAY);
+    const prepared = await alice.engine.prepareCommit(team, addPlan(dave.name, decade));
+    assert.ok(typeof prepared !== "string");
+    const seen = await bob.receive(team, "commit", prepared.frame.commit, "alice");
+    assert.equal(seen.events[0]?.type, "error", "bob refuses the commit");
+    assert.equal(bob.epoch(team), 1n, "and stays where he was");
+    const welcomed = await dave.receive(team, "welcome", prepared.frame.welcome, "alice");
+    const refusal = welcomed.events[0];
+    assert.match(
+      refusal?.type === "error" ? refusal.message : "",
+      /dave: its KeyPackage is valid for 3651 days, more than the 90/,
+    );
+    assert.deepEqual(dave.engine.table.joined(), [], "dave did not join");
+  });
+
+  it("judges KeyPackage lifetimes: too long, expired and not yet valid are refused; ours pass", async () => {
+    const max = trustAll.lifetimeConfig.maximumTotalLifetime;
+    const dave = new Member("dave" as UserName);
+    const leaf = async (from: bigint, to: bigint) => (await keyPackageValid(dave, from, to)).leafNode;
+    assert.match(
+      lifetimeProblem(await leaf(nowSeconds - DAY, nowSeconds + 3650n * DAY), max, nowSeconds) ?? "",
+      /3651 days/,
+    );
+    assert.match(
+      lifetimeProblem(await leaf(nowSeconds - 10n * DAY, nowSeconds - DAY), max, nowSeconds) ?? "",
+      /not valid now/,
+    );
+    assert.match(
+      lifetimeProblem(await leaf(nowSeconds + DAY, nowSeconds + 10n * DAY), max, nowSeconds) ?? "",
+      /not valid now/,
+    );
+    const ours = (await newKeyPackage(dave.identity, impl, false, NOW)).publicPackage.leafNode;
+    assert.equal(lifetimeProblem(ours, max, nowSeconds), undefined);
   });
 
   it("keeps an accepted commit's consumed secrets until the verdict, then zeroes them", async () => {

@@ -629,6 +629,21 @@ export function storageContract(name: string, open: () => StorageFixture): void 
       );
 
       it(
+        "lastSeq is 0 at first, then the highest seq handed out",
+        withStorage((storage) => {
+          registerAll(storage);
+          assert.equal(storage.lastSeq(), 0);
+          const team = group("+team");
+          created(storage, team, alice);
+          const message = appendMessage(storage, team, alice, blob(), 1).delivery;
+          assert.equal(storage.lastSeq(), message.seq);
+          const commit = accept(storage, commitInput(team, 0, alice, { added: [bob], welcome: blob() }));
+          const last = commit.welcomes.at(-1)?.delivery.seq ?? commit.commit.seq;
+          assert.equal(storage.lastSeq(), Math.max(last, commit.commit.seq));
+        }),
+      );
+
+      it(
         "setCursors advances several users at once, never backwards",
         withStorage((storage) => {
           registerAll(storage);

@@ -20,7 +20,7 @@ import {
   type GroupMessage,
   type Member,
 } from "./mls/groups.js";
-import { roomPolicy } from "./policy.js";
+import { lifetimeProblems, roomPolicy } from "./policy.js";
 
 /** One entry of our delivery stream, as the server framed it. `sender` is only the server's label. */
 export interface Delivery {
@@ -57,15 +57,20 @@ export class IncomingProcessor {
 
   /**
    * Processes one delivery. A delivery that can't be processed becomes an error event, never a
-   * throw: the cursor moves past it either way, so one bad frame can't stop the stream.
+   * throw, so one bad frame can't stop the stream. Only a delivery that changed something moves
+   * the cursor (`changes.cursor`): the server's seq is unauthenticated, and one forged frame
+   * with a huge seq, ignored or refused, must not make every later delivery look old.
    */
   async receive(delivery: Delivery, reads: EngineReads): Promise<Received> {
-    const received: Received = { changes: { cursor: delivery.seq }, events: [], followUps: [] };
+    const received: Received = { changes: {}, events: [], followUps: [] };
     try {
       if (delivery.kind === "welcome") await this.onWelcome(delivery, reads, received);
       else if (delivery.kind === "commit") await this.onCommit(delivery, received);
       else await this.onGroupMessage(delivery, reads, received);
+      if (Object.keys(received.changes).length > 0) received.changes.cursor = delivery.seq;
     } catch (error) {
+      received.changes = {};
+      received.followUps = [];
       received.events.push({
         type: "error",
         code: "DECRYPT_FAILED",
@@ -111,6 +116,9 @@ export class IncomingProcessor {
     if (new TextDecoder().decode(state.groupContext.groupId) !== groupId) {
       throw new ClientError("BAD_ARGUMENT", "the Welcome is for another group than announced");
     }
+    const now = BigInt(Math.floor(this.options.now() / 1000));
+    const problems = lifetimeProblems(state.ratchetTree, config.lifetimeConfig.maximumTotalLifetime, now);
+    if (problems.length > 0) throw new ClientError("BAD_MLS", `the Welcome's group has ${problems.join("; ")}`);
     const slot: GroupSlot = { state, pending: undefined };
     this.table.set(groupId, slot);
     out.changes.groups = [groupRecord(groupId, slot)];
@@ -243,7 +251,9 @@ export class IncomingProcessor {
     state: ClientState,
     message: GroupMessage,
   ): Promise<Awaited<ReturnType<typeof processMessage>>> {
-    const result = await processMessage(message, state, emptyPskIndex, roomPolicy(groupId, state), this.options.impl);
+    const now = BigInt(Math.floor(this.options.now() / 1000));
+    const policy = roomPolicy(groupId, state, now);
+    const result = await processMessage(message, state, emptyPskIndex, policy, this.options.impl);
     result.consumed.forEach(zeroOutUint8Array);
     return result;
   }

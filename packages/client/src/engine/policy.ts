@@ -1,4 +1,4 @@
-import type { ClientState, IncomingMessageCallback, Proposal } from "ts-mls";
+import type { ClientState, IncomingMessageCallback, LeafNode, Proposal, RatchetTree } from "ts-mls";
 import { roomKind, type GroupId, type UserName } from "@secure-chat/protocol";
 import { credentialName } from "./mls/config.js";
 import { members } from "./mls/groups.js";
@@ -10,9 +10,11 @@ import { members } from "./mls/groups.js";
  *   anything else would let one member get another removed by whoever commits next;
  * - joins by external commit only in open rooms;
  * - in a private conversation a leaf is removed only to be replaced by the same name's new
- *   device (every Remove comes with an Add of that name).
+ *   device (every Remove comes with an Add of that name);
+ * - a member is added only with a KeyPackage valid now, for no longer than the configured
+ *   maximum (ts-mls checks the window but not the span).
  */
-export function roomPolicy(groupId: GroupId, state: ClientState): IncomingMessageCallback {
+export function roomPolicy(groupId: GroupId, state: ClientState, nowSeconds: bigint): IncomingMessageCallback {
   return (incoming) => {
     if (incoming.kind === "proposal") {
       return isSelfRemove(incoming.proposal.proposal, incoming.proposal.senderLeafIndex) ? "accept" : "reject";
@@ -21,8 +23,33 @@ export function roomPolicy(groupId: GroupId, state: ClientState): IncomingMessag
     const kind = roomKind(groupId);
     if (kind !== "open" && proposals.some((p) => p.proposalType === "external_init")) return "reject";
     if (kind === "direct" && !removalsReplaced(state, proposals)) return "reject";
+    const maxSeconds = state.clientConfig.lifetimeConfig.maximumTotalLifetime;
+    const badAdd = (p: Proposal) =>
+      p.proposalType === "add" && lifetimeProblem(p.add.keyPackage.leafNode, maxSeconds, nowSeconds) !== undefined;
+    if (proposals.some(badAdd)) return "reject";
     return "accept";
   };
+}
+
+/** Why a leaf that comes from a KeyPackage can't be used at `nowSeconds`; undefined if it can. */
+export function lifetimeProblem(leaf: LeafNode, maxSeconds: bigint, nowSeconds: bigint): string | undefined {
+  if (leaf.leafNodeSource !== "key_package") return undefined;
+  const { notBefore, notAfter } = leaf.lifetime;
+  if (notAfter - notBefore > maxSeconds) {
+    const days = (notAfter - notBefore) / 86_400n;
+    return `its KeyPackage is valid for ${days} days, more than the ${maxSeconds / 86_400n} allowed`;
+  }
+  if (nowSeconds < notBefore || nowSeconds > notAfter) return "its KeyPackage is not valid now";
+  return undefined;
+}
+
+/** "name: problem" for each leaf of `tree` whose KeyPackage lifetime is not acceptable. */
+export function lifetimeProblems(tree: RatchetTree, maxSeconds: bigint, nowSeconds: bigint): string[] {
+  return tree.flatMap((node) => {
+    if (node?.nodeType !== "leaf") return [];
+    const problem = lifetimeProblem(node.leaf, maxSeconds, nowSeconds);
+    return problem === undefined ? [] : [`${credentialName(node.leaf.credential) ?? "?"}: ${problem}`];
+  });
 }
 
 export function isSelfRemove(proposal: Proposal, senderLeafIndex: number | undefined): boolean {

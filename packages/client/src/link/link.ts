@@ -145,7 +145,8 @@ export class Link {
     const armIdle = (): void => {
       timers.clearTimeout(idle);
       idle = timers.setTimeout(() => {
-        const message = `the server said nothing for ${this.options.handshakeIdleMs} ms while logging in`;
+        const doing = this.linkState === "catching_up" ? "catching up" : "logging in";
+        const message = `the server said nothing for ${this.options.handshakeIdleMs} ms while ${doing}`;
         timedOut = new ClientError("TIMEOUT", message);
         lose(timedOut);
         rpc?.abort(message);

@@ -2,6 +2,7 @@ import type { ClientConfig } from "ts-mls";
 import { directGroupId, roomKind, SendIds, type GroupId, type UserName } from "@secure-chat/protocol";
 import type { ClientKeyDirectory } from "../directory/key-directory.js";
 import { addPlan, refreshPlan, removePlan } from "../engine/commit-plans.js";
+import { lifetimeProblem } from "../engine/policy.js";
 import type { GroupEngine } from "../engine/group-engine.js";
 import type { Received } from "../engine/incoming.js";
 import { decodeMessage, members } from "../engine/mls/groups.js";
@@ -25,6 +26,7 @@ export interface RoomsOptions {
   store: ClientStore;
   queue: SerialQueue;
   timers: Timers;
+  now(): number;
   connection(): RpcConnection;
   emit(event: ChatEvent): void;
 }
@@ -63,7 +65,16 @@ export class Rooms {
         }
         throw error;
       }
-      if (await commits.submitPrepared(groupId, () => engine.prepareExternalJoin(groupId, groupInfo))) return;
+      const join = () =>
+        engine.prepareExternalJoin(groupId, groupInfo).catch((error: unknown) => {
+          if (error instanceof ClientError) throw error;
+          // ts-mls refused it (a bad signature, a broken tree): the server's GroupInfo is unusable.
+          throw new ClientError(
+            "BAD_MLS",
+            `${groupId} can't be joined from the GroupInfo the server has: ${errorMessage(error)}`,
+          );
+        });
+      if (await commits.submitPrepared(groupId, join)) return;
     }
     throw new ClientError("SERVER_ERROR", `could not join ${groupId}; try again`);
   }
@@ -111,6 +122,10 @@ export class Rooms {
       throw new ClientError("SERVER_ERROR", "the server sent a bad KeyPackage");
     }
     const keyPackage = message.keyPackage;
+    const { config, now } = this.options;
+    const nowSeconds = BigInt(Math.floor(now() / 1000));
+    const problem = lifetimeProblem(keyPackage.leafNode, config.lifetimeConfig.maximumTotalLifetime, nowSeconds);
+    if (problem !== undefined) throw new ClientError("BAD_MLS", `${name} can't be added: ${problem}`);
     const key = keyPackage.leafNode.signaturePublicKey;
     const current = (await this.options.directory.lookup(name, true))?.current;
     const valid =
@@ -190,10 +205,10 @@ export class Rooms {
   }
 
   /** Update commits for groups where our leaf still comes from an aging KeyPackage (also heals keys: PCS). */
-  async refreshAgingLeaves(now: () => number): Promise<void> {
+  async refreshAgingLeaves(): Promise<void> {
     for (const groupId of this.options.engine.agingLeaves()) {
       try {
-        await this.options.commits.commit(groupId, refreshPlan(now));
+        await this.options.commits.commit(groupId, refreshPlan(this.options.now));
       } catch (error) {
         this.options.emit({
           type: "error",

@@ -65,14 +65,18 @@ export class DeliveryStream {
     const kind = deliveryKindOf(frame.kind);
     const received =
       groupId === undefined || kind === undefined
-        ? { changes: { cursor: frame.seq }, events: [], followUps: [] }
+        ? { changes: {}, events: [], followUps: [] }
         : await engine.receive(
             { groupId, kind, payload: frame.payload, seq: frame.seq, serverTs: frame.serverTs, sender: frame.sender },
             { keyPackages: () => store.keyPackages(), hasMessage: (group, id) => store.hasMessage(group, id) },
           );
-    if (!(await this.save(received.changes))) return;
-    this.options.outages.over("local_write_failed");
-    this.advance(frame.seq);
+    // Nothing changed (ignored, or refused): nothing to save, and the cursor stays (see receive).
+    const { cursor } = received.changes;
+    if (cursor !== undefined) {
+      if (!(await this.save(received.changes))) return;
+      this.options.outages.over("local_write_failed");
+      this.advance(cursor);
+    }
     for (const event of received.events) this.options.emit(event);
     for (const work of received.followUps) this.options.followUp(work);
   }

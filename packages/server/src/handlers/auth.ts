@@ -23,10 +23,8 @@ export const hello: Handler<"hello"> = {
     if (frame.publicKey.length !== ED25519_PUBLIC_KEY_BYTES) {
       throw new ProtocolError("AUTH_FAILED", "the identity key must be a 32-byte Ed25519 public key");
     }
-    const known = ctx.storage.userKey(name);
-    if (known !== undefined && !Buffer.from(known).equals(frame.publicKey)) {
-      throw new ProtocolError("NAME_TAKEN", `the name ${name} is registered to another key`);
-    }
+    // A name bound to another key is refused only after the login proves a key (below): until
+    // then the answer is the same whether a name is registered or not, so hello can't list names.
     const nonce = ctx.randomBytes(NONCE_BYTES);
     connection.state = { phase: "awaiting_proof", name, publicKey: frame.publicKey, nonce };
     connection.send({

@@ -10,7 +10,7 @@ import {
   type UserName,
 } from "@secure-chat/protocol";
 import { groupMembers, type ServerContext } from "../context.js";
-import { inspectGroupInfo, inspectGroupMessage, isWelcome } from "../mls-inspect.js";
+import { groupInfoSignedBy, inspectGroupInfo, inspectGroupMessage, isWelcome } from "../mls-inspect.js";
 import { deliverTo, fanOut } from "../services/delivery.js";
 import { announcePresence } from "../services/presence.js";
 import type { StoredGroup } from "../storage/storage.js";
@@ -38,10 +38,24 @@ function requireNames(values: string[]): UserName[] {
 }
 
 /** Open rooms must publish a GroupInfo for the epoch a commit leads to, so others can join. */
-function requireGroupInfo(groupId: GroupId, bytes: Uint8Array, epoch: number): Uint8Array {
+/** Members one commit may add (the client adds one at a time). */
+export const MAX_ADDED_PER_COMMIT = 50;
+
+/** A GroupInfo of `groupId` at `epoch`, signed by its sender (who committed or created it). */
+function requireGroupInfo(
+  ctx: ServerContext,
+  groupId: GroupId,
+  bytes: Uint8Array,
+  epoch: number,
+  sender: UserName,
+): Uint8Array {
   const info = inspectGroupInfo(bytes);
   if (info === undefined || info.groupId !== groupId || info.epoch !== epoch) {
     throw new ProtocolError("BAD_MLS", `an open room needs a GroupInfo of ${groupId} at epoch ${epoch}`);
+  }
+  const key = ctx.storage.userKey(sender);
+  if (key === undefined || !groupInfoSignedBy(bytes, sender, key)) {
+    throw new ProtocolError("BAD_MLS", `the GroupInfo for ${groupId} is not signed by your leaf in its tree`);
   }
   return bytes;
 }
@@ -54,7 +68,7 @@ export const createGroup: Handler<"create_group"> = {
     if (kind === "direct" && directPeer(groupId, name) === undefined) {
       throw new ProtocolError("NOT_MEMBER", "you can only start your own private conversations");
     }
-    const groupInfo = requireGroupInfo(groupId, frame.groupInfo, 0);
+    const groupInfo = requireGroupInfo(ctx, groupId, frame.groupInfo, 0, name);
     const result = ctx.storage.createGroup(groupId, kind, name, kind === "open" ? groupInfo : undefined);
     if (result.kind === "exists") throw new ProtocolError("GROUP_EXISTS", `${groupId} already exists`);
     ctx.members.set(groupId, new Set([name]));
@@ -93,6 +107,10 @@ export const commit: Handler<"commit"> = {
     }
     if (!inspected.external && !isMember) throw new ProtocolError("NOT_MEMBER", `you are not in ${groupId}`);
     const added = requireNames(frame.added);
+    // Each added name gets the Welcome stored for it: an unbounded list multiplies one frame.
+    if (added.length > MAX_ADDED_PER_COMMIT) {
+      throw new ProtocolError("BAD_ARGUMENT", `a commit adds at most ${MAX_ADDED_PER_COMMIT} members`);
+    }
     const listedRemoved = requireNames(frame.removed);
     // An external commit adds only its sender and can remove only the sender's own old leaf
     // (RFC 9420 §12.4.3.2): a list naming anyone else would end memberships MLS never ended.
@@ -119,7 +137,7 @@ export const commit: Handler<"commit"> = {
       throw new ProtocolError("BAD_MLS", "adding members needs their MLS Welcome");
     }
     const groupInfo =
-      group.kind === "open" ? requireGroupInfo(groupId, frame.groupInfo, inspected.epoch + 1) : undefined;
+      group.kind === "open" ? requireGroupInfo(ctx, groupId, frame.groupInfo, inspected.epoch + 1, name) : undefined;
     ctx.sends.flush(); // messages that arrived first get lower seqs than this commit
     const recipients = new Set(members);
     const result = ctx.storage.acceptCommit({

@@ -51,9 +51,18 @@ export const claimKeyPackage: Handler<"claim_key_package"> = {
   },
 };
 
+/**
+ * Names one `lookup_keys` may ask for. The rate limits count frames, so a frame's work must be
+ * bounded too: 10,000 names a frame would cost 10,000 lookups on the one event loop.
+ */
+export const MAX_LOOKUP_NAMES = 64;
+
 export const lookupKeys: Handler<"lookup_keys"> = {
   requiresAuth: true,
   handle(ctx, connection, frame) {
+    if (frame.names.length > MAX_LOOKUP_NAMES) {
+      throw new ProtocolError("BAD_ARGUMENT", `look up at most ${MAX_LOOKUP_NAMES} names at a time`);
+    }
     const names: string[] = [];
     const publicKeys: Uint8Array[] = [];
     const retiredKeys: Uint8Array[] = [];

@@ -1,4 +1,4 @@
-import { deliveryKinds, encodeFrame, type UserName } from "@secure-chat/protocol";
+import { ProtocolError, deliveryKinds, encodeFrame, type UserName } from "@secure-chat/protocol";
 import type { Connection } from "../connection.js";
 import type { ServerContext } from "../context.js";
 import type { StoredDelivery } from "../storage/storage.js";
@@ -84,7 +84,14 @@ export async function startDelivery(ctx: ServerContext, connection: Connection, 
   unsubscribe = ctx.bus.subscribe(name, connection.releaseDeliveries());
 }
 
-/** Clients acknowledge in batches (the highest seq they have durably processed). */
+/**
+ * Clients acknowledge in batches (the highest seq they have durably processed). An ack beyond
+ * the last seq handed out was made up (a forged delivery, a hostile relay): taken, it would
+ * skip every delivery to come, so it is refused.
+ */
 export function acknowledge(ctx: ServerContext, name: UserName, seq: number): void {
+  if (seq > ctx.storage.lastSeq()) {
+    throw new ProtocolError("BAD_ARGUMENT", `ack of seq ${seq}, beyond the last one handed out`);
+  }
   ctx.cursors.acknowledge(name, seq);
 }

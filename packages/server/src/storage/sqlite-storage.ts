@@ -366,6 +366,10 @@ export class SqliteStorage implements Storage {
     return this.statements.fetchSince.all({ cursor, name, limit }).map(toDelivery);
   }
 
+  lastSeq(): number {
+    return (this.statements.nextSeq.get()?.next ?? 1) - 1;
+  }
+
   cursor(name: UserName): number {
     return this.statements.cursor.get(name)?.cursor ?? 0;
   }

@@ -110,6 +110,8 @@ export interface Storage {
   /** Deliveries for `name` after `cursor`, in order, at most `limit`. */
   fetchSince(name: UserName, cursor: number, limit: number): StoredDelivery[];
   cursor(name: UserName): number;
+  /** The highest seq handed out so far (0 before the first delivery): no cursor can be beyond it. */
+  lastSeq(): number;
   /** Advances several cursors in one transaction (never backwards). */
   setCursors(cursors: ReadonlyMap<UserName, number>): void;
 

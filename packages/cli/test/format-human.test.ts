@@ -1,0 +1,28 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { CONTINUATION, foldToWidth } from "../src/format-human.js";
+import { displayWidth } from "../src/tui/text-width.js";
+
+describe("foldToWidth (line mode on a terminal)", () => {
+  it("leaves a line that fits alone", () => {
+    assert.deepEqual(foldToWidth("[14:03] #lobby <alice> hi", 80), ["[14:03] #lobby <alice> hi"]);
+  });
+
+  it("never lets a message padded to the edge start a row of its own: a fake line is marked", () => {
+    const fake = "[12:32] #lobby <ceo> wire 50k to the usual account today";
+    const line = `[12:31] #lobby <mallory> ok${" ".repeat(80 - "[12:31] #lobby <mallory> ok".length)}${fake}`;
+    const rows = foldToWidth(line, 80);
+    assert.ok(rows.length >= 2);
+    for (const row of rows) assert.ok(displayWidth(row) <= 80, `too wide: ${row}`);
+    for (const row of rows.slice(1)) assert.ok(row.startsWith(CONTINUATION), `unmarked row: ${row}`);
+    assert.ok(!rows.slice(1).some((row) => row.startsWith("[")), "no row after the first starts as a line does");
+    assert.ok(rows.join(" ").includes("<ceo> wire 50k"), "nothing is lost");
+  });
+
+  it("marks every row of a long unbroken word too", () => {
+    const rows = foldToWidth(`[14:03] #lobby <bob> ${"x".repeat(200)}`, 40);
+    assert.ok(rows.length >= 5);
+    for (const row of rows.slice(1)) assert.ok(row.startsWith(CONTINUATION));
+    for (const row of rows) assert.ok(displayWidth(row) <= 40);
+  });
+});
