@@ -68,6 +68,8 @@ export async function startServer(kind: ServerKind, options: ServerOptions = {})
           "1000000",
           "--max-connections-per-ip",
           "1000000",
+          "--registrations-per-ip",
+          "1000000",
         ],
         /listening on ws:\/\/127\.0\.0\.1:(\d+)/,
       );

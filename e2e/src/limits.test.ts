@@ -76,13 +76,23 @@ describe("a slow consumer", () => {
 });
 
 describe("rate limits, connection caps and floods", () => {
+  const flooderIdentity = rawIdentity("flooder");
   let lobby: Lobby;
   const raws = new RawClients(() => lobby.server.url);
   const connect = (): Promise<RawClient> => raws.connect();
 
   before(async () => {
     lobby = await Lobby.start(["alice", "bob"], {
-      args: ["--rate-limit", "50", "--user-rate-limit", "80", "--max-connections-per-ip", "12"],
+      args: [
+        "--rate-limit",
+        "50",
+        "--user-rate-limit",
+        "80",
+        "--max-connections-per-ip",
+        "12",
+        "--registrations-per-ip",
+        "6",
+      ],
     });
   });
 
@@ -93,7 +103,7 @@ describe("rate limits, connection caps and floods", () => {
 
   it("answers a flood of requests with RATE_LIMITED, keeps the connection, and recovers", async () => {
     const raw = await connect();
-    await rawLogin(raw, rawIdentity("flooder"));
+    await rawLogin(raw, flooderIdentity);
     for (let rid = 10; rid < 510; rid++) raw.send({ type: "ping", rid });
     const answers: string[] = [];
     for (let i = 0; i < 500; i++) answers.push((await raw.next("pong")).type);
@@ -116,6 +126,23 @@ describe("rate limits, connection caps and floods", () => {
     raw.send({ type: "lookup_keys", rid: 21, names: ["alice", ...many.slice(0, 63)] });
     const answered = await raw.next("keys");
     assert.deepEqual(answered.type === "keys" && answered.names, ["alice"]);
+  });
+
+  it("limits new names per address: past the allowance a new name is refused, a known one still logs in", async () => {
+    // alice, bob, flooder and looker (earlier tests) are registered; 6 per hour are allowed.
+    const answers: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const raw = await connect();
+      const { answer } = await rawLogin(raw, rawIdentity(`newcomer${i}`));
+      answers.push(answer.type === "error" ? answer.code : answer.type);
+      raw.close();
+    }
+    assert.ok(answers.includes("RATE_LIMITED"), `no registration was limited: ${answers.join(", ")}`);
+    assert.equal(answers.at(-1), "RATE_LIMITED");
+    const known = await connect();
+    const again = await rawLogin(known, flooderIdentity);
+    assert.equal(again.answer.type, "login_ok", "a registered name is not a registration");
+    known.close();
   });
 
   it("refuses connections beyond the per-address cap", async () => {

@@ -164,16 +164,14 @@ export async function runChat(argv: readonly string[]): Promise<void> {
     showOnLine(event);
   });
   notice = (message) => sink({ type: "info", message });
-  await startClient(client, server);
   const session = new ChatSession(client, sink);
-  sink(readyEvent(client, server));
-  if (interactive) {
-    input.setPrompt(`${current}> `);
-    input.prompt();
-  }
 
   // Lines are carried out one after another, so messages keep the order they were typed in.
-  let chain = Promise.resolve<"quit" | undefined>(undefined);
+  // Input is read from the start: lines (and the end of input) that arrive while the client
+  // logs in wait for it instead of being lost, so `printf 'hi\n' | secure-chat chat` sends "hi".
+  let markStarted: () => void = () => undefined;
+  const started = new Promise<void>((resolve) => (markStarted = resolve));
+  let chain: Promise<"quit" | undefined> = started.then(() => undefined);
   let quitting = false;
   const finish = (): void => {
     if (quitting) return;
@@ -199,6 +197,14 @@ export async function runChat(argv: readonly string[]): Promise<void> {
     });
   });
   input.on("close", finish);
+
+  await startClient(client, server);
+  sink(readyEvent(client, server));
+  if (interactive) {
+    input.setPrompt(`${current}> `);
+    input.prompt();
+  }
+  markStarted();
 }
 
 /** Logs in and catches up; a failure is fatal (one stderr line, exit status 1). */

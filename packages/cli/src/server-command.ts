@@ -13,12 +13,14 @@ const numericFlags = {
   "rate-limit": { key: "rateLimitPerConnection", scale: 1, min: 1, max: 1_000_000 },
   "user-rate-limit": { key: "rateLimitPerUser", scale: 1, min: 1, max: 1_000_000 },
   "max-connections-per-ip": { key: "maxConnectionsPerAddress", scale: 1, min: 1, max: 1_000_000 },
+  "registrations-per-ip": { key: "registrationsPerHourPerAddress", scale: 1, min: 1, max: 1_000_000 },
 } as const satisfies Record<string, { key: keyof ServerConfig; scale: number; min: number; max: number }>;
 
 export const serverUsage =
   "secure-chat server [--host 127.0.0.1] [--port 7447] [--data DIR] [--suite xwing|x25519] [--heartbeat SECONDS]\n" +
   "                   [--login-timeout SECONDS] [--max-frame-bytes N] [--max-send-buffer N] [--rate-limit N]\n" +
-  "                   [--user-rate-limit N] [--max-connections-per-ip N] [--tls-cert FILE --tls-key FILE]";
+  "                   [--user-rate-limit N] [--max-connections-per-ip N] [--registrations-per-ip N]\n" +
+  "                   [--tls-cert FILE --tls-key FILE]";
 
 function usageError(message: string): CliExit {
   return new CliExit(exitCodes.usage, "BAD_FLAG", `${message}\nusage: ${serverUsage}`);

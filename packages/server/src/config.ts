@@ -20,6 +20,8 @@ export interface ServerConfig {
   rateLimitPerUser: number;
   /** Open connections allowed from one remote address. */
   maxConnectionsPerAddress: number;
+  /** New names one remote address may register per hour (token bucket; a burst of as many). */
+  registrationsPerHourPerAddress: number;
   /**
    * Bytes queued for one socket before it counts as a slow consumer and is cut off (it
    * catches up by cursor when it comes back). Catch-up itself waits for the socket to drain.
@@ -44,6 +46,7 @@ export const defaultServerConfig: ServerConfig = {
   rateLimitPerConnection: 200,
   rateLimitPerUser: 400,
   maxConnectionsPerAddress: 64,
+  registrationsPerHourPerAddress: 20,
   maxSendBufferBytes: 8 * 1024 * 1024,
   tls: undefined,
 };

@@ -28,6 +28,8 @@ export interface ServerContext {
   userBuckets: Map<UserName, TokenBucket>;
   /** Open connections per remote address. */
   connectionsByAddress: Map<string, number>;
+  /** New-name registrations per remote address (see registrationsPerHourPerAddress). */
+  registrationBuckets: Map<string, TokenBucket>;
   /** Holds answers and fan-out until their writes are on disk. */
   durable: DurabilityGate;
   /** Group commit of incoming messages. */
@@ -59,6 +61,7 @@ export function createContext(
     members: new Map(),
     userBuckets: new Map(),
     connectionsByAddress: new Map(),
+    registrationBuckets: new Map(),
     durable,
     sends: new SendBatcher(storage, durable),
     cursors: new CursorBatcher(storage, log, cursorFlushMs),

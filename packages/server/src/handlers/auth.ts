@@ -3,6 +3,8 @@ import { verifyLogin } from "../login-verify.js";
 import { startDelivery } from "../services/delivery.js";
 import { trackPresence } from "../services/presence.js";
 import { NOT_CONFIRMED } from "../services/durability-gate.js";
+import type { ServerContext } from "../context.js";
+import { TokenBucket } from "../token-bucket.js";
 import type { Handler } from "./handler.js";
 
 const NONCE_BYTES = 32;
@@ -37,6 +39,17 @@ export const hello: Handler<"hello"> = {
   },
 };
 
+/** Takes a registration token for `address`: names are cheap to make, so making them is limited. */
+function mayRegister(ctx: ServerContext, address: string): boolean {
+  const perHour = ctx.config.registrationsPerHourPerAddress;
+  let bucket = ctx.registrationBuckets.get(address);
+  if (bucket === undefined) {
+    bucket = new TokenBucket(perHour / 3600, perHour, ctx.now());
+    ctx.registrationBuckets.set(address, bucket);
+  }
+  return bucket.take(ctx.now());
+}
+
 export const login: Handler<"login"> = {
   requiresAuth: false,
   handle(ctx, connection, frame) {
@@ -48,6 +61,9 @@ export const login: Handler<"login"> = {
     connection.state = { phase: "awaiting_hello" };
     if (!verifyLogin(state.publicKey, frame.signature, state.nonce, state.name)) {
       throw new ProtocolError("AUTH_FAILED", "the login signature does not verify for this challenge");
+    }
+    if (ctx.storage.userKey(state.name) === undefined && !mayRegister(ctx, connection.remoteAddress)) {
+      throw new ProtocolError("RATE_LIMITED", "too many new names from your address; try again in an hour");
     }
     const registered = ctx.storage.registerUser(state.name, state.publicKey);
     if (registered.kind === "name_taken") {
