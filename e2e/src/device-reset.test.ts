@@ -77,14 +77,26 @@ describe("a lost device", () => {
     assert.equal(alices.length, 1, "the lost device's leaf is still in #lobby");
     assert.equal(alices[0]!.fingerprint, fresh.events.find((e) => e.type === "ready")?.fingerprint);
 
-    // bob's client re-adds alice's new device to their private conversation.
+    // Nothing of bob's goes to the new key until he accepts it (SECURITY.md, issue 21.6).
+    const held = await bob.command("/msg alice is that you?", "error");
+    assert.equal(held.code, "KEY_CHANGED", JSON.stringify(held));
+    assert.match(String(held.message), /\/trust alice/);
+    const trusted = await bob.command("/trust alice", "info");
+    assert.match(String(trusted.message), /alice's new key is trusted/);
+    // Then bob's client re-adds alice's new device to their private conversation.
     await fresh.waitFor("private conversation renewed", (e) => e.type === "room" && e.room === "@bob");
+    assert.equal(
+      fresh.messages().filter((m) => m.text === "is that you?").length,
+      0,
+      "the refused message never reached the new key",
+    );
     bob.send("/msg alice welcome back");
     await fresh.waitFor("dm on the new device", (e) => e.type === "message" && e.text === "welcome back");
 
     // Invite-only rooms take a deliberate invitation, which replaces the old leaf.
     const carol = get("carol");
     await carol.command("/join +team", "info");
+    await carol.command("/trust alice", "info"); // carol saw the key change too
     carol.send("/invite alice");
     await fresh.waitFor("back in +team", (e) => e.type === "room" && e.room === "+team");
     carol.send("team, alice is back");

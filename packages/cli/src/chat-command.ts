@@ -16,7 +16,7 @@ import { UiEvents, type UiEvent, type UiSink } from "./ui-events.js";
 
 export const chatUsage =
   "secure-chat chat [--server URL] [--home DIR] [--json | --plain] [--no-bell] [--heartbeat SECONDS]\n" +
-  "                 [--login-timeout SECONDS] [--accept-new-cert] NAME";
+  "                 [--login-timeout SECONDS] [--accept-new-cert] [--trust-new-keys] NAME";
 const DEFAULT_SERVER = "ws://127.0.0.1:7447";
 
 export type ChatMode = "tui" | "line" | "json";
@@ -53,6 +53,7 @@ export async function runChat(argv: readonly string[]): Promise<void> {
     heartbeat: "string",
     "login-timeout": "string",
     "accept-new-cert": "boolean",
+    "trust-new-keys": "boolean",
   });
   if (parsed.kind === "error") throw new CliExit(exitCodes.usage, "BAD_FLAG", `${parsed.message}\nusage: ${chatUsage}`);
   const [rawName, extra] = parsed.positionals;
@@ -104,6 +105,7 @@ export async function runChat(argv: readonly string[]): Promise<void> {
     socketFactory: pinningSocketFactory(home, parsed.flags["accept-new-cert"] === true, (message) => notice(message)),
     heartbeatMs: heartbeat.value === undefined ? undefined : heartbeat.value * 1000,
     handshakeIdleMs: loginTimeout.value === undefined ? undefined : loginTimeout.value * 1000,
+    trustNewKeys: parsed.flags["trust-new-keys"] === true,
   });
 
   if (mode === "tui") {

@@ -22,6 +22,7 @@ export type SessionClient = Pick<
   | "rooms"
   | "history"
   | "fingerprintOf"
+  | "trust"
 >;
 
 /**
@@ -102,6 +103,13 @@ export class ChatSession {
           type: "fingerprint",
           name: command.name ?? client.name,
           fingerprint: await client.fingerprintOf(command.name),
+        });
+        return;
+      case "trust":
+        await client.trust(command.name);
+        this.sink({
+          type: "info",
+          message: `${command.name}'s new key is trusted; messages to ${command.name} go to it`,
         });
         return;
       case "help":

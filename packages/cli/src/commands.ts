@@ -12,6 +12,7 @@ export type Command =
   | { kind: "leave" }
   | { kind: "history"; count: number }
   | { kind: "fingerprint"; name: UserName | undefined }
+  | { kind: "trust"; name: UserName }
   | { kind: "help" }
   | { kind: "quit" }
   | { kind: "invalid"; message: string };
@@ -33,6 +34,7 @@ export const helpText = [
   "/leave               leave the current room",
   "/history [N]         the last N messages of the current room (default 20)",
   "/fingerprint [NAME]  your key fingerprint, or NAME's, to compare out of band",
+  "/trust NAME          accept NAME's changed key once the fingerprints match",
   "/help                this list",
   "/quit                exit once every sent message is stored by the server",
 ];
@@ -102,6 +104,8 @@ export function parseCommand(line: string): Command {
     case "fingerprint":
       if (args.length === 0) return { kind: "fingerprint", name: undefined };
       return withName("/fingerprint [NAME]", (name) => ({ kind: "fingerprint", name }));
+    case "trust":
+      return withName("/trust NAME", (name) => ({ kind: "trust", name }));
     case "help":
       return { kind: "help" };
     case "quit":

@@ -48,7 +48,7 @@ export function formatHuman(event: UiEvent, now: number = Date.now()): string[] 
     case "key_changed":
       return [
         `${at} ! WARNING: ${event.name}'s key changed: pinned ${event.pinned}, now ${event.presented}.`,
-        `${at} ! The server says ${event.name} has a new device. Verify with ${event.name} out of band (/fingerprint ${event.name}).`,
+        `${at} ! The server says ${event.name} has a new device. Verify with ${event.name} out of band (/fingerprint ${event.name}), then /trust ${event.name}; until then nothing is sent to the new key.`,
       ];
     case "error":
       return [`${at} ! ${event.code}: ${event.message}`];

@@ -1,4 +1,4 @@
-import { groupOfLabel, roomKind, type GroupId, type RoomKind, type UserName } from "@secure-chat/protocol";
+import { directPeer, groupOfLabel, roomKind, type GroupId, type RoomKind, type UserName } from "@secure-chat/protocol";
 import { ClientSession } from "./client-session.js";
 import { messageEvent } from "./engine/incoming.js";
 import { ClientError, errorCode, errorMessage } from "./errors.js";
@@ -26,6 +26,8 @@ export interface ChatClientOptions {
   timers?: Timers;
   /** The clock, in ms since the epoch. */
   now?: () => number;
+  /** Accept a peer's changed key at once instead of waiting for `trust(name)` (bots). */
+  trustNewKeys?: boolean;
 }
 
 export interface RoomListing {
@@ -96,6 +98,7 @@ export class ChatClient {
     const identity = stored ?? generateIdentity(this.name);
     if (stored === undefined) await this.store.saveIdentity({ ...identity, server: this.server });
     const { socketFactory, reconnect = true, heartbeatMs = 15_000, handshakeIdleMs = 30_000 } = this.options;
+    const trustNewKeys = this.options.trustNewKeys ?? false;
     this.session = new ClientSession({
       identity,
       store: this.store,
@@ -104,8 +107,10 @@ export class ChatClient {
       outages: this.outages,
       now: this.now,
       emit: (event) => this.emit(event),
+      trustNewKeys,
       link: { url: this.server, socketFactory, reconnect, heartbeatMs, dialTimeoutMs: 10_000, handshakeIdleMs },
     });
+    await this.session.directory.load();
     await this.session.link.start();
     // A room that can't be joined (a damaged GroupInfo, say) must not stop the client starting.
     await this.join("#lobby" as GroupId).catch((error: unknown) => {
@@ -152,8 +157,19 @@ export class ChatClient {
   }
 
   /** Queues a message; it is sent as soon as the link is live, and shown once the server has stored it. */
-  send(groupId: GroupId, text: string): Promise<void> {
+  async send(groupId: GroupId, text: string): Promise<void> {
+    const peer = directPeer(groupId, this.name);
+    if (peer !== undefined && !this.started().directory.isTrusted(peer)) {
+      const message = `${peer}'s key changed: compare fingerprints (/fingerprint ${peer}), then /trust ${peer}`;
+      throw new ClientError("KEY_CHANGED", message);
+    }
     return this.parts().outbox.enqueue(groupId, text);
+  }
+
+  /** Accepts `name`'s changed key (after comparing fingerprints) and moves our private conversation to it. */
+  async trust(name: UserName): Promise<void> {
+    await this.started().directory.trust(name);
+    await this.parts().rooms.renewDirect(name);
   }
 
   /** A private message: starts the two-member conversation (works while the peer is offline). */

@@ -23,6 +23,8 @@ export interface ClientSessionOptions {
   timers: Timers;
   outages: Outages;
   link: Omit<LinkOptions, "timers">;
+  /** Accept a peer's changed key without the user's `/trust` (see ClientKeyDirectory). */
+  trustNewKeys: boolean;
   now(): number;
   emit(event: ChatEvent): void;
 }
@@ -54,8 +56,10 @@ export class ClientSession implements LinkSession {
       () => this.link.connection(),
       (name, pinned, presented) => {
         emit({ type: "key_changed", name, pinned: fingerprint(pinned), presented: fingerprint(presented) });
-        void queue.idle().then(() => this.parts?.rooms.renewDirect(name));
+        // Moving our private conversation to the new key waits for the user's /trust.
+        if (options.trustNewKeys) void queue.idle().then(() => this.parts?.rooms.renewDirect(name));
       },
+      options.trustNewKeys,
     );
     this.shared = {
       self: identity.name,

@@ -47,6 +47,8 @@ const calls: { [M in keyof ClientStore]: (store: ClientStore) => Promise<unknown
   addKeyPackages: (s) => s.addKeyPackages([keyPackage(9)]),
   pinnedKey: (s) => s.pinnedKey(alice),
   pin: (s) => s.pin(alice, bytes(3)),
+  untrustedNames: (s) => s.untrustedNames(),
+  setTrusted: (s) => s.setTrusted(alice, false),
   history: (s) => s.history(lobby, 10),
   hasMessage: (s) => s.hasMessage(lobby, "id"),
   nextOutbox: (s) => s.nextOutbox(),
@@ -76,7 +78,7 @@ export function storeContract(adapter: string, open: () => Promise<StoreUnderTes
         assert.equal(await store.outboxSize(), 0);
       }));
 
-    it("keeps the identity and pins (a new pin replaces the old)", () =>
+    it("keeps the identity, pins (a new pin replaces the old) and untrusted names", () =>
       withStore(async ({ store }) => {
         await store.saveIdentity({ name: alice, secretKey: bytes(1, 2), publicKey: bytes(3, 4), server: "ws://x" });
         assert.deepEqual(await store.identity(), {
@@ -89,6 +91,12 @@ export function storeContract(adapter: string, open: () => Promise<StoreUnderTes
         await store.pin(alice, bytes(5));
         await store.pin(alice, bytes(6));
         assert.deepEqual(await store.pinnedKey(alice), bytes(6));
+        assert.deepEqual(await store.untrustedNames(), []);
+        await store.setTrusted(alice, false);
+        await store.setTrusted(alice, false);
+        assert.deepEqual(await store.untrustedNames(), [alice]);
+        await store.setTrusted(alice, true);
+        assert.deepEqual(await store.untrustedNames(), []);
       }));
 
     it("applies a batch: groups set and deleted, messages kept once, the cursor only moves forward", () =>
@@ -190,7 +198,9 @@ export function storeContract(adapter: string, open: () => Promise<StoreUnderTes
         await under.store.saveIdentity({ name: alice, secretKey: bytes(1), publicKey: bytes(2), server: "ws://x" });
         await under.store.apply({ groups: [{ groupId: lobby, state: bytes(5), pending: null }], cursor: 8 });
         await under.store.addOutbox({ room: lobby, sendId: bytes(1), id: "m1", sentAt: 1, text: "one" });
+        await under.store.setTrusted(alice, false);
         const again = await under.reopen();
+        assert.deepEqual(await again.untrustedNames(), [alice]);
         assert.equal((await again.identity())?.name, alice);
         assert.equal(await again.cursor(), 8);
         assert.deepEqual((await again.groups())[0]?.state, bytes(5));

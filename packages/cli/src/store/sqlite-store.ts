@@ -29,6 +29,7 @@ CREATE TABLE IF NOT EXISTS key_packages (
   hpke_private BLOB NOT NULL, last_resort INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS pins (name TEXT PRIMARY KEY, public_key BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS untrusted (name TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS history (
   room TEXT NOT NULL, id TEXT NOT NULL, sender TEXT NOT NULL, text BLOB NOT NULL,
   sent_at INTEGER NOT NULL, server_ts INTEGER NOT NULL, seq INTEGER NOT NULL,
@@ -240,6 +241,19 @@ export class SqliteClientStore implements ClientStore {
 
   async pin(name: UserName, key: Uint8Array): Promise<void> {
     this.write(() => this.sql("INSERT OR REPLACE INTO pins (name, public_key) VALUES (?, ?)").run(name, key));
+  }
+
+  async untrustedNames(): Promise<UserName[]> {
+    const rows = this.sql("SELECT name FROM untrusted ORDER BY name").all() as { name: string }[];
+    return rows.map((row) => row.name as UserName);
+  }
+
+  async setTrusted(name: UserName, trusted: boolean): Promise<void> {
+    this.write(() =>
+      trusted
+        ? this.sql("DELETE FROM untrusted WHERE name = ?").run(name)
+        : this.sql("INSERT OR IGNORE INTO untrusted (name) VALUES (?)").run(name),
+    );
   }
 
   async history(room: GroupId, limit: number): Promise<HistoryEntry[]> {

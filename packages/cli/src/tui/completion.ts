@@ -29,7 +29,7 @@ export interface Completion {
   readonly suffix: string;
 }
 
-const nameCommands = new Set(["/msg", "/invite", "/kick", "/fingerprint"]);
+const nameCommands = new Set(["/msg", "/invite", "/kick", "/fingerprint", "/trust"]);
 
 function uniq(values: readonly string[]): string[] {
   return [...new Set(values)];

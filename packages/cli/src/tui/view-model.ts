@@ -296,7 +296,7 @@ function onEvent(state: TuiState, event: UiEvent, now: number): TuiState {
       });
     }
     case "key_changed": {
-      const text = `${event.name}'s key changed: pinned ${event.pinned}, now ${event.presented}. The server says this is a new device; verify with ${event.name} out of band (/fingerprint ${event.name}).`;
+      const text = `${event.name}'s key changed: pinned ${event.pinned}, now ${event.presented}. The server says this is a new device; verify with ${event.name} out of band (/fingerprint ${event.name}), then /trust ${event.name}; until then nothing is sent to the new key.`;
       let next = state;
       for (const [label, room] of state.rooms) {
         if (label !== state.current && !room.members.some((m) => m.name === event.name)) continue;

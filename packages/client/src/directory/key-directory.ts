@@ -15,17 +15,27 @@ function retiredKeys(bytes: Uint8Array): Uint8Array[] {
 
 /**
  * The server's name -> key directory as the client sees it: lookups (cached for the session),
- * our own key, and the keys pinned on first use, with a warning when a peer's key changes.
+ * our own key, the keys pinned on first use, and the names whose key changed that the user has
+ * not accepted yet (`/trust`): nothing is sent to a changed key until then.
  */
 export class ClientKeyDirectory implements KeyDirectory {
   private readonly cache = new Map<UserName, DirectoryEntry>();
+  private readonly untrusted = new Set<UserName>();
 
   constructor(
     readonly self: Identity,
     private readonly store: ClientStore,
     private readonly connection: () => RpcConnection,
     private readonly onKeyChanged: (name: UserName, pinned: Uint8Array, presented: Uint8Array) => void,
+    /** Accept a changed key at once (bots that can't compare fingerprints): the old behaviour. */
+    private readonly trustNewKeys: boolean,
   ) {}
+
+  /** Reads which changed keys still wait for the user's word. */
+  async load(): Promise<void> {
+    this.untrusted.clear();
+    for (const name of await this.store.untrustedNames()) this.untrusted.add(name);
+  }
 
   async lookup(name: UserName, fresh: boolean): Promise<DirectoryEntry | undefined> {
     if (!fresh && this.cache.has(name)) return this.cache.get(name);
@@ -52,7 +62,22 @@ export class ClientKeyDirectory implements KeyDirectory {
     return this.store.pin(name, key);
   }
 
-  keyChanged(name: UserName, pinned: Uint8Array, presented: Uint8Array): void {
+  async keyChanged(name: UserName, pinned: Uint8Array, presented: Uint8Array): Promise<void> {
+    if (!this.trustNewKeys) {
+      this.untrusted.add(name);
+      await this.store.setTrusted(name, false);
+    }
     this.onKeyChanged(name, pinned, presented);
+  }
+
+  /** Whether nothing stops sending to `name`'s current key. */
+  isTrusted(name: UserName): boolean {
+    return !this.untrusted.has(name);
+  }
+
+  /** The user accepts `name`'s changed key (after comparing fingerprints out of band). */
+  async trust(name: UserName): Promise<void> {
+    await this.store.setTrusted(name, true);
+    this.untrusted.delete(name);
   }
 }

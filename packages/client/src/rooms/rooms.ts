@@ -116,6 +116,9 @@ export class Rooms {
   }
 
   private async addMember(groupId: GroupId, name: UserName): Promise<void> {
+    if (!this.options.directory.isTrusted(name)) {
+      throw new ClientError("KEY_CHANGED", `${name}'s key changed: compare fingerprints, then /trust ${name}`);
+    }
     const answer = await this.options.connection().request({ type: "claim_key_package", rid: 0, name }, "key_package");
     const message = decodeMessage(answer.keyPackage);
     if (message?.wireformat !== "mls_key_package") {

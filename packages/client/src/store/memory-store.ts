@@ -24,6 +24,7 @@ export class MemoryClientStore implements ClientStore {
   private savedCursor = 0;
   private packages: StoredKeyPackage[] = [];
   private readonly pins = new Map<UserName, Uint8Array>();
+  private readonly untrusted = new Set<UserName>();
   /** Messages by room, in arrival order, keyed by id (a second copy of an id is ignored). */
   private readonly messages = new Map<GroupId, Map<string, HistoryEntry>>();
   private readonly outbox = new Map<number, OutboxEntry>();
@@ -105,6 +106,16 @@ export class MemoryClientStore implements ClientStore {
 
   pin(name: UserName, key: Uint8Array): Promise<void> {
     this.pins.set(name, copy(key));
+    return Promise.resolve();
+  }
+
+  untrustedNames(): Promise<UserName[]> {
+    return Promise.resolve([...this.untrusted]);
+  }
+
+  setTrusted(name: UserName, trusted: boolean): Promise<void> {
+    if (trusted) this.untrusted.delete(name);
+    else this.untrusted.add(name);
     return Promise.resolve();
   }
 

@@ -80,6 +80,9 @@ export interface ClientStore {
   pinnedKey(name: UserName): Promise<Uint8Array | undefined>;
   /** Pins `key` for `name`, replacing any earlier pin. */
   pin(name: UserName, key: Uint8Array): Promise<void>;
+  /** Names whose key changed and whose new key the user has not accepted yet. */
+  untrustedNames(): Promise<UserName[]>;
+  setTrusted(name: UserName, trusted: boolean): Promise<void>;
   /** The last `limit` messages of a room, oldest first. */
   history(room: GroupId, limit: number): Promise<HistoryEntry[]>;
   hasMessage(room: GroupId, id: string): Promise<boolean>;

@@ -12,6 +12,8 @@ export const storeAccess = {
   addKeyPackages: "write",
   pinnedKey: "read",
   pin: "write",
+  untrustedNames: "read",
+  setTrusted: "write",
   history: "read",
   hasMessage: "read",
   nextOutbox: "read",

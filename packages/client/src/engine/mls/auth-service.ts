@@ -17,7 +17,7 @@ export interface KeyDirectory {
   /** Pins `key` for `name`, replacing an older pin. */
   pin(name: UserName, key: Uint8Array): Promise<void>;
   /** A peer now presents a new key (the server rebound the name): warn before anything else. */
-  keyChanged(name: UserName, pinned: Uint8Array, presented: Uint8Array): void;
+  keyChanged(name: UserName, pinned: Uint8Array, presented: Uint8Array): Promise<void>;
 }
 
 type Verdict = "current" | "retired" | "unknown";
@@ -51,7 +51,7 @@ export function directoryAuthService(directory: KeyDirectory): AuthenticationSer
       if (verdict === "unknown") return false;
       const pinned = await directory.pinnedKey(name);
       if (verdict === "current" && (pinned === undefined || !sameKey(pinned, signaturePublicKey))) {
-        if (pinned !== undefined) directory.keyChanged(name, pinned, signaturePublicKey);
+        if (pinned !== undefined) await directory.keyChanged(name, pinned, signaturePublicKey);
         await directory.pin(name, signaturePublicKey);
       }
       return true;
