@@ -1,3 +1,4 @@
+import { existsSync, rmSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -7,6 +8,7 @@ import { numberFlag, parseArgs } from "./args.js";
 import { ChatSession } from "./chat-session.js";
 import { parseCommand } from "./commands.js";
 import { CliExit, exitCodes } from "./exit.js";
+import { closeTelling } from "./closing.js";
 import { foldToWidth, formatHuman } from "./format-human.js";
 import { terminalLine } from "./terminal-safe.js";
 import { pinningSocketFactory } from "./known-servers.js";
@@ -82,6 +84,8 @@ export async function runChat(argv: readonly string[]): Promise<void> {
     stdoutTTY: process.stdout.isTTY === true,
   });
 
+  // A home made by this run is removed again if the first start can't reach the server.
+  const newHome = existsSync(home) ? undefined : home;
   const passphrase = await obtainPassphrase(home);
   let store: SqliteClientStore;
   try {
@@ -122,7 +126,7 @@ export async function runChat(argv: readonly string[]): Promise<void> {
     });
     forwardEvents(client, tui.controller.event);
     notice = (message) => tui.controller.reply({ type: "info", message });
-    await startClient(client, server);
+    await startClient(client, server, newHome);
     tui.controller.event(readyEvent(client, server));
     return tui.run(new ChatSession(client, tui.controller.reply));
   }
@@ -179,7 +183,7 @@ export async function runChat(argv: readonly string[]): Promise<void> {
     if (quitting) return;
     quitting = true;
     void chain.then(async () => {
-      await client.close();
+      await closeTelling(client, (message) => sink({ type: "info", message }));
       process.exit(exitCodes.ok);
     });
   };
@@ -200,7 +204,7 @@ export async function runChat(argv: readonly string[]): Promise<void> {
   });
   input.on("close", finish);
 
-  await startClient(client, server);
+  await startClient(client, server, newHome);
   sink(readyEvent(client, server));
   if (interactive) {
     input.setPrompt(`${current}> `);
@@ -210,11 +214,14 @@ export async function runChat(argv: readonly string[]): Promise<void> {
 }
 
 /** Logs in and catches up; a failure is fatal (one stderr line, exit status 1). */
-async function startClient(client: ChatClient, server: string): Promise<void> {
+async function startClient(client: ChatClient, server: string, newHome: string | undefined): Promise<void> {
   try {
     await client.start();
   } catch (error) {
     const code = error instanceof ClientError ? error.code : "INTERNAL";
+    // A first start that never reached the server leaves no home behind: nothing was registered.
+    // (Any later failure keeps it: the server may already hold this key for the name.)
+    if (newHome !== undefined && code === "UNREACHABLE") rmSync(newHome, { recursive: true, force: true });
     const message = code === "UNREACHABLE" ? `cannot reach the server at ${server}` : (error as Error).message;
     throw new CliExit(exitCodes.failure, code, message);
   }

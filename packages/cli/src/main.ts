@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { adminUsage, runAdmin } from "./admin-command.js";
 import { chatUsage, runChat } from "./chat-command.js";
 import { CliExit, exitCodes } from "./exit.js";
@@ -5,8 +6,28 @@ import { runServer, serverUsage } from "./server-command.js";
 
 const usage = `usage:\n  ${serverUsage}\n  ${chatUsage}\n  ${adminUsage}`;
 
+/** The version of this build, from the CLI package's package.json. */
+function version(): string {
+  const manifest = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  };
+  return manifest.version;
+}
+
+const usageOf = { server: serverUsage, chat: chatUsage, admin: adminUsage } as const;
+
 async function main(argv: readonly string[]): Promise<void> {
   const [command, ...rest] = argv;
+  // --help and --version work on every command, before its own flags are checked.
+  if (rest.includes("--help") || rest.includes("-h")) {
+    const known = command !== undefined && Object.hasOwn(usageOf, command);
+    process.stdout.write(`usage: ${known ? usageOf[command as keyof typeof usageOf] : usage}\n`);
+    return;
+  }
+  if (command === "--version" || rest.includes("--version")) {
+    process.stdout.write(`secure-chat ${version()}\n`);
+    return;
+  }
   switch (command) {
     case "server":
       return runServer(rest);

@@ -162,7 +162,7 @@ describe("tui view model: scrollback content", () => {
       s,
     );
     assert.equal(room(s, "#lobby").entries.at(-1)?.kind, "part");
-    assert.match(room(s, "#lobby").entries.at(-1)?.text ?? "", /carol was removed by bob/);
+    assert.match(room(s, "#lobby").entries.at(-1)?.text ?? "", /carol was removed from #lobby by bob/);
     s = run([ev({ type: "key_changed", name: "bob" as UserName, pinned: "1111", presented: "2222" })], s);
     assert.equal(room(s, "#lobby").entries.at(-1)?.kind, "warning");
     assert.deepEqual(room(s, "#lobby").keyWarnings, ["bob"]);

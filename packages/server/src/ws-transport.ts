@@ -88,6 +88,8 @@ export async function listen(
   await new Promise<void>((resolve, reject) => {
     listening.once("listening", resolve);
     listening.once("error", reject);
+    // ws re-emits the HTTPS server's errors (an address that does not resolve, a port in use).
+    if (https !== undefined) wss.once("error", reject);
     https?.listen(ctx.config.port, ctx.config.host);
   });
   const alive = new WeakMap<WebSocket, boolean>();

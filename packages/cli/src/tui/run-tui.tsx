@@ -1,5 +1,7 @@
+import type { ChatClient } from "@secure-chat/client";
 import type { UserName } from "@secure-chat/protocol";
 import { render, type Instance } from "ink";
+import { closeTelling } from "../closing.js";
 import { App } from "./app.js";
 import { TuiController, type ClientPort, type SessionPort } from "./controller.js";
 import { disableBracketedPaste, enableBracketedPaste } from "./keys.js";
@@ -18,7 +20,7 @@ const BELL = "\x07";
 export interface TuiOptions {
   self: UserName;
   server: string;
-  client: ClientPort & { close(): Promise<void> };
+  client: ClientPort & Pick<ChatClient, "close" | "outboxEmpty">;
   bell: boolean;
 }
 
@@ -56,7 +58,8 @@ export function createTui(options: TuiOptions): Tui {
       restoreTerminal();
       // Exit once what was written to the terminal has been flushed.
       const exit = (code: number) => (): void => void stdout.write("", () => process.exit(code));
-      void options.client.close().then(exit(0), exit(1));
+      const tell = (line: string): void => void process.stderr.write(`secure-chat: ${line}\n`);
+      void closeTelling(options.client, tell).then(exit(0), exit(1));
     },
   });
 

@@ -234,7 +234,11 @@ function onEvent(state: TuiState, event: UiEvent, now: number): TuiState {
     }
     case "member": {
       const how =
-        event.change === "joined" ? "joined" : event.change === "left" ? "left" : `was removed by ${event.by}`;
+        event.change === "joined"
+          ? `joined ${event.room}`
+          : event.change === "left"
+            ? `left ${event.room}`
+            : `was removed from ${event.room} by ${event.by}`;
       return withRoom(state, event.room, (room) => {
         const members =
           event.change === "joined"
@@ -248,7 +252,7 @@ function onEvent(state: TuiState, event: UiEvent, now: number): TuiState {
           {
             kind: event.change === "joined" ? "join" : "part",
             time: now,
-            text: `${event.name} ${how} ${event.room} (key ${event.fingerprint})`,
+            text: `${event.name} ${how} (key ${event.fingerprint})`,
             from: event.name,
           },
         );

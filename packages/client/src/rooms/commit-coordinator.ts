@@ -25,8 +25,8 @@ export interface CommitCoordinatorOptions {
 export class CommitCoordinator {
   constructor(private readonly options: CommitCoordinatorOptions) {}
 
-  /** Commits `plan` in `groupId`, retrying lost races; resolves once accepted (or nothing to do). */
-  async commit(groupId: GroupId, plan: Planner): Promise<void> {
+  /** Commits `plan` in `groupId`, retrying lost races; resolves once accepted, or when there was nothing to do. */
+  async commit(groupId: GroupId, plan: Planner): Promise<"committed" | "nothing"> {
     const { engine, queue, store, timers } = this.options;
     for (let attempt = 0; attempt < MAX_COMMIT_ATTEMPTS; attempt++) {
       const prepared = await queue.run(async () => {
@@ -34,12 +34,12 @@ export class CommitCoordinator {
         if (typeof result !== "string") await store.apply(result.changes);
         return result;
       });
-      if (prepared === "nothing") return;
+      if (prepared === "nothing") return "nothing";
       if (prepared === "busy") {
         await sleep(timers, 50 + timers.random() * 100);
         continue;
       }
-      if (await this.submit(groupId, prepared)) return;
+      if (await this.submit(groupId, prepared)) return "committed";
     }
     throw new ClientError("SERVER_ERROR", `could not get a change to ${groupId} accepted; try again`);
   }

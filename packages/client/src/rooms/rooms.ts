@@ -112,10 +112,17 @@ export class Rooms {
   /** Adds a user to a room we are in, with a KeyPackage claimed from the server. */
   async invite(groupId: GroupId, name: UserName): Promise<void> {
     if (roomKind(groupId) === "direct") throw new ClientError("BAD_ARGUMENT", "private conversations have two members");
-    await this.addMember(groupId, name);
+    if (name === this.options.self) throw new ClientError("BAD_ARGUMENT", `you are in ${groupId} already`);
+    // Checked before a KeyPackage of theirs is claimed (and spent) for nothing.
+    const leaf = this.options.engine.table.members(groupId).find((m) => m.name === name);
+    const current = leaf === undefined ? undefined : await this.options.directory.serverKey(name);
+    const alreadyIn = leaf !== undefined && current !== undefined && sameKey(leaf.signaturePublicKey, current);
+    if (alreadyIn || (await this.addMember(groupId, name)) === "nothing") {
+      throw new ClientError("BAD_ARGUMENT", `${name} is in ${groupId} already`);
+    }
   }
 
-  private async addMember(groupId: GroupId, name: UserName): Promise<void> {
+  private async addMember(groupId: GroupId, name: UserName): Promise<"committed" | "nothing"> {
     if (!this.options.directory.isTrusted(name)) {
       throw new ClientError("KEY_CHANGED", `${name}'s key changed: compare fingerprints, then /trust ${name}`);
     }
@@ -138,7 +145,7 @@ export class Rooms {
     if (!valid) {
       throw new ClientError("UNTRUSTED_KEY", `${name}'s KeyPackage does not carry ${name}'s current key; not added`);
     }
-    await this.options.commits.commit(groupId, addPlan(name, keyPackage));
+    return this.options.commits.commit(groupId, addPlan(name, keyPackage));
   }
 
   /** Removes a member; their old state can't read anything after this commit. */
