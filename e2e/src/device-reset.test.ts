@@ -96,7 +96,10 @@ describe("a lost device", () => {
     // Invite-only rooms take a deliberate invitation, which replaces the old leaf.
     const carol = get("carol");
     await carol.command("/join +team", "info");
-    await carol.command("/trust alice", "info"); // carol saw the key change too
+    // carol saw the key change too: no invitation to the new key before she accepts it.
+    const notYet = await carol.command("/invite alice", "error");
+    assert.equal(notYet.code, "KEY_CHANGED", JSON.stringify(notYet));
+    await carol.command("/trust alice", "info");
     carol.send("/invite alice");
     await fresh.waitFor("back in +team", (e) => e.type === "room" && e.room === "+team");
     carol.send("team, alice is back");

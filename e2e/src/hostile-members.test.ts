@@ -6,25 +6,11 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { createProposal, encodeMlsMessage, type CiphersuiteImpl, type ClientState, type MLSMessage } from "ts-mls";
-import { errorCode, loadCipherSuite, type ChatClient } from "@secure-chat/client";
+import { createProposal, encodeMlsMessage, type CiphersuiteImpl, type MLSMessage } from "ts-mls";
+import { loadCipherSuite, type ChatClient } from "@secure-chat/client";
 import { cipherSuites, type GroupId } from "@secure-chat/protocol";
+import { attacker } from "./attacker.js";
 import { ChatProcess, ServerProcess, inProcessClient, tempDir, uniqueMarker } from "./harness.js";
-
-/** What the attacker reaches inside its own client (private parts, read here on purpose). */
-interface Insides {
-  session: {
-    link: { connection(): { request(frame: object, answer: string): Promise<unknown> } };
-    parts: {
-      engine: {
-        table: { current(groupId: GroupId): ClientState };
-        prepareExternalJoin(groupId: GroupId, groupInfo: Uint8Array): Promise<{ frame: { removed: string[] } }>;
-        prepareCommit(groupId: GroupId, planner: () => object): Promise<{ frame: { added: string[] } } | string>;
-      };
-    };
-  };
-}
-const insides = (client: ChatClient): Insides => client as unknown as Insides;
 
 const dev = "#dev" as GroupId;
 
@@ -65,20 +51,10 @@ describe("hostile members and non-members", () => {
   }
 
   it("refuses a non-member's external commit that lists members as removed; nobody's membership ends", async () => {
-    const { session } = insides(mallory);
-    const { groupInfo } = (await session.link
-      .connection()
-      .request({ type: "get_group_info", rid: 0, groupId: dev }, "group_info")) as { groupInfo: Uint8Array };
-    const join = await session.parts.engine.prepareExternalJoin(dev, groupInfo);
-    const hostile = { ...join.frame, removed: ["alice", "bob"] };
-    const refusal = await session.link
-      .connection()
-      .request(hostile, "accepted")
-      .then(
-        () => undefined,
-        (error: unknown) => error,
-      );
-    assert.equal(errorCode(refusal), "BAD_ARGUMENT", "the server refuses the list, not just the join");
+    const mal = attacker(mallory);
+    const join = await mal.engine.prepareExternalJoin(dev, await mal.groupInfo(dev));
+    const refusal = await mal.refusal({ ...join.frame, removed: ["alice", "bob"] });
+    assert.equal(refusal, "BAD_ARGUMENT", "the server refuses the list, not just the join");
     await stillTalking("after the external commit");
   });
 
@@ -88,8 +64,8 @@ describe("hostile members and non-members", () => {
     await bob.waitFor("mallory in #dev", (e) => e.type === "member" && e.room === "#dev" && e.name === "mallory");
     const aliceFrom = alice.events.length;
     const bobFrom = bob.events.length;
-    const { session } = insides(mallory);
-    const state = session.parts.engine.table.current(dev);
+    const mal = attacker(mallory);
+    const state = mal.engine.table.current(dev);
     const aliceLeaf = state.ratchetTree.findIndex(
       (node) =>
         node?.nodeType === "leaf" &&
@@ -105,7 +81,7 @@ describe("hostile members and non-members", () => {
     );
     const message = encodeMlsMessage(proposal.message as MLSMessage);
     const sendId = crypto.getRandomValues(new Uint8Array(16));
-    await session.link.connection().request({ type: "send", rid: 0, groupId: dev, sendId, message }, "accepted");
+    await mal.request({ type: "send", rid: 0, groupId: dev, sendId, message }, "accepted");
 
     for (const [who, from] of [
       [alice, aliceFrom],
@@ -136,21 +112,11 @@ describe("hostile members and non-members", () => {
   });
 
   it("refuses a commit that lists more than 50 members as added (one frame must not become hundreds of stored Welcomes)", async () => {
-    const { session } = insides(mallory);
-    const prepared = await session.parts.engine.prepareCommit("#lobby" as GroupId, () => ({
-      proposals: [],
-      added: [],
-      removed: [],
-    }));
+    const mal = attacker(mallory);
+    const update = () => ({ proposals: [], added: [], removed: [] });
+    const prepared = await mal.engine.prepareCommit("#lobby" as GroupId, update);
     assert.ok(typeof prepared !== "string");
     const added = Array.from({ length: 300 }, (_, i) => `throwaway${i}`);
-    const refusal = await session.link
-      .connection()
-      .request({ ...prepared.frame, added }, "accepted")
-      .then(
-        () => undefined,
-        (error: unknown) => error,
-      );
-    assert.equal(errorCode(refusal), "BAD_ARGUMENT");
+    assert.equal(await mal.refusal({ ...prepared.frame, added }), "BAD_ARGUMENT");
   });
 });

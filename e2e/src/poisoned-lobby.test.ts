@@ -6,22 +6,11 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { errorCode, type ChatClient } from "@secure-chat/client";
+import type { ChatClient } from "@secure-chat/client";
 import type { GroupId } from "@secure-chat/protocol";
+import { attacker, flipLastByte } from "./attacker.js";
 import { ChatProcess, ServerProcess, inProcessClient, tempDir, uniqueMarker } from "./harness.js";
 import { ReplayProxy } from "./replay-proxy.js";
-
-/** What the attacker reaches inside its own client (private parts, read here on purpose). */
-interface Insides {
-  session: {
-    link: { connection(): { request(frame: object, answer: string): Promise<unknown> } };
-    parts: {
-      engine: {
-        prepareExternalJoin(groupId: GroupId, groupInfo: Uint8Array): Promise<{ frame: { groupInfo: Uint8Array } }>;
-      };
-    };
-  };
-}
 
 const lobby = "#lobby" as GroupId;
 
@@ -45,25 +34,12 @@ describe("a poisoned #lobby", () => {
   });
 
   it("the server refuses a join whose next GroupInfo has a flipped signature byte; new users still start", async () => {
-    // mallory is registered (her own #lobby join fails below, which must not stop her start either).
     mallory = inProcessClient("mallory", server.url);
     await mallory.start();
-    const { session } = mallory as unknown as Insides;
-    // Her client joined #lobby at start; she joins again as a second leaf would, with a spoiled GroupInfo.
-    const { groupInfo } = (await session.link
-      .connection()
-      .request({ type: "get_group_info", rid: 0, groupId: lobby }, "group_info")) as { groupInfo: Uint8Array };
-    const join = await session.parts.engine.prepareExternalJoin(lobby, groupInfo);
-    const spoiled = join.frame.groupInfo.slice();
-    spoiled[spoiled.length - 1] = (spoiled[spoiled.length - 1] ?? 0) ^ 1;
-    const refusal = await session.link
-      .connection()
-      .request({ ...join.frame, groupInfo: spoiled }, "accepted")
-      .then(
-        () => undefined,
-        (error: unknown) => error,
-      );
-    assert.equal(errorCode(refusal), "BAD_MLS");
+    // She is in #lobby; she joins again (as a resync would) with a spoiled next GroupInfo.
+    const mal = attacker(mallory);
+    const join = await mal.engine.prepareExternalJoin(lobby, await mal.groupInfo(lobby));
+    assert.equal(await mal.refusal({ ...join.frame, groupInfo: flipLastByte(join.frame.groupInfo) }), "BAD_MLS");
 
     const carol = await ChatProcess.start("carol", server.url, tempDir("carol"));
     others.push(carol);

@@ -10,6 +10,7 @@
 import type { AddressInfo } from "node:net";
 import { WebSocket, WebSocketServer } from "ws";
 import { decodeFrame, deliveryKinds, encodeFrame, type Frame } from "@secure-chat/protocol";
+import { flipLastByte } from "./attacker.js";
 
 /** The seq a poisoned delivery claims: the largest a u53 field holds. */
 export const POISON_SEQ = Number.MAX_SAFE_INTEGER;
@@ -76,10 +77,8 @@ export class ReplayProxy {
     const frame: Frame = decoded.frame;
     if (this.mode === "spoil") {
       if (frame.type !== "group_info") return [data];
-      const groupInfo = frame.groupInfo.slice();
-      groupInfo[groupInfo.length - 1] = (groupInfo[groupInfo.length - 1] ?? 0) ^ 1;
       this.injected++;
-      return [Buffer.from(encodeFrame({ ...frame, groupInfo }))];
+      return [Buffer.from(encodeFrame({ ...frame, groupInfo: flipLastByte(frame.groupInfo) }))];
     }
     if (this.mode === "poison") {
       if (frame.type === "deliver") this.lastDelivery = frame;

@@ -61,7 +61,8 @@ export async function buildSuiteParts(
     emit,
     followUp: (work) => shared.followUp(work),
     postAck: (seq) => {
-      if (link.isLive) connection().post({ type: "ack", seq });
+      // Also while catching up; with no link, the next login starts from the server's cursor.
+      if (link.loggedIn) connection().post({ type: "ack", seq });
     },
   });
   const outbox = new OutboxPump({

@@ -14,6 +14,7 @@ import { clientConfig } from "../src/engine/mls/config.js";
 import { encodeMessage, newKeyPackage, ownLeafIndex } from "../src/engine/mls/groups.js";
 import { loadCipherSuite } from "../src/engine/mls/suite.js";
 import { lifetimeProblem } from "../src/engine/policy.js";
+import { errorCode } from "../src/errors.js";
 import type { ChatEvent } from "../src/events.js";
 import { generateIdentity } from "../src/identity.js";
 import type { StoredKeyPackage } from "../src/store/store.js";
@@ -306,24 +307,38 @@ describe("group engine", () => {
     assert.deepEqual(dave.engine.table.joined(), [], "dave did not join");
   });
 
+  it("refuses to join an open room by external commit whose tree holds a leaf valid for 10 years", async () => {
+    const alice = new Member("alice" as UserName);
+    const dave = new Member("dave" as UserName);
+    const carol = new Member("carol" as UserName);
+    await created(alice, lobby);
+    const decade = await keyPackageValid(dave, nowSeconds - DAY, nowSeconds + 3650n * DAY);
+    const prepared = await alice.engine.prepareCommit(lobby, addPlan(dave.name, decade));
+    assert.ok(typeof prepared !== "string");
+    await alice.receive(lobby, "commit", prepared.frame.commit, "alice");
+    await assert.rejects(
+      carol.engine.prepareExternalJoin(lobby, prepared.frame.groupInfo),
+      (error: unknown) =>
+        errorCode(error) === "BAD_MLS" && /dave: its KeyPackage is valid for 3651 days/.test(String(error)),
+    );
+    assert.deepEqual(carol.engine.table.joined(), []);
+  });
+
   it("judges KeyPackage lifetimes: too long, expired and not yet valid are refused; ours pass", async () => {
     const max = trustAll.lifetimeConfig.maximumTotalLifetime;
     const dave = new Member("dave" as UserName);
     const leaf = async (from: bigint, to: bigint) => (await keyPackageValid(dave, from, to)).leafNode;
+    assert.match(lifetimeProblem(await leaf(nowSeconds - DAY, nowSeconds + 3650n * DAY), max, NOW) ?? "", /3651 days/);
     assert.match(
-      lifetimeProblem(await leaf(nowSeconds - DAY, nowSeconds + 3650n * DAY), max, nowSeconds) ?? "",
-      /3651 days/,
-    );
-    assert.match(
-      lifetimeProblem(await leaf(nowSeconds - 10n * DAY, nowSeconds - DAY), max, nowSeconds) ?? "",
+      lifetimeProblem(await leaf(nowSeconds - 10n * DAY, nowSeconds - DAY), max, NOW) ?? "",
       /not valid now/,
     );
     assert.match(
-      lifetimeProblem(await leaf(nowSeconds + DAY, nowSeconds + 10n * DAY), max, nowSeconds) ?? "",
+      lifetimeProblem(await leaf(nowSeconds + DAY, nowSeconds + 10n * DAY), max, NOW) ?? "",
       /not valid now/,
     );
     const ours = (await newKeyPackage(dave.identity, impl, false, NOW)).publicPackage.leafNode;
-    assert.equal(lifetimeProblem(ours, max, nowSeconds), undefined);
+    assert.equal(lifetimeProblem(ours, max, NOW), undefined);
   });
 
   it("keeps an accepted commit's consumed secrets until the verdict, then zeroes them", async () => {

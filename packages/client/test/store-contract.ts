@@ -3,7 +3,7 @@
  * here, SQLite in the CLI package, IndexedDB later): the client relies on exactly this.
  */
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { describe, it, type TestContext } from "node:test";
 import type { GroupId, UserName } from "@secure-chat/protocol";
 import type { ClientStore, HistoryEntry, StoredKeyPackage } from "../src/store/store.js";
 import { storeAccess } from "../src/store/write-guard.js";
@@ -66,6 +66,17 @@ export function storeContract(adapter: string, open: () => Promise<StoreUnderTes
       await under.cleanup();
     }
   };
+  /** A test of what only some adapters can do (`reopen`, `failWrites`): skipped, and said so, elsewhere. */
+  const withCapability =
+    <K extends "reopen" | "failWrites">(
+      capability: K,
+      body: (under: StoreUnderTest & Required<Pick<StoreUnderTest, K>>) => Promise<void>,
+    ) =>
+    (t: TestContext): Promise<void> =>
+      withStore(async (under) => {
+        if (under[capability] === undefined) return t.skip(`${adapter} can't ${capability}`);
+        await body(under as StoreUnderTest & Required<Pick<StoreUnderTest, K>>);
+      });
 
   describe(`ClientStore contract: ${adapter}`, () => {
     it("starts empty", () =>
@@ -191,10 +202,9 @@ export function storeContract(adapter: string, open: () => Promise<StoreUnderTes
         assert.deepEqual((await store.groups())[0]?.state, bytes(1, 2, 3));
       }));
 
-    it("keeps everything across a reopen, where the adapter saves", async (t) => {
-      const under = await open();
-      try {
-        if (under.reopen === undefined) return t.skip(`${adapter} keeps nothing across a reopen`);
+    it(
+      "keeps everything across a reopen, where the adapter saves",
+      withCapability("reopen", async (under) => {
         await under.store.saveIdentity({ name: alice, secretKey: bytes(1), publicKey: bytes(2), server: "ws://x" });
         await under.store.apply({ groups: [{ groupId: lobby, state: bytes(5), pending: null }], cursor: 8 });
         await under.store.addOutbox({ room: lobby, sendId: bytes(1), id: "m1", sentAt: 1, text: "one" });
@@ -205,15 +215,12 @@ export function storeContract(adapter: string, open: () => Promise<StoreUnderTes
         assert.equal(await again.cursor(), 8);
         assert.deepEqual((await again.groups())[0]?.state, bytes(5));
         assert.equal(await again.outboxSize(), 1);
-      } finally {
-        await under.cleanup();
-      }
-    });
+      }),
+    );
 
-    it("fails exactly the methods write-guard.ts lists as writes, when writing fails", async (t) => {
-      const under = await open();
-      try {
-        if (under.failWrites === undefined) return t.skip(`${adapter} can't be made to fail writes`);
+    it(
+      "fails exactly the methods write-guard.ts lists as writes, when writing fails",
+      withCapability("failWrites", async (under) => {
         under.failWrites();
         for (const [method, call] of Object.entries(calls) as [
           keyof ClientStore,
@@ -225,15 +232,12 @@ export function storeContract(adapter: string, open: () => Promise<StoreUnderTes
           );
           assert.equal(storeAccess[method], writes ? "write" : "read", method);
         }
-      } finally {
-        await under.cleanup();
-      }
-    });
+      }),
+    );
 
-    it("applies a batch whole or not at all when a write fails", async (t) => {
-      const under = await open();
-      try {
-        if (under.failWrites === undefined) return t.skip(`${adapter} can't be made to fail writes`);
+    it(
+      "applies a batch whole or not at all when a write fails",
+      withCapability("failWrites", async (under) => {
         await under.store.apply({ cursor: 2 });
         under.failWrites();
         await assert.rejects(
@@ -246,9 +250,7 @@ export function storeContract(adapter: string, open: () => Promise<StoreUnderTes
         assert.equal(await under.store.cursor(), 2);
         assert.deepEqual(await under.store.history(lobby, 10), []);
         assert.deepEqual(await under.store.groups(), []);
-      } finally {
-        await under.cleanup();
-      }
-    });
+      }),
+    );
   });
 }

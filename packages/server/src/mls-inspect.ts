@@ -125,16 +125,12 @@ export function groupInfoSignedBy(bytes: Uint8Array, name: string, signatureKey:
     if (node?.nodeType !== "leaf") return false;
     const { credential, signaturePublicKey } = node.leaf;
     if (credential.credentialType !== "basic" || groupIdText(credential.identity) !== name) return false;
-    if (!sameBytes(signaturePublicKey, signatureKey)) return false;
+    if (!Buffer.from(signaturePublicKey).equals(signatureKey)) return false;
     const content = signContent([new TextEncoder().encode("MLS 1.0 GroupInfoTBS"), encodeGroupInfoTBS(tbs)]);
     return ed25519.verify(signature, content, signatureKey);
   } catch {
     return false; // an undecodable tree or extension: not a GroupInfo anyone can join from
   }
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
 
 export function isWelcome(bytes: Uint8Array): boolean {

@@ -1,5 +1,6 @@
 import { ED25519_PUBLIC_KEY_BYTES, type UserName } from "@secure-chat/protocol";
 import type { DirectoryEntry, KeyDirectory } from "../engine/mls/auth-service.js";
+import { ClientError } from "../errors.js";
 import type { Identity } from "../identity.js";
 import type { RpcConnection } from "../link/rpc.js";
 import type { ClientStore } from "../store/store.js";
@@ -70,9 +71,11 @@ export class ClientKeyDirectory implements KeyDirectory {
     this.onKeyChanged(name, pinned, presented);
   }
 
-  /** Whether nothing stops sending to `name`'s current key. */
-  isTrusted(name: UserName): boolean {
-    return !this.untrusted.has(name);
+  /** Refuses (KEY_CHANGED) anything sent to `name` while their changed key waits for `/trust`. */
+  requireTrusted(name: UserName): void {
+    if (!this.untrusted.has(name)) return;
+    const message = `${name}'s key changed: compare fingerprints (/fingerprint ${name}), then /trust ${name}`;
+    throw new ClientError("KEY_CHANGED", message);
   }
 
   /** The user accepts `name`'s changed key (after comparing fingerprints out of band). */

@@ -1,7 +1,7 @@
 import type { ClientState, KeyPackage, Proposal } from "ts-mls";
 import type { UserName } from "@secure-chat/protocol";
 import { sameKey } from "../identity.js";
-import { members, ownLeafExpiresIn } from "./mls/groups.js";
+import { epochSeconds, members, ownLeafExpiresIn } from "./mls/groups.js";
 
 /** A change to commit: the proposals, and the names the server is told are added and removed. */
 export interface CommitPlan {
@@ -17,7 +17,7 @@ export type Planner = (state: ClientState) => CommitPlan | undefined;
 const LEAF_REFRESH_SECONDS = 45n * 24n * 3600n;
 
 export function leafIsAging(state: ClientState, nowMs: number): boolean {
-  const left = ownLeafExpiresIn(state, BigInt(Math.floor(nowMs / 1000)));
+  const left = ownLeafExpiresIn(state, epochSeconds(nowMs));
   return left !== undefined && left <= LEAF_REFRESH_SECONDS;
 }
 

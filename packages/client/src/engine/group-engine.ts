@@ -17,7 +17,7 @@ import { ClientError } from "../errors.js";
 import type { Identity } from "../identity.js";
 import type { StoreBatch, StoredGroupState } from "../store/store.js";
 import { leafIsAging, leavesPlan, type Planner } from "./commit-plans.js";
-import { lifetimeProblems } from "./policy.js";
+import { requireLifetimes } from "./policy.js";
 import { GroupTable, groupRecord, type GroupRecord, type GroupSlot } from "./group-table.js";
 import { IncomingProcessor, type Delivery, type EngineReads, type Received } from "./incoming.js";
 import { pendingRemovals } from "./membership.js";
@@ -112,9 +112,7 @@ export class GroupEngine {
     const keyPackage = await newKeyPackage(identity, impl, false, this.options.now());
     // A leaf under our name is our own lost device's: the join replaces it (resync).
     const tree = ratchetTreeFromExtension(message.groupInfo) ?? [];
-    const nowSeconds = BigInt(Math.floor(this.options.now() / 1000));
-    const problems = lifetimeProblems(tree, config.lifetimeConfig.maximumTotalLifetime, nowSeconds);
-    if (problems.length > 0) throw new ClientError("BAD_MLS", `${groupId} has ${problems.join("; ")}; not joined`);
+    requireLifetimes(tree, config.lifetimeConfig.maximumTotalLifetime, this.options.now(), groupId);
     const resync = tree.some((node) => node?.nodeType === "leaf" && credentialName(node.leaf.credential) === self);
     const { publicMessage, newState } = await joinGroupExternal(
       message.groupInfo,

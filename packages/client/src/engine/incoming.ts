@@ -20,7 +20,7 @@ import {
   type GroupMessage,
   type Member,
 } from "./mls/groups.js";
-import { lifetimeProblems, roomPolicy } from "./policy.js";
+import { requireLifetimes, roomPolicy } from "./policy.js";
 
 /** One entry of our delivery stream, as the server framed it. `sender` is only the server's label. */
 export interface Delivery {
@@ -116,9 +116,7 @@ export class IncomingProcessor {
     if (new TextDecoder().decode(state.groupContext.groupId) !== groupId) {
       throw new ClientError("BAD_ARGUMENT", "the Welcome is for another group than announced");
     }
-    const now = BigInt(Math.floor(this.options.now() / 1000));
-    const problems = lifetimeProblems(state.ratchetTree, config.lifetimeConfig.maximumTotalLifetime, now);
-    if (problems.length > 0) throw new ClientError("BAD_MLS", `the Welcome's group has ${problems.join("; ")}`);
+    requireLifetimes(state.ratchetTree, config.lifetimeConfig.maximumTotalLifetime, this.options.now(), groupId);
     const slot: GroupSlot = { state, pending: undefined };
     this.table.set(groupId, slot);
     out.changes.groups = [groupRecord(groupId, slot)];
@@ -251,8 +249,7 @@ export class IncomingProcessor {
     state: ClientState,
     message: GroupMessage,
   ): Promise<Awaited<ReturnType<typeof processMessage>>> {
-    const now = BigInt(Math.floor(this.options.now() / 1000));
-    const policy = roomPolicy(groupId, state, now);
+    const policy = roomPolicy(groupId, state, this.options.now());
     const result = await processMessage(message, state, emptyPskIndex, policy, this.options.impl);
     result.consumed.forEach(zeroOutUint8Array);
     return result;

@@ -1,7 +1,8 @@
 import type { ClientState, IncomingMessageCallback, LeafNode, Proposal, RatchetTree } from "ts-mls";
 import { roomKind, type GroupId, type UserName } from "@secure-chat/protocol";
+import { ClientError } from "../errors.js";
 import { credentialName } from "./mls/config.js";
-import { members } from "./mls/groups.js";
+import { epochSeconds, members } from "./mls/groups.js";
 
 /**
  * The join/kick policy, the same in every client, enforced on every incoming proposal and
@@ -14,7 +15,7 @@ import { members } from "./mls/groups.js";
  * - a member is added only with a KeyPackage valid now, for no longer than the configured
  *   maximum (ts-mls checks the window but not the span).
  */
-export function roomPolicy(groupId: GroupId, state: ClientState, nowSeconds: bigint): IncomingMessageCallback {
+export function roomPolicy(groupId: GroupId, state: ClientState, nowMs: number): IncomingMessageCallback {
   return (incoming) => {
     if (incoming.kind === "proposal") {
       return isSelfRemove(incoming.proposal.proposal, incoming.proposal.senderLeafIndex) ? "accept" : "reject";
@@ -25,31 +26,33 @@ export function roomPolicy(groupId: GroupId, state: ClientState, nowSeconds: big
     if (kind === "direct" && !removalsReplaced(state, proposals)) return "reject";
     const maxSeconds = state.clientConfig.lifetimeConfig.maximumTotalLifetime;
     const badAdd = (p: Proposal) =>
-      p.proposalType === "add" && lifetimeProblem(p.add.keyPackage.leafNode, maxSeconds, nowSeconds) !== undefined;
+      p.proposalType === "add" && lifetimeProblem(p.add.keyPackage.leafNode, maxSeconds, nowMs) !== undefined;
     if (proposals.some(badAdd)) return "reject";
     return "accept";
   };
 }
 
-/** Why a leaf that comes from a KeyPackage can't be used at `nowSeconds`; undefined if it can. */
-export function lifetimeProblem(leaf: LeafNode, maxSeconds: bigint, nowSeconds: bigint): string | undefined {
+/** Why a leaf that comes from a KeyPackage can't be used at `nowMs`; undefined if it can. */
+export function lifetimeProblem(leaf: LeafNode, maxSeconds: bigint, nowMs: number): string | undefined {
   if (leaf.leafNodeSource !== "key_package") return undefined;
   const { notBefore, notAfter } = leaf.lifetime;
   if (notAfter - notBefore > maxSeconds) {
     const days = (notAfter - notBefore) / 86_400n;
     return `its KeyPackage is valid for ${days} days, more than the ${maxSeconds / 86_400n} allowed`;
   }
-  if (nowSeconds < notBefore || nowSeconds > notAfter) return "its KeyPackage is not valid now";
+  const now = epochSeconds(nowMs);
+  if (now < notBefore || now > notAfter) return "its KeyPackage is not valid now";
   return undefined;
 }
 
-/** "name: problem" for each leaf of `tree` whose KeyPackage lifetime is not acceptable. */
-export function lifetimeProblems(tree: RatchetTree, maxSeconds: bigint, nowSeconds: bigint): string[] {
-  return tree.flatMap((node) => {
+/** Refuses (BAD_MLS) a tree to be joined if a leaf's KeyPackage lifetime is not acceptable. */
+export function requireLifetimes(tree: RatchetTree, maxSeconds: bigint, nowMs: number, what: string): void {
+  const problems = tree.flatMap((node) => {
     if (node?.nodeType !== "leaf") return [];
-    const problem = lifetimeProblem(node.leaf, maxSeconds, nowSeconds);
+    const problem = lifetimeProblem(node.leaf, maxSeconds, nowMs);
     return problem === undefined ? [] : [`${credentialName(node.leaf.credential) ?? "?"}: ${problem}`];
   });
+  if (problems.length > 0) throw new ClientError("BAD_MLS", `${what} has ${problems.join("; ")}; not joined`);
 }
 
 export function isSelfRemove(proposal: Proposal, senderLeafIndex: number | undefined): boolean {

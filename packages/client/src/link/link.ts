@@ -79,11 +79,15 @@ export class Link {
    * while we were away needs key lookups.
    */
   connection(): RpcConnection {
-    const loggedIn = this.linkState === "catching_up" || this.linkState === "live" || this.linkState === "halted";
-    if (this.rpc === undefined || !this.rpc.isOpen || !loggedIn) {
+    if (this.rpc === undefined || !this.rpc.isOpen || !this.loggedIn) {
       throw new ClientError("DISCONNECTED", "not connected to the server right now");
     }
     return this.rpc;
+  }
+
+  /** Whether the server has logged us in on the current connection (catching up, live or halted). */
+  get loggedIn(): boolean {
+    return this.linkState === "catching_up" || this.linkState === "live" || this.linkState === "halted";
   }
 
   /** Whether a request may be made now. */

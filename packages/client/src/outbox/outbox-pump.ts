@@ -85,9 +85,7 @@ export class OutboxPump {
     if (new TextEncoder().encode(text).length > MAX_TEXT_BYTES) {
       throw new ClientError("BAD_ARGUMENT", `messages are limited to ${MAX_TEXT_BYTES} bytes`);
     }
-    if (this.options.engine.table.slot(groupId)?.state === undefined) {
-      throw new ClientError("NOT_IN_ROOM", `you are not in ${groupId}`);
-    }
+    this.options.engine.table.current(groupId); // NOT_IN_ROOM unless we are in it
     const entry = { room: groupId, sendId: this.sendIds.next(), id: newMessageId(), sentAt: this.options.now(), text };
     await this.options.store.addOutbox(entry);
     this.waiting++;

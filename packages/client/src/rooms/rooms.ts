@@ -123,9 +123,7 @@ export class Rooms {
   }
 
   private async addMember(groupId: GroupId, name: UserName): Promise<"committed" | "nothing"> {
-    if (!this.options.directory.isTrusted(name)) {
-      throw new ClientError("KEY_CHANGED", `${name}'s key changed: compare fingerprints, then /trust ${name}`);
-    }
+    this.options.directory.requireTrusted(name);
     const answer = await this.options.connection().request({ type: "claim_key_package", rid: 0, name }, "key_package");
     const message = decodeMessage(answer.keyPackage);
     if (message?.wireformat !== "mls_key_package") {
@@ -133,8 +131,7 @@ export class Rooms {
     }
     const keyPackage = message.keyPackage;
     const { config, now } = this.options;
-    const nowSeconds = BigInt(Math.floor(now() / 1000));
-    const problem = lifetimeProblem(keyPackage.leafNode, config.lifetimeConfig.maximumTotalLifetime, nowSeconds);
+    const problem = lifetimeProblem(keyPackage.leafNode, config.lifetimeConfig.maximumTotalLifetime, now());
     if (problem !== undefined) throw new ClientError("BAD_MLS", `${name} can't be added: ${problem}`);
     const key = keyPackage.leafNode.signaturePublicKey;
     const current = (await this.options.directory.lookup(name, true))?.current;

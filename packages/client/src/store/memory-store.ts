@@ -1,4 +1,5 @@
 import type { GroupId, UserName } from "@secure-chat/protocol";
+import { sameKey } from "../identity.js";
 import type {
   ClientStore,
   HistoryEntry,
@@ -10,8 +11,6 @@ import type {
 } from "./store.js";
 
 const copy = (bytes: Uint8Array): Uint8Array => bytes.slice();
-const sameBytes = (a: Uint8Array, b: Uint8Array): boolean =>
-  a.length === b.length && a.every((byte, i) => byte === b[i]);
 
 /**
  * A store that keeps everything in memory, for tests and for a client that should leave no
@@ -79,7 +78,7 @@ export class MemoryClientStore implements ClientStore {
     if (sealed !== undefined && entry !== undefined) entry.ciphertext = copy(sealed.ciphertext);
     if (batch.removeOutbox !== undefined) this.outbox.delete(batch.removeOutbox);
     const spent = batch.removeKeyPackage;
-    if (spent !== undefined) this.packages = this.packages.filter((kp) => kp.lastResort || !sameBytes(kp.ref, spent));
+    if (spent !== undefined) this.packages = this.packages.filter((kp) => kp.lastResort || !sameKey(kp.ref, spent));
     return Promise.resolve();
   }
 

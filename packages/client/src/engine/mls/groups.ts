@@ -73,9 +73,14 @@ export function ownLeafIndex(state: ClientState): number {
   return state.privatePath.leafIndex;
 }
 
+/** Milliseconds since the epoch (the injected clock) as the whole seconds MLS lifetimes use. */
+export function epochSeconds(ms: number): bigint {
+  return BigInt(Math.floor(ms / 1000));
+}
+
 /** KeyPackages live at most 60 days; receivers check lifetimes. */
 function lifetime(nowMs: number): { notBefore: bigint; notAfter: bigint } {
-  const now = BigInt(Math.floor(nowMs / 1000));
+  const now = epochSeconds(nowMs);
   return { notBefore: now - 3600n, notAfter: now + 60n * 24n * 3600n };
 }
 
