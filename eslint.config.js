@@ -4,7 +4,7 @@ import tseslint from "typescript-eslint";
 const portable = { group: ["node:*", "better-sqlite3", "ws"], message: "Keep this package portable." };
 const mlsInternals = {
   group: ["ts-mls/*"],
-  message: "ts-mls internals are used only in packages/client/src/engine and packages/server/src/mls-inspect.ts.",
+  message: "ts-mls internals are used only in packages/client/src/engine and packages/server/src/mls/**.",
 };
 const serverNeverImportsClient = {
   group: ["@secure-chat/client", "@secure-chat/client/*"],
@@ -83,14 +83,14 @@ export default tseslint.config(
     rules: { "no-restricted-imports": ["error", { patterns: [mlsInternals] }] },
   },
   {
-    // Dependencies point one way: protocol <- client <- cli/web, protocol <- server. The server's
-    // one MLS reader (mls-inspect.ts) may use ts-mls's public-part decoders and encoders.
+    // Dependencies point one way: protocol <- client <- cli/web, protocol <- server. The server's MLS
+    // readers and checkers (src/mls/) may use ts-mls's public-part decoders and encoders.
     files: ["packages/server/src/**/*.ts"],
-    ignores: ["packages/server/src/mls-inspect.ts"],
+    ignores: ["packages/server/src/mls/**"],
     rules: { "no-restricted-imports": ["error", { patterns: [mlsInternals, serverNeverImportsClient] }] },
   },
   {
-    files: ["packages/server/src/mls-inspect.ts"],
+    files: ["packages/server/src/mls/**"],
     rules: { "no-restricted-imports": ["error", { patterns: [serverNeverImportsClient] }] },
   },
   {

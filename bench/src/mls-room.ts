@@ -2,7 +2,7 @@
  * Real MLS material for the server scenarios (suite X25519, the server runs with
  * `--suite x25519`): one Ed25519 login key per user, which is also the key of the user's
  * real KeyPackage; a group at epoch 0 with its GroupInfo; add commits in batches, each with
- * its Welcome; and a PrivateMessage of ciphertext size for `send`. Made once per room size
+ * its Welcome and next GroupInfo (the server checks each commit); and a PrivateMessage of ciphertext size for `send`. Made once per room size
  * and replayed against every fresh server: the server only reads the MLS headers.
  */
 import { ed25519 } from "@noble/curves/ed25519.js";
@@ -26,8 +26,9 @@ export const BENCH_SUITE = "MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519" as con
 
 export interface RoomCommit {
   commit: Uint8Array;
+  /** The GroupInfo of the epoch the commit leads to, which the server checks the commit against. */
+  groupInfo: Uint8Array;
   welcome: Uint8Array;
-  added: string[];
 }
 
 export interface RoomPlan {
@@ -73,6 +74,14 @@ async function keyPackage(user: BenchUser, cs: CiphersuiteImpl) {
   );
 }
 
+async function groupInfoOf(state: ClientState, cs: CiphersuiteImpl): Promise<Uint8Array> {
+  return encodeMlsMessage({
+    groupInfo: await createGroupInfoWithExternalPubAndRatchetTree(state, [], cs),
+    wireformat: "mls_group_info",
+    version: "mls10",
+  });
+}
+
 /**
  * An invite-only room `+NAME` of `users.length` members, added `batch` at a time. Welcomes
  * leave out the ratchet tree: nobody processes them here, and the server stores one copy per
@@ -90,11 +99,7 @@ export async function planRoom(groupId: string, users: BenchUser[], batch: numbe
     cs,
     config,
   );
-  const groupInfo = encodeMlsMessage({
-    groupInfo: await createGroupInfoWithExternalPubAndRatchetTree(state, [], cs),
-    wireformat: "mls_group_info",
-    version: "mls10",
-  });
+  const groupInfo = await groupInfoOf(state, cs);
   const keyPackageBytes = encodeMlsMessage({
     keyPackage: creatorPackage.publicPackage,
     wireformat: "mls_key_package",
@@ -109,6 +114,7 @@ export async function planRoom(groupId: string, users: BenchUser[], batch: numbe
       { state, cipherSuite: cs },
       {
         ratchetTreeExtension: false,
+        wireAsPublicMessage: true,
         extraProposals: packages.map((kp) => ({ proposalType: "add" as const, add: { keyPackage: kp.publicPackage } })),
       },
     );
@@ -116,8 +122,8 @@ export async function planRoom(groupId: string, users: BenchUser[], batch: numbe
     if (result.welcome === undefined) throw new Error("an add commit without a Welcome");
     commits.push({
       commit: encodeMlsMessage(result.commit),
+      groupInfo: await groupInfoOf(state, cs),
       welcome: encodeMlsMessage({ welcome: result.welcome, wireformat: "mls_welcome", version: "mls10" }),
-      added: members.map((m) => m.name),
     });
   }
   return {

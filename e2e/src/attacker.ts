@@ -2,14 +2,21 @@
  * A client of the library driven as an attacker: its private parts are reached on purpose, to
  * prepare real MLS and then send what the honest client never would.
  */
-import type { ClientState } from "ts-mls";
+import {
+  createCommit,
+  createGroupInfoWithExternalPubAndRatchetTree,
+  encodeMlsMessage,
+  type CiphersuiteImpl,
+  type ClientState,
+  type Hpke,
+} from "ts-mls";
 import { errorCode, type ChatClient, type ClientErrorCode } from "@secure-chat/client";
 import type { GroupId } from "@secure-chat/protocol";
 
 interface CommitFrame {
+  commit: Uint8Array;
   groupInfo: Uint8Array;
-  added: string[];
-  removed: string[];
+  welcome: Uint8Array;
 }
 
 interface Insides {
@@ -19,7 +26,11 @@ interface Insides {
       engine: {
         table: { current(groupId: GroupId): ClientState };
         prepareExternalJoin(groupId: GroupId, groupInfo: Uint8Array): Promise<{ frame: CommitFrame }>;
-        prepareCommit(groupId: GroupId, planner: () => object): Promise<{ frame: CommitFrame } | string>;
+        prepareCommit(
+          groupId: GroupId,
+          planner: () => object,
+        ): Promise<{ frame: CommitFrame; pending: ClientState } | string>;
+        lost(groupId: GroupId, pending: ClientState): unknown;
       };
     };
   };
@@ -52,4 +63,46 @@ export function flipLastByte(bytes: Uint8Array): Uint8Array {
   const flipped = bytes.slice();
   flipped[flipped.length - 1] = (flipped[flipped.length - 1] ?? 0) ^ 1;
   return flipped;
+}
+
+const random = (length: number): Uint8Array => crypto.getRandomValues(new Uint8Array(length));
+
+/** A `commit` frame whose payload is random bytes behind a valid PrivateMessage header (the wedge of issue 13). */
+export function garbageCommit(groupId: GroupId, epoch: bigint) {
+  const commit = encodeMlsMessage({
+    wireformat: "mls_private_message",
+    version: "mls10",
+    privateMessage: {
+      groupId: new TextEncoder().encode(groupId),
+      epoch,
+      contentType: "commit",
+      authenticatedData: new Uint8Array(0),
+      encryptedSenderData: random(48),
+      ciphertext: random(400),
+    },
+  });
+  return { type: "commit", rid: 0, groupId, commit, groupInfo: new Uint8Array(0), welcome: new Uint8Array(0) };
+}
+
+/**
+ * A real, correctly signed update commit from `state` whose encrypted path secrets are random:
+ * the server can't tell, and no other member can process it. Made with an HPKE that seals
+ * random bytes instead of the path secret; everything else is the library's own.
+ */
+export async function brokenPathCommit(groupId: GroupId, state: ClientState, impl: CiphersuiteImpl) {
+  const hpke: Hpke = Object.create(impl.hpke) as Hpke;
+  hpke.seal = (publicKey, plaintext, info, aad) => impl.hpke.seal(publicKey, random(plaintext.length), info, aad);
+  const result = await createCommit(
+    { state, cipherSuite: { ...impl, hpke } },
+    { ratchetTreeExtension: true, wireAsPublicMessage: true },
+  );
+  const groupInfo = await createGroupInfoWithExternalPubAndRatchetTree(result.newState, [], impl);
+  return {
+    type: "commit",
+    rid: 0,
+    groupId,
+    commit: encodeMlsMessage(result.commit),
+    groupInfo: encodeMlsMessage({ groupInfo, wireformat: "mls_group_info", version: "mls10" }),
+    welcome: new Uint8Array(0),
+  };
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { encodeFrame } from "@secure-chat/protocol";
+import { PROTOCOL_VERSION, encodeFrame } from "@secure-chat/protocol";
 import { Lobby, type ChatProcess } from "./harness.js";
 import { RawClients, rawIdentity, rawLogin, type RawClient } from "./raw-client.js";
 
@@ -32,13 +32,13 @@ describe("malformed, oversized, unknown and premature frames", () => {
 
   it("answers garbage with BAD_FRAME and closes", async () => {
     const raw = await connect();
-    raw.sendBytes(new Uint8Array([1, 8, 0, 0, 0, 9, 1]));
+    raw.sendBytes(new Uint8Array([PROTOCOL_VERSION, 8, 0, 0, 0, 9, 1]));
     await expectError(raw, "BAD_FRAME", 1007);
   });
 
   it("answers an unknown frame type with UNKNOWN_FRAME and closes", async () => {
     const raw = await connect();
-    raw.sendBytes(new Uint8Array([1, 200, 1, 2, 3]));
+    raw.sendBytes(new Uint8Array([PROTOCOL_VERSION, 200, 1, 2, 3]));
     await expectError(raw, "UNKNOWN_FRAME", 1003);
   });
 
@@ -100,8 +100,6 @@ describe("malformed, oversized, unknown and premature frames", () => {
       commit: new Uint8Array(64),
       groupInfo: new Uint8Array(),
       welcome: new Uint8Array(),
-      added: [],
-      removed: [],
     });
     await expectError(raw, "BAD_MLS");
     raw.send({ type: "upload_key_packages", rid: 5, keyPackages: [new Uint8Array(10)], lastResort: new Uint8Array() });

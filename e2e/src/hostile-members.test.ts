@@ -1,18 +1,41 @@
 /**
  * Hostile users speaking valid MLS (SECURITY.md, "Room policy"): a non-member whose external
- * commit names others as removed, and a member who proposes someone else's removal for an honest
+ * commit's GroupInfo leaves others out, and a member who proposes someone else's removal for an honest
  * member to commit. Victims are real `secure-chat` processes on a real server; the attacker is a
  * client of the library in this process, so it can send what the honest client never would.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { createProposal, encodeMlsMessage, type CiphersuiteImpl, type MLSMessage } from "ts-mls";
+import {
+  createGroupInfoWithExternalPubAndRatchetTree,
+  createProposal,
+  encodeMlsMessage,
+  type CiphersuiteImpl,
+  type ClientState,
+  type MLSMessage,
+  type RatchetTree,
+} from "ts-mls";
+import { removeLeafNode } from "ts-mls/ratchetTree.js";
+import { treeHashRoot } from "ts-mls/treeHash.js";
+import { toLeafIndex } from "ts-mls/treemath.js";
 import { loadCipherSuite, type ChatClient } from "@secure-chat/client";
 import { cipherSuites, type GroupId } from "@secure-chat/protocol";
 import { attacker } from "./attacker.js";
 import { ChatProcess, ServerProcess, inProcessClient, tempDir, uniqueMarker } from "./harness.js";
 
 const dev = "#dev" as GroupId;
+
+/** The leaf index of `name`'s leaf in `tree`. */
+function leafOf(tree: RatchetTree, name: string): number {
+  const node = tree.findIndex(
+    (n) =>
+      n?.nodeType === "leaf" &&
+      n.leaf.credential.credentialType === "basic" &&
+      new TextDecoder().decode(n.leaf.credential.identity) === name,
+  );
+  assert.ok(node >= 0 && node % 2 === 0, `${name} has a leaf`);
+  return node / 2;
+}
 
 describe("hostile members and non-members", () => {
   let server: ServerProcess;
@@ -50,11 +73,26 @@ describe("hostile members and non-members", () => {
     );
   }
 
-  it("refuses a non-member's external commit that lists members as removed; nobody's membership ends", async () => {
+  it("refuses a non-member's external commit whose next GroupInfo leaves members out; nobody's membership ends", async () => {
     const mal = attacker(mallory);
     const join = await mal.engine.prepareExternalJoin(dev, await mal.groupInfo(dev));
-    const refusal = await mal.refusal({ ...join.frame, removed: ["alice", "bob"] });
-    assert.equal(refusal, "BAD_ARGUMENT", "the server refuses the list, not just the join");
+    const joined = (join as unknown as { pending: ClientState }).pending;
+    // The joiner's own next state with alice's and bob's leaves cut out, hashed and signed anew:
+    // a GroupInfo the joiner could make, whose tree says the commit removed them.
+    let tree = joined.ratchetTree;
+    for (const name of ["alice", "bob"]) tree = removeLeafNode(tree, toLeafIndex(leafOf(tree, name)));
+    const forged = {
+      ...joined,
+      ratchetTree: tree,
+      groupContext: { ...joined.groupContext, treeHash: await treeHashRoot(tree, impl.hash) },
+    };
+    const groupInfo = encodeMlsMessage({
+      groupInfo: await createGroupInfoWithExternalPubAndRatchetTree(forged, [], impl),
+      wireformat: "mls_group_info",
+      version: "mls10",
+    });
+    assert.equal(await mal.refusal({ ...join.frame, groupInfo }), "BAD_MLS");
+    mal.engine.lost(dev, joined);
     await stillTalking("after the external commit");
   });
 
@@ -66,17 +104,10 @@ describe("hostile members and non-members", () => {
     const bobFrom = bob.events.length;
     const mal = attacker(mallory);
     const state = mal.engine.table.current(dev);
-    const aliceLeaf = state.ratchetTree.findIndex(
-      (node) =>
-        node?.nodeType === "leaf" &&
-        node.leaf.credential.credentialType === "basic" &&
-        new TextDecoder().decode(node.leaf.credential.identity) === "alice",
-    );
-    assert.ok(aliceLeaf >= 0 && aliceLeaf % 2 === 0);
     const proposal = await createProposal(
       state,
       false,
-      { proposalType: "remove", remove: { removed: aliceLeaf / 2 } },
+      { proposalType: "remove", remove: { removed: leafOf(state.ratchetTree, "alice") } },
       impl,
     );
     const message = encodeMlsMessage(proposal.message as MLSMessage);
@@ -111,12 +142,12 @@ describe("hostile members and non-members", () => {
     await stillTalking("after the proposal");
   });
 
-  it("refuses a commit that lists more than 50 members as added (one frame must not become hundreds of stored Welcomes)", async () => {
+  it("refuses a commit that adds nobody but carries a 1 MiB Welcome (one frame must not become stored Welcomes)", async () => {
     const mal = attacker(mallory);
-    const update = () => ({ proposals: [], added: [], removed: [] });
-    const prepared = await mal.engine.prepareCommit("#lobby" as GroupId, update);
+    const prepared = await mal.engine.prepareCommit("#lobby" as GroupId, () => ({ proposals: [] }));
     assert.ok(typeof prepared !== "string");
-    const added = Array.from({ length: 300 }, (_, i) => `throwaway${i}`);
-    assert.equal(await mal.refusal({ ...prepared.frame, added }), "BAD_ARGUMENT");
+    const welcome = new Uint8Array(1024 * 1024).fill(7);
+    assert.equal(await mal.refusal({ ...prepared.frame, welcome }), "BAD_MLS");
+    mal.engine.lost("#lobby" as GroupId, prepared.pending);
   });
 });

@@ -1,39 +1,21 @@
 import assert from "node:assert/strict";
 import { cpSync } from "node:fs";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import Database from "better-sqlite3";
 import { emptyPskIndex, processMessage, type ClientState, type MLSMessage } from "ts-mls";
 import { clientConfig, decodeMessage, loadCipherSuite } from "@secure-chat/client";
 import { cipherSuites } from "@secure-chat/protocol";
 import { ChatProcess, ServerProcess, savedGroupState, tempDir, uniqueMarker } from "./harness.js";
+import { decryptWith, serverMessages } from "./server-log.js";
 
 /** The attacker's best case: an authentication service that trusts everyone. */
 const trustAll = clientConfig({ validateCredential: async () => true });
-
-function serverMessages(dataDir: string, groupId: string): { seq: number; kind: number; payload: Buffer }[] {
-  const db = new Database(join(dataDir, "secure-chat.db"), { readonly: true });
-  try {
-    return db
-      .prepare("SELECT seq, kind, payload FROM messages WHERE group_id = ? AND recipient IS NULL ORDER BY seq")
-      .all(groupId) as { seq: number; kind: number; payload: Buffer }[];
-  } finally {
-    db.close();
-  }
-}
 
 function savedState(home: string, groupId: string): Promise<ClientState> {
   return savedGroupState(home, groupId, trustAll);
 }
 
 async function tryDecrypt(state: ClientState, message: MLSMessage): Promise<string> {
-  const impl = await loadCipherSuite(cipherSuites.xwing);
-  if (message.wireformat !== "mls_private_message" && message.wireformat !== "mls_public_message") {
-    throw new Error("not a group message");
-  }
-  const result = await processMessage(message, state, emptyPskIndex, () => "accept", impl);
-  if (result.kind !== "applicationMessage") return "";
-  return new TextDecoder().decode(result.message);
+  return decryptWith(state, message, await loadCipherSuite(cipherSuites.xwing));
 }
 
 describe("/kick", () => {
@@ -105,7 +87,7 @@ describe("/kick", () => {
     await assert.rejects(tryDecrypt(stale, secret), "bob's pre-kick state decrypted a post-kick message");
     const advanced = await (async () => {
       const impl = await loadCipherSuite(cipherSuites.xwing);
-      if (kickCommit.wireformat !== "mls_private_message") throw new Error("commit should be a PrivateMessage");
+      if (kickCommit.wireformat !== "mls_public_message") throw new Error("commit should be a PublicMessage");
       const result = await processMessage(kickCommit, stale, emptyPskIndex, () => "accept", impl);
       return result.newState;
     })();

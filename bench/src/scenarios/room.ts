@@ -16,7 +16,7 @@ import { monotonicUs } from "./result.js";
 
 export const SENDERS = 4;
 export const PAYLOAD_BYTES = 200;
-const COMMIT_BATCH = 100;
+const COMMIT_BATCH = 50; // the most members the server lets one commit add
 
 const plans = new Map<number, Promise<RoomPlan>>();
 
@@ -112,10 +112,8 @@ export async function createGroup(generator: Generator, user: string, plan: Room
         rid: 0,
         groupId: plan.groupId,
         commit: commit.commit,
-        groupInfo: new Uint8Array(0),
+        groupInfo: commit.groupInfo,
         welcome: commit.welcome,
-        added: commit.added,
-        removed: [],
       },
     });
     if (accepted.type !== "accepted") throw new Error(`commit: ${JSON.stringify(accepted).slice(0, 300)}`);

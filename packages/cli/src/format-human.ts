@@ -36,6 +36,7 @@ export function formatHuman(event: UiEvent, now: number = Date.now()): string[] 
         created: `you created ${event.room}`,
         left: `you left ${event.room}`,
         removed: `you were removed from ${event.room}${by}`,
+        rejoined: `you rejoined ${event.room}: your copy could not follow a change sent${by}`,
       }[event.change];
       return [`${at} * ${text}`];
     }

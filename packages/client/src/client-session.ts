@@ -154,6 +154,8 @@ export class ClientSession implements LinkSession {
     switch (work.kind) {
       case "complete_leaves":
         return void parts.rooms.completeLeaves(work.groupId);
+      case "rejoin":
+        return void parts.rooms.rejoin(work.groupId, work.by);
       case "refill_key_packages":
         // Offline, rejected or closed meanwhile: the next login tops up again.
         if (!this.closing) parts.stock.topUp().catch(() => undefined);

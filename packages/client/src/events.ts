@@ -49,7 +49,8 @@ export type ChatEvent =
       by: UserName;
       fingerprint: string;
     }
-  | { type: "room"; groupId: GroupId; change: "joined" | "created" | "left" | "removed"; by?: UserName }
+  /** `rejoined`: our copy could not follow a commit (or Welcome) `by` sent; we joined again by external commit. */
+  | { type: "room"; groupId: GroupId; change: "joined" | "created" | "left" | "removed" | "rejoined"; by?: UserName }
   /** `reason` says why the link is not live (the last failure), when there is one. */
   | { type: "connection"; state: LinkState; reason?: string }
   | { type: "key_changed"; name: UserName; pinned: string; presented: string }

@@ -6,7 +6,8 @@
  * MLS messages travel as raw `bytes` fields; the server treats them as opaque (except
  * for reading group id and epoch).
  */
-export const PROTOCOL_VERSION = 1;
+/** 2: commits are PublicMessages the server checks, and carry no membership lists of their own. */
+export const PROTOCOL_VERSION = 2;
 
 /** Field kinds understood by the codec, and the TypeScript type each decodes to. */
 export interface FieldTypes {
@@ -60,13 +61,12 @@ export const frameSchemas = {
     fields: {
       rid: "u32",
       groupId: "str",
+      /** A PublicMessage, which the server checks against the group's public state before it is accepted. */
       commit: "bytes",
-      /** GroupInfo for external joins of open rooms; empty otherwise. */
+      /** The GroupInfo of the epoch the commit leads to, with its ratchet tree (every group has one). */
       groupInfo: "bytes",
-      /** Welcome for `added`; empty when nobody is added by Welcome. */
+      /** Welcome for the members the commit adds; empty when it adds nobody. */
       welcome: "bytes",
-      added: "strs",
-      removed: "strs",
     },
   },
   /**

@@ -1,16 +1,10 @@
-import {
-  ProtocolError,
-  decodeFrame,
-  frameSchemas,
-  type ClientFrame,
-  type ClientFrameType,
-} from "@secure-chat/protocol";
+import { decodeFrame, frameSchemas, type ClientFrame, type ClientFrameType } from "@secure-chat/protocol";
 import type { Connection } from "./connection.js";
 import type { ServerContext } from "./context.js";
 import { TokenBucket } from "./token-bucket.js";
 import { hello, login } from "./handlers/auth.js";
 import { commit, createGroup, getGroupInfo, listRooms, send } from "./handlers/groups.js";
-import { refuseFailed, type Handler, type HandlerTable } from "./handlers/handler.js";
+import { answerFailure, type Handler, type HandlerTable } from "./handlers/handler.js";
 import { claimKeyPackage, lookupKeys, uploadKeyPackages } from "./handlers/key-packages.js";
 import { ack, listOnline, ping } from "./handlers/misc.js";
 
@@ -83,10 +77,6 @@ export function dispatch(ctx: ServerContext, connection: Connection, bytes: Uint
       handler.handle(ctx, connection, clientFrame as never);
     }
   } catch (error) {
-    if (error instanceof ProtocolError) {
-      connection.fail(rid, error.code, error.message);
-      return;
-    }
-    refuseFailed(ctx, connection, { type: clientFrame.type, rid }, error);
+    answerFailure(ctx, connection, { type: clientFrame.type, rid }, error);
   }
 }

@@ -107,8 +107,6 @@ describe("dispatch under random and mutated frames", () => {
         commit: new Uint8Array(40),
         groupInfo: new Uint8Array(),
         welcome: new Uint8Array(),
-        added: ["bob"],
-        removed: [],
       },
     ] satisfies ClientFrame[]) {
       await send(frame);

@@ -7,7 +7,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { decodeMlsMessage, encodeMlsMessage } from "ts-mls";
-import { inspectGroupMessage } from "../src/mls-inspect.js";
+import { inspectGroupMessage } from "../src/mls/inspect.js";
 import { fuzzRuns } from "./fuzz-runs.js";
 import { mutationsOf } from "./mutations.js";
 

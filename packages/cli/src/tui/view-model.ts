@@ -277,6 +277,15 @@ function onEvent(state: TuiState, event: UiEvent, now: number): TuiState {
           ),
         );
       }
+      if (event.change === "rejoined") {
+        return withRoom(state, event.room, (room) =>
+          append(room, {
+            kind: "boundary",
+            time: now,
+            text: `you rejoined ${event.room}: your copy could not follow a change sent${by} · messages sent meanwhile can't be read`,
+          }),
+        );
+      }
       const who = event.by === undefined ? `you ${event.change}` : `${event.by} added you to`;
       return withRoom(state, event.room, (room) =>
         append(

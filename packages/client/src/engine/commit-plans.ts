@@ -3,11 +3,9 @@ import type { UserName } from "@secure-chat/protocol";
 import { sameKey } from "../identity.js";
 import { epochSeconds, members, ownLeafExpiresIn } from "./mls/groups.js";
 
-/** A change to commit: the proposals, and the names the server is told are added and removed. */
+/** A change to commit (the server reads who it adds and removes from the commit itself). */
 export interface CommitPlan {
   proposals: Proposal[];
-  added: UserName[];
-  removed: UserName[];
 }
 
 /** A plan is made from the state it will be committed on (again after a lost race). */
@@ -23,7 +21,7 @@ export function leafIsAging(state: ClientState, nowMs: number): boolean {
 
 /** An update commit (no proposals: a fresh path, which also heals our keys), while our leaf is aging. */
 export function refreshPlan(nowMs: () => number): Planner {
-  return (state) => (leafIsAging(state, nowMs()) ? { proposals: [], added: [], removed: [] } : undefined);
+  return (state) => (leafIsAging(state, nowMs()) ? { proposals: [] } : undefined);
 }
 
 /**
@@ -31,13 +29,11 @@ export function refreshPlan(nowMs: () => number): Planner {
  * removes the leavers by value.
  */
 export function leavesPlan(state: ClientState, isLeaving: (name: UserName) => boolean): CommitPlan | undefined {
-  if (Object.keys(state.unappliedProposals).length > 0) return { proposals: [], added: [], removed: [] };
+  if (Object.keys(state.unappliedProposals).length > 0) return { proposals: [] };
   const leavers = members(state).filter((m) => isLeaving(m.name));
   if (leavers.length === 0) return undefined;
   return {
     proposals: leavers.map((m) => ({ proposalType: "remove" as const, remove: { removed: m.leafIndex } })),
-    added: [],
-    removed: leavers.map((m) => m.name),
   };
 }
 
@@ -51,7 +47,7 @@ export function addPlan(name: UserName, keyPackage: KeyPackage): Planner {
     const proposals: Proposal[] =
       existing === undefined ? [] : [{ proposalType: "remove", remove: { removed: existing.leafIndex } }];
     proposals.push({ proposalType: "add", add: { keyPackage } });
-    return { proposals, added: [name], removed: existing === undefined ? [] : [name] };
+    return { proposals };
   };
 }
 
@@ -60,10 +56,6 @@ export function removePlan(name: UserName): Planner {
   return (state) => {
     const member = members(state).find((m) => m.name === name);
     if (member === undefined) return undefined;
-    return {
-      proposals: [{ proposalType: "remove", remove: { removed: member.leafIndex } }],
-      added: [],
-      removed: [name],
-    };
+    return { proposals: [{ proposalType: "remove", remove: { removed: member.leafIndex } }] };
   };
 }

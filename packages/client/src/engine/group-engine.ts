@@ -11,7 +11,7 @@ import {
   type ClientState,
 } from "ts-mls";
 import { ratchetTreeFromExtension } from "ts-mls/groupInfo.js";
-import { roomKind, type FrameOf, type GroupId, type UserName } from "@secure-chat/protocol";
+import { type FrameOf, type GroupId, type UserName } from "@secure-chat/protocol";
 import { encodeContent, type MessageContent } from "../content.js";
 import { ClientError } from "../errors.js";
 import type { Identity } from "../identity.js";
@@ -20,7 +20,6 @@ import { leafIsAging, leavesPlan, type Planner } from "./commit-plans.js";
 import { requireLifetimes } from "./policy.js";
 import { GroupTable, groupRecord, type GroupRecord, type GroupSlot } from "./group-table.js";
 import { IncomingProcessor, type Delivery, type EngineReads, type Received } from "./incoming.js";
-import { pendingRemovals } from "./membership.js";
 import { credentialName } from "./mls/config.js";
 import { decodeMessage, encodeMessage, newKeyPackage, ownLeafIndex } from "./mls/groups.js";
 
@@ -78,11 +77,10 @@ export class GroupEngine {
     if (slot.pending !== undefined) return "busy";
     const change = plan(slot.state);
     if (change === undefined) return "nothing";
-    // createCommit also commits every pending proposal (members leaving): tell the server.
-    const removed = [...new Set([...change.removed, ...pendingRemovals(slot.state)])];
+    // A PublicMessage, so the server can check it before the group moves on (SECURITY.md).
     const result = await createCommit(
       { state: slot.state, cipherSuite: this.options.impl },
-      { extraProposals: change.proposals, ratchetTreeExtension: true },
+      { extraProposals: change.proposals, ratchetTreeExtension: true, wireAsPublicMessage: true },
     );
     slot.pending = result.newState;
     slot.pendingConsumed = result.consumed;
@@ -91,18 +89,19 @@ export class GroupEngine {
       rid: 0,
       groupId,
       commit: encodeMessage(result.commit),
-      groupInfo: await this.groupInfoFor(groupId, result.newState),
+      groupInfo: await this.groupInfoFor(result.newState),
       welcome:
         result.welcome === undefined
           ? EMPTY
           : encodeMessage({ welcome: result.welcome, wireformat: "mls_welcome", version: "mls10" }),
-      added: change.added,
-      removed,
     };
     return { frame, pending: result.newState, changes: { groups: [groupRecord(groupId, slot)] } };
   }
 
-  /** Prepares a join of an open room by external commit from the GroupInfo the server gave us. */
+  /**
+   * Prepares a join by external commit from the GroupInfo the server gave us: of an open room,
+   * or a rejoin of any group we are in whose commits we can no longer follow.
+   */
   async prepareExternalJoin(groupId: GroupId, groupInfoBytes: Uint8Array): Promise<PreparedCommit> {
     const message = decodeMessage(groupInfoBytes);
     if (message?.wireformat !== "mls_group_info") {
@@ -123,17 +122,16 @@ export class GroupEngine {
       undefined,
       config,
     );
-    const slot: GroupSlot = { state: undefined, pending: newState };
+    // A rejoin keeps the state it can't go on from until the server accepts the new one.
+    const slot: GroupSlot = { state: this.table.slot(groupId)?.state, pending: newState };
     this.table.set(groupId, slot);
     const frame: CommitFrame = {
       type: "commit",
       rid: 0,
       groupId,
       commit: encodeMessage({ publicMessage, wireformat: "mls_public_message", version: "mls10" }),
-      groupInfo: await this.groupInfoFor(groupId, newState),
+      groupInfo: await this.groupInfoFor(newState),
       welcome: EMPTY,
-      added: [],
-      removed: [],
     };
     return { frame, pending: newState, changes: { groups: [groupRecord(groupId, slot)] } };
   }
@@ -161,9 +159,11 @@ export class GroupEngine {
     return groupRecord(groupId, slot);
   }
 
-  /** The GroupInfo an open room's committer publishes, from which others join by external commit. */
-  private async groupInfoFor(groupId: GroupId, state: ClientState): Promise<Uint8Array> {
-    if (roomKind(groupId) !== "open") return EMPTY;
+  /**
+   * The GroupInfo every committer publishes: the server checks the next commit against it, and
+   * it is what others join an open room from, and what members rejoin any group from.
+   */
+  private async groupInfoFor(state: ClientState): Promise<Uint8Array> {
     const groupInfo = await createGroupInfoWithExternalPubAndRatchetTree(state, [], this.options.impl);
     return encodeMessage({ groupInfo, wireformat: "mls_group_info", version: "mls10" });
   }
@@ -180,8 +180,7 @@ export class GroupEngine {
       impl,
       config,
     );
-    const groupInfo = await createGroupInfoWithExternalPubAndRatchetTree(state, [], impl);
-    return { state, groupInfo: encodeMessage({ groupInfo, wireformat: "mls_group_info", version: "mls10" }) };
+    return { state, groupInfo: await this.groupInfoFor(state) };
   }
 
   adoptCreated(groupId: GroupId, state: ClientState): Received {

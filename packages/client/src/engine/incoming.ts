@@ -9,9 +9,10 @@ import type { EngineOptions } from "./group-engine.js";
 import { groupRecord, type GroupSlot, type GroupTable } from "./group-table.js";
 import { memberChanges } from "./membership.js";
 import {
-  commitAuthor,
   decodeMessage,
   handshakeSender,
+  messageEpoch,
+  senderName,
   leafName,
   members,
   ownLeafIndex,
@@ -32,8 +33,14 @@ export interface Delivery {
   sender: string;
 }
 
-/** Work a delivery asks for that needs the network (done outside the engine). */
-export type FollowUp = { kind: "complete_leaves"; groupId: GroupId } | { kind: "refill_key_packages" };
+/**
+ * Work a delivery asks for that needs the network (done outside the engine). `rejoin`: our copy
+ * of the group could not follow it (a commit or Welcome we could not process); `by` is who sent it.
+ */
+export type FollowUp =
+  | { kind: "complete_leaves"; groupId: GroupId }
+  | { kind: "refill_key_packages" }
+  | { kind: "rejoin"; groupId: GroupId; by: UserName };
 
 /** What processing a delivery did: one atomic write, then events and follow-ups, in that order. */
 export interface Received {
@@ -76,6 +83,11 @@ export class IncomingProcessor {
         code: "DECRYPT_FAILED",
         message: `could not process ${delivery.kind} #${delivery.seq} in ${delivery.groupId} from ${delivery.sender}: ${errorMessage(error)}`,
       });
+      // A Welcome we can't use leaves us outside a group the server may count us in: a member
+      // may rejoin it by external commit (the server refuses anyone else).
+      if (delivery.kind === "welcome" && this.table.slot(delivery.groupId) === undefined) {
+        received.followUps.push({ kind: "rejoin", groupId: delivery.groupId, by: delivery.sender as UserName });
+      }
     }
     return received;
   }
@@ -143,21 +155,35 @@ export class IncomingProcessor {
     }
     if (slot.state === undefined) return; // someone else's commit raced our external join
     // Read from the tree before the commit; processing it then checks the author's signature.
-    const author = (await commitAuthor(slot.state, message, this.options.impl)) ?? (delivery.sender as UserName);
-    const result = await this.process(groupId, slot.state, message);
-    if (result.kind !== "newState") throw new ClientError("BAD_ARGUMENT", "expected a commit");
+    const sender = await handshakeSender(slot.state, message, this.options.impl).catch(() => undefined);
+    const author = senderName(slot.state, sender) ?? (delivery.sender as UserName);
+    const joiner = sender?.kind === "joiner" ? author : undefined;
+    let newState: ClientState;
+    try {
+      const result = await this.process(groupId, slot.state, message, joiner);
+      if (result.kind !== "newState") throw new ClientError("BAD_MLS", "it is not a commit");
+      if (result.actionTaken === "reject") throw new ClientError("BAD_MLS", "it breaks this room's rules");
+      newState = result.newState;
+    } catch (error) {
+      if (messageEpoch(message) < slot.state.groupContext.epoch) throw error; // an old commit, already followed
+      // The server accepted it, so the group has moved on without us: rejoin rather than be stuck.
+      out.events.push({
+        type: "error",
+        code: "BAD_MLS",
+        message: `${author}'s commit to ${groupId} can't be processed (${errorMessage(error)}); rejoining ${groupId}`,
+      });
+      out.followUps.push({ kind: "rejoin", groupId, by: author });
+      return;
+    }
     slot.pending = undefined; // if we had a commit in flight for this epoch, it lost
     slot.pendingConsumed = undefined;
-    if (result.actionTaken === "reject") {
-      throw new ClientError("BAD_ARGUMENT", `a commit by ${author} breaks this room's rules and was refused`);
-    }
-    if (result.newState.groupActiveState.kind === "removedFromGroup") {
+    if (newState.groupActiveState.kind === "removedFromGroup") {
       this.table.forget(groupId);
       out.changes.groups = [{ groupId, state: null, pending: null }];
       out.events.push({ type: "room", groupId, change: "removed", by: author });
       return;
     }
-    slot.state = result.newState;
+    slot.state = newState;
     out.changes.groups = [groupRecord(groupId, slot)];
     out.events.push(...memberChanges(groupId, before, slot.state, this.options.self, author, this.table.leavers));
     if (this.table.leavers.any(groupId)) out.followUps.push({ kind: "complete_leaves", groupId });
@@ -170,15 +196,13 @@ export class IncomingProcessor {
    */
   private async isOurPendingCommit(slot: GroupSlot, message: GroupMessage): Promise<boolean> {
     if (slot.pending === undefined) return false;
-    if (slot.state === undefined) {
-      const sender = await handshakeSender(slot.pending, message, this.options.impl).catch(() => undefined);
+    // A join (also a rejoin, while the old state is still held) is ours by the new leaf it brings.
+    const sender = await handshakeSender(slot.state ?? slot.pending, message, this.options.impl).catch(() => undefined);
+    if (sender?.kind === "joiner") {
       const ours = ownLeafNode(slot.pending);
-      return (
-        sender?.kind === "joiner" && ours !== undefined && sameKey(sender.leafNode.hpkePublicKey, ours.hpkePublicKey)
-      );
+      return ours !== undefined && sameKey(sender.leafNode.hpkePublicKey, ours.hpkePublicKey);
     }
-    const sender = await handshakeSender(slot.state, message, this.options.impl);
-    return sender?.kind === "member" && sender.leafIndex === ownLeafIndex(slot.state);
+    return sender?.kind === "member" && slot.state !== undefined && sender.leafIndex === ownLeafIndex(slot.state);
   }
 
   /** Our own commit, accepted by the server: the pending state becomes current. */
@@ -248,8 +272,9 @@ export class IncomingProcessor {
     groupId: GroupId,
     state: ClientState,
     message: GroupMessage,
+    joiner?: UserName,
   ): Promise<Awaited<ReturnType<typeof processMessage>>> {
-    const policy = roomPolicy(groupId, state, this.options.now());
+    const policy = roomPolicy(groupId, state, this.options.now(), joiner);
     const result = await processMessage(message, state, emptyPskIndex, policy, this.options.impl);
     result.consumed.forEach(zeroOutUint8Array);
     return result;

@@ -72,12 +72,3 @@ export function memberChanges(
   }
   return events;
 }
-
-/** Names removed by the (policy-checked) proposals waiting in `state`: members who asked to leave. */
-export function pendingRemovals(state: ClientState): UserName[] {
-  const byLeaf = new Map(members(state).map((m) => [m.leafIndex, m.name]));
-  return Object.values(state.unappliedProposals).flatMap((p) => {
-    const name = p.proposal.proposalType === "remove" ? byLeaf.get(p.proposal.remove.removed) : undefined;
-    return name === undefined ? [] : [name];
-  });
-}

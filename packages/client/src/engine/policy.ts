@@ -9,21 +9,28 @@ import { epochSeconds, members } from "./mls/groups.js";
  * commit:
  * - a proposal on its own is accepted only as a member's own leave (a Remove of its own leaf):
  *   anything else would let one member get another removed by whoever commits next;
- * - joins by external commit only in open rooms;
+ * - joins by external commit in open rooms; elsewhere only a member's rejoin, which replaces
+ *   its own leaf (after a commit it could not process, or from its new device);
  * - in a private conversation a leaf is removed only to be replaced by the same name's new
- *   device (every Remove comes with an Add of that name);
+ *   device (every Remove comes with an Add of that name, or is the rejoiner's own old leaf);
  * - a member is added only with a KeyPackage valid now, for no longer than the configured
  *   maximum (ts-mls checks the window but not the span).
  */
-export function roomPolicy(groupId: GroupId, state: ClientState, nowMs: number): IncomingMessageCallback {
+export function roomPolicy(
+  groupId: GroupId,
+  state: ClientState,
+  nowMs: number,
+  joiner?: UserName,
+): IncomingMessageCallback {
   return (incoming) => {
     if (incoming.kind === "proposal") {
       return isSelfRemove(incoming.proposal.proposal, incoming.proposal.senderLeafIndex) ? "accept" : "reject";
     }
     const proposals = incoming.proposals.map((p) => p.proposal);
     const kind = roomKind(groupId);
-    if (kind !== "open" && proposals.some((p) => p.proposalType === "external_init")) return "reject";
-    if (kind === "direct" && !removalsReplaced(state, proposals)) return "reject";
+    const external = proposals.some((p) => p.proposalType === "external_init");
+    if (external && kind !== "open" && !isRejoin(state, proposals, joiner)) return "reject";
+    if (kind === "direct" && !removalsReplaced(state, proposals, joiner)) return "reject";
     const maxSeconds = state.clientConfig.lifetimeConfig.maximumTotalLifetime;
     const badAdd = (p: Proposal) =>
       p.proposalType === "add" && lifetimeProblem(p.add.keyPackage.leafNode, maxSeconds, nowMs) !== undefined;
@@ -59,13 +66,23 @@ export function isSelfRemove(proposal: Proposal, senderLeafIndex: number | undef
   return proposal.proposalType === "remove" && proposal.remove.removed === senderLeafIndex;
 }
 
-function removalsReplaced(state: ClientState, proposals: Proposal[]): boolean {
+/** An external commit by a member that removes that member's own old leaf (RFC 9420 §12.4.3.2 resync). */
+function isRejoin(state: ClientState, proposals: Proposal[], joiner: UserName | undefined): boolean {
   const byLeaf = new Map(members(state).map((m) => [m.leafIndex, m.name]));
-  const added = new Set<UserName | undefined>(
-    proposals.flatMap((p) =>
+  return (
+    joiner !== undefined &&
+    proposals.some((p) => p.proposalType === "remove" && byLeaf.get(p.remove.removed) === joiner)
+  );
+}
+
+function removalsReplaced(state: ClientState, proposals: Proposal[], joiner: UserName | undefined): boolean {
+  const byLeaf = new Map(members(state).map((m) => [m.leafIndex, m.name]));
+  const added = new Set<UserName | undefined>([
+    joiner,
+    ...proposals.flatMap((p) =>
       p.proposalType === "add" ? [credentialName(p.add.keyPackage.leafNode.credential) as UserName | undefined] : [],
     ),
-  );
+  ]);
   return proposals.every((p) => {
     if (p.proposalType !== "remove") return true;
     const name = byLeaf.get(p.remove.removed);

@@ -34,6 +34,7 @@ export interface RoomsOptions {
 /** Rooms and private conversations: join, create, leave, invite, kick, and the commits they need. */
 export class Rooms {
   private readonly sendIds = new SendIds();
+  private readonly rejoining = new Set<GroupId>();
 
   constructor(private readonly options: RoomsOptions) {}
 
@@ -49,12 +50,11 @@ export class Rooms {
 
   /** Joins an open room (creating it if new) or creates an invite-only room. */
   async join(groupId: GroupId): Promise<void> {
-    const { engine, commits, connection } = this.options;
     for (let attempt = 0; attempt < MAX_JOIN_ATTEMPTS; attempt++) {
       if (this.isIn(groupId)) return;
       let groupInfo: Uint8Array;
       try {
-        groupInfo = (await connection().request({ type: "get_group_info", rid: 0, groupId }, "group_info")).groupInfo;
+        groupInfo = await this.groupInfo(groupId);
       } catch (error) {
         if (errorCode(error) === "NO_SUCH_GROUP") {
           if (await this.create(groupId)) return;
@@ -65,18 +65,55 @@ export class Rooms {
         }
         throw error;
       }
-      const join = () =>
-        engine.prepareExternalJoin(groupId, groupInfo).catch((error: unknown) => {
-          if (error instanceof ClientError) throw error;
-          // ts-mls refused it (a bad signature, a broken tree): the server's GroupInfo is unusable.
-          throw new ClientError(
-            "BAD_MLS",
-            `${groupId} can't be joined from the GroupInfo the server has: ${errorMessage(error)}`,
-          );
-        });
-      if (await commits.submitPrepared(groupId, join)) return;
+      if (await this.joinFrom(groupId, groupInfo)) return;
     }
     throw new ClientError("SERVER_ERROR", `could not join ${groupId}; try again`);
+  }
+
+  /**
+   * Rejoins a group we could not follow (a commit or Welcome we could not process) by external
+   * commit from the server's GroupInfo, replacing our leaf, so that one bad commit can't leave
+   * us stuck. Said as a `room` event; a failure as an error.
+   */
+  async rejoin(groupId: GroupId, by: UserName): Promise<void> {
+    if (this.rejoining.has(groupId)) return;
+    this.rejoining.add(groupId);
+    try {
+      for (let attempt = 0; attempt < MAX_JOIN_ATTEMPTS; attempt++) {
+        if (await this.joinFrom(groupId, await this.groupInfo(groupId))) {
+          this.options.emit({ type: "room", groupId, change: "rejoined", by });
+          return;
+        }
+      }
+      throw new ClientError("SERVER_ERROR", "the group kept moving on; try /join again");
+    } catch (error) {
+      this.options.emit({
+        type: "error",
+        code: errorCode(error),
+        message: `could not rejoin ${groupId}: ${errorMessage(error)}`,
+      });
+    } finally {
+      this.rejoining.delete(groupId);
+    }
+  }
+
+  private async groupInfo(groupId: GroupId): Promise<Uint8Array> {
+    const answer = await this.options.connection().request({ type: "get_group_info", rid: 0, groupId }, "group_info");
+    return answer.groupInfo;
+  }
+
+  /** One external commit from `groupInfo`: true once accepted, false if another commit won the epoch. */
+  private joinFrom(groupId: GroupId, groupInfo: Uint8Array): Promise<boolean> {
+    const join = () =>
+      this.options.engine.prepareExternalJoin(groupId, groupInfo).catch((error: unknown) => {
+        if (error instanceof ClientError) throw error;
+        // ts-mls refused it (a bad signature, a broken tree): the server's GroupInfo is unusable.
+        throw new ClientError(
+          "BAD_MLS",
+          `${groupId} can't be joined from the GroupInfo the server has: ${errorMessage(error)}`,
+        );
+      });
+    return this.options.commits.submitPrepared(groupId, join);
   }
 
   /** Creates a group at epoch 0. False if someone else created it first. */

@@ -4,18 +4,20 @@ import {
   directPeer,
   encodeFrame,
   parseGroupId,
-  parseUserName,
   roomKind,
+  type FrameOf,
   type GroupId,
   type UserName,
 } from "@secure-chat/protocol";
 import { groupMembers, type ServerContext } from "../context.js";
-import { groupInfoSignedBy, inspectGroupInfo, inspectGroupMessage, isWelcome } from "../mls-inspect.js";
+import { checkCommit, type CheckedCommit } from "../mls/commit-check.js";
+import type { Connection } from "../connection.js";
+import { groupInfoSignedBy, inspectGroupInfo, inspectGroupMessage } from "../mls/inspect.js";
 import { deliverTo, fanOut } from "../services/delivery.js";
 import { announcePresence } from "../services/presence.js";
 import type { StoredGroup } from "../storage/storage.js";
 import { NOT_CONFIRMED } from "../services/durability-gate.js";
-import { refuseFailed, whenDurable, type Handler } from "./handler.js";
+import { answerFailure, refuseFailed, whenDurable, type Handler } from "./handler.js";
 
 function requireGroupId(value: string): GroupId {
   const groupId = parseGroupId(value);
@@ -29,16 +31,7 @@ function requireGroup(ctx: ServerContext, groupId: GroupId): StoredGroup {
   return group;
 }
 
-function requireNames(values: string[]): UserName[] {
-  return values.map((value) => {
-    const name = parseUserName(value);
-    if (name === undefined) throw new ProtocolError("BAD_NAME", `${value} is not a valid name`);
-    return name;
-  });
-}
-
-/** Open rooms must publish a GroupInfo for the epoch a commit leads to, so others can join. */
-/** Members one commit may add (the client adds one at a time). */
+/** Members one commit may add (the client adds one at a time): each gets a stored Welcome. */
 export const MAX_ADDED_PER_COMMIT = 50;
 
 /** A GroupInfo of `groupId` at `epoch`, signed by its sender (who committed or created it). */
@@ -69,18 +62,23 @@ export const createGroup: Handler<"create_group"> = {
       throw new ProtocolError("NOT_MEMBER", "you can only start your own private conversations");
     }
     const groupInfo = requireGroupInfo(ctx, groupId, frame.groupInfo, 0, name);
-    const result = ctx.storage.createGroup(groupId, kind, name, kind === "open" ? groupInfo : undefined);
+    const result = ctx.storage.createGroup(groupId, kind, name, groupInfo);
     if (result.kind === "exists") throw new ProtocolError("GROUP_EXISTS", `${groupId} already exists`);
     ctx.members.set(groupId, new Set([name]));
     whenDurable(ctx, connection, frame.rid, () => connection.send({ type: "ok", rid: frame.rid }));
   },
 };
 
+/**
+ * Open rooms' GroupInfos are for anyone to join from; the others' only for their members, who
+ * rejoin from it when they could not process a commit.
+ */
 export const getGroupInfo: Handler<"get_group_info"> = {
   requiresAuth: true,
-  handle(ctx, connection, frame) {
+  handle(ctx, connection, frame, name) {
     const group = requireGroup(ctx, requireGroupId(frame.groupId));
-    if (group.kind !== "open" || group.groupInfo === undefined) {
+    const mayRead = group.kind === "open" || groupMembers(ctx, group.groupId).has(name);
+    if (!mayRead || group.groupInfo === undefined) {
       throw new ProtocolError("INVITE_ONLY", `${group.groupId} is joined by invitation only`);
     }
     const { groupId, groupInfo } = group;
@@ -96,93 +94,112 @@ export const commit: Handler<"commit"> = {
   handle(ctx, connection, frame, name) {
     const groupId = requireGroupId(frame.groupId);
     const group = requireGroup(ctx, groupId);
-    const inspected = inspectGroupMessage(frame.commit);
-    if (inspected?.kind !== "commit" || inspected.groupId !== groupId) {
-      throw new ProtocolError("BAD_MLS", `not an MLS commit for ${groupId}`);
-    }
+    const senderKey = ctx.storage.userKey(name);
+    if (senderKey === undefined) throw new ProtocolError("NOT_AUTHENTICATED", `${name} is no longer registered`);
     const members = groupMembers(ctx, groupId);
-    const isMember = members.has(name);
-    if (inspected.external && group.kind !== "open") {
-      throw new ProtocolError("INVITE_ONLY", `${groupId} is joined by invitation only`);
-    }
-    if (!inspected.external && !isMember) throw new ProtocolError("NOT_MEMBER", `you are not in ${groupId}`);
-    const added = requireNames(frame.added);
-    // Each added name gets the Welcome stored for it: an unbounded list multiplies one frame.
-    if (added.length > MAX_ADDED_PER_COMMIT) {
-      throw new ProtocolError("BAD_ARGUMENT", `a commit adds at most ${MAX_ADDED_PER_COMMIT} members`);
-    }
-    const listedRemoved = requireNames(frame.removed);
-    // An external commit adds only its sender and can remove only the sender's own old leaf
-    // (RFC 9420 §12.4.3.2): a list naming anyone else would end memberships MLS never ended.
-    if (inspected.external && (added.length > 0 || listedRemoved.some((removedName) => removedName !== name))) {
-      throw new ProtocolError("BAD_ARGUMENT", "an external commit adds only its sender and removes no one else");
-    }
-    // Its one possible removal, the sender's old leaf (a resync), leaves the membership as it is.
-    const removed = inspected.external ? [] : listedRemoved;
-    for (const addedName of added) {
-      if (ctx.storage.userKey(addedName) === undefined)
-        throw new ProtocolError("NO_SUCH_USER", `nobody is registered as ${addedName}`);
-      if (members.has(addedName)) throw new ProtocolError("BAD_ARGUMENT", `${addedName} is already in ${groupId}`);
-      if (group.kind === "direct" && directPeer(groupId, name) !== addedName) {
-        throw new ProtocolError("BAD_ARGUMENT", "a private conversation has exactly its two participants");
-      }
-    }
-    for (const removedName of removed) {
-      // A stale leaf of a released name is removed from the MLS group; the server already ended it.
-      if (!members.has(removedName)) continue;
-      if (removedName === name)
-        throw new ProtocolError("BAD_ARGUMENT", "leave with a remove proposal, not your own commit");
-    }
-    if (added.length > 0 && !isWelcome(frame.welcome)) {
-      throw new ProtocolError("BAD_MLS", "adding members needs their MLS Welcome");
-    }
-    const groupInfo =
-      group.kind === "open" ? requireGroupInfo(ctx, groupId, frame.groupInfo, inspected.epoch + 1, name) : undefined;
-    ctx.sends.flush(); // messages that arrived first get lower seqs than this commit
-    const recipients = new Set(members);
-    const result = ctx.storage.acceptCommit({
+    const input = {
       groupId,
-      epoch: inspected.epoch,
       sender: name,
-      senderJoins: inspected.external && !isMember,
+      senderKey,
       commit: frame.commit,
-      groupInfo,
-      welcome: added.length > 0 ? frame.welcome : undefined,
-      added,
-      removed,
-      serverTs: ctx.now(),
-    });
-    if (result.kind === "no_group") throw new ProtocolError("NO_SUCH_GROUP", `${groupId} does not exist`);
-    if (result.kind === "stale") {
-      throw new ProtocolError(
-        "STALE_EPOCH",
-        `${groupId} has moved on to epoch ${result.currentEpoch}; process the newer commit and retry`,
-      );
-    }
-    recipients.add(name);
-    const newMembers = new Set(members);
-    for (const removedName of removed) newMembers.delete(removedName);
-    newMembers.add(name); // after the removals: a resync's sender stays a member
-    for (const addedName of added) newMembers.add(addedName);
-    ctx.members.set(groupId, newMembers);
-    const newcomers = inspected.external && !isMember ? [name, ...added] : added;
-    whenDurable(ctx, connection, frame.rid, () => {
-      fanOut(ctx, recipients, result.commit);
-      for (const welcome of result.welcomes) deliverTo(ctx, welcome.recipient, welcome.delivery);
-      // Newcomers who are online: their new roommates learn it (and they learn their roommates').
-      for (const newcomer of newcomers) {
-        if (!ctx.online.has(newcomer)) continue;
-        announcePresence(ctx, newcomer, true, [groupId]);
-        for (const member of newMembers) {
-          if (member !== newcomer && ctx.online.has(member)) {
-            ctx.bus.publish([newcomer], encodeFrame({ type: "presence", name: member, online: true }));
-          }
-        }
-      }
-      connection.send({ type: "accepted", rid: frame.rid, seq: result.commit.seq, serverTs: result.commit.serverTs });
-    });
+      nextGroupInfo: frame.groupInfo,
+      welcome: frame.welcome,
+      current: group.groupInfo,
+      members,
+      knownKey: (keyName: UserName, key: Uint8Array) => knownKey(ctx, keyName, key),
+    };
+    // Checking signatures and hashes is asynchronous in ts-mls; the commit is stored after, in
+    // one synchronous step whose epoch check decides between rival commits.
+    void checkCommit(input, ctx.config.cipherSuite)
+      .then((checked) => acceptChecked(ctx, connection, frame, name, group, checked))
+      .catch((error: unknown) => answerFailure(ctx, connection, frame, error));
   },
 };
+
+function knownKey(ctx: ServerContext, name: UserName, key: Uint8Array): boolean {
+  const same = (other: Uint8Array) => Buffer.from(other).equals(key);
+  const current = ctx.storage.userKey(name);
+  return (current !== undefined && same(current)) || ctx.storage.retiredKeys(name).some(same);
+}
+
+function acceptChecked(
+  ctx: ServerContext,
+  connection: Connection,
+  frame: FrameOf<"commit">,
+  name: UserName,
+  group: StoredGroup,
+  checked: CheckedCommit,
+): void {
+  const { groupId } = group;
+  const members = groupMembers(ctx, groupId);
+  const isMember = members.has(name);
+  // Joins by external commit are for open rooms; elsewhere only a member rejoins (a resync
+  // after a commit it could not process, or its new device), never a newcomer.
+  if (checked.external && group.kind !== "open" && !isMember) {
+    throw new ProtocolError("INVITE_ONLY", `${groupId} is joined by invitation only`);
+  }
+  if (!checked.external && !isMember) throw new ProtocolError("NOT_MEMBER", `you are not in ${groupId}`);
+  const { added } = checked;
+  if (added.length > MAX_ADDED_PER_COMMIT) {
+    throw new ProtocolError("BAD_ARGUMENT", `a commit adds at most ${MAX_ADDED_PER_COMMIT} members`);
+  }
+  for (const addedName of added) {
+    if (ctx.storage.userKey(addedName) === undefined)
+      throw new ProtocolError("NO_SUCH_USER", `nobody is registered as ${addedName}`);
+    if (group.kind === "direct" && directPeer(groupId, name) !== addedName) {
+      throw new ProtocolError("BAD_ARGUMENT", "a private conversation has exactly its two participants");
+    }
+  }
+  if (checked.removed.includes(name)) {
+    throw new ProtocolError("BAD_ARGUMENT", "leave with a remove proposal, not your own commit");
+  }
+  // A stale leaf of a released name is removed from the MLS group; the server already ended it.
+  const removed = checked.removed.filter((removedName) => members.has(removedName));
+  ctx.sends.flush(); // messages that arrived first get lower seqs than this commit
+  const recipients = new Set(members);
+  const senderJoins = checked.external && !isMember;
+  const result = ctx.storage.acceptCommit({
+    groupId,
+    epoch: checked.epoch,
+    sender: name,
+    senderJoins,
+    commit: frame.commit,
+    groupInfo: frame.groupInfo,
+    welcome: added.length > 0 ? frame.welcome : undefined,
+    added,
+    removed,
+    serverTs: ctx.now(),
+  });
+  if (result.kind === "no_group") throw new ProtocolError("NO_SUCH_GROUP", `${groupId} does not exist`);
+  if (result.kind === "stale") {
+    throw new ProtocolError(
+      "STALE_EPOCH",
+      `${groupId} has moved on to epoch ${result.currentEpoch}; process the newer commit and retry`,
+    );
+  }
+  recipients.add(name);
+  const newMembers = new Set(members);
+  for (const removedName of removed) newMembers.delete(removedName);
+  newMembers.add(name);
+  for (const addedName of added) newMembers.add(addedName);
+  ctx.members.set(groupId, newMembers);
+  const newcomers = senderJoins ? [name, ...added] : added.filter((addedName) => !members.has(addedName));
+  whenDurable(ctx, connection, frame.rid, () => {
+    fanOut(ctx, recipients, result.commit);
+    for (const welcome of result.welcomes) deliverTo(ctx, welcome.recipient, welcome.delivery);
+    // Newcomers who are online: their new roommates learn it (and they learn their roommates').
+    for (const newcomer of newcomers) {
+      if (!ctx.online.has(newcomer)) continue;
+      announcePresence(ctx, newcomer, true, [groupId]);
+      for (const member of newMembers) {
+        if (member !== newcomer && ctx.online.has(member)) {
+          ctx.bus.publish([newcomer], encodeFrame({ type: "presence", name: member, online: true }));
+        }
+      }
+    }
+    connection.send({ type: "accepted", rid: frame.rid, seq: result.commit.seq, serverTs: result.commit.serverTs });
+  });
+}
 
 export const send: Handler<"send"> = {
   requiresAuth: true,

@@ -1,4 +1,4 @@
-import type { ClientFrameType, FrameOf } from "@secure-chat/protocol";
+import { ProtocolError, type ClientFrameType, type FrameOf } from "@secure-chat/protocol";
 import type { Connection } from "../connection.js";
 import type { ServerContext } from "../context.js";
 import { NOT_CONFIRMED } from "../services/durability-gate.js";
@@ -45,4 +45,15 @@ export function refuseFailed(
   }
   ctx.log.error("handler_failed", { frame: frame.type, error: String(error) });
   connection.fail(rid, "INTERNAL", "the server could not process this request; nothing was stored");
+}
+
+/** Answers a request that failed: its ProtocolError as is, anything else as refuseFailed does. */
+export function answerFailure(
+  ctx: ServerContext,
+  connection: Connection,
+  frame: { type: string; rid: number },
+  error: unknown,
+): void {
+  if (error instanceof ProtocolError) connection.fail(frame.rid, error.code, error.message);
+  else refuseFailed(ctx, connection, frame, error);
 }

@@ -1,6 +1,6 @@
 import { ProtocolError, cipherSuites, parseUserName, type UserName } from "@secure-chat/protocol";
 import type { ServerContext } from "../context.js";
-import { inspectKeyPackage } from "../mls-inspect.js";
+import { inspectKeyPackage } from "../mls/inspect.js";
 import { whenDurable, type Handler } from "./handler.js";
 
 /** A KeyPackage is accepted only if it names its uploader, with the uploader's key, in our suite. */

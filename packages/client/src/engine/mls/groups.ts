@@ -148,22 +148,25 @@ export async function privateMessageSender(
 }
 
 /**
- * Who made a commit, as MLS authenticates it (processing the commit checks the signature
- * against this leaf): a member by its leaf in the tree before the commit, or, for a join by
- * external commit, the joiner by the new leaf it brings. Not what the server claims.
+ * Who sent a handshake message (see handshakeSender), by name: a member by its leaf in the tree
+ * before the message, or a joiner by the new leaf it brings. Not what the server claims.
  */
-export async function commitAuthor(
-  state: ClientState,
-  message: GroupMessage,
-  impl: CiphersuiteImpl,
-): Promise<UserName | undefined> {
-  const sender = await handshakeSender(state, message, impl);
+export function senderName(state: ClientState, sender: HandshakeSender | undefined): UserName | undefined {
   if (sender?.kind === "member") return leafName(state.ratchetTree, sender.leafIndex);
   return sender === undefined ? undefined : (credentialName(sender.leafNode.credential) as UserName | undefined);
 }
 
+/** The epoch a group message was sent in, from its header. */
+export function messageEpoch(message: GroupMessage): bigint {
+  return message.wireformat === "mls_private_message"
+    ? message.privateMessage.epoch
+    : message.publicMessage.content.epoch;
+}
+
 /** A message sent in a group: a PrivateMessage or a PublicMessage. */
 export type GroupMessage = Extract<MLSMessage, { wireformat: "mls_private_message" | "mls_public_message" }>;
+
+export type HandshakeSender = { kind: "member"; leafIndex: number } | { kind: "joiner"; leafNode: LeafNode };
 
 /**
  * Who sent a handshake message, as MLS will authenticate it: a member's leaf index, or the new
@@ -173,7 +176,7 @@ export async function handshakeSender(
   state: ClientState,
   message: GroupMessage,
   impl: CiphersuiteImpl,
-): Promise<{ kind: "member"; leafIndex: number } | { kind: "joiner"; leafNode: LeafNode } | undefined> {
+): Promise<HandshakeSender | undefined> {
   if (message.wireformat === "mls_private_message") {
     const sender = await privateMessageSender(state, message.privateMessage, impl);
     return sender === undefined ? undefined : { kind: "member", leafIndex: sender.leafIndex };

@@ -133,11 +133,6 @@ export function groupInfoSignedBy(bytes: Uint8Array, name: string, signatureKey:
   }
 }
 
-export function isWelcome(bytes: Uint8Array): boolean {
-  const decoded = decode(bytes);
-  return decoded !== undefined && decoded[1] === bytes.length && decoded[0].wireformat === "mls_welcome";
-}
-
 /** The credential identity and signature key inside a KeyPackage message. */
 export function inspectKeyPackage(
   bytes: Uint8Array,

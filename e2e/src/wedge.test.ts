@@ -1,0 +1,177 @@
+/**
+ * No member can wedge or fork a conversation (SECURITY.md, "Commits the server checks"):
+ * mallory, a member of `+team`, `#open` and a private conversation with alice, sends commits
+ * honest members could not process. Alice and bob are real `secure-chat` processes on a real
+ * server; mallory is a client of the library in this process, so it can send what the honest
+ * client never would. In every case the honest members end in the same epoch, still talk, and
+ * can remove mallory, whose saved state then reads nothing more.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { decodeGroupState, encodeGroupState, type CiphersuiteImpl } from "ts-mls";
+import { clientConfig, decodeMessage, loadCipherSuite, type ChatClient, type ChatEvent } from "@secure-chat/client";
+import { cipherSuites, directGroupId, type GroupId, type UserName } from "@secure-chat/protocol";
+import { attacker, brokenPathCommit, garbageCommit } from "./attacker.js";
+import {
+  ChatProcess,
+  ServerProcess,
+  inProcessClient,
+  tempDir,
+  uniqueMarker,
+  until,
+  type JsonEvent,
+} from "./harness.js";
+import { decryptWith, serverMessages } from "./server-log.js";
+
+const team = "+team" as GroupId;
+const open = "#open" as GroupId;
+const direct = directGroupId("alice" as UserName, "mallory" as UserName);
+
+describe("a member who sends commits nobody can process", () => {
+  let server: ServerProcess;
+  let alice: ChatProcess;
+  let bob: ChatProcess;
+  let mallory: ChatClient;
+  let impl: CiphersuiteImpl;
+  const malloryEvents: ChatEvent[] = [];
+
+  before(async () => {
+    server = await ServerProcess.start({ args: ["--suite", "x25519"] });
+    impl = await loadCipherSuite(cipherSuites.x25519);
+    alice = await ChatProcess.start("alice", server.url, tempDir("alice"));
+    bob = await ChatProcess.start("bob", server.url, tempDir("bob"));
+    mallory = inProcessClient("mallory", server.url);
+    mallory.on((event) => malloryEvents.push(event));
+    await mallory.start();
+    await alice.command("/join +team", "info");
+    for (const [name, joined] of [
+      ["bob", () => bob.waitFor("bob in +team", (e) => e.type === "room" && e.room === team && e.change === "joined")],
+      ["mallory", () => until("mallory in +team", () => mallory.joinedRooms().includes(team) || undefined)],
+    ] as const) {
+      alice.send(`/invite ${name}`);
+      await joined();
+    }
+    for (const member of [alice, bob]) await member.command("/join #open", "info");
+    await mallory.join(open);
+    await mallory.sendPrivate("alice" as UserName, "hi alice");
+    await alice.waitFor("mallory's private message", (e) => e.type === "message" && e.text === "hi alice");
+  });
+
+  after(async () => {
+    await mallory?.close();
+    await Promise.all([alice, bob].map((c) => c?.kill()));
+    await server?.kill();
+  });
+
+  const epochOf = (groupId: GroupId): bigint => attacker(mallory).engine.table.current(groupId).groupContext.epoch;
+
+  /** `from` says something in `groupId` and `to` shows it. */
+  async function talks(from: ChatProcess, to: ChatProcess, groupId: GroupId, label: string, what: string) {
+    const text = uniqueMarker(what);
+    from.send(`/join ${groupId === direct ? "@mallory" : groupId}`);
+    from.send(text);
+    await to.waitFor(
+      `${what}: ${from.name}'s message`,
+      (e) => e.type === "message" && e.room === label && e.text === text,
+    );
+  }
+
+  it("refuses a garbage commit behind a valid PrivateMessage header, in every kind of group", async () => {
+    const mal = attacker(mallory);
+    for (const groupId of [team, open, direct]) {
+      assert.equal(await mal.refusal(garbageCommit(groupId, epochOf(groupId))), "BAD_MLS", groupId);
+    }
+    await talks(alice, bob, team, "+team", "after the garbage commit");
+  });
+
+  it("refuses a commit whose next GroupInfo is another room's", async () => {
+    const mal = attacker(mallory);
+    const prepared = await mal.engine.prepareCommit(team, () => ({ proposals: [] }));
+    assert.ok(typeof prepared !== "string");
+    const groupInfo = await mal.groupInfo(open);
+    assert.equal(await mal.refusal({ ...prepared.frame, groupInfo }), "BAD_MLS");
+    mal.engine.lost(team, prepared.pending);
+  });
+
+  for (const [groupId, label, peer] of [
+    [team, "+team", "bob"],
+    [open, "#open", "bob"],
+    [direct, "@mallory", undefined],
+  ] as const) {
+    it(`recovers from a signed commit whose path secrets nobody can decrypt, in ${groupId}`, async () => {
+      const mal = attacker(mallory);
+      const honest = peer === undefined ? [alice] : [alice, bob];
+      const from = honest.map((member) => member.events.length);
+      const frame = await brokenPathCommit(groupId, mal.engine.table.current(groupId), impl);
+      assert.equal(await mal.refusal(frame), undefined, "the server can't tell: it accepts the commit");
+      for (const [i, member] of honest.entries()) {
+        const told = await member.waitFor(
+          "told who sent the bad commit",
+          (e) =>
+            e.type === "error" && e.code === "BAD_MLS" && String(e.message).includes(`mallory's commit to ${groupId}`),
+          from[i],
+        );
+        assert.match(String(told.message), /rejoining/);
+        await member.waitFor(
+          "rejoined",
+          (e) =>
+            e.type === "room" &&
+            e.room === (member === alice && groupId === direct ? "@mallory" : label) &&
+            e.change === "rejoined",
+          from[i],
+        );
+      }
+      if (peer === undefined) {
+        // mallory's own client can't follow the commit either (it never held it as pending): it rejoins too.
+        await until(
+          "mallory rejoined",
+          () =>
+            malloryEvents.some((e) => e.type === "room" && e.groupId === direct && e.change === "rejoined") ||
+            undefined,
+        );
+        const text = uniqueMarker("after the rejoin");
+        alice.send(`/msg mallory ${text}`);
+        await until("mallory reads alice", () =>
+          malloryEvents.some((e) => e.type === "message" && e.text === text) ? true : undefined,
+        );
+        return;
+      }
+      await talks(alice, bob, groupId, label, "alice after the rejoin");
+      await talks(bob, alice, groupId, label, "bob after the rejoin");
+    });
+  }
+
+  it("can still remove mallory, whose saved state reads nothing sent after", async () => {
+    for (const [groupId, label] of [
+      [team, "+team"],
+      [open, "#open"],
+    ] as const) {
+      const saved = encodeGroupState(attacker(mallory).engine.table.current(groupId));
+      const from = bob.events.length;
+      alice.send(`/join ${groupId}`);
+      alice.send("/kick mallory");
+      await bob.waitFor(
+        "mallory removed",
+        (e: JsonEvent) => e.type === "member" && e.room === label && e.name === "mallory" && e.change === "removed",
+        from,
+      );
+      const marker = uniqueMarker(`after the kick in ${groupId}`);
+      alice.send(marker);
+      await bob.waitFor("the post-kick message", (e) => e.type === "message" && e.text === marker);
+      const log = serverMessages(server.dataDir, groupId);
+      const kick = log.map((m) => m.kind).lastIndexOf(1);
+      const later = log.slice(kick + 1).filter((m) => m.kind === 0);
+      assert.ok(later.length > 0, "the post-kick message is in the server's log");
+      const state = {
+        ...decodeGroupState(saved, 0)![0],
+        clientConfig: clientConfig({ validateCredential: async () => true }),
+      };
+      for (const message of later) {
+        await assert.rejects(
+          decryptWith(state, decodeMessage(new Uint8Array(message.payload))!, impl),
+          `mallory's saved state decrypted a message sent in ${groupId} after the kick`,
+        );
+      }
+    }
+  });
+});
