@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { signLogin } from "@secure-chat/protocol";
 import { ChatProcess, ServerProcess, chatEnv, tempDir } from "./harness.js";
@@ -39,6 +41,25 @@ describe("login and the name directory", () => {
     assert.match(impostor.stderr, /NAME_TAKEN: the name alice is registered to another key/);
     assert.equal(impostor.stderr.trim().split("\n").length, 1, "more than one stderr line");
     await alice.kill();
+  });
+
+  it("refuses a new name that looks like a registered one: NAME_CONFUSABLE, one stderr line, exit 1, no home left", async () => {
+    const bobHome = tempDir("bob");
+    const bob = await ChatProcess.start("bob", server.url, bobHome);
+    const b0bHome = join(tempDir("b0b"), "home");
+    const b0b = ChatProcess.spawn("b0b", server.url, b0bHome);
+    assert.equal(await b0b.wait(), 1);
+    assert.equal(
+      b0b.stderr,
+      "secure-chat: NAME_CONFUSABLE: the name b0b looks like the registered name bob; choose another\n",
+    );
+    assert.equal(existsSync(b0bHome), false, "the refused first start left its home folder behind");
+    assert.equal(await bob.quit(), 0);
+    // bob himself still logs in, and a name that is merely similar (rob) registers.
+    const again = await ChatProcess.start("bob", server.url, bobHome);
+    const rob = await ChatProcess.start("rob", server.url, tempDir("rob"));
+    assert.equal(await rob.quit(), 0);
+    assert.equal(await again.quit(), 0);
   });
 
   it("answers hello the same for a registered name as for a free one: no listing names before a login", async () => {

@@ -219,9 +219,12 @@ async function startClient(client: ChatClient, server: string, newHome: string |
     await client.start();
   } catch (error) {
     const code = error instanceof ClientError ? error.code : "INTERNAL";
-    // A first start that never reached the server leaves no home behind: nothing was registered.
-    // (Any later failure keeps it: the server may already hold this key for the name.)
-    if (newHome !== undefined && code === "UNREACHABLE") rmSync(newHome, { recursive: true, force: true });
+    // A first start that never reached the server, or whose name was refused as a look-alike,
+    // leaves no home behind: nothing was registered, and the user is to choose another name.
+    // (Any other failure keeps it: the server may already hold this key for the name.)
+    if (newHome !== undefined && (code === "UNREACHABLE" || code === "NAME_CONFUSABLE")) {
+      rmSync(newHome, { recursive: true, force: true });
+    }
     const message = code === "UNREACHABLE" ? `cannot reach the server at ${server}` : (error as Error).message;
     throw new CliExit(exitCodes.failure, code, message);
   }

@@ -497,7 +497,7 @@ describe("Link reconnect", () => {
     assert.equal(h.session.handshakeCalls, 2, "the stuck socket never logged in");
   });
 
-  for (const code of ["NAME_TAKEN", "AUTH_FAILED", "CERT_CHANGED", "UNSUPPORTED_VERSION"] as const) {
+  for (const code of ["NAME_TAKEN", "NAME_CONFUSABLE", "AUTH_FAILED", "CERT_CHANGED", "UNSUPPORTED_VERSION"] as const) {
     it(`gives up for good when a reconnect's login fails with ${code}`, async () => {
       const h = setup();
       await h.link.start();
@@ -519,10 +519,10 @@ describe("Link reconnect", () => {
     });
   }
 
-  it("terminalCodes holds exactly the four refusals a retry would only repeat", () => {
+  it("terminalCodes holds exactly the five refusals a retry would only repeat", () => {
     assert.deepEqual(
       [...terminalCodes].sort(),
-      ["AUTH_FAILED", "CERT_CHANGED", "NAME_TAKEN", "UNSUPPORTED_VERSION"].sort(),
+      ["AUTH_FAILED", "CERT_CHANGED", "NAME_CONFUSABLE", "NAME_TAKEN", "UNSUPPORTED_VERSION"].sort(),
     );
   });
 

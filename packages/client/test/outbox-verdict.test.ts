@@ -34,6 +34,7 @@ const expected: [ClientErrorCode, OutboxVerdict][] = [
   ["AUTH_FAILED", "drop"],
   ["LOGIN_TIMEOUT", "drop"],
   ["NAME_TAKEN", "drop"],
+  ["NAME_CONFUSABLE", "drop"],
   ["BAD_NAME", "drop"],
   ["BAD_ARGUMENT", "drop"],
   ["NO_KEY_PACKAGE", "drop"],

@@ -12,6 +12,8 @@ export const errorCodes = {
   AUTH_FAILED: { close: 1008 },
   LOGIN_TIMEOUT: { close: 1008 },
   NAME_TAKEN: { close: 1008 },
+  /** A new name displays like a registered one (same nameSkeleton): choose another. */
+  NAME_CONFUSABLE: { close: 1008 },
   BAD_NAME: { close: undefined },
   BAD_ARGUMENT: { close: undefined },
   NO_KEY_PACKAGE: { close: undefined },

@@ -14,6 +14,35 @@ export function parseUserName(value: string): UserName | undefined {
   return namePattern.test(value) ? (value as UserName) : undefined;
 }
 
+/**
+ * Look-alike classes of the name alphabet, each character to its class's prototype. Case,
+ * zero-width, bidi and non-ASCII characters can't occur in a UserName (namePattern), so these are
+ * all the confusables left. A letter that looks like a pair is spelled as that pair, as UTS #39's
+ * confusables do (`m` -> `rn`): every character then maps on its own, so a look-alike built of
+ * pairs lines up however the pairs fall (`vvv`, `wv` and `vw` all become `vvv`).
+ */
+const lookAlikes: ReadonlyMap<string, string> = new Map([
+  ["0", "o"],
+  ["1", "l"],
+  ["i", "l"],
+  ["m", "rn"],
+  ["w", "vv"],
+  ["d", "cl"],
+  ["_", "-"],
+]);
+
+/**
+ * The skeleton of a name (the idea of UTS #39's, restricted to the name alphabet): names that
+ * display alike (`bob` and `b0b`, `wim` and `vvirn`, `a_b` and `a-b`) share one, so the server
+ * refuses a new name whose skeleton another name already has. Not itself a valid name (`m`
+ * doubles its length); only ever compared.
+ */
+export function nameSkeleton(name: UserName): string {
+  let skeleton = "";
+  for (const char of name) skeleton += lookAlikes.get(char) ?? char;
+  return skeleton;
+}
+
 /** `#name` rooms are open (joinable by anyone), `+name` rooms are invite-only. */
 export function parseRoomName(value: string): GroupId | undefined {
   return roomPattern.test(value) ? (value as GroupId) : undefined;

@@ -5,6 +5,7 @@ import fc from "fast-check";
 import {
   directGroupId,
   directPeer,
+  nameSkeleton,
   parseGroupId,
   parseRoomName,
   parseUserName,
@@ -62,6 +63,29 @@ describe("parseUserName", () => {
     for (const value of bad) assert.equal(parseUserName(value), undefined, JSON.stringify(value));
   });
 
+  it("leaves no case, zero-width, bidi or non-ASCII look-alikes for nameSkeleton to catch", () => {
+    const lookAlikes = [
+      "Alice", // case
+      "aliCe",
+      "al\u200Bice", // zero-width space
+      "al\u200Cice", // zero-width non-joiner
+      "al\u200Dice", // zero-width joiner
+      "alice\u2060", // word joiner
+      "\uFEFFalice", // zero-width no-break space
+      "al\u00ADice", // soft hyphen
+      "al\u202Eice", // right-to-left override
+      "al\u2067ice", // right-to-left isolate
+      "alice\u200F", // right-to-left mark
+      "\u0430lice", // Cyrillic а
+      "alic\u0435", // Cyrillic е
+      "b\u03BFb", // Greek omicron
+      "ａｌｉｃｅ", // full-width
+      "alice\u0301", // combining acute accent
+      "ali\u0441e", // Cyrillic с
+    ];
+    for (const value of lookAlikes) assert.equal(parseUserName(value), undefined, JSON.stringify(value));
+  });
+
   it("accepts any generated valid name and rejects it once an upper-case letter or space is spliced in", () => {
     fc.assert(
       fc.property(validName, fc.nat(), fc.constantFrom("A", "Z", " ", ".", "@", "é"), (name, at, bad) => {
@@ -69,6 +93,87 @@ describe("parseUserName", () => {
         const position = at % (name.length + 1);
         const spliced = name.slice(0, position) + bad + name.slice(position);
         assert.equal(parseUserName(spliced), undefined, spliced);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe("nameSkeleton", () => {
+  const skeleton = (value: string): string => nameSkeleton(user(value));
+
+  it("is shared by names that display alike", () => {
+    const alike = [
+      ["bob", "b0b"],
+      ["alice", "a1ice", "aiice", "al1ce", "alice"],
+      ["bill", "b1ll", "bi1l", "b11l", "biii"],
+      ["mallory", "rnallory", "ma11ory", "rnaii0ry"],
+      ["wendy", "vvendy", "wencly", "vvencly"],
+      ["dave", "clave", "c1ave", "ciave"],
+      ["web-dev", "web_dev", "vveb-clev", "web_c1ev"],
+      ["a_b", "a-b"],
+      ["vvv", "wv", "vw"],
+      ["mm", "rnm", "mrn", "rnrn"],
+      ["o0", "0o", "00", "oo"],
+    ];
+    for (const group of alike) {
+      const [first, ...rest] = group as [string, ...string[]];
+      for (const other of rest) assert.equal(skeleton(other), skeleton(first), `${other} ~ ${first}`);
+    }
+  });
+
+  it("tells apart names that do not", () => {
+    const apart = [
+      ["bob", "rob"],
+      ["bob", "bobb"],
+      ["bob", "bo"],
+      ["alice", "alicia"],
+      ["alice", "alica"],
+      ["carol", "carl"],
+      ["dave", "cave"],
+      ["m", "n"],
+      ["rn", "r"],
+      ["w", "v"],
+      ["d", "c"],
+      ["a-b", "ab"],
+      ["o", "a"],
+      ["bob1", "bob2"],
+    ];
+    for (const [a, b] of apart as [string, string][]) assert.notEqual(skeleton(a), skeleton(b), `${a} !~ ${b}`);
+  });
+
+  it("maps exactly the documented look-alikes and leaves every other character as it is", () => {
+    const mapped: Record<string, string> = { "0": "o", "1": "l", i: "l", m: "rn", w: "vv", d: "cl", _: "-" };
+    for (const char of "abcdefghijklmnopqrstuvwxyz0123456789_-") {
+      assert.equal(nameSkeleton(`a${char}` as UserName), `a${mapped[char] ?? char}`, char);
+    }
+  });
+
+  it("for any name, swapping in look-alikes keeps its skeleton, and a skeleton is its own skeleton", () => {
+    const swaps: [string, string][] = [
+      ["o", "0"],
+      ["l", "1"],
+      ["l", "i"],
+      ["rn", "m"],
+      ["vv", "w"],
+      ["cl", "d"],
+      ["-", "_"],
+    ];
+    fc.assert(
+      fc.property(validName, fc.array(fc.tuple(fc.nat(), fc.boolean())), (name, choices) => {
+        let lookalike = name;
+        for (const [at, backwards] of choices) {
+          const [from, to] = swaps[at % swaps.length] as [string, string];
+          const [find, put] = backwards ? [to, from] : [from, to];
+          const index = lookalike.indexOf(find, at % (lookalike.length + 1));
+          if (index < 0) continue;
+          const swapped = lookalike.slice(0, index) + put + lookalike.slice(index + find.length);
+          // Keep to valid names (a swap may not start a name with '-' or make it too long).
+          if (parseUserName(swapped) !== undefined) lookalike = swapped;
+        }
+        assert.equal(skeleton(lookalike), skeleton(name), `${lookalike} ~ ${name}`);
+        const own = skeleton(name);
+        if (parseUserName(own) !== undefined) assert.equal(skeleton(own), own);
       }),
       { numRuns: 500 },
     );

@@ -59,6 +59,58 @@ describe("SqliteStorage on a database made by an earlier version", () => {
   });
 });
 
+describe("SqliteStorage on a database made before name skeletons were kept", () => {
+  it("gives every earlier name its skeleton: look-alikes among them stay, new look-alikes are refused", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "secure-chat-storage-"));
+    const file = path.join(dir, "server.sqlite");
+    const keys = new Map(
+      ["alice", "a1ice", "carol"].map((name, index) => [name as UserName, new Uint8Array(32).fill(index + 1)]),
+    );
+    try {
+      const first = new SqliteStorage(file);
+      first.registerUser("dave" as UserName, new Uint8Array(32).fill(4));
+      assert.equal(first.releaseName("dave" as UserName), "released");
+      first.close();
+      // An earlier version's database: no skeleton table, so alice and a1ice could both register.
+      const raw = new Database(file);
+      raw.exec("DROP TABLE name_skeletons");
+      const insert = raw.prepare("INSERT INTO users (name, public_key) VALUES (?, ?)");
+      for (const [name, publicKey] of keys) insert.run(name, publicKey);
+      raw.close();
+
+      const storage = new SqliteStorage(file);
+      try {
+        for (const [name, publicKey] of keys)
+          assert.deepEqual(storage.registerUser(name, publicKey), { kind: "known" });
+        const refused = storage.registerUser("al1ce" as UserName, new Uint8Array(32));
+        assert.equal(refused.kind, "confusable");
+        assert.ok(refused.kind === "confusable" && ["alice", "a1ice"].includes(refused.lookalike), refused.lookalike);
+        assert.deepEqual(storage.registerUser("clave" as UserName, new Uint8Array(32)), {
+          kind: "confusable",
+          lookalike: "dave",
+        });
+        // A name released before the upgrade comes back; so does a look-alike registered before it.
+        assert.deepEqual(storage.registerUser("dave" as UserName, new Uint8Array(32).fill(5)), { kind: "registered" });
+        assert.equal(storage.releaseName("a1ice" as UserName), "released");
+        assert.deepEqual(storage.registerUser("a1ice" as UserName, new Uint8Array(32).fill(6)), { kind: "registered" });
+      } finally {
+        storage.close();
+      }
+      const check = new Database(file, { readonly: true });
+      const plan = check
+        .prepare("EXPLAIN QUERY PLAN SELECT name FROM name_skeletons WHERE skeleton = ? AND name <> ?")
+        .all("x", "y") as { detail: string }[];
+      check.close();
+      assert.ok(
+        plan.some((step) => step.detail.includes("name_skeletons_by_skeleton")),
+        `the look-alike check is indexed: ${JSON.stringify(plan)}`,
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("SqliteStorage checkpoints on a thread of its own", () => {
   it("copies the log into the database file while writes go on, and the log starts over", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "secure-chat-storage-"));

@@ -174,6 +174,44 @@ export function storageContract(name: string, open: () => StorageFixture): void 
       );
 
       it(
+        "registerUser: a new name that looks like another one is confusable, naming it; neither name's key changes",
+        withStorage((storage) => {
+          const bobKey = key();
+          assert.deepEqual(storage.registerUser(bob, bobKey), { kind: "registered" });
+          const b0b = user("b0b");
+          assert.deepEqual(storage.registerUser(b0b, key()), { kind: "confusable", lookalike: bob });
+          assert.deepEqual(storage.registerUser(b0b, bobKey), { kind: "confusable", lookalike: bob }, "whatever key");
+          assert.equal(storage.userKey(b0b), undefined, "a refused name is not registered");
+          assert.deepEqual(storage.registerUser(bob, bobKey), { kind: "known" }, "bob himself still logs in");
+          assert.deepEqual(storage.userKey(bob), bobKey);
+          registerAll(storage, [dave, user("wim")]);
+          for (const [lookalike, of] of [
+            ["clave", dave],
+            ["c1ave", dave],
+            ["ciave", dave],
+            ["vvim", "wim"],
+            ["wirn", "wim"],
+            ["vv1rn", "wim"],
+          ] as const) {
+            assert.deepEqual(storage.registerUser(user(lookalike), key()), { kind: "confusable", lookalike: of });
+          }
+          registerAll(storage, ["rob", "bobb", "cave", "dave2", "win"].map(user));
+        }),
+      );
+
+      it(
+        "registerUser: a released name keeps its look-alikes out, and comes back itself",
+        withStorage((storage) => {
+          storage.registerUser(bob, key());
+          assert.equal(storage.releaseName(bob), "released");
+          assert.deepEqual(storage.registerUser(user("b0b"), key()), { kind: "confusable", lookalike: bob });
+          const newKey = key();
+          assert.deepEqual(storage.registerUser(bob, newKey), { kind: "registered" });
+          assert.deepEqual(storage.userKey(bob), newKey);
+        }),
+      );
+
+      it(
         "userKey: the bound key per user, undefined for unknown names",
         withStorage((storage) => {
           const aliceKey = key();

@@ -35,6 +35,7 @@ export interface LinkOptions {
 /** Refusals that another attempt would only repeat: the link stops reconnecting. */
 export const terminalCodes: ReadonlySet<ClientErrorCode> = new Set([
   "NAME_TAKEN",
+  "NAME_CONFUSABLE",
   "AUTH_FAILED",
   "CERT_CHANGED",
   "UNSUPPORTED_VERSION",

@@ -69,6 +69,12 @@ export const login: Handler<"login"> = {
     if (registered.kind === "name_taken") {
       throw new ProtocolError("NAME_TAKEN", `the name ${state.name} is registered to another key`);
     }
+    if (registered.kind === "confusable") {
+      throw new ProtocolError(
+        "NAME_CONFUSABLE",
+        `the name ${state.name} looks like the registered name ${registered.lookalike}; choose another`,
+      );
+    }
     connection.state = { phase: "ready", name: state.name };
     ctx.log.info("login", { name: state.name, registered: registered.kind === "registered" });
     const finishLogin = (durable: boolean): void => {

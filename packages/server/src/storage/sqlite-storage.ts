@@ -1,7 +1,14 @@
 import { closeSync, fdatasync, fdatasyncSync, fsyncSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
-import { deliveryKindOf, deliveryKinds, type GroupId, type RoomKind, type UserName } from "@secure-chat/protocol";
+import {
+  deliveryKindOf,
+  deliveryKinds,
+  nameSkeleton,
+  type GroupId,
+  type RoomKind,
+  type UserName,
+} from "@secure-chat/protocol";
 import type {
   AppendInput,
   AppendResult,
@@ -33,6 +40,14 @@ CREATE TABLE IF NOT EXISTS retired_keys (
   retired_seq INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS retired_keys_by_name ON retired_keys(name);
+-- Every name ever registered, released ones included (releaseName keeps the row), with its
+-- nameSkeleton: a new name is refused when its skeleton is here under another name. Not unique:
+-- look-alikes registered before this table existed keep their rows.
+CREATE TABLE IF NOT EXISTS name_skeletons (
+  name TEXT PRIMARY KEY,
+  skeleton TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS name_skeletons_by_skeleton ON name_skeletons(skeleton);
 CREATE TABLE IF NOT EXISTS key_packages (
   id INTEGER PRIMARY KEY,
   name TEXT NOT NULL REFERENCES users(name),
@@ -124,7 +139,14 @@ export class SqliteStorage implements Storage {
       if (mode !== "wal") throw new Error(`${path} cannot use SQLite's WAL mode here (journal_mode=${String(mode)})`);
       this.db.pragma(`synchronous = ${SYNCHRONOUS}`);
       this.db.pragma("foreign_keys = ON");
-      this.db.exec(SCHEMA);
+      // One transaction, so a database can't be left with the skeleton table but not its rows.
+      this.db.transaction(() => {
+        const keptSkeletons = this.db
+          .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'name_skeletons'")
+          .get();
+        this.db.exec(SCHEMA);
+        if (keptSkeletons === undefined) backfillSkeletons(this.db);
+      })();
     } catch (error) {
       throw storageError(error);
     }
@@ -144,6 +166,11 @@ export class SqliteStorage implements Storage {
       insertUser: db.prepare(
         "INSERT INTO users (name, public_key, cursor) VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) FROM messages))",
       ),
+      hadName: db.prepare<[string], { name: string }>("SELECT name FROM name_skeletons WHERE name = ?"),
+      lookalike: db.prepare<[string, string], { name: string }>(
+        "SELECT name FROM name_skeletons WHERE skeleton = ? AND name <> ? LIMIT 1",
+      ),
+      insertSkeleton: db.prepare("INSERT INTO name_skeletons (name, skeleton) VALUES (?, ?)"),
       retiredKeys: db.prepare<[string], { public_key: Buffer }>(
         "SELECT public_key FROM retired_keys WHERE name = ? ORDER BY rowid",
       ),
@@ -204,6 +231,13 @@ export class SqliteStorage implements Storage {
     return this.write((): RegisterResult => {
       const existing = this.statements.userKey.get(name);
       if (existing === undefined) {
+        // A released name coming back was checked when it was new.
+        if (this.statements.hadName.get(name) === undefined) {
+          const skeleton = nameSkeleton(name);
+          const lookalike = this.statements.lookalike.get(skeleton, name);
+          if (lookalike !== undefined) return { kind: "confusable", lookalike: lookalike.name as UserName };
+          this.statements.insertSkeleton.run(name, skeleton);
+        }
         this.statements.insertUser.run(name, publicKey);
         return { kind: "registered" };
       }
@@ -413,6 +447,18 @@ export class SqliteStorage implements Storage {
     this.db.close();
     if (this.syncsInFlight === 0) closeSync(this.wal);
   }
+}
+
+/**
+ * Gives the names of a database made before name_skeletons their skeletons. Look-alikes among
+ * them stay registered (a migration takes no name from anyone); only names new from now on are
+ * refused.
+ */
+function backfillSkeletons(db: Database.Database): void {
+  const insert = db.prepare("INSERT INTO name_skeletons (name, skeleton) VALUES (?, ?)");
+  const names = db.prepare<[], { name: string }>("SELECT name FROM users UNION SELECT name FROM retired_keys").all();
+  // Every stored name passed parseUserName when it was registered.
+  for (const { name } of names) insert.run(name, nameSkeleton(name as UserName));
 }
 
 /** SQLite's answer to a full disk (or a size limit) as StorageFullError; anything else as it is. */

@@ -19,7 +19,12 @@ export interface StoredGroup {
   groupInfo: Uint8Array | undefined;
 }
 
-export type RegisterResult = { kind: "registered" } | { kind: "known" } | { kind: "name_taken" };
+export type RegisterResult =
+  | { kind: "registered" }
+  | { kind: "known" }
+  | { kind: "name_taken" }
+  /** A new name with the nameSkeleton of `lookalike`, another name that is registered or was released. */
+  | { kind: "confusable"; lookalike: UserName };
 
 export interface AppendInput {
   groupId: GroupId;
@@ -71,7 +76,13 @@ export class StorageFullError extends Error {
  * Every adapter runs the contract suite in test/storage-contract.ts.
  */
 export interface Storage {
-  /** Binds `name` to `publicKey` on first use; afterwards only that key is accepted. */
+  /**
+   * Binds `name` to `publicKey` on first use; afterwards only that key is accepted. A name that
+   * was never registered is refused when another name, registered or released, has its
+   * nameSkeleton; the check and the binding are one write. A released name keeps its skeleton,
+   * so no look-alike can take its place until its owner is back, and coming back is not new:
+   * look-alikes registered before skeletons were kept stay registered and may come back too.
+   */
   registerUser(name: UserName, publicKey: Uint8Array): RegisterResult;
   userKey(name: UserName): Uint8Array | undefined;
   /** Keys the name was bound to before it was released, oldest first. */
