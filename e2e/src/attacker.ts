@@ -5,6 +5,7 @@
 import {
   createCommit,
   createGroupInfoWithExternalPubAndRatchetTree,
+  decodeMlsMessage,
   encodeMlsMessage,
   type CiphersuiteImpl,
   type ClientState,
@@ -58,6 +59,15 @@ export function attacker(client: ChatClient) {
   };
 }
 
+/** A Welcome message with a byte of its encrypted GroupInfo flipped: for the right KeyPackages, but unusable. */
+export function spoiledWelcome(bytes: Uint8Array): Uint8Array {
+  const message = decodeMlsMessage(bytes, 0)?.[0];
+  if (message?.wireformat !== "mls_welcome") throw new Error("not a Welcome");
+  const encryptedGroupInfo = message.welcome.encryptedGroupInfo.slice();
+  encryptedGroupInfo[0] = (encryptedGroupInfo[0] ?? 0) ^ 1;
+  return encodeMlsMessage({ ...message, welcome: { ...message.welcome, encryptedGroupInfo } });
+}
+
 /** `bytes` with its last byte flipped: for a GroupInfo, a byte of its signature. */
 export function flipLastByte(bytes: Uint8Array): Uint8Array {
   const flipped = bytes.slice();
@@ -85,13 +95,25 @@ export function garbageCommit(groupId: GroupId, epoch: bigint) {
 }
 
 /**
- * A real, correctly signed update commit from `state` whose encrypted path secrets are random:
- * the server can't tell, and no other member can process it. Made with an HPKE that seals
- * random bytes instead of the path secret; everything else is the library's own.
+ * A real, correctly signed update commit from `state` whose encrypted path secrets are random
+ * (only those sealed to `victims`' HPKE keys, if given): the server can't tell, and those members
+ * can't process it. Made with an HPKE that seals random bytes instead of the path secret;
+ * everything else is the library's own.
  */
-export async function brokenPathCommit(groupId: GroupId, state: ClientState, impl: CiphersuiteImpl) {
+export async function brokenPathCommit(
+  groupId: GroupId,
+  state: ClientState,
+  impl: CiphersuiteImpl,
+  victims?: Uint8Array[],
+) {
   const hpke: Hpke = Object.create(impl.hpke) as Hpke;
-  hpke.seal = (publicKey, plaintext, info, aad) => impl.hpke.seal(publicKey, random(plaintext.length), info, aad);
+  const isVictim = async (publicKey: Parameters<Hpke["seal"]>[0]): Promise<boolean> => {
+    if (victims === undefined) return true;
+    const raw = await impl.hpke.exportPublicKey(publicKey);
+    return victims.some((key) => Buffer.from(key).equals(raw));
+  };
+  hpke.seal = async (publicKey, plaintext, info, aad) =>
+    impl.hpke.seal(publicKey, (await isVictim(publicKey)) ? random(plaintext.length) : plaintext, info, aad);
   const result = await createCommit(
     { state, cipherSuite: { ...impl, hpke } },
     { ratchetTreeExtension: true, wireAsPublicMessage: true },

@@ -8,10 +8,17 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { decodeGroupState, encodeGroupState, type CiphersuiteImpl } from "ts-mls";
+import {
+  createGroupInfoWithExternalPubAndRatchetTree,
+  decodeGroupState,
+  encodeGroupState,
+  encodeMlsMessage,
+  type CiphersuiteImpl,
+  type ClientState,
+} from "ts-mls";
 import { clientConfig, decodeMessage, loadCipherSuite, type ChatClient, type ChatEvent } from "@secure-chat/client";
 import { cipherSuites, directGroupId, type GroupId, type UserName } from "@secure-chat/protocol";
-import { attacker, brokenPathCommit, garbageCommit } from "./attacker.js";
+import { attacker, brokenPathCommit, flipLastByte, garbageCommit, spoiledWelcome } from "./attacker.js";
 import {
   ChatProcess,
   ServerProcess,
@@ -24,6 +31,7 @@ import {
 import { decryptWith, serverMessages } from "./server-log.js";
 
 const team = "+team" as GroupId;
+const crew = "+crew" as GroupId;
 const open = "#open" as GroupId;
 const direct = directGroupId("alice" as UserName, "mallory" as UserName);
 
@@ -141,10 +149,96 @@ describe("a member who sends commits nobody can process", () => {
     });
   }
 
+  it("recovers from a Welcome that matches its commit's KeyPackages but can't be used: the invitee rejoins", async () => {
+    const mal = attacker(mallory);
+    await mallory.join(crew);
+    await mallory.invite(crew, "bob" as UserName);
+    await bob.waitFor("bob in +crew", (e) => e.type === "room" && e.room === "+crew" && e.change === "joined");
+    const from = alice.events.length;
+    const { keyPackage } = (await mal.request({ type: "claim_key_package", rid: 0, name: "alice" }, "key_package")) as {
+      keyPackage: Uint8Array;
+    };
+    const message = decodeMessage(keyPackage);
+    assert.ok(message?.wireformat === "mls_key_package");
+    const add = { proposalType: "add", add: { keyPackage: message.keyPackage } };
+    const prepared = await mal.engine.prepareCommit(crew, () => ({ proposals: [add] }));
+    assert.ok(typeof prepared !== "string");
+    const welcome = spoiledWelcome(prepared.frame.welcome);
+    assert.equal(await mal.refusal({ ...prepared.frame, welcome }), undefined, "the server can't tell");
+    const told = await alice.waitFor(
+      "the unusable Welcome",
+      (e) => e.type === "error" && String(e.message).includes("welcome"),
+      from,
+    );
+    assert.match(String(told.message), /\+crew/);
+    await alice.waitFor("rejoined", (e) => e.type === "room" && e.room === "+crew" && e.change === "rejoined", from);
+    await talks(alice, bob, crew, "+crew", "alice after rejoining +crew");
+    await talks(bob, alice, crew, "+crew", "bob after alice rejoined +crew");
+  });
+
+  it("recovers from a signed commit whose path secrets only some members can't decrypt", async () => {
+    const mal = attacker(mallory);
+    const state = mal.engine.table.current(crew);
+    const bobLeaf = state.ratchetTree.find(
+      (node) =>
+        node?.nodeType === "leaf" &&
+        node.leaf.credential.credentialType === "basic" &&
+        new TextDecoder().decode(node.leaf.credential.identity) === "bob",
+    );
+    assert.ok(bobLeaf?.nodeType === "leaf");
+    const from = [alice.events.length, bob.events.length];
+    const frame = await brokenPathCommit(crew, state, impl, [bobLeaf.leaf.hpkePublicKey]);
+    assert.equal(await mal.refusal(frame), undefined, "the server can't tell: it accepts the commit");
+    await bob.waitFor("rejoined", (e) => e.type === "room" && e.room === "+crew" && e.change === "rejoined", from[1]);
+    await talks(bob, alice, crew, "+crew", "bob after his rejoin");
+    await talks(alice, bob, crew, "+crew", "alice after bob's rejoin");
+    assert.ok(
+      !alice.events.slice(from[0]).some((e) => e.type === "room" && e.change === "rejoined"),
+      "alice could process the commit: she did not need to rejoin",
+    );
+  });
+
+  it("recovers from a non-member's external commit with a flipped confirmation tag and a GroupInfo made to match it", async () => {
+    const eve = inProcessClient("eve", server.url);
+    await eve.start();
+    try {
+      const evil = attacker(eve);
+      const join = await evil.engine.prepareExternalJoin(open, await evil.groupInfo(open));
+      const joined = (join as unknown as { pending: ClientState }).pending;
+      // The tag is outside the commit's signature; eve signs a GroupInfo that carries the same flipped tag.
+      const confirmationTag = flipLastByte(joined.confirmationTag);
+      const message = decodeMessage(join.frame.commit);
+      assert.ok(message?.wireformat === "mls_public_message" && message.publicMessage.auth.contentType === "commit");
+      const commit = encodeMlsMessage({
+        ...message,
+        publicMessage: { ...message.publicMessage, auth: { ...message.publicMessage.auth, confirmationTag } },
+      });
+      const groupInfo = encodeMlsMessage({
+        groupInfo: await createGroupInfoWithExternalPubAndRatchetTree({ ...joined, confirmationTag }, [], impl),
+        wireformat: "mls_group_info",
+        version: "mls10",
+      });
+      const from = [alice.events.length, bob.events.length];
+      assert.equal(await evil.refusal({ ...join.frame, commit, groupInfo }), undefined, "the server can't tell");
+      for (const [i, member] of [alice, bob].entries()) {
+        await member.waitFor(
+          "rejoined",
+          (e) => e.type === "room" && e.room === "#open" && e.change === "rejoined" && e.by === "eve",
+          from[i],
+        );
+      }
+      await talks(alice, bob, open, "#open", "alice after eve's commit");
+      await talks(bob, alice, open, "#open", "bob after eve's commit");
+    } finally {
+      await eve.close();
+    }
+  });
+
   it("can still remove mallory, whose saved state reads nothing sent after", async () => {
     for (const [groupId, label] of [
       [team, "+team"],
       [open, "#open"],
+      [crew, "+crew"],
     ] as const) {
       const saved = encodeGroupState(attacker(mallory).engine.table.current(groupId));
       const from = bob.events.length;

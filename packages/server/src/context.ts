@@ -28,6 +28,8 @@ export interface ServerContext {
   userBuckets: Map<UserName, TokenBucket>;
   /** Open connections per remote address. */
   connectionsByAddress: Map<string, number>;
+  /** Commits of each user being checked (see MAX_COMMIT_CHECKS_PER_USER). */
+  commitChecks: Map<UserName, number>;
   /** New-name registrations per remote address (see registrationsPerHourPerAddress). */
   registrationBuckets: Map<string, TokenBucket>;
   /** Holds answers and fan-out until their writes are on disk. */
@@ -61,6 +63,7 @@ export function createContext(
     members: new Map(),
     userBuckets: new Map(),
     connectionsByAddress: new Map(),
+    commitChecks: new Map(),
     registrationBuckets: new Map(),
     durable,
     sends: new SendBatcher(storage, durable),

@@ -31,6 +31,13 @@ function requireGroup(ctx: ServerContext, groupId: GroupId): StoredGroup {
   return group;
 }
 
+/**
+ * Commits of one user checked at once. A check costs a signature per leaf (about 0.4 s of CPU
+ * for a 1,000-member group here), so a user must not queue them without bound; an honest client
+ * has one commit in flight per group.
+ */
+export const MAX_COMMIT_CHECKS_PER_USER = 4;
+
 /** Members one commit may add (the client adds one at a time): each gets a stored Welcome. */
 export const MAX_ADDED_PER_COMMIT = 50;
 
@@ -108,11 +115,21 @@ export const commit: Handler<"commit"> = {
       members,
       knownKey: (keyName: UserName, key: Uint8Array) => knownKey(ctx, keyName, key),
     };
+    const checking = ctx.commitChecks.get(name) ?? 0;
+    if (checking >= MAX_COMMIT_CHECKS_PER_USER) {
+      throw new ProtocolError("RATE_LIMITED", "too many of your commits are being checked; wait for their answers");
+    }
+    ctx.commitChecks.set(name, checking + 1);
     // Checking signatures and hashes is asynchronous in ts-mls; the commit is stored after, in
     // one synchronous step whose epoch check decides between rival commits.
     void checkCommit(input, ctx.config.cipherSuite)
       .then((checked) => acceptChecked(ctx, connection, frame, name, group, checked))
-      .catch((error: unknown) => answerFailure(ctx, connection, frame, error));
+      .catch((error: unknown) => answerFailure(ctx, connection, frame, error))
+      .finally(() => {
+        const left = (ctx.commitChecks.get(name) ?? 1) - 1;
+        if (left === 0) ctx.commitChecks.delete(name);
+        else ctx.commitChecks.set(name, left);
+      });
   },
 };
 

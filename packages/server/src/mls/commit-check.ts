@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import {
   decodeMlsMessage,
   getCiphersuiteFromName,
@@ -64,10 +65,25 @@ export interface CommitToCheck {
 
 const suites = new Map<CipherSuiteKey, Promise<CiphersuiteImpl>>();
 
+/** Hash algorithm of each suite, for Node's own (synchronous) digest. */
+const suiteHashes: Record<CipherSuiteKey, string> = { x25519: "sha256", xwing: "sha512" };
+
+/**
+ * The suite's implementation, hashing with Node's synchronous `createHash`: the tree hash of a
+ * 1,000-member group is 2,000 digests, and each of WebCrypto's (the library's) is a thread-pool
+ * round trip.
+ */
 function suite(key: CipherSuiteKey): Promise<CiphersuiteImpl> {
   let impl = suites.get(key);
   if (impl === undefined) {
-    impl = getCiphersuiteImpl(getCiphersuiteFromName(cipherSuites[key] as CiphersuiteName));
+    impl = getCiphersuiteImpl(getCiphersuiteFromName(cipherSuites[key] as CiphersuiteName)).then((library) => ({
+      ...library,
+      hash: {
+        digest: (data) => Promise.resolve(new Uint8Array(createHash(suiteHashes[key]).update(data).digest())),
+        mac: (macKey, data) => library.hash.mac(macKey, data),
+        verifyMac: (macKey, mac, data) => library.hash.verifyMac(macKey, mac, data),
+      },
+    }));
     suites.set(key, impl);
   }
   return impl;
