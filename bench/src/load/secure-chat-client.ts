@@ -9,6 +9,7 @@ import {
   deliveryKinds,
   encodeFrame,
   frameSchemas,
+  PROTOCOL_VERSION,
   SendIds,
   signLogin,
   type ClientFrame,
@@ -127,8 +128,8 @@ export class SecureChatClient {
     if (this.maxSeq <= this.ackedSeq || this.ws.closed) return;
     this.ackedSeq = this.maxSeq;
     const frame = Buffer.allocUnsafe(10);
-    frame[0] = 1;
-    frame[1] = 10;
+    frame[0] = PROTOCOL_VERSION;
+    frame[1] = frameSchemas.ack.id;
     frame.writeUInt32BE(Math.floor(this.maxSeq / 2 ** 32), 2);
     frame.writeUInt32BE(this.maxSeq >>> 0, 6);
     this.ws.sendBinary(frame);
