@@ -206,3 +206,42 @@ describe("rate limits, connection caps and floods", () => {
     assert.ok(afterFlood < 1024, `server memory grew to ${afterFlood} MiB`);
   });
 });
+
+describe("daily quotas", () => {
+  let lobby: Lobby;
+
+  before(async () => {
+    lobby = await Lobby.start(["alice", "bob"], {
+      args: ["--suite", "x25519", "--quota-bytes-per-day", "40000", "--groups-per-day", "2"],
+    });
+  });
+
+  after(async () => {
+    await lobby?.stop();
+  });
+
+  it("refuses what a user stores past their bytes for the day with QUOTA_EXCEEDED; what was stored arrives, others go on", async () => {
+    const alice = lobby.get("alice");
+    const bob = lobby.get("bob");
+    const line = (i: number) => `quota ${i} ${"x".repeat(900)}`;
+    for (let i = 0; i < 60; i++) alice.send(line(i));
+    const refused = await alice.waitFor("the quota refusal", (e) => e.type === "error" && e.code === "QUOTA_EXCEEDED");
+    assert.match(String(refused.message), /not sent to #lobby/);
+    const shown = () => bob.events.filter((e) => e.type === "message" && String(e.text).startsWith("quota "));
+    await bob.waitFor("alice's first message", (e) => e.type === "message" && e.text === line(0));
+    assert.ok(shown().length < 60, "every message was stored: the quota bounded nothing");
+    bob.send("bob still talks");
+    await alice.waitFor("bob's message", (e) => e.type === "message" && e.text === "bob still talks");
+  });
+
+  it("refuses a user's groups past the day's allowance with QUOTA_EXCEEDED", async () => {
+    const bob = lobby.get("bob");
+    bob.send("/join +first");
+    await bob.waitFor("+first", (e) => e.type === "room" && e.room === "+first" && e.change === "created");
+    bob.send("/join +second");
+    await bob.waitFor("+second", (e) => e.type === "room" && e.room === "+second" && e.change === "created");
+    bob.send("/join +third");
+    const refused = await bob.waitFor("the refusal", (e) => e.type === "error" && e.code === "QUOTA_EXCEEDED");
+    assert.match(String(refused.message), /rooms and conversations/);
+  });
+});

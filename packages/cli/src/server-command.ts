@@ -14,12 +14,16 @@ const numericFlags = {
   "user-rate-limit": { key: "rateLimitPerUser", scale: 1, min: 1, max: 1_000_000 },
   "max-connections-per-ip": { key: "maxConnectionsPerAddress", scale: 1, min: 1, max: 1_000_000 },
   "registrations-per-ip": { key: "registrationsPerHourPerAddress", scale: 1, min: 1, max: 1_000_000 },
+  "quota-bytes-per-day": { key: "quotaBytesPerDay", scale: 1, min: 1024, max: 2 ** 50 },
+  "groups-per-day": { key: "groupsPerDay", scale: 1, min: 1, max: 1_000_000 },
+  "retention-days": { key: "retentionDays", scale: 1, min: 0, max: 100_000 },
 } as const satisfies Record<string, { key: keyof ServerConfig; scale: number; min: number; max: number }>;
 
 export const serverUsage =
   "secure-chat server [--host 127.0.0.1] [--port 7447] [--data DIR] [--suite xwing|x25519] [--heartbeat SECONDS]\n" +
   "                   [--login-timeout SECONDS] [--max-frame-bytes N] [--max-send-buffer N] [--rate-limit N]\n" +
   "                   [--user-rate-limit N] [--max-connections-per-ip N] [--registrations-per-ip N]\n" +
+  "                   [--quota-bytes-per-day N] [--groups-per-day N] [--retention-days N]\n" +
   "                   [--tls-cert FILE --tls-key FILE]";
 
 function usageError(message: string): CliExit {

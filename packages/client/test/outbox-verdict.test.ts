@@ -46,6 +46,8 @@ const expected: [ClientErrorCode, OutboxVerdict][] = [
   ["STALE_EPOCH", "drop"],
   ["BAD_MLS", "drop"],
   ["RATE_LIMITED", "retry_soon"],
+  // A day's allowance: waiting in the outbox for hours would hold back everything after it.
+  ["QUOTA_EXCEEDED", "drop"],
   ["STORAGE_FULL", "wait_for_room"],
   ["TOO_MANY_CONNECTIONS", "drop"],
   ["INTERNAL", "drop"],

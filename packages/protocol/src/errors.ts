@@ -25,6 +25,8 @@ export const errorCodes = {
   STALE_EPOCH: { close: undefined },
   BAD_MLS: { close: undefined },
   RATE_LIMITED: { close: undefined },
+  /** The user's daily allowance (stored bytes, new groups) is used up; nothing of the request was stored. */
+  QUOTA_EXCEEDED: { close: undefined },
   /** The server's disk is full: nothing of the request was stored; try again later. */
   STORAGE_FULL: { close: undefined },
   TOO_MANY_CONNECTIONS: { close: 1008 },

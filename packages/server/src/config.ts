@@ -23,6 +23,16 @@ export interface ServerConfig {
   /** New names one remote address may register per hour (token bucket; a burst of as many). */
   registrationsPerHourPerAddress: number;
   /**
+   * Bytes one user may have stored per day (messages, commits with their GroupInfo and Welcomes,
+   * new groups' GroupInfos; token bucket, a burst of a whole day's). Everything stored is fanned
+   * out and kept, so one user must not fill the disk.
+   */
+  quotaBytesPerDay: number;
+  /** Groups (rooms and private conversations) one user may create per day (token bucket). */
+  groupsPerDay: number;
+  /** Deliveries older than this many days are deleted (0: kept for ever); see startRetention. */
+  retentionDays: number;
+  /**
    * Bytes queued for one socket before it counts as a slow consumer and is cut off (it
    * catches up by cursor when it comes back). Catch-up itself waits for the socket to drain.
    */
@@ -47,6 +57,11 @@ export const defaultServerConfig: ServerConfig = {
   rateLimitPerUser: 400,
   maxConnectionsPerAddress: 64,
   registrationsPerHourPerAddress: 20,
+  // A busy human sends a few MB a day; a bot relaying logs perhaps 100 MB. Files will have their own store.
+  quotaBytesPerDay: 256 * 1024 * 1024,
+  groupsPerDay: 100,
+  // Online members fetch at once; this bounds what waits for members away for a season.
+  retentionDays: 90,
   maxSendBufferBytes: 8 * 1024 * 1024,
   tls: undefined,
 };

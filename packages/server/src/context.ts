@@ -6,6 +6,7 @@ import type { Logger } from "./log.js";
 import type { Storage } from "./storage/storage.js";
 import { CursorBatcher } from "./services/cursor-batcher.js";
 import { DurabilityGate } from "./services/durability-gate.js";
+import { Quotas } from "./services/quotas.js";
 import { SendBatcher } from "./services/send-batcher.js";
 import type { TokenBucket } from "./token-bucket.js";
 
@@ -28,6 +29,8 @@ export interface ServerContext {
   userBuckets: Map<UserName, TokenBucket>;
   /** Open connections per remote address. */
   connectionsByAddress: Map<string, number>;
+  /** What each user may still store and create today. */
+  quotas: Quotas;
   /** Commits of each user being checked (see MAX_COMMIT_CHECKS_PER_USER). */
   commitChecks: Map<UserName, number>;
   /** New-name registrations per remote address (see registrationsPerHourPerAddress). */
@@ -64,6 +67,7 @@ export function createContext(
     userBuckets: new Map(),
     connectionsByAddress: new Map(),
     commitChecks: new Map(),
+    quotas: new Quotas(config),
     registrationBuckets: new Map(),
     durable,
     sends: new SendBatcher(storage, durable),

@@ -4,6 +4,7 @@ import { MemoryBus } from "./bus/memory-bus.js";
 import { defaultServerConfig, type ServerConfig } from "./config.js";
 import { createContext } from "./context.js";
 import { stderrLogger, type Logger } from "./log.js";
+import { startRetention } from "./services/retention.js";
 import { SqliteStorage } from "./storage/sqlite-storage.js";
 import type { Storage } from "./storage/storage.js";
 import { isLoopback, loadTls, selfSignedTls } from "./tls.js";
@@ -39,11 +40,13 @@ export async function startServer(
           ? undefined
           : await selfSignedTls(config.dataDir, config.host);
     const transport = await listen(ctx, tls);
+    const retention = startRetention(ctx);
     log.info("listening", { url: transport.url, cipherSuite: config.cipherSuite, tls: tls !== undefined });
     return {
       url: transport.url,
       certificateFingerprint: tls?.fingerprint256,
       async close() {
+        retention.stop();
         await transport.close();
         ctx.sends.flush();
         ctx.cursors.close();

@@ -667,6 +667,32 @@ export function storageContract(name: string, open: () => StorageFixture): void 
       );
 
       it(
+        "pruneDeliveries deletes the oldest deliveries stored before a time, a chunk at a time, and keeps the rest",
+        withStorage((storage) => {
+          registerAll(storage);
+          const team = group("+team");
+          created(storage, team, alice);
+          accept(storage, commitInput(team, 0, alice, { added: [bob], welcome: blob(), serverTs: 50 }));
+          const times = [100, 200, 300, 250, 400];
+          const seqs = times.map((ts) => appendMessage(storage, team, alice, blob(), ts).delivery.seq);
+          assert.equal(storage.pruneDeliveries(10, 100), 0, "nothing is that old");
+          assert.equal(storage.pruneDeliveries(260, 1), 1, "at most the limit");
+          // The log's prefix before the first delivery to keep (300): the Welcome, 100, 200; not 250 after it.
+          assert.equal(storage.pruneDeliveries(260, 100), 3);
+          assert.deepEqual(
+            all(storage, bob).map((d) => d.seq),
+            seqs.slice(2),
+          );
+          assert.equal(storage.lastSeq(), seqs.at(-1), "seqs are never handed out twice");
+          assert.equal(storage.pruneDeliveries(10_000, 100), 3);
+          assert.deepEqual(all(storage, bob), []);
+          assert.equal(storage.pruneDeliveries(10_000, 100), 0);
+          const next = appendMessage(storage, team, alice, blob(), 500).delivery.seq;
+          assert.ok(next > (seqs.at(-1) ?? 0), "a seq after pruning is still new");
+        }),
+      );
+
+      it(
         "lastSeq is 0 at first, then the highest seq handed out",
         withStorage((storage) => {
           registerAll(storage);

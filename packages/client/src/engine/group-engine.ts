@@ -137,6 +137,17 @@ export class GroupEngine {
   }
 
   /**
+   * Whether the group has moved on past what we hold, by the server's GroupInfo: a rejoin is
+   * only worth a commit then (a message claiming a later epoch is no proof that there is one).
+   */
+  isBehind(groupId: GroupId, groupInfoBytes: Uint8Array): boolean {
+    const state = this.table.slot(groupId)?.state;
+    const message = decodeMessage(groupInfoBytes);
+    if (state === undefined || message?.wireformat !== "mls_group_info") return true;
+    return message.groupInfo.groupContext.epoch > state.groupContext.epoch;
+  }
+
+  /**
    * Our pending commit lost (another won the epoch) or was refused: back to the current state.
    * Undefined if `pending` is no longer what we hold (already settled).
    */

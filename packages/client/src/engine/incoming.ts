@@ -234,7 +234,21 @@ export class IncomingProcessor {
     if (sender.leafIndex === ownLeafIndex(slot.state)) return; // our own, recorded when it was accepted
     const from = leafName(slot.state.ratchetTree, sender.leafIndex);
     if (from === undefined) throw new ClientError("BAD_ARGUMENT", "the message names no member as its sender");
-    const result = await this.process(groupId, slot.state, message);
+    let result: Awaited<ReturnType<IncomingProcessor["process"]>>;
+    try {
+      result = await this.process(groupId, slot.state, message);
+    } catch (error) {
+      const epoch = slot.state.groupContext.epoch;
+      if (messageEpoch(message) <= epoch) throw error;
+      // From an epoch we never reached: commits we missed (kept shorter than we were away).
+      out.events.push({
+        type: "error",
+        code: "DECRYPT_FAILED",
+        message: `${from}'s message in ${groupId} is from epoch ${messageEpoch(message)}, after ours (${epoch}); rejoining ${groupId}`,
+      });
+      out.followUps.push({ kind: "rejoin", groupId, by: from });
+      return;
+    }
     slot.state = result.newState;
     out.changes.groups = [groupRecord(groupId, slot)];
     if (result.kind === "newState") {

@@ -80,7 +80,9 @@ export class Rooms {
     this.rejoining.add(groupId);
     try {
       for (let attempt = 0; attempt < MAX_JOIN_ATTEMPTS; attempt++) {
-        if (await this.joinFrom(groupId, await this.groupInfo(groupId))) {
+        const groupInfo = await this.groupInfo(groupId);
+        if (!this.options.engine.isBehind(groupId, groupInfo)) return;
+        if (await this.joinFrom(groupId, groupInfo)) {
           this.options.emit({ type: "room", groupId, change: "rejoined", by });
           return;
         }

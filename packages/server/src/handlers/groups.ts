@@ -69,6 +69,9 @@ export const createGroup: Handler<"create_group"> = {
       throw new ProtocolError("NOT_MEMBER", "you can only start your own private conversations");
     }
     const groupInfo = requireGroupInfo(ctx, groupId, frame.groupInfo, 0, name);
+    if (ctx.storage.group(groupId) !== undefined) throw new ProtocolError("GROUP_EXISTS", `${groupId} already exists`);
+    ctx.quotas.chargeGroup(name, ctx.now());
+    ctx.quotas.chargeBytes(name, groupInfo.length, ctx.now());
     const result = ctx.storage.createGroup(groupId, kind, name, groupInfo);
     if (result.kind === "exists") throw new ProtocolError("GROUP_EXISTS", `${groupId} already exists`);
     ctx.members.set(groupId, new Set([name]));
@@ -172,6 +175,9 @@ function acceptChecked(
   }
   // A stale leaf of a released name is removed from the MLS group; the server already ended it.
   const removed = checked.removed.filter((removedName) => members.has(removedName));
+  // Stored: the commit, its GroupInfo, and the Welcome once per added member.
+  const stored = frame.commit.length + frame.groupInfo.length + frame.welcome.length * added.length;
+  ctx.quotas.chargeBytes(name, stored, ctx.now());
   ctx.sends.flush(); // messages that arrived first get lower seqs than this commit
   const recipients = new Set(members);
   const senderJoins = checked.external && !isMember;
@@ -233,6 +239,7 @@ export const send: Handler<"send"> = {
     if (frame.sendId.length !== SEND_ID_BYTES) {
       throw new ProtocolError("BAD_ARGUMENT", `sendId must be ${SEND_ID_BYTES} bytes`);
     }
+    ctx.quotas.chargeBytes(name, frame.message.length, ctx.now());
     const input = { groupId, sender: name, payload: frame.message, serverTs: ctx.now(), sendId: frame.sendId };
     ctx.sends.add(input, (outcome) => {
       if (outcome.kind === "failed") {

@@ -198,6 +198,13 @@ export class SqliteStorage implements Storage {
          ON CONFLICT DO NOTHING`,
       ),
       sendById: db.prepare<[string, Uint8Array], MessageRow>("SELECT * FROM messages WHERE sender = ? AND send_id = ?"),
+      // Retention deletes a prefix of the log: the rows before the first one to keep, which a
+      // scan in seq order finds after reading only the rows it deletes.
+      firstKept: db.prepare<[number], { seq: number }>(
+        "SELECT seq FROM messages WHERE server_ts >= ? ORDER BY seq LIMIT 1",
+      ),
+      oldestSeq: db.prepare<[], { seq: number | null }>("SELECT MIN(seq) AS seq FROM messages"),
+      deleteBefore: db.prepare<[number]>("DELETE FROM messages WHERE seq < ?"),
       nextSeq: db.prepare<[], { next: number }>(
         "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'messages'), 0) + 1 AS next",
       ),
@@ -398,6 +405,15 @@ export class SqliteStorage implements Storage {
 
   fetchSince(name: UserName, cursor: number, limit: number): StoredDelivery[] {
     return this.statements.fetchSince.all({ cursor, name, limit }).map(toDelivery);
+  }
+
+  pruneDeliveries(serverTs: number, limit: number): number {
+    return this.write(() => {
+      const oldest = this.statements.oldestSeq.get()?.seq;
+      if (oldest === null || oldest === undefined) return 0;
+      const firstKept = this.statements.firstKept.get(serverTs)?.seq ?? this.lastSeq() + 1;
+      return this.statements.deleteBefore.run(Math.min(firstKept, oldest + limit)).changes;
+    });
   }
 
   lastSeq(): number {

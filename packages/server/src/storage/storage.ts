@@ -123,6 +123,12 @@ export interface Storage {
   cursor(name: UserName): number;
   /** The highest seq handed out so far (0 before the first delivery): no cursor can be beyond it. */
   lastSeq(): number;
+  /**
+   * Retention: deletes up to `limit` of the oldest deliveries, those before the first one stored
+   * at or after `serverTs` (in seq order), and answers how many. Whoever had not fetched them
+   * misses them.
+   */
+  pruneDeliveries(serverTs: number, limit: number): number;
   /** Advances several cursors in one transaction (never backwards). */
   setCursors(cursors: ReadonlyMap<UserName, number>): void;
 
