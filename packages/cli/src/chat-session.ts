@@ -82,10 +82,11 @@ export class ChatSession {
         else this.sink({ type: "who", room: this.label(current), members: client.who(current) });
         return;
       case "rooms": {
-        const rooms = await client.rooms();
+        const page = await client.rooms(command.after);
         this.sink({
           type: "rooms",
-          rooms: rooms.map(({ groupId, ...rest }) => ({ room: this.label(groupId), ...rest })),
+          rooms: page.rooms.map(({ groupId, ...rest }) => ({ room: this.label(groupId), ...rest })),
+          ...(page.next === undefined ? {} : { next: page.next }),
         });
         return;
       }

@@ -1,10 +1,11 @@
-import { parseRoomName, parseUserName, type UserName } from "@secure-chat/protocol";
+import { parseGroupId, parseRoomName, parseUserName, type GroupId, type UserName } from "@secure-chat/protocol";
 
 /** One line of user input, parsed. Parsing is pure; the chat session carries commands out. */
 export type Command =
   | { kind: "text"; text: string }
   | { kind: "join"; room: string }
-  | { kind: "rooms" }
+  /** `after`: list the rooms whose id sorts after it (the next page). */
+  | { kind: "rooms"; after?: GroupId }
   | { kind: "msg"; name: UserName; text: string }
   | { kind: "who"; all: boolean }
   | { kind: "invite"; name: UserName }
@@ -73,8 +74,11 @@ export function parseCommand(line: string): Command {
         ? { kind: "invalid", message: `${room} is not a room name: #name (open) or +name (invite-only), lower case` }
         : { kind: "join", room };
     }
-    case "rooms":
-      return args.length === 0 ? { kind: "rooms" } : { kind: "invalid", message: "usage: /rooms" };
+    case "rooms": {
+      if (args.length === 0) return { kind: "rooms" };
+      const after = args.length === 1 && args[0] !== undefined ? parseGroupId(args[0]) : undefined;
+      return after === undefined ? { kind: "invalid", message: "usage: /rooms [AFTER]" } : { kind: "rooms", after };
+    }
     case "msg": {
       const match = /^\S+\s+(\S+)\s+(\S.*)$/s.exec(line);
       const name = nameArg(match?.[1], "/msg NAME TEXT");

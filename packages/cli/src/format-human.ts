@@ -60,13 +60,18 @@ export function formatHuman(event: UiEvent, now: number = Date.now()): string[] 
       ];
     case "online":
       return [`${at} * online (${event.names.length}): ${event.names.join(", ")}`];
-    case "rooms":
+    case "rooms": {
+      const more = event.next === undefined ? [] : [`${at} * more: /rooms ${event.next}`];
       return event.rooms.length === 0
         ? [`${at} * no rooms`]
-        : event.rooms.map(
-            (r) =>
-              `${at} ${r.joined ? "*" : " "} ${r.room}  ${r.members} member${r.members === 1 ? "" : "s"}  ${r.kind}`,
-          );
+        : [
+            ...event.rooms.map(
+              (r) =>
+                `${at} ${r.joined ? "*" : " "} ${r.room}  ${r.members} member${r.members === 1 ? "" : "s"}  ${r.kind}`,
+            ),
+            ...more,
+          ];
+    }
     case "history":
       return event.messages.length === 0 ? [`${at} * no history in ${event.room}`] : event.messages.map(messageLine);
     case "fingerprint":

@@ -23,7 +23,8 @@ export type UiEvent =
   | { type: "ready"; name: string; fingerprint: string; server: string; cipherSuite: string; room: string }
   | { type: "who"; room: string; members: MemberInfo[] }
   | { type: "online"; names: string[] }
-  | { type: "rooms"; rooms: { room: string; members: number; joined: boolean; kind: string }[] }
+  /** `next`: the room to list after (`/rooms NEXT`) when there are more. */
+  | { type: "rooms"; rooms: { room: string; members: number; joined: boolean; kind: string }[]; next?: string }
   | { type: "history"; room: string; messages: UiMessage[] }
   | { type: "fingerprint"; name: string; fingerprint: string }
   | { type: "info"; message: string };

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { DEFAULT_HISTORY, MAX_HISTORY, helpText, parseCommand, type Command } from "../src/commands.js";
 import { parseArgs, type FlagSpec } from "../src/args.js";
-import { parseUserName, type UserName } from "@secure-chat/protocol";
+import { parseUserName, type GroupId, type UserName } from "@secure-chat/protocol";
 
 function user(value: string): UserName {
   const name = parseUserName(value);
@@ -75,10 +75,11 @@ describe("parseCommand: commands", () => {
     expectInvalid("/join @bob@carol", /not a valid name/);
   });
 
-  it("/rooms, /leave take no arguments", () => {
+  it("/rooms takes at most the room to list after, /leave nothing", () => {
     expectCommand("/rooms", { kind: "rooms" });
     expectCommand("/rooms  ", { kind: "rooms" });
     expectInvalid("/rooms all", /usage: \/rooms/);
+    expectCommand("/rooms +r099", { kind: "rooms", after: "+r099" as GroupId });
     expectCommand("/leave", { kind: "leave" });
     expectInvalid("/leave #lobby", /usage: \/leave/);
   });

@@ -208,15 +208,19 @@ export class ChatClient {
     return answer.names as UserName[];
   }
 
-  async rooms(): Promise<RoomListing[]> {
-    const answer = await this.started().link.connection().request({ type: "list_rooms", rid: 0 }, "rooms");
+  /** One page of rooms (the server's page size), after `after`; `next` is the next page's `after`. */
+  async rooms(after?: GroupId): Promise<{ rooms: RoomListing[]; next: GroupId | undefined }> {
+    const answer = await this.started()
+      .link.connection()
+      .request({ type: "list_rooms", rid: 0, after: after ?? "" }, "rooms");
     const joined = new Set(this.joinedRooms());
-    return answer.groupIds.map((id, i) => {
+    const rooms = answer.groupIds.map((id, i) => {
       const groupId = id as GroupId;
       const members = answer.memberNames[i] ?? "";
       const count = members === "" ? 0 : members.split(",").length;
       return { groupId, members: count, joined: joined.has(groupId), kind: roomKind(groupId) };
     });
+    return { rooms, next: answer.next === "" ? undefined : (answer.next as GroupId) };
   }
 
   async history(groupId: GroupId, limit: number): Promise<MessageEvent[]> {

@@ -75,7 +75,8 @@ export const frameSchemas = {
    */
   send: { id: 9, dir: "c2s", fields: { rid: "u32", groupId: "str", sendId: "bytes", message: "bytes" } },
   ack: { id: 10, dir: "c2s", fields: { seq: "u53" } },
-  list_rooms: { id: 11, dir: "c2s", fields: { rid: "u32" } },
+  /** One page of rooms, those whose id sorts after `after` ("" for the first page). */
+  list_rooms: { id: 11, dir: "c2s", fields: { rid: "u32", after: "str" } },
   list_online: { id: 12, dir: "c2s", fields: { rid: "u32" } },
   /** Client heartbeat: the server answers `pong`; a client hearing nothing reconnects. */
   ping: { id: 13, dir: "c2s", fields: { rid: "u32" } },
@@ -100,7 +101,8 @@ export const frameSchemas = {
     fields: { rid: "u32", names: "strs", publicKeys: "bytesList", retiredKeys: "bytesList" },
   },
   group_info: { id: 70, dir: "s2c", fields: { rid: "u32", groupId: "str", groupInfo: "bytes" } },
-  rooms: { id: 71, dir: "s2c", fields: { rid: "u32", groupIds: "strs", memberNames: "strs" } },
+  /** `next`: the `after` of the next page, "" when this is the last. */
+  rooms: { id: 71, dir: "s2c", fields: { rid: "u32", groupIds: "strs", memberNames: "strs", next: "str" } },
   online: { id: 72, dir: "s2c", fields: { rid: "u32", names: "strs" } },
   /** `rid` 0 when the error answers no request (e.g. a frame that could not be decoded). */
   error: { id: 73, dir: "s2c", fields: { rid: "u32", code: "str", message: "str" } },

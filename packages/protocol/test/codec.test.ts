@@ -146,7 +146,7 @@ const samples: { [T in FrameType]: FrameOf<T> } = {
     message: new Uint8Array(1000).fill(0x5a),
   },
   ack: { type: "ack", seq: Number.MAX_SAFE_INTEGER },
-  list_rooms: { type: "list_rooms", rid: 0 },
+  list_rooms: { type: "list_rooms", rid: 0, after: "#lobby" },
   list_online: { type: "list_online", rid: 12 },
   ping: { type: "ping", rid: 13 },
   challenge: {
@@ -168,7 +168,7 @@ const samples: { [T in FrameType]: FrameOf<T> } = {
     retiredKeys: [bytes(), bytes(3)],
   },
   group_info: { type: "group_info", rid: 70, groupId: "#room", groupInfo: bytes(7) },
-  rooms: { type: "rooms", rid: 71, groupIds: [], memberNames: [] },
+  rooms: { type: "rooms", rid: 71, groupIds: [], memberNames: [], next: "" },
   online: { type: "online", rid: 72, names: ["zed"] },
   error: { type: "error", rid: 0, code: "BAD_FRAME", message: "line one\nline two\u0000" },
   deliver: {

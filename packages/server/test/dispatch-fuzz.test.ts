@@ -96,7 +96,7 @@ describe("dispatch under random and mutated frames", () => {
       { type: "get_group_info", rid: 6, groupId: "#fuzz" },
       { type: "lookup_keys", rid: 7, names: ["alice", "bob"] },
       { type: "claim_key_package", rid: 8, name: "alice" },
-      { type: "list_rooms", rid: 9 },
+      { type: "list_rooms", rid: 9, after: "" },
       { type: "list_online", rid: 10 },
       { type: "ping", rid: 11 },
       { type: "ack", seq: 1 },

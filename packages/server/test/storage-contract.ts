@@ -386,7 +386,7 @@ export function storageContract(name: string, open: () => StorageFixture): void 
       );
 
       it(
-        "listGroups lists every group with its current members",
+        "listGroups lists the groups a user may see, with their current members, a page at a time",
         withStorage((storage) => {
           registerAll(storage);
           const lobby = group("#lobby");
@@ -396,14 +396,24 @@ export function storageContract(name: string, open: () => StorageFixture): void 
           accept(storage, commitInput(lobby, 0, alice, { added: [carol, bob], welcome: blob(), groupInfo: blob() }));
           accept(storage, commitInput(team, 0, bob, { added: [dave, carol], welcome: blob() }));
           accept(storage, commitInput(team, 1, dave, { removed: [carol] }));
-          const listed = storage
-            .listGroups()
-            .map((entry) => ({ ...entry, members: sorted(entry.members) }))
-            .sort((x, y) => (x.groupId < y.groupId ? -1 : 1));
-          assert.deepEqual(listed, [
+          const listed = (viewer: UserName, after = "", limit = 100) =>
+            storage.listGroups(viewer, after, limit).map((entry) => ({ ...entry, members: sorted(entry.members) }));
+          assert.deepEqual(listed(bob), [
             { groupId: lobby, kind: "open", members: [alice, bob, carol] },
             { groupId: team, kind: "invite", members: [bob, dave] },
           ]);
+          assert.deepEqual(
+            listed(carol).map((entry) => entry.groupId),
+            [lobby],
+            "an invite-only room only to its members (carol left it)",
+          );
+          assert.deepEqual(listed(bob, "", 1), [{ groupId: lobby, kind: "open", members: [alice, bob, carol] }]);
+          assert.deepEqual(
+            listed(bob, lobby, 1).map((entry) => entry.groupId),
+            [team],
+            "the next page starts after",
+          );
+          assert.deepEqual(listed(bob, team), []);
         }),
       );
     });
@@ -772,7 +782,7 @@ export function storageContract(name: string, open: () => StorageFixture): void 
           appendMessage(storage, team, bob, blob(), 11);
           setCursor(storage, carol, 4);
           const streams = new Map(everyone.map((name) => [name, all(storage, name)] as const));
-          const groups = storage.listGroups();
+          const groups = storage.listGroups(alice, "", 100);
           storage.close();
 
           const reopened = reopen();
@@ -787,7 +797,7 @@ export function storageContract(name: string, open: () => StorageFixture): void 
           assert.deepEqual(reopened.group(lobby), { groupId: lobby, kind: "open", epoch: 2, groupInfo });
           assert.deepEqual(reopened.group(team), { groupId: team, kind: "invite", epoch: 0, groupInfo: undefined });
           assert.deepEqual(sorted(reopened.currentMembers(lobby)), [alice, carol]);
-          assert.deepEqual(reopened.listGroups(), groups);
+          assert.deepEqual(reopened.listGroups(alice, "", 100), groups);
           for (const [name, stream] of streams) assert.deepEqual(all(reopened, name), stream, name);
           assert.equal(reopened.cursor(carol), 4);
           assert.deepEqual(reopened.createGroup(lobby, "open", dave, undefined), { kind: "exists" });

@@ -38,6 +38,9 @@ function requireGroup(ctx: ServerContext, groupId: GroupId): StoredGroup {
  */
 export const MAX_COMMIT_CHECKS_PER_USER = 4;
 
+/** Rooms per `rooms` answer: one user creating thousands must not make every listing huge. */
+export const ROOMS_PER_PAGE = 100;
+
 /** Members one commit may add (the client adds one at a time): each gets a stored Welcome. */
 export const MAX_ADDED_PER_COMMIT = 50;
 
@@ -263,12 +266,15 @@ export const send: Handler<"send"> = {
 export const listRooms: Handler<"list_rooms"> = {
   requiresAuth: true,
   handle(ctx, connection, frame, name) {
-    const visible = ctx.storage.listGroups().filter((group) => group.kind === "open" || group.members.includes(name));
+    // One more than a page says whether there is a next one.
+    const visible = ctx.storage.listGroups(name, frame.after, ROOMS_PER_PAGE + 1);
+    const page = visible.slice(0, ROOMS_PER_PAGE);
     const answer = {
       type: "rooms",
       rid: frame.rid,
-      groupIds: visible.map((group) => group.groupId),
-      memberNames: visible.map((group) => group.members.join(",")),
+      groupIds: page.map((group) => group.groupId),
+      memberNames: page.map((group) => group.members.join(",")),
+      next: visible.length > ROOMS_PER_PAGE ? (page.at(-1)?.groupId ?? "") : "",
     } as const;
     whenDurable(ctx, connection, frame.rid, () => connection.send(answer));
   },

@@ -216,10 +216,16 @@ export class SqliteStorage implements Storage {
       currentMembers: db.prepare<[string], { name: string }>(
         "SELECT name FROM memberships WHERE group_id = ? AND left_seq IS NULL ORDER BY name",
       ),
-      listGroups: db.prepare<[], { group_id: string; kind: string; members: string | null }>(
-        `SELECT g.group_id, g.kind, group_concat(m.name) AS members FROM groups g
-         LEFT JOIN memberships m ON m.group_id = g.group_id AND m.left_seq IS NULL
-         GROUP BY g.group_id ORDER BY g.group_id`,
+      listGroups: db.prepare<
+        [{ viewer: string; after: string; limit: number }],
+        { group_id: string; kind: string; members: string | null }
+      >(
+        `SELECT g.group_id, g.kind, (SELECT group_concat(m.name) FROM memberships m
+           WHERE m.group_id = g.group_id AND m.left_seq IS NULL) AS members
+         FROM groups g
+         WHERE g.group_id > @after AND (g.kind = 'open' OR EXISTS (SELECT 1 FROM memberships v
+           WHERE v.group_id = g.group_id AND v.name = @viewer AND v.left_seq IS NULL))
+         ORDER BY g.group_id LIMIT @limit`,
       ),
       fetchSince: db.prepare<[{ cursor: number; name: string; limit: number }], MessageRow>(
         `SELECT seq, group_id, sender, kind, server_ts, payload FROM messages m
@@ -395,8 +401,12 @@ export class SqliteStorage implements Storage {
     return this.statements.currentMembers.all(groupId).map((row) => row.name as UserName);
   }
 
-  listGroups(): { groupId: GroupId; kind: RoomKind; members: UserName[] }[] {
-    return this.statements.listGroups.all().map((row) => ({
+  listGroups(
+    viewer: UserName,
+    after: string,
+    limit: number,
+  ): { groupId: GroupId; kind: RoomKind; members: UserName[] }[] {
+    return this.statements.listGroups.all({ viewer, after, limit }).map((row) => ({
       groupId: row.group_id as GroupId,
       kind: row.kind as RoomKind,
       members: row.members === null ? [] : (row.members.split(",").sort() as UserName[]),

@@ -115,8 +115,15 @@ export interface Storage {
   currentMembers(groupId: GroupId): UserName[];
   /** The groups `name` is a member of now. */
   groupsOf(name: UserName): GroupId[];
-  /** Rooms the server knows of, with their current members. */
-  listGroups(): { groupId: GroupId; kind: RoomKind; members: UserName[] }[];
+  /**
+   * The groups `viewer` may see (every open room, and the groups it is in), with their current
+   * members: at most `limit`, those whose id sorts after `after`, in id order.
+   */
+  listGroups(
+    viewer: UserName,
+    after: string,
+    limit: number,
+  ): { groupId: GroupId; kind: RoomKind; members: UserName[] }[];
 
   /** Deliveries for `name` after `cursor`, in order, at most `limit`. */
   fetchSince(name: UserName, cursor: number, limit: number): StoredDelivery[];
