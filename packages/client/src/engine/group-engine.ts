@@ -2,7 +2,6 @@ import {
   createApplicationMessage,
   createCommit,
   createGroup,
-  createGroupInfoWithExternalPubAndRatchetTree,
   createProposal,
   joinGroupExternal,
   zeroOutUint8Array,
@@ -21,6 +20,7 @@ import { requireLifetimes } from "./policy.js";
 import { GroupTable, groupRecord, type GroupRecord, type GroupSlot } from "./group-table.js";
 import { IncomingProcessor, type Delivery, type EngineReads, type Received } from "./incoming.js";
 import { credentialName } from "./mls/config.js";
+import { externalJoinSuite, groupInfoWithExternalPub } from "./mls/external-pub.js";
 import { decodeMessage, encodeMessage, newKeyPackage, ownLeafIndex } from "./mls/groups.js";
 
 const EMPTY = new Uint8Array(0);
@@ -100,7 +100,8 @@ export class GroupEngine {
 
   /**
    * Prepares a join by external commit from the GroupInfo the server gave us: of an open room,
-   * or a rejoin of any group we are in whose commits we can no longer follow.
+   * or a rejoin of any group we are in whose commits we can no longer follow. Its external_pub
+   * may be in RFC 9420's form or in ts-mls 1.6.4's (stored before we wrote the RFC's).
    */
   async prepareExternalJoin(groupId: GroupId, groupInfoBytes: Uint8Array): Promise<PreparedCommit> {
     const message = decodeMessage(groupInfoBytes);
@@ -113,12 +114,14 @@ export class GroupEngine {
     const tree = ratchetTreeFromExtension(message.groupInfo) ?? [];
     requireLifetimes(tree, config.lifetimeConfig.maximumTotalLifetime, this.options.now(), groupId);
     const resync = tree.some((node) => node?.nodeType === "leaf" && credentialName(node.leaf.credential) === self);
+    // Our KeyPackage's init key is an HPKE public key of the suite: it gives the length of one.
+    const keyLength = keyPackage.publicPackage.initKey.length;
     const { publicMessage, newState } = await joinGroupExternal(
       message.groupInfo,
       keyPackage.publicPackage,
       keyPackage.privatePackage,
       resync,
-      impl,
+      externalJoinSuite(message.groupInfo, keyLength, impl),
       undefined,
       config,
     );
@@ -172,10 +175,11 @@ export class GroupEngine {
 
   /**
    * The GroupInfo every committer publishes: the server checks the next commit against it, and
-   * it is what others join an open room from, and what members rejoin any group from.
+   * it is what others join an open room from, and what members rejoin any group from. Its
+   * external_pub is in RFC 9420's form (mls/external-pub.ts).
    */
   private async groupInfoFor(state: ClientState): Promise<Uint8Array> {
-    const groupInfo = await createGroupInfoWithExternalPubAndRatchetTree(state, [], this.options.impl);
+    const groupInfo = await groupInfoWithExternalPub(state, this.options.impl);
     return encodeMessage({ groupInfo, wireformat: "mls_group_info", version: "mls10" });
   }
 
