@@ -108,6 +108,10 @@ export class GroupEngine {
     if (message?.wireformat !== "mls_group_info") {
       throw new ClientError("SERVER_ERROR", "the server sent a bad GroupInfo");
     }
+    // Joined from another group's GroupInfo, we would hold that group's keys under this one's name.
+    if (new TextDecoder().decode(message.groupInfo.groupContext.groupId) !== groupId) {
+      throw new ClientError("BAD_MLS", `the server's GroupInfo for ${groupId} is of another group`);
+    }
     const { impl, identity, config, self } = this.options;
     const keyPackage = await newKeyPackage(identity, impl, false, this.options.now());
     // A leaf under our name is our own lost device's: the join replaces it (resync).

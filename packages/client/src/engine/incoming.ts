@@ -10,6 +10,7 @@ import { groupRecord, type GroupSlot, type GroupTable } from "./group-table.js";
 import { memberChanges } from "./membership.js";
 import {
   commitAuthor,
+  contentTypeOf,
   decodeMessage,
   handshakeSender,
   leafName,
@@ -133,7 +134,12 @@ export class IncomingProcessor {
     const slot = this.table.slot(groupId);
     if (slot === undefined) return;
     const message = decodeMessage(delivery.payload);
-    if (message?.wireformat !== "mls_public_message" && message?.wireformat !== "mls_private_message") {
+    // The kind is only the server's label: what MLS says this is decides (a message taken for a
+    // commit would have its keys spent, a commit taken for a proposal would be applied unseen).
+    if (
+      (message?.wireformat !== "mls_public_message" && message?.wireformat !== "mls_private_message") ||
+      contentTypeOf(message) !== "commit"
+    ) {
       throw new ClientError("BAD_ARGUMENT", "not an MLS commit");
     }
     const before = slot.state === undefined ? [] : members(slot.state);
@@ -201,8 +207,11 @@ export class IncomingProcessor {
     const slot = this.table.slot(groupId);
     if (slot?.state === undefined) return;
     const message = decodeMessage(delivery.payload);
-    if (message?.wireformat !== "mls_private_message" && message?.wireformat !== "mls_public_message") {
-      throw new ClientError("BAD_ARGUMENT", "not an MLS message");
+    if (
+      (message?.wireformat !== "mls_private_message" && message?.wireformat !== "mls_public_message") ||
+      contentTypeOf(message) === "commit"
+    ) {
+      throw new ClientError("BAD_ARGUMENT", "not an MLS message or proposal");
     }
     // The sender is who MLS says signed it; the server's label is only a hint.
     const sender = await handshakeSender(slot.state, message, this.options.impl);

@@ -17,6 +17,14 @@ import type { CommitCoordinator } from "./commit-coordinator.js";
 
 const MAX_JOIN_ATTEMPTS = 10;
 
+/** A failure of ts-mls (not ours, which carry a code) as BAD_MLS: it refused what the server gave us. */
+function refusedByMls(what: string): (error: unknown) => never {
+  return (error) => {
+    if (error instanceof ClientError) throw error;
+    throw new ClientError("BAD_MLS", `${what}: ${errorMessage(error)}`);
+  };
+}
+
 export interface RoomsOptions {
   self: UserName;
   engine: GroupEngine;
@@ -65,15 +73,11 @@ export class Rooms {
         }
         throw error;
       }
+      // ts-mls refusing it (a bad signature, a broken tree) means the server's GroupInfo is unusable.
       const join = () =>
-        engine.prepareExternalJoin(groupId, groupInfo).catch((error: unknown) => {
-          if (error instanceof ClientError) throw error;
-          // ts-mls refused it (a bad signature, a broken tree): the server's GroupInfo is unusable.
-          throw new ClientError(
-            "BAD_MLS",
-            `${groupId} can't be joined from the GroupInfo the server has: ${errorMessage(error)}`,
-          );
-        });
+        engine
+          .prepareExternalJoin(groupId, groupInfo)
+          .catch(refusedByMls(`${groupId} can't be joined from the GroupInfo the server has`));
       if (await commits.submitPrepared(groupId, join)) return;
     }
     throw new ClientError("SERVER_ERROR", `could not join ${groupId}; try again`);
@@ -142,7 +146,10 @@ export class Rooms {
     if (!valid) {
       throw new ClientError("UNTRUSTED_KEY", `${name}'s KeyPackage does not carry ${name}'s current key; not added`);
     }
-    return this.options.commits.commit(groupId, addPlan(name, keyPackage));
+    // ts-mls refusing it (a bad signature, another suite, keys a member has) means it is unusable.
+    return this.options.commits
+      .commit(groupId, addPlan(name, keyPackage))
+      .catch(refusedByMls(`${name} can't be added with the KeyPackage the server has`));
   }
 
   /** Removes a member; their old state can't read anything after this commit. */
