@@ -155,7 +155,7 @@ export class ClientSession implements LinkSession {
       case "complete_leaves":
         return void parts.rooms.completeLeaves(work.groupId);
       case "rejoin":
-        return void parts.rooms.rejoin(work.groupId, work.by);
+        return void parts.rooms.rejoin(work.groupId, work.by, work.commit);
       case "refill_key_packages":
         // Offline, rejected or closed meanwhile: the next login tops up again.
         if (!this.closing) parts.stock.topUp().catch(() => undefined);

@@ -193,6 +193,17 @@ describe("group engine", () => {
     assert.equal(heard.events[0]?.type, "message");
   });
 
+  it("refuses to join an open room from the GroupInfo of another group", async () => {
+    const alice = new Member("alice" as UserName);
+    const carol = new Member("carol" as UserName);
+    const groupInfo = await created(alice, lobby);
+    const elsewhere = "#elsewhere" as GroupId;
+    await assert.rejects(carol.engine.prepareExternalJoin(elsewhere, groupInfo), (error: unknown) => {
+      return errorCode(error) === "BAD_MLS" && /is of another group/.test(String(error));
+    });
+    assert.equal(carol.engine.table.slot(elsewhere), undefined, "nothing is held for it");
+  });
+
   it("refuses an external join into an invite-only room", async () => {
     const alice = new Member("alice" as UserName);
     const mallory = new Member("mallory" as UserName);
@@ -356,5 +367,31 @@ describe("group engine", () => {
       consumed.every((bytes) => bytes.every((b) => b === 0)),
       "zeroed once accepted",
     );
+  });
+});
+
+describe("group engine, a delivery's kind label against its MLS content", () => {
+  it("refuses a fresh message labelled a commit, and shows it when it comes labelled right", async () => {
+    const { alice, bob } = await pair();
+    const { ciphertext } = await alice.engine.encrypt(team, { id: "m1", sentAt: NOW, text: "hello" });
+    const mislabelled = await bob.receive(team, "commit", ciphertext, "alice");
+    assert.deepEqual(names(mislabelled.events), ["error"]);
+    assert.deepEqual(mislabelled.changes, {});
+    const right = await bob.receive(team, "message", ciphertext, "alice");
+    assert.deepEqual(names(right.events), ["message"]);
+  });
+
+  it("refuses a fresh commit labelled a message, and applies it when it comes labelled right", async () => {
+    const { alice, bob } = await pair();
+    const prepared = await alice.engine.prepareCommit(team, update);
+    assert.ok(typeof prepared !== "string");
+    const mislabelled = await bob.receive(team, "message", prepared.frame.commit, "alice");
+    assert.deepEqual(names(mislabelled.events), ["error"]);
+    assert.deepEqual(mislabelled.changes, {});
+    assert.deepEqual(mislabelled.followUps, [], "alice is not taken to be leaving");
+    assert.equal(bob.epoch(team), 1n);
+    const right = await bob.receive(team, "commit", prepared.frame.commit, "alice");
+    assert.equal(right.changes.groups?.length, 1);
+    assert.equal(bob.epoch(team), 2n);
   });
 });

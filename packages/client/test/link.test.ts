@@ -5,56 +5,12 @@ import { ClientError, type ClientErrorCode } from "../src/errors.js";
 import type { LinkState } from "../src/events.js";
 import { backoffMs, Link, terminalCodes, type LinkSession } from "../src/link/link.js";
 import type { PushFrame, RpcConnection, SocketFactory, WebSocketLike } from "../src/link/rpc.js";
-import type { TimerHandle, Timers } from "../src/link/timers.js";
+import { FakeTimers, flush } from "./fake-timers.js";
 
 const HEARTBEAT_MS = 1_000;
 const DIAL_TIMEOUT_MS = 5_000;
 const HANDSHAKE_IDLE_MS = 3_000;
 const URL = "wss://chat.test/ws";
-
-/** Lets every pending promise callback run (the fakes below never use real timers). */
-async function flush(): Promise<void> {
-  await new Promise((resolve) => setImmediate(resolve));
-  await new Promise((resolve) => setImmediate(resolve));
-}
-
-/** Timers driven by hand: `advance` runs what falls due, in order of due time, then of scheduling. */
-class FakeTimers implements Timers {
-  now = 0;
-  /** What `random` returns once `randoms` is used up. */
-  randomValue = 0;
-  /** Values `random` returns first, one per call. */
-  randoms: number[] = [];
-  private nextId = 1;
-  private pending: { id: number; at: number; callback: () => void }[] = [];
-
-  setTimeout(callback: () => void, ms: number): TimerHandle {
-    const id = this.nextId++;
-    this.pending.push({ id, at: this.now + ms, callback });
-    return id;
-  }
-
-  clearTimeout(handle: TimerHandle | undefined): void {
-    this.pending = this.pending.filter((timer) => timer.id !== handle);
-  }
-
-  /** An own property: the link passes `timers.random` around unbound. */
-  readonly random = (): number => this.randoms.shift() ?? this.randomValue;
-
-  async advance(ms: number): Promise<void> {
-    const end = this.now + ms;
-    for (;;) {
-      await flush();
-      const due = this.pending.filter((timer) => timer.at <= end).sort((a, b) => a.at - b.at || a.id - b.id)[0];
-      if (due === undefined) break;
-      this.pending = this.pending.filter((timer) => timer !== due);
-      this.now = due.at;
-      due.callback();
-    }
-    this.now = end;
-    await flush();
-  }
-}
 
 type Listener = (event: never) => void;
 

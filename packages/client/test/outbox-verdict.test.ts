@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { errorCodes } from "@secure-chat/protocol";
 import { clientErrorCodes, type ClientErrorCode } from "../src/errors.js";
+import { serverError } from "../src/link/rpc.js";
 import { outboxVerdict, type OutboxVerdict } from "../src/outbox/outbox-pump.js";
 
 /**
@@ -81,4 +82,13 @@ describe("outboxVerdict", () => {
       assert.equal(outboxVerdict(code), verdict);
     });
   }
+});
+
+describe("serverError", () => {
+  it("passes the protocol's codes and turns the client's own, or unknown ones, into SERVER_ERROR", () => {
+    // A server saying DISCONNECTED or RELOADING would have the outbox wait for something that never comes.
+    for (const code of clientErrorCodes) assert.equal(serverError(code, "said the server").code, "SERVER_ERROR");
+    for (const code of Object.keys(errorCodes)) assert.equal(serverError(code, "said the server").code, code);
+    assert.equal(serverError("A_NEWER_CODE", "said the server").code, "SERVER_ERROR");
+  });
 });

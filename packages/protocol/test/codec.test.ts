@@ -15,18 +15,11 @@ import {
   type FrameOf,
   type FrameType,
 } from "../src/index.js";
+import { fuzzRuns } from "./testing.js";
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-/** `FUZZ_RUNS` overrides the number of runs of every property in this file. */
-function fuzzRuns(defaultRuns: number): number {
-  const raw = process.env["FUZZ_RUNS"];
-  if (raw === undefined || raw === "") return defaultRuns;
-  const runs = Number(raw);
-  if (!Number.isSafeInteger(runs) || runs <= 0) throw new Error(`FUZZ_RUNS must be a positive integer, got ${raw}`);
-  return runs;
-}
 const ROUND_TRIP_RUNS = fuzzRuns(1_000);
 const BYTE_RUNS = fuzzRuns(10_000);
 

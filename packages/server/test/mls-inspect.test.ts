@@ -8,8 +8,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { decodeMlsMessage, encodeMlsMessage } from "ts-mls";
 import { inspectGroupMessage } from "../src/mls/inspect.js";
-import { fuzzRuns } from "./fuzz-runs.js";
-import { mutationsOf } from "./mutations.js";
+import { fuzzRuns, mutationsOf } from "@secure-chat/protocol/testing";
 
 const runs = fuzzRuns(10_000);
 

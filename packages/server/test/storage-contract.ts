@@ -8,7 +8,7 @@ import { describe, it, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import fc from "fast-check";
-import { fuzzRuns } from "./fuzz-runs.js";
+import { fuzzRuns } from "@secure-chat/protocol/testing";
 import { parseGroupId, parseUserName, type GroupId, type RoomKind, type UserName } from "@secure-chat/protocol";
 import type { AppendResult, CommitInput, CommitResult, Storage, StoredDelivery } from "../src/storage/storage.js";
 

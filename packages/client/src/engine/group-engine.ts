@@ -10,10 +10,11 @@ import {
   type ClientState,
 } from "ts-mls";
 import { ratchetTreeFromExtension } from "ts-mls/groupInfo.js";
+import { createConfirmedHash, createInterimHash } from "ts-mls/transcriptHash.js";
 import { type FrameOf, type GroupId, type UserName } from "@secure-chat/protocol";
 import { encodeContent, type MessageContent } from "../content.js";
 import { ClientError } from "../errors.js";
-import type { Identity } from "../identity.js";
+import { sameKey, type Identity } from "../identity.js";
 import type { StoreBatch, StoredGroupState } from "../store/store.js";
 import { leafIsAging, leavesPlan, type Planner } from "./commit-plans.js";
 import { requireLifetimes } from "./policy.js";
@@ -108,6 +109,10 @@ export class GroupEngine {
     if (message?.wireformat !== "mls_group_info") {
       throw new ClientError("SERVER_ERROR", "the server sent a bad GroupInfo");
     }
+    // Joined from another group's GroupInfo, we would hold that group's keys under this one's name.
+    if (new TextDecoder().decode(message.groupInfo.groupContext.groupId) !== groupId) {
+      throw new ClientError("BAD_MLS", `the server's GroupInfo for ${groupId} is of another group`);
+    }
     const { impl, identity, config, self } = this.options;
     const keyPackage = await newKeyPackage(identity, impl, false, this.options.now());
     // A leaf under our name is our own lost device's: the join replaces it (resync).
@@ -142,12 +147,44 @@ export class GroupEngine {
   /**
    * Whether the group has moved on past what we hold, by the server's GroupInfo: a rejoin is
    * only worth a commit then (a message claiming a later epoch is no proof that there is one).
+   * Given the commit we could not process: only if the GroupInfo's transcript follows from that
+   * very commit (or the group is further on), so a damaged copy of a good commit, which the real
+   * one may still follow, costs no rejoin (and no messages of the epoch it opens).
    */
-  isBehind(groupId: GroupId, groupInfoBytes: Uint8Array): boolean {
+  async isBehind(groupId: GroupId, groupInfoBytes: Uint8Array, commit?: Uint8Array): Promise<boolean> {
     const state = this.table.slot(groupId)?.state;
     const message = decodeMessage(groupInfoBytes);
-    if (state === undefined || message?.wireformat !== "mls_group_info") return true;
-    return message.groupInfo.groupContext.epoch > state.groupContext.epoch;
+    if (message?.wireformat !== "mls_group_info") return true; // refused with a reason by the join
+    // Holding nothing (a Welcome we could not use): only a group whose tree has our leaf, so
+    // that a forged Welcome can't make us join an open room nobody added us to.
+    if (state === undefined) return this.hasOwnLeaf(ratchetTreeFromExtension(message.groupInfo) ?? []);
+    const next = message.groupInfo.groupContext;
+    if (next.epoch <= state.groupContext.epoch) return false;
+    if (commit === undefined || next.epoch > state.groupContext.epoch + 1n) return true;
+    const committed = decodeMessage(commit);
+    if (committed?.wireformat !== "mls_public_message" || committed.publicMessage.auth.contentType !== "commit") {
+      return false;
+    }
+    const { content, auth } = committed.publicMessage;
+    if (content.contentType !== "commit") return false;
+    const { hash } = this.options.impl;
+    const interim = await createInterimHash(state.groupContext.confirmedTranscriptHash, state.confirmationTag, hash);
+    const confirmed = await createConfirmedHash(
+      interim,
+      { wireformat: "mls_public_message", content, signature: auth.signature },
+      hash,
+    );
+    return sameKey(confirmed, next.confirmedTranscriptHash);
+  }
+
+  private hasOwnLeaf(tree: ClientState["ratchetTree"]): boolean {
+    const { self, identity } = this.options;
+    return tree.some(
+      (node) =>
+        node?.nodeType === "leaf" &&
+        credentialName(node.leaf.credential) === self &&
+        sameKey(node.leaf.signaturePublicKey, identity.publicKey),
+    );
   }
 
   /**

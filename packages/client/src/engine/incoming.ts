@@ -9,6 +9,7 @@ import type { EngineOptions } from "./group-engine.js";
 import { groupRecord, type GroupSlot, type GroupTable } from "./group-table.js";
 import { memberChanges } from "./membership.js";
 import {
+  contentTypeOf,
   decodeMessage,
   handshakeSender,
   messageEpoch,
@@ -40,7 +41,7 @@ export interface Delivery {
 export type FollowUp =
   | { kind: "complete_leaves"; groupId: GroupId }
   | { kind: "refill_key_packages" }
-  | { kind: "rejoin"; groupId: GroupId; by: UserName };
+  | { kind: "rejoin"; groupId: GroupId; by: UserName; commit?: Uint8Array };
 
 /** What processing a delivery did: one atomic write, then events and follow-ups, in that order. */
 export interface Received {
@@ -145,7 +146,12 @@ export class IncomingProcessor {
     const slot = this.table.slot(groupId);
     if (slot === undefined) return;
     const message = decodeMessage(delivery.payload);
-    if (message?.wireformat !== "mls_public_message" && message?.wireformat !== "mls_private_message") {
+    // The kind is only the server's label: what MLS says this is decides (a message taken for a
+    // commit would have its keys spent, a commit taken for a proposal would be applied unseen).
+    if (
+      (message?.wireformat !== "mls_public_message" && message?.wireformat !== "mls_private_message") ||
+      contentTypeOf(message) !== "commit"
+    ) {
       throw new ClientError("BAD_ARGUMENT", "not an MLS commit");
     }
     const before = slot.state === undefined ? [] : members(slot.state);
@@ -172,7 +178,7 @@ export class IncomingProcessor {
         code: "BAD_MLS",
         message: `${author}'s commit to ${groupId} can't be processed (${errorMessage(error)}); rejoining ${groupId}`,
       });
-      out.followUps.push({ kind: "rejoin", groupId, by: author });
+      out.followUps.push({ kind: "rejoin", groupId, by: author, commit: delivery.payload });
       return;
     }
     slot.pending = undefined; // if we had a commit in flight for this epoch, it lost
@@ -225,8 +231,11 @@ export class IncomingProcessor {
     const slot = this.table.slot(groupId);
     if (slot?.state === undefined) return;
     const message = decodeMessage(delivery.payload);
-    if (message?.wireformat !== "mls_private_message" && message?.wireformat !== "mls_public_message") {
-      throw new ClientError("BAD_ARGUMENT", "not an MLS message");
+    if (
+      (message?.wireformat !== "mls_private_message" && message?.wireformat !== "mls_public_message") ||
+      contentTypeOf(message) === "commit"
+    ) {
+      throw new ClientError("BAD_ARGUMENT", "not an MLS message or proposal");
     }
     // The sender is who MLS says signed it; the server's label is only a hint.
     const sender = await handshakeSender(slot.state, message, this.options.impl);

@@ -1,6 +1,7 @@
 import {
   decodeFrame,
   encodeFrame,
+  isErrorCode,
   type ClientFrame,
   type ServerFrame,
   type ServerFrameType,
@@ -39,9 +40,13 @@ function connectError(url: string, event: unknown): ClientError {
   return new ClientError("UNREACHABLE", `cannot connect to ${url}`);
 }
 
-/** A server's refusal; a code this build does not know (a newer server's) is SERVER_ERROR. */
+/**
+ * A server's refusal. Only the protocol's codes pass: one this build does not know (a newer
+ * server's) is SERVER_ERROR, and so is one of the client's own, such as DISCONNECTED, which
+ * says what happened here, not there (the outbox would wait for a link that never went down).
+ */
 export function serverError(code: string, message: string): ClientError {
-  return new ClientError(isClientErrorCode(code) ? code : "SERVER_ERROR", message);
+  return new ClientError(isErrorCode(code) ? code : "SERVER_ERROR", message);
 }
 
 function toBytes(data: unknown): Uint8Array | undefined {

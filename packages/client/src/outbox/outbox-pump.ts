@@ -153,7 +153,7 @@ export class OutboxPump {
   }
 
   private async send(entry: OutboxEntry): Promise<void> {
-    const { engine, queue, store, stream, self } = this.options;
+    const { engine, queue, store, self } = this.options;
     const groupId: GroupId = entry.room;
     const message =
       entry.ciphertext ??
@@ -179,9 +179,10 @@ export class OutboxPump {
             serverTs: accepted.serverTs,
             seq: accepted.seq,
           };
-          await store.apply({ messages: [stored], cursor: accepted.seq, removeOutbox: entry.localId });
+          // The seq orders the history but moves no cursor: it is the server's word, and an answer
+          // with seq 2^53-1 would make every later delivery look old, for good.
+          await store.apply({ messages: [stored], removeOutbox: entry.localId });
           this.waiting--;
-          stream.advance(accepted.seq);
           this.options.emit(messageEvent(stored));
         }),
       );

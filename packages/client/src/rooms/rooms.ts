@@ -17,6 +17,14 @@ import type { CommitCoordinator } from "./commit-coordinator.js";
 
 const MAX_JOIN_ATTEMPTS = 10;
 
+/** A failure of ts-mls (not ours, which carry a code) as BAD_MLS: it refused what the server gave us. */
+function refusedByMls(what: string): (error: unknown) => never {
+  return (error) => {
+    if (error instanceof ClientError) throw error;
+    throw new ClientError("BAD_MLS", `${what}: ${errorMessage(error)}`);
+  };
+}
+
 export interface RoomsOptions {
   self: UserName;
   engine: GroupEngine;
@@ -75,13 +83,13 @@ export class Rooms {
    * commit from the server's GroupInfo, replacing our leaf, so that one bad commit can't leave
    * us stuck. Said as a `room` event; a failure as an error.
    */
-  async rejoin(groupId: GroupId, by: UserName): Promise<void> {
+  async rejoin(groupId: GroupId, by: UserName, commit?: Uint8Array): Promise<void> {
     if (this.rejoining.has(groupId)) return;
     this.rejoining.add(groupId);
     try {
       for (let attempt = 0; attempt < MAX_JOIN_ATTEMPTS; attempt++) {
         const groupInfo = await this.groupInfo(groupId);
-        if (!this.options.engine.isBehind(groupId, groupInfo)) return;
+        if (!(await this.options.engine.isBehind(groupId, groupInfo, commit))) return;
         if (await this.joinFrom(groupId, groupInfo)) {
           this.options.emit({ type: "room", groupId, change: "rejoined", by });
           return;
@@ -106,15 +114,11 @@ export class Rooms {
 
   /** One external commit from `groupInfo`: true once accepted, false if another commit won the epoch. */
   private joinFrom(groupId: GroupId, groupInfo: Uint8Array): Promise<boolean> {
+    // ts-mls refusing it (a bad signature, a broken tree) means the server's GroupInfo is unusable.
     const join = () =>
-      this.options.engine.prepareExternalJoin(groupId, groupInfo).catch((error: unknown) => {
-        if (error instanceof ClientError) throw error;
-        // ts-mls refused it (a bad signature, a broken tree): the server's GroupInfo is unusable.
-        throw new ClientError(
-          "BAD_MLS",
-          `${groupId} can't be joined from the GroupInfo the server has: ${errorMessage(error)}`,
-        );
-      });
+      this.options.engine
+        .prepareExternalJoin(groupId, groupInfo)
+        .catch(refusedByMls(`${groupId} can't be joined from the GroupInfo the server has`));
     return this.options.commits.submitPrepared(groupId, join);
   }
 
@@ -181,7 +185,10 @@ export class Rooms {
     if (!valid) {
       throw new ClientError("UNTRUSTED_KEY", `${name}'s KeyPackage does not carry ${name}'s current key; not added`);
     }
-    return this.options.commits.commit(groupId, addPlan(name, keyPackage));
+    // ts-mls refusing it (a bad signature, another suite, keys a member has) means it is unusable.
+    return this.options.commits
+      .commit(groupId, addPlan(name, keyPackage))
+      .catch(refusedByMls(`${name} can't be added with the KeyPackage the server has`));
   }
 
   /** Removes a member; their old state can't read anything after this commit. */

@@ -91,8 +91,8 @@ export class DeliveryStream {
     }
   }
 
-  /** Our cursor moved to `seq` (a delivery, or an `accepted` answer saved with its cursor). */
-  advance(seq: number): void {
+  /** Our cursor moved to `seq`, a delivery's, saved with what it changed. */
+  private advance(seq: number): void {
     this.cursor = Math.max(this.cursor, seq);
     this.ackSeq = Math.max(this.ackSeq, seq);
     if (this.ackTimer !== undefined) return;

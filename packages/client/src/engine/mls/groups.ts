@@ -8,6 +8,7 @@ import {
   type CiphersuiteImpl,
   type ClientConfig,
   type ClientState,
+  type ContentTypeName,
   type KeyPackage,
   type LeafNode,
   type MLSMessage,
@@ -167,6 +168,16 @@ export function messageEpoch(message: GroupMessage): bigint {
 export type GroupMessage = Extract<MLSMessage, { wireformat: "mls_private_message" | "mls_public_message" }>;
 
 export type HandshakeSender = { kind: "member"; leafIndex: number } | { kind: "joiner"; leafNode: LeafNode };
+
+/**
+ * What a group message carries (application data, a proposal or a commit), from its header. It is
+ * authenticated: a PrivateMessage's content type is part of the AAD, a PublicMessage's is signed.
+ */
+export function contentTypeOf(message: GroupMessage): ContentTypeName {
+  return message.wireformat === "mls_private_message"
+    ? message.privateMessage.contentType
+    : message.publicMessage.content.contentType;
+}
 
 /**
  * Who sent a handshake message, as MLS will authenticate it: a member's leaf index, or the new
