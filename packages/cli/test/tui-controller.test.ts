@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import type { MemberInfo, MessageEvent } from "@secure-chat/client";
+import { ClientError, type MemberInfo, type MessageEvent } from "@secure-chat/client";
 import { groupOfLabel, type GroupId, type UserName } from "@secure-chat/protocol";
 import type { SessionOutcome } from "../src/chat-session.js";
 import type { Command } from "../src/commands.js";
@@ -23,8 +23,13 @@ class FakeClient implements ClientPort {
   joinedRooms(): GroupId[] {
     return [...this.rooms] as GroupId[];
   }
+  /** Rooms whose stored history fails to read, as a tampered state file's would. */
+  unreadable = new Set<string>();
   history(groupId: GroupId, limit: number): Promise<MessageEvent[]> {
     this.historyCalls.push([groupId, limit]);
+    if (this.unreadable.has(groupId)) {
+      return Promise.reject(new ClientError("STATE_CORRUPT", `a saved message in ${groupId} does not authenticate`));
+    }
     return Promise.resolve((this.stored.get(groupId) ?? []).slice(-limit));
   }
 }
@@ -199,6 +204,23 @@ describe("tui controller", () => {
     assert.equal(controller.state.current, "#dev");
     await controller.idle();
     assert.ok(controller.state.rooms.get("#dev")?.entries.some((e) => e.text === "from last week"));
+  });
+
+  it("shows a history that can't be read as an error, and goes on running commands", async () => {
+    const { controller, client, session } = setup();
+    client.rooms.add("#dev");
+    client.unreadable.add("#dev");
+    controller.event({ type: "room", room: "#dev", change: "joined" });
+    type(controller, "\x0e");
+    await controller.idle();
+    assert.ok(
+      controller.state.rooms
+        .get("#dev")
+        ?.entries.some((e) => e.kind === "error" && e.text.startsWith("STATE_CORRUPT: a saved message in #dev")),
+    );
+    type(controller, "still here\r");
+    await controller.idle();
+    assert.deepEqual(session.ran, [{ room: "#dev", command: { kind: "text", text: "still here" } }]);
   });
 
   it("quits on /quit and Ctrl+C once queued commands have run, and Ctrl+D only on an empty line", async () => {

@@ -1,4 +1,4 @@
-import type { MemberInfo, MessageEvent } from "@secure-chat/client";
+import { errorCode, errorMessage, type MemberInfo, type MessageEvent } from "@secure-chat/client";
 import { groupOfLabel, roomLabel, type GroupId, type UserName } from "@secure-chat/protocol";
 import { parseCommand, type Command } from "../commands.js";
 import type { SessionOutcome } from "../chat-session.js";
@@ -181,7 +181,13 @@ export class TuiController {
     const limit = Math.min(MAX_SCROLLBACK, (more ? messages : 0) + HISTORY_PAGE);
     // Loads run in the command chain, one at a time, so pages land in the order asked for.
     this.chain = this.chain.then(async () => {
-      const history = await this.options.client.history(groupId, limit);
+      // A load that fails (a saved message that does not authenticate) is shown like a failed
+      // command, and the chain goes on: a rejected chain would run no command typed after it.
+      const history = await this.options.client.history(groupId, limit).catch((error: unknown) => {
+        this.event({ type: "error", code: errorCode(error), message: errorMessage(error) });
+        return undefined;
+      });
+      if (history === undefined) return;
       const shown = history.map((m) => uiMessage(m, this.options.self));
       this.dispatch({ type: "history", room: label, messages: shown, complete: history.length < limit });
       this.publish();
