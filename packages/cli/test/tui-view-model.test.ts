@@ -121,6 +121,14 @@ describe("tui view model: rooms and unread counts", () => {
 });
 
 describe("tui view model: scrollback content", () => {
+  it("shows /history's lines at their messages' times, not at the time of the reply", () => {
+    const old = message("#lobby", "bob", "from before");
+    const s = run([ev({ type: "history", room: "#lobby", messages: [old] })], started());
+    const line = room(s, "#lobby").entries.at(-1);
+    assert.equal(line?.time, old.serverTs);
+    assert.equal(line?.text, "#lobby <bob> from before");
+  });
+
   it("marks where your membership begins when you join a room", () => {
     const s = run([joined("+team", "bob")], started());
     const first = room(s, "+team").entries[0];

@@ -332,21 +332,29 @@ function onEvent(state: TuiState, event: UiEvent, now: number): TuiState {
       }));
       return notices(next, event, now);
     }
+    case "history":
+      // One line per message, each at the time the server stored it, not at the time of the reply.
+      return notices(
+        state,
+        event,
+        now,
+        event.messages.map((m) => m.serverTs),
+      );
     case "online":
     case "rooms":
-    case "history":
     case "fingerprint":
     case "info":
       return notices(state, event, now);
   }
 }
 
-/** A command reply, in the line mode's words, as notices in the shown room. */
-function notices(state: TuiState, event: UiEvent, now: number): TuiState {
+/** A command reply, in the line mode's words, as notices in the shown room; `times[i]` is line i's time. */
+function notices(state: TuiState, event: UiEvent, now: number, times: readonly number[] = []): TuiState {
   let next = state;
-  for (const line of formatHuman(event, now)) {
-    next = toCurrent(next, { kind: "notice", time: now, text: line.replace(/^\[\d\d:\d\d\] /, "") });
-  }
+  formatHuman(event, now).forEach((line, i) => {
+    const text = line.replace(/^\[\d\d:\d\d\] /, "");
+    next = toCurrent(next, { kind: "notice", time: times[i] ?? now, text });
+  });
   return next;
 }
 
