@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { CONTINUATION, foldToWidth } from "../src/format-human.js";
+import type { UserName } from "@secure-chat/protocol";
+import { CONTINUATION, foldToWidth, formatHuman } from "../src/format-human.js";
 import { displayWidth } from "../src/tui/text-width.js";
 
 describe("foldToWidth (line mode on a terminal)", () => {
@@ -26,3 +27,22 @@ describe("foldToWidth (line mode on a terminal)", () => {
     for (const row of rows) assert.ok(displayWidth(row) <= 40);
   });
 });
+
+describe("formatHuman", () => {
+  it("says who invited you, and how to go there", () => {
+    const by = "alice" as UserName;
+    assert.deepEqual(formatHuman({ type: "room", room: "+secret", change: "joined", by }, 0).map(strip), [
+      "* alice invited you to +secret (/join +secret to talk there)",
+    ]);
+    assert.deepEqual(formatHuman({ type: "room", room: "@alice", change: "joined", by }, 0).map(strip), [
+      "* alice started a private conversation with you (/join @alice to talk there)",
+    ]);
+    assert.deepEqual(formatHuman({ type: "room", room: "#dev", change: "joined" }, 0).map(strip), [
+      "* you joined #dev",
+    ]);
+  });
+});
+
+function strip(line: string): string {
+  return line.replace(/^\[\d\d:\d\d\] /, "");
+}

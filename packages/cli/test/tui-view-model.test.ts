@@ -136,6 +136,16 @@ describe("tui view model: scrollback content", () => {
     assert.match(first?.text ?? "", /bob added you to \+team · MLS: nothing from before this can be read/);
   });
 
+  it("says an invitation where you are, marks the invited room and rings", () => {
+    const s = run([joined("+team", "bob")], started());
+    assert.equal(room(s, "+team").highlights, 1);
+    assert.equal(room(s, "+team").unread, 1);
+    assert.equal(room(s, "#lobby").entries.at(-1)?.text, "bob invited you to +team (/join +team to talk there)");
+    assert.equal(s.bell, 1);
+    const own = run([joined("+mine")], started());
+    assert.equal(room(own, "+mine").highlights, 0, "a room you joined yourself is not news");
+  });
+
   it("shows membership and key changes distinctly, and tracks members", () => {
     let s = started();
     s = run(

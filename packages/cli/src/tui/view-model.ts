@@ -1,5 +1,5 @@
 import type { LinkState, MemberInfo } from "@secure-chat/client";
-import { formatHuman } from "../format-human.js";
+import { formatHuman, invitation } from "../format-human.js";
 import type { UiEvent, UiMessage } from "../ui-events.js";
 import { computeLayout, type Layout } from "./layout.js";
 import {
@@ -207,6 +207,18 @@ function onMessage(state: TuiState, event: UiMessage): TuiState {
   return next;
 }
 
+function onInvitation(state: TuiState, label: string, by: string, now: number): TuiState {
+  if (state.phase === "ready" && label === state.current) return state;
+  const marked = withRoom(state, label, (room) => ({
+    ...room,
+    unread: room.unread + 1,
+    highlights: room.highlights + 1,
+    marker: room.marker ?? room.nextN - 1,
+  }));
+  const told = toCurrent(marked, { kind: "notice", time: now, text: invitation(label, by) });
+  return state.phase === "ready" ? { ...told, bell: told.bell + 1 } : told;
+}
+
 function onEvent(state: TuiState, event: UiEvent, now: number): TuiState {
   switch (event.type) {
     case "message":
@@ -287,7 +299,7 @@ function onEvent(state: TuiState, event: UiEvent, now: number): TuiState {
         );
       }
       const who = event.by === undefined ? `you ${event.change}` : `${event.by} added you to`;
-      return withRoom(state, event.room, (room) =>
+      const joinedRoom = withRoom(state, event.room, (room) =>
         append(
           { ...room, joined: true },
           {
@@ -297,6 +309,10 @@ function onEvent(state: TuiState, event: UiEvent, now: number): TuiState {
           },
         ),
       );
+      // An invitation is news for you, like a private message: said where you are, the room marked.
+      // (A private conversation someone started is marked by its first message, right after.)
+      if (event.by === undefined || roomKind(event.room) === "direct") return joinedRoom;
+      return onInvitation(joinedRoom, event.room, event.by, now);
     }
     case "link":
       return { ...state, connection: event.state };
