@@ -121,6 +121,7 @@ export async function runChat(argv: readonly string[]): Promise<void> {
     const tui = createTui({
       self: name,
       server,
+      home,
       client,
       bell: bellEnabled(parsed.flags["no-bell"] === true, process.env),
     });

@@ -2,6 +2,7 @@ import type { LinkState, MemberInfo } from "@secure-chat/client";
 import { formatHuman, invitation } from "../format-human.js";
 import type { UiEvent, UiMessage } from "../ui-events.js";
 import { computeLayout, type Layout } from "./layout.js";
+import type { SavedRoom } from "./saved-rooms.js";
 import {
   atTop,
   entriesBelow,
@@ -69,6 +70,8 @@ export interface TuiState {
   /** Counts mentions and private messages that should ring the bell. */
   readonly bell: number;
   readonly layout: Layout;
+  /** The room list as it was at the last run: its order, and the rooms you had been removed from. */
+  readonly savedRooms: readonly SavedRoom[];
 }
 
 export type TuiAction =
@@ -83,7 +86,13 @@ export type TuiAction =
   | { type: "resize"; cols: number; rows: number }
   | { type: "help"; open: boolean };
 
-export function initialState(options: { self: string; server: string; cols: number; rows: number }): TuiState {
+export function initialState(options: {
+  self: string;
+  server: string;
+  cols: number;
+  rows: number;
+  savedRooms?: readonly SavedRoom[];
+}): TuiState {
   return {
     phase: "starting",
     self: options.self,
@@ -98,6 +107,7 @@ export function initialState(options: { self: string; server: string; cols: numb
     help: false,
     bell: 0,
     layout: computeLayout(options.cols, options.rows),
+    savedRooms: options.savedRooms ?? [],
   };
 }
 
@@ -224,9 +234,22 @@ function onEvent(state: TuiState, event: UiEvent, now: number): TuiState {
     case "message":
       return onMessage(state, event);
     case "ready": {
-      const order = [...state.order].sort((a, b) => roomOrderKey(a).localeCompare(roomOrderKey(b)));
+      let known = state;
+      // A room you were removed from stays listed, greyed: its history is still in the store.
+      for (const saved of state.savedRooms) {
+        if (!saved.joined && !known.rooms.has(saved.room)) {
+          known = withRoom(known, saved.room, (room) => ({ ...room, joined: false }));
+        }
+      }
+      // Rooms keep the numbers they had (as in irssi); rooms new since then follow in the usual order.
+      const position = new Map(state.savedRooms.map((saved, i) => [saved.room, i]));
+      const order = [...known.order].sort(
+        (a, b) =>
+          (position.get(a) ?? Infinity) - (position.get(b) ?? Infinity) ||
+          roomOrderKey(a).localeCompare(roomOrderKey(b)),
+      );
       let next: TuiState = {
-        ...state,
+        ...known,
         phase: "ready",
         self: event.name,
         fingerprint: event.fingerprint,
@@ -520,6 +543,11 @@ export function memberListView(state: TuiState): { name: string; online: boolean
   return (room?.members ?? [])
     .map((m) => ({ name: m.name, online: state.online.has(m.name), self: m.name === state.self }))
     .sort((a, b) => Number(b.online) - Number(a.online) || a.name.localeCompare(b.name));
+}
+
+/** The room list to keep for the next run. */
+export function roomsToSave(state: TuiState): SavedRoom[] {
+  return state.order.map((room) => ({ room, joined: state.rooms.get(room)?.joined ?? false }));
 }
 
 /** Short form of the cipher suite for the status bar. */
