@@ -5,10 +5,14 @@ import {
   MAX_SCROLLBACK,
   memberListView,
   mentions,
+  nickWidth,
+  paneGeometry,
   reduce,
   roomListView,
   type TuiState,
 } from "../src/tui/view-model.js";
+import { entryLines } from "../src/tui/scrollback.js";
+import { plain } from "../src/tui/styled.js";
 import { ev, joined, message, ready, run, started } from "./tui-fixtures.js";
 
 function room(state: TuiState, label: string) {
@@ -121,6 +125,20 @@ describe("tui view model: rooms and unread counts", () => {
 });
 
 describe("tui view model: scrollback content", () => {
+  it("caps the sender column at 12 however long a member's name is; longer names end in …", () => {
+    const long = "b".repeat(32);
+    const s = run(
+      [{ type: "members", room: "#lobby", members: [{ name: long as UserName, online: true, fingerprint: "f" }] }],
+      started(),
+    );
+    assert.equal(nickWidth(room(s, "#lobby"), "alice"), 12);
+    const line = plain(
+      entryLines({ n: 0, kind: "message", time: 0, text: "hi", from: long }, paneGeometry(s, room(s, "#lobby")))[0] ??
+        [],
+    );
+    assert.match(line, / b{11}… │ hi/);
+  });
+
   it("shows /history's lines at their messages' times, not at the time of the reply", () => {
     const old = message("#lobby", "bob", "from before");
     const s = run([ev({ type: "history", room: "#lobby", messages: [old] })], started());
