@@ -60,11 +60,14 @@ export function formatHuman(event: UiEvent, now: number = Date.now()): string[] 
       ];
     case "error":
       return [`${at} ! ${event.code}: ${event.message}`];
-    case "who":
+    case "who": {
+      // The side panel's marks, explained once; fingerprints in one column to compare them by eye.
+      const width = Math.max(0, ...event.members.map((m) => m.name.length));
       return [
-        `${at} ${event.room} members (${event.members.length}):`,
-        ...event.members.map((m) => `${at}   ${m.online ? "+" : "-"} ${m.name}  ${m.fingerprint}`),
+        `${at} ${event.room} members (${event.members.length}; ● online, ○ offline):`,
+        ...event.members.map((m) => `${at}   ${m.online ? "●" : "○"} ${m.name.padEnd(width)}  ${m.fingerprint}`),
       ];
+    }
     case "online":
       return [`${at} * online (${event.names.length}): ${event.names.join(", ")}`];
     case "rooms": {

@@ -29,6 +29,19 @@ describe("foldToWidth (line mode on a terminal)", () => {
 });
 
 describe("formatHuman", () => {
+  it("/who: the side panel's marks with a legend, fingerprints in one column", () => {
+    const member = (name: string, online: boolean) => ({ name: name as UserName, online, fingerprint: "c67d b9c0" });
+    const lines = formatHuman(
+      { type: "who", room: "#lobby", members: [member("al", true), member("bobby", false)] },
+      0,
+    ).map(strip);
+    assert.deepEqual(lines, [
+      "#lobby members (2; ● online, ○ offline):",
+      "  ● al     c67d b9c0",
+      "  ○ bobby  c67d b9c0",
+    ]);
+  });
+
   it("says who invited you, and how to go there", () => {
     const by = "alice" as UserName;
     assert.deepEqual(formatHuman({ type: "room", room: "+secret", change: "joined", by }, 0).map(strip), [
