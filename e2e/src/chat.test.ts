@@ -47,3 +47,41 @@ describe("three clients in #lobby", () => {
     }
   });
 });
+
+describe("a bot answers in a room without switching to it", () => {
+  let lobby: Lobby;
+
+  before(async () => {
+    lobby = await Lobby.start(["alice", "bot"]);
+  });
+
+  after(() => lobby?.stop());
+
+  it("/say and a JSON input line send to another room; plain text still goes to the current one", async () => {
+    const alice = lobby.get("alice");
+    const bot = lobby.get("bot");
+    await bot.command("/join #ops", "info");
+    await bot.command("/join #lobby", "info");
+    const from = bot.events.length;
+    await alice.command("/join #ops", "info");
+    bot.send("/say #ops pong 1");
+    bot.send(JSON.stringify({ room: "#ops", text: "pong\n2" }));
+    bot.send("still in the lobby");
+    bot.send(JSON.stringify({ room: "@alice", text: "psst" }));
+    const ops = await alice.waitForMessages(2, "#ops");
+    assert.deepEqual(
+      ops.filter((m) => m.from === "bot").map((m) => m.text),
+      ["pong 1", "pong\n2"],
+    );
+    const lobbyLine = await alice.waitFor("lobby line", (e) => e.type === "message" && e.text === "still in the lobby");
+    assert.equal(lobbyLine.room, "#lobby");
+    const direct = await alice.waitFor("private line", (e) => e.type === "message" && e.text === "psst");
+    assert.equal(direct.room, "@bot");
+    // alice was already online in #lobby: her join of #ops is no news.
+    const onlines = bot.events.slice(from).filter((e) => e.type === "presence" && e.name === "alice");
+    assert.deepEqual(onlines, [], "alice's presence was told again");
+    bot.send('{"room":"#nowhere","text":"x"}');
+    const refused = await bot.waitFor("refusal", (e) => e.type === "error", from);
+    assert.equal(refused.code, "NOT_IN_ROOM");
+  });
+});

@@ -6,7 +6,7 @@ import { ChatClient, ClientError } from "@secure-chat/client";
 import { parseUserName, roomLabel, type UserName } from "@secure-chat/protocol";
 import { numberFlag, parseArgs } from "./args.js";
 import { ChatSession } from "./chat-session.js";
-import { parseCommand } from "./commands.js";
+import { parseCommand, parseJsonModeLine } from "./commands.js";
 import { CliExit, exitCodes } from "./exit.js";
 import { closeTelling } from "./closing.js";
 import { foldToWidth, formatHuman } from "./format-human.js";
@@ -121,6 +121,7 @@ export async function runChat(argv: readonly string[]): Promise<void> {
     const tui = createTui({
       self: name,
       server,
+      home,
       client,
       bell: bellEnabled(parsed.flags["no-bell"] === true, process.env),
     });
@@ -190,7 +191,7 @@ export async function runChat(argv: readonly string[]): Promise<void> {
   input.on("line", (line) => {
     if (quitting) return;
     chain = chain.then(async () => {
-      const outcome = await session.run(parseCommand(line), current);
+      const outcome = await session.run(json ? parseJsonModeLine(line) : parseCommand(line), current);
       if (outcome?.kind === "focus") current = outcome.room;
       if (interactive) {
         input.setPrompt(`${current}> `);
@@ -232,7 +233,7 @@ async function startClient(client: ChatClient, server: string, newHome: string |
 
 /** The client's events, as the terminal shows them, to `sink`. */
 function forwardEvents(client: ChatClient, sink: UiSink): void {
-  const events = new UiEvents(client.name as UserName);
+  const events = new UiEvents(client.name as UserName, () => client.joinedRooms().flatMap((g) => client.who(g)));
   client.on((event) => events.from(event).forEach(sink));
 }
 

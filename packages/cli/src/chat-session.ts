@@ -60,6 +60,11 @@ export class ChatSession {
       case "msg":
         await client.sendPrivate(command.name, command.text);
         return;
+      case "say":
+        // @name starts the conversation if need be, as /msg does; a room must be one we are in.
+        if (command.room.startsWith("@")) await client.sendPrivate(command.room.slice(1) as UserName, command.text);
+        else await client.send(groupOfLabel(command.room, client.name) as GroupId, command.text);
+        return;
       case "join": {
         const groupId = command.room.startsWith("@")
           ? await client.openPrivate(command.room.slice(1) as UserName)

@@ -7,6 +7,8 @@ export type Command =
   /** `after`: list the rooms whose id sorts after it (the next page). */
   | { kind: "rooms"; after?: GroupId }
   | { kind: "msg"; name: UserName; text: string }
+  /** Text to `room` (a label: `#room`, `+room`, `@name`) without making it the current room. */
+  | { kind: "say"; room: string; text: string }
   | { kind: "who"; all: boolean }
   | { kind: "invite"; name: UserName }
   | { kind: "kick"; name: UserName }
@@ -28,6 +30,7 @@ export const helpText = [
   "/join @name          switch to the private conversation with name",
   "/rooms               list rooms",
   "/msg NAME TEXT       private message (delivered even if NAME is offline)",
+  "/say ROOM TEXT       send to ROOM (#room, +room or @name) without switching to it",
   "/who                 members of the current room, with online state",
   "/who *               everyone online on the server",
   "/invite NAME         add NAME to the current room",
@@ -44,6 +47,18 @@ function nameArg(value: string | undefined, usage: string): UserName | { kind: "
   if (value === undefined) return { kind: "invalid", message: `usage: ${usage}` };
   const name = parseUserName(value.replace(/^@/, ""));
   return name ?? { kind: "invalid", message: `${value} is not a valid name` };
+}
+
+/** A room argument: `#room`, `+room` or `@name`, or why it is none. */
+function roomArg(room: string): { kind: "invalid"; message: string } | undefined {
+  if (room.startsWith("@")) {
+    return parseUserName(room.slice(1)) === undefined
+      ? { kind: "invalid", message: `${room} is not a valid name` }
+      : undefined;
+  }
+  return parseRoomName(room) === undefined
+    ? { kind: "invalid", message: `${room} is not a room name: #name (open) or +name (invite-only), lower case` }
+    : undefined;
 }
 
 export function parseCommand(line: string): Command {
@@ -64,15 +79,7 @@ export function parseCommand(line: string): Command {
       const room = args[0];
       if (args.length !== 1 || room === undefined)
         return { kind: "invalid", message: "usage: /join #room | +room | @name" };
-      if (room.startsWith("@")) {
-        const name = parseUserName(room.slice(1));
-        return name === undefined
-          ? { kind: "invalid", message: `${room} is not a valid name` }
-          : { kind: "join", room };
-      }
-      return parseRoomName(room) === undefined
-        ? { kind: "invalid", message: `${room} is not a room name: #name (open) or +name (invite-only), lower case` }
-        : { kind: "join", room };
+      return roomArg(room) ?? { kind: "join", room };
     }
     case "rooms": {
       if (args.length === 0) return { kind: "rooms" };
@@ -86,6 +93,12 @@ export function parseCommand(line: string): Command {
         return typeof name === "string" ? { kind: "invalid", message: "usage: /msg NAME TEXT" } : name;
       }
       return { kind: "msg", name, text: match[2] ?? "" };
+    }
+    case "say": {
+      const match = /^\S+\s+(\S+)\s+(\S.*)$/s.exec(line);
+      const room = match?.[1];
+      if (match === null || room === undefined) return { kind: "invalid", message: "usage: /say ROOM TEXT" };
+      return roomArg(room) ?? { kind: "say", room, text: match[2] ?? "" };
     }
     case "who":
       if (args.length === 0) return { kind: "who", all: false };
@@ -118,4 +131,29 @@ export function parseCommand(line: string): Command {
     default:
       return { kind: "invalid", message: `unknown command /${head}; /help lists the commands` };
   }
+}
+
+/**
+ * One input line of the JSON interface: a JSON object `{"room": "#ops", "text": "pong"}` sends
+ * `text` (line breaks included) to `room`, or to the current room without `room`, so a bot can
+ * answer where it was asked without switching rooms; any other line is a command or text as in
+ * the line mode.
+ */
+export function parseJsonModeLine(line: string): Command {
+  if (!line.trimStart().startsWith("{")) return parseCommand(line);
+  const usage = 'a JSON input line is {"room": "#room" | "+room" | "@name", "text": "..."} ("room" optional)';
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return { kind: "invalid", message: `not valid JSON: ${usage}` };
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return { kind: "invalid", message: usage };
+  const { room, text, ...extra } = value as Record<string, unknown>;
+  if (typeof text !== "string" || (room !== undefined && typeof room !== "string") || Object.keys(extra).length > 0) {
+    return { kind: "invalid", message: usage };
+  }
+  if (text.trim() === "") return { kind: "invalid", message: "nothing to send" };
+  if (room === undefined) return { kind: "text", text };
+  return roomArg(room) ?? { kind: "say", room, text };
 }

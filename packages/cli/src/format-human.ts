@@ -10,6 +10,13 @@ function messageLine(event: UiMessage): string {
   return `[${clock(event.serverTs)}] ${event.room} <${event.from}> ${event.text}`;
 }
 
+/** Being added to a room by someone else, in words: it is news, and says how to go there. */
+export function invitation(room: string, by: string): string {
+  return room.startsWith("@")
+    ? `${by} started a private conversation with you (/join ${room} to talk there)`
+    : `${by} invited you to ${room} (/join ${room} to talk there)`;
+}
+
 /** One event as the lines a person reads: local time first, e.g. `[14:03] #lobby <alice> hi`. */
 export function formatHuman(event: UiEvent, now: number = Date.now()): string[] {
   const at = `[${clock(now)}]`;
@@ -32,7 +39,7 @@ export function formatHuman(event: UiEvent, now: number = Date.now()): string[] 
     case "room": {
       const by = event.by === undefined ? "" : ` by ${event.by}`;
       const text = {
-        joined: `you joined ${event.room}${by}`,
+        joined: event.by === undefined ? `you joined ${event.room}` : invitation(event.room, event.by),
         created: `you created ${event.room}`,
         left: `you left ${event.room}`,
         removed: `you were removed from ${event.room}${by}`,
@@ -53,11 +60,14 @@ export function formatHuman(event: UiEvent, now: number = Date.now()): string[] 
       ];
     case "error":
       return [`${at} ! ${event.code}: ${event.message}`];
-    case "who":
+    case "who": {
+      // The side panel's marks, explained once; fingerprints in one column to compare them by eye.
+      const width = Math.max(0, ...event.members.map((m) => m.name.length));
       return [
-        `${at} ${event.room} members (${event.members.length}):`,
-        ...event.members.map((m) => `${at}   ${m.online ? "+" : "-"} ${m.name}  ${m.fingerprint}`),
+        `${at} ${event.room} members (${event.members.length}; ● online, ○ offline):`,
+        ...event.members.map((m) => `${at}   ${m.online ? "●" : "○"} ${m.name.padEnd(width)}  ${m.fingerprint}`),
       ];
+    }
     case "online":
       return [`${at} * online (${event.names.length}): ${event.names.join(", ")}`];
     case "rooms": {

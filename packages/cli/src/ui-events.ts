@@ -52,8 +52,19 @@ export class UiEvents {
   /** Whether the link was live (or halted) before it dropped: a drop before that is a failed start. */
   private wasUp = false;
   private dropped = false;
+  /**
+   * The online state last told for each name. The server repeats "online" when a roommate
+   * starts sharing another room with us (and tells a newcomer about roommates it knew), and the
+   * client passes every such frame on: only changes are shown. Forgotten when the link drops;
+   * once it is live again, what the client learnt at login is what is known.
+   */
+  private readonly told = new Map<UserName, boolean>();
 
-  constructor(private readonly self: UserName) {}
+  /** `roommates`: the members of the rooms we are in, with the client's online state. */
+  constructor(
+    private readonly self: UserName,
+    private readonly roommates: () => Iterable<MemberInfo> = () => [],
+  ) {}
 
   from(event: ChatEvent): UiEvent[] {
     switch (event.type) {
@@ -67,6 +78,9 @@ export class UiEvents {
           ...this.notices(event.state, event.reason),
         ];
       case "presence":
+        if (this.told.get(event.name) === event.online) return [];
+        this.told.set(event.name, event.online);
+        return [event];
       case "key_changed":
       case "error":
         return [event];
@@ -77,12 +91,14 @@ export class UiEvents {
     switch (state) {
       case "live":
       case "halted": {
+        for (const member of this.roommates()) this.told.set(member.name, member.online);
         const back = this.dropped;
         this.wasUp = true;
         this.dropped = false;
         return back ? [{ type: "connection", state: "connected" }] : [];
       }
       case "offline":
+        this.told.clear();
         if (!this.wasUp || this.dropped) return [];
         this.dropped = true;
         return [{ type: "connection", state: "reconnecting", ...reason(why) }];

@@ -1,7 +1,14 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { DEFAULT_HISTORY, MAX_HISTORY, helpText, parseCommand, type Command } from "../src/commands.js";
+import {
+  DEFAULT_HISTORY,
+  MAX_HISTORY,
+  helpText,
+  parseCommand,
+  parseJsonModeLine,
+  type Command,
+} from "../src/commands.js";
 import { parseArgs, type FlagSpec } from "../src/args.js";
 import { parseUserName, type GroupId, type UserName } from "@secure-chat/protocol";
 
@@ -99,6 +106,17 @@ describe("parseCommand: commands", () => {
     expectInvalid("/msg #lobby hi", /not a valid name/);
   });
 
+  it("/say takes a room, conversation or name and the rest of the line as text", () => {
+    expectCommand("/say #ops pong", { kind: "say", room: "#ops", text: "pong" });
+    expectCommand("/say +team two  spaces ", { kind: "say", room: "+team", text: "two  spaces " });
+    expectCommand("/say @bob /not a command", { kind: "say", room: "@bob", text: "/not a command" });
+    expectInvalid("/say", /usage: \/say ROOM TEXT/);
+    expectInvalid("/say #ops", /usage: \/say ROOM TEXT/);
+    expectInvalid("/say #ops   ", /usage: \/say ROOM TEXT/);
+    expectInvalid("/say ops hi", /not a room name/);
+    expectInvalid("/say @Bob hi", /not a valid name/);
+  });
+
   it("/msg refuses whitespace-only text, like a plain text line", () => {
     expectInvalid("/msg bob   ");
     expectInvalid("/msg bob \t");
@@ -165,6 +183,35 @@ describe("parseCommand: commands", () => {
     for (const command of listed) {
       const result = parseCommand(command);
       if (result.kind === "invalid") assert.doesNotMatch(result.message, /unknown command/, command);
+    }
+  });
+});
+
+describe("parseJsonModeLine", () => {
+  it("sends a JSON object's text to its room, line breaks included, or to the current room", () => {
+    assert.deepEqual(parseJsonModeLine('{"room":"#ops","text":"pong"}'), { kind: "say", room: "#ops", text: "pong" });
+    assert.deepEqual(parseJsonModeLine(' {"text":"a\\nb","room":"@bob"}'), { kind: "say", room: "@bob", text: "a\nb" });
+    assert.deepEqual(parseJsonModeLine('{"text":"here"}'), { kind: "text", text: "here" });
+  });
+
+  it("reads other lines as the line mode does", () => {
+    assert.deepEqual(parseJsonModeLine("/who"), { kind: "who", all: false });
+    assert.deepEqual(parseJsonModeLine("hi {there}"), { kind: "text", text: "hi {there}" });
+  });
+
+  it("refuses malformed JSON, other fields, wrong types, bad rooms and empty text", () => {
+    const bad: [string, RegExp][] = [
+      ["{room", /not valid JSON/],
+      ['{"room":"#ops"}', /a JSON input line is/],
+      ['{"room":"#ops","text":"x","to":"bob"}', /a JSON input line is/],
+      ['{"room":5,"text":"x"}', /a JSON input line is/],
+      ['{"room":"ops","text":"x"}', /not a room name/],
+      ['{"room":"#ops","text":"  "}', /nothing to send/],
+    ];
+    for (const [line, pattern] of bad) {
+      const command = parseJsonModeLine(line);
+      assert.equal(command.kind, "invalid", line);
+      if (command.kind === "invalid") assert.match(command.message, pattern, line);
     }
   });
 });

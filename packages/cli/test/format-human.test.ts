@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { CONTINUATION, foldToWidth } from "../src/format-human.js";
+import type { UserName } from "@secure-chat/protocol";
+import { CONTINUATION, foldToWidth, formatHuman } from "../src/format-human.js";
 import { displayWidth } from "../src/tui/text-width.js";
 
 describe("foldToWidth (line mode on a terminal)", () => {
@@ -26,3 +27,35 @@ describe("foldToWidth (line mode on a terminal)", () => {
     for (const row of rows) assert.ok(displayWidth(row) <= 40);
   });
 });
+
+describe("formatHuman", () => {
+  it("/who: the side panel's marks with a legend, fingerprints in one column", () => {
+    const member = (name: string, online: boolean) => ({ name: name as UserName, online, fingerprint: "c67d b9c0" });
+    const lines = formatHuman(
+      { type: "who", room: "#lobby", members: [member("al", true), member("bobby", false)] },
+      0,
+    ).map(strip);
+    assert.deepEqual(lines, [
+      "#lobby members (2; ● online, ○ offline):",
+      "  ● al     c67d b9c0",
+      "  ○ bobby  c67d b9c0",
+    ]);
+  });
+
+  it("says who invited you, and how to go there", () => {
+    const by = "alice" as UserName;
+    assert.deepEqual(formatHuman({ type: "room", room: "+secret", change: "joined", by }, 0).map(strip), [
+      "* alice invited you to +secret (/join +secret to talk there)",
+    ]);
+    assert.deepEqual(formatHuman({ type: "room", room: "@alice", change: "joined", by }, 0).map(strip), [
+      "* alice started a private conversation with you (/join @alice to talk there)",
+    ]);
+    assert.deepEqual(formatHuman({ type: "room", room: "#dev", change: "joined" }, 0).map(strip), [
+      "* you joined #dev",
+    ]);
+  });
+});
+
+function strip(line: string): string {
+  return line.replace(/^\[\d\d:\d\d\] /, "");
+}

@@ -50,6 +50,12 @@ describe("tui tab completion", () => {
     assert.equal(complete("hello "), undefined, "no completion of an empty word in a message");
   });
 
+  it("completes the room of /say, then names in its text", () => {
+    assert.deepEqual(complete("/say ")?.candidates, ["#lobby", "#dev", "+team", "@bob", "@bella", "@carol"]);
+    assert.deepEqual(complete("/say #dev b")?.candidates, ["bob", "bella"]);
+    assert.equal(complete("/say #dev "), undefined);
+  });
+
   it("cycles through candidates", () => {
     const c = complete("b");
     assert.ok(c !== undefined);

@@ -6,6 +6,7 @@ import type { SessionOutcome } from "../src/chat-session.js";
 import type { Command } from "../src/commands.js";
 import type { UiEvent } from "../src/ui-events.js";
 import { TuiController, type ClientPort, type SessionPort } from "../src/tui/controller.js";
+import type { SavedRoom } from "../src/tui/saved-rooms.js";
 import { message } from "./tui-fixtures.js";
 
 class FakeClient implements ClientPort {
@@ -55,12 +56,16 @@ function stored(room: string, from: string, text: string): MessageEvent {
   return { ...rest, groupId: groupOfLabel(label, "alice" as UserName) as GroupId };
 }
 
-function setup(bell = true) {
+function setup(bell = true, rooms: { saved?: readonly SavedRoom[]; joined?: string[] } = {}) {
   const client = new FakeClient();
+  for (const room of rooms.joined ?? []) client.rooms.add(room);
   const session = new FakeSession(client);
   let rung = 0;
   let quit = 0;
+  const saves: (readonly SavedRoom[])[] = [];
   const controller = new TuiController({
+    savedRooms: rooms.saved ?? [],
+    saveRooms: (list) => saves.push(list),
     self: "alice" as UserName,
     server: "ws://x",
     cols: 120,
@@ -83,7 +88,7 @@ function setup(bell = true) {
     cipherSuite: "MLS_256_XWING_AES256GCM_SHA512_Ed25519",
     room: "#lobby",
   });
-  return { client, session, controller, rung: () => rung, quit: () => quit };
+  return { client, session, controller, saves, rung: () => rung, quit: () => quit };
 }
 
 const type = (controller: TuiController, ...tokens: string[]): void => tokens.forEach((t) => controller.onInput(t));
@@ -95,6 +100,31 @@ describe("tui controller", () => {
       controller.state.rooms.get("#lobby")?.members.map((m) => m.name),
       ["alice", "bob"],
     );
+  });
+
+  it("keeps room numbers and the rooms you were removed from across restarts", async () => {
+    const first = setup(true, { joined: ["#zed", "#abc"] });
+    assert.deepEqual(first.controller.state.order, ["#lobby", "#abc", "#zed"]);
+    first.client.rooms.add("#new");
+    first.controller.event({ type: "room", room: "#new", change: "joined" });
+    first.client.rooms.delete("#abc");
+    first.controller.event({ type: "room", room: "#abc", change: "removed", by: "bob" as UserName });
+    const saved = first.saves.at(-1) ?? [];
+    assert.deepEqual(saved, [
+      { room: "#lobby", joined: true },
+      { room: "#abc", joined: false },
+      { room: "#zed", joined: true },
+      { room: "#new", joined: true },
+    ]);
+
+    // The next start lists #new, then a room joined since (#aaa), as before: Alt+4 is still #new.
+    const next = setup(true, { saved, joined: ["#aaa", "#new", "#zed"] });
+    next.client.stored.set("#abc", [stored("#abc", "bob", "said before the kick")]);
+    assert.deepEqual(next.controller.state.order, ["#lobby", "#abc", "#zed", "#new", "#aaa"]);
+    assert.equal(next.controller.state.rooms.get("#abc")?.joined, false, "greyed");
+    type(next.controller, "\x1b2");
+    await next.controller.idle();
+    assert.ok(next.controller.state.rooms.get("#abc")?.entries.some((e) => e.text === "said before the kick"));
   });
 
   it("sends typed text to the room that was shown when Enter was pressed", async () => {

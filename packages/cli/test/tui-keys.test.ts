@@ -62,6 +62,7 @@ describe("tui keys", () => {
       { type: "text", text: "x" },
     ]);
     assert.deepEqual(decodeAll(["\x1b[200~a\x1b[Ab\x1b[201~"]), [{ type: "paste", text: "a\x1b[Ab" }]);
+    assert.deepEqual(decodeAll(["\x1b[200~one\r\ntwo\r\n\x1b[201~"]), [{ type: "paste", text: "one\ntwo" }]);
   });
 
   it("ignores unknown escape sequences", () => {
@@ -88,8 +89,12 @@ describe("tui keys", () => {
     assert.deepEqual(bindKey({ type: "key", name: "pageup" }, false), { kind: "scroll", to: "page-up" });
     assert.deepEqual(bindKey({ type: "key", name: "f1" }, false), { kind: "help", open: "toggle" });
     assert.deepEqual(bindKey({ type: "key", name: "escape" }, true), { kind: "help", open: false });
-    assert.deepEqual(bindKey({ type: "key", name: "char", char: "q" }, true), { kind: "help", open: false });
-    assert.deepEqual(bindKey({ type: "key", name: "char", char: "q" }, false), { kind: "insert", text: "q" });
+    // q as the decoder gives it: typed text.
+    const [q] = decodeAll(["q"]);
+    assert.ok(q !== undefined);
+    assert.deepEqual(bindKey(q, true), { kind: "help", open: false });
+    assert.deepEqual(bindKey(q, false), { kind: "insert", text: "q" });
+    assert.deepEqual(bindKey({ type: "text", text: "quit" }, true), { kind: "insert", text: "quit" });
     assert.deepEqual(bindKey({ type: "paste", text: "a\nb" }, false), { kind: "insert", text: "a\nb" });
     assert.deepEqual(bindKey({ type: "key", name: "enter" }, false), { kind: "submit" });
     assert.deepEqual(bindKey({ type: "key", name: "char", char: "c", ctrl: true }, false), { kind: "quit" });

@@ -5,10 +5,14 @@ import {
   MAX_SCROLLBACK,
   memberListView,
   mentions,
+  nickWidth,
+  paneGeometry,
   reduce,
   roomListView,
   type TuiState,
 } from "../src/tui/view-model.js";
+import { entryLines } from "../src/tui/scrollback.js";
+import { plain } from "../src/tui/styled.js";
 import { ev, joined, message, ready, run, started } from "./tui-fixtures.js";
 
 function room(state: TuiState, label: string) {
@@ -121,11 +125,43 @@ describe("tui view model: rooms and unread counts", () => {
 });
 
 describe("tui view model: scrollback content", () => {
+  it("caps the sender column at 12 however long a member's name is; longer names end in …", () => {
+    const long = "b".repeat(32);
+    const s = run(
+      [{ type: "members", room: "#lobby", members: [{ name: long as UserName, online: true, fingerprint: "f" }] }],
+      started(),
+    );
+    assert.equal(nickWidth(room(s, "#lobby"), "alice"), 12);
+    const line = plain(
+      entryLines({ n: 0, kind: "message", time: 0, text: "hi", from: long }, paneGeometry(s, room(s, "#lobby")))[0] ??
+        [],
+    );
+    assert.match(line, / b{11}… │ hi/);
+  });
+
+  it("shows /history's lines at their messages' times, not at the time of the reply", () => {
+    const old = message("#lobby", "bob", "from before");
+    const s = run([ev({ type: "history", room: "#lobby", messages: [old] })], started());
+    const line = room(s, "#lobby").entries.at(-1);
+    assert.equal(line?.time, old.serverTs);
+    assert.equal(line?.text, "#lobby <bob> from before");
+  });
+
   it("marks where your membership begins when you join a room", () => {
     const s = run([joined("+team", "bob")], started());
     const first = room(s, "+team").entries[0];
     assert.equal(first?.kind, "boundary");
     assert.match(first?.text ?? "", /bob added you to \+team · MLS: nothing from before this can be read/);
+  });
+
+  it("says an invitation where you are, marks the invited room and rings", () => {
+    const s = run([joined("+team", "bob")], started());
+    assert.equal(room(s, "+team").highlights, 1);
+    assert.equal(room(s, "+team").unread, 1);
+    assert.equal(room(s, "#lobby").entries.at(-1)?.text, "bob invited you to +team (/join +team to talk there)");
+    assert.equal(s.bell, 1);
+    const own = run([joined("+mine")], started());
+    assert.equal(room(own, "+mine").highlights, 0, "a room you joined yourself is not news");
   });
 
   it("shows membership and key changes distinctly, and tracks members", () => {

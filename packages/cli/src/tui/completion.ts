@@ -1,7 +1,7 @@
 import { helpText } from "../commands.js";
 
 /**
- * Tab completion: commands at the start of the line, rooms after `#`, `+` or `/join`, names
+ * Tab completion: commands at the start of the line, rooms after `#`, `+`, `/join` or `/say`, names
  * elsewhere (members of the shown room first). Pure: the candidates for a word, and the cycle
  * that repeated Tab presses walk through.
  */
@@ -46,10 +46,13 @@ export function completionsAt(text: string, cursor: number, context: CompletionC
   const pick = (pool: readonly string[]): string[] => uniq(pool).filter((c) => c.toLowerCase().startsWith(lower));
   let candidates: string[];
   let suffix = " ";
+  // Where a room is expected: /join's argument, and /say's first one.
+  const roomSlot =
+    !atLineStart && (firstWord === "/join" || (firstWord === "/say" && before.slice(0, start).trim() === "/say"));
   const people = uniq([...context.members, ...context.names]).filter((n) => n !== context.self);
   if (atLineStart && word.startsWith("/")) {
     candidates = pick(commandNames);
-  } else if (word.startsWith("#") || word.startsWith("+") || (firstWord === "/join" && !atLineStart)) {
+  } else if (word.startsWith("#") || word.startsWith("+") || roomSlot) {
     candidates = pick([...context.rooms.filter((r) => !r.startsWith("@")), ...people.map((n) => `@${n}`)]);
   } else if (word.startsWith("@")) {
     candidates = pick(people.map((n) => `@${n}`));
@@ -60,7 +63,7 @@ export function completionsAt(text: string, cursor: number, context: CompletionC
     if (nameCommands.has(firstWord)) suffix = " ";
   }
   // Tab on nothing offers something only where an argument is expected (/msg , /join ).
-  const argumentSlot = !atLineStart && (nameCommands.has(firstWord) || firstWord === "/join");
+  const argumentSlot = roomSlot || (!atLineStart && nameCommands.has(firstWord));
   if (candidates.length === 0 || (word === "" && !argumentSlot)) return undefined;
   return { start, candidates, suffix };
 }

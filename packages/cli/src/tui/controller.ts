@@ -8,7 +8,16 @@ import { bindKey, type EditOp, type Intent } from "./key-bindings.js";
 import { decodeToken, initialDecoder, type DecoderState, type KeyEvent } from "./keys.js";
 import * as editor from "./line-editor.js";
 import { atTop } from "./scrollback.js";
-import { initialState, paneGeometry, reduce, MAX_SCROLLBACK, type TuiAction, type TuiState } from "./view-model.js";
+import type { SavedRoom } from "./saved-rooms.js";
+import {
+  initialState,
+  paneGeometry,
+  reduce,
+  roomsToSave,
+  MAX_SCROLLBACK,
+  type TuiAction,
+  type TuiState,
+} from "./view-model.js";
 
 /**
  * Glue between the chat client, the command session, the keyboard and the view: it feeds events
@@ -49,6 +58,9 @@ export interface ControllerOptions {
   /** Clears the terminal so the next frame is drawn from scratch. */
   onRedraw?: () => void;
   now?: () => number;
+  /** The room list of the last run, and where to keep this one's (numbers and removed rooms). */
+  savedRooms?: readonly SavedRoom[];
+  saveRooms?: (rooms: readonly SavedRoom[]) => void;
 }
 
 /** Messages loaded from the local store per step (first view of a room, then when scrolled to the top). */
@@ -71,10 +83,12 @@ export class TuiController {
   private bellsRung = 0;
   private deferred: UiEvent[] | undefined;
   private readonly now: () => number;
+  private savedList: string;
 
   constructor(private readonly options: ControllerOptions) {
     this.now = options.now ?? Date.now;
     this.view = initialState(options);
+    this.savedList = JSON.stringify(options.savedRooms ?? []);
     this.snapshot = { view: this.view, editor: this.edit, generation: 0 };
   }
 
@@ -125,16 +139,30 @@ export class TuiController {
 
   /** The sink for every client event and command reply. */
   readonly event = (event: UiEvent): void => {
-    this.dispatch({ type: "event", event, now: this.now() });
+    // Every room we are in is listed before `ready` puts the list in order.
     if (event.type === "ready") {
       for (const groupId of this.options.client.joinedRooms()) this.refreshMembers(this.label(groupId));
+    }
+    this.dispatch({ type: "event", event, now: this.now() });
+    if (event.type === "ready") {
       this.loadHistory(this.view.current);
     } else if (event.type === "room" && (event.change === "joined" || event.change === "created")) {
       this.refreshMembers(event.room);
       if (event.room === this.view.current) this.loadHistory(event.room);
     }
+    if (event.type === "ready" || event.type === "room") this.saveRooms();
     this.publish();
   };
+
+  /** Keeps the room list for the next run when it changed (rooms come and go rarely). */
+  private saveRooms(): void {
+    if (this.view.phase !== "ready") return;
+    const rooms = roomsToSave(this.view);
+    const list = JSON.stringify(rooms);
+    if (list === this.savedList) return;
+    this.savedList = list;
+    this.options.saveRooms?.(rooms);
+  }
 
   /**
    * The sink for the session's replies. Replies to /join wait until the UI has switched to the
@@ -175,7 +203,8 @@ export class TuiController {
   private loadHistory(label: string, more = false): void {
     const room = this.view.rooms.get(label);
     if (room === undefined || (room.historyLoaded && !more) || room.historyComplete) return;
-    const groupId = this.joinedGroup(label);
+    // Also for a room we were removed from: what was stored before stays readable.
+    const groupId = groupOfLabel(label, this.options.self);
     if (groupId === undefined) return;
     const messages = room.entries.filter((e) => e.kind === "message").length;
     const limit = Math.min(MAX_SCROLLBACK, (more ? messages : 0) + HISTORY_PAGE);

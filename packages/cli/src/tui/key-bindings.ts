@@ -43,18 +43,19 @@ export const keyHelp: readonly (readonly [string, string])[] = [
   ["Left Right Home End", "move (also Ctrl+A / Ctrl+E; Ctrl+Left/Right by word)"],
   ["Ctrl+W / Ctrl+U / Ctrl+K", "delete word / to line start / to line end"],
   ["Enter", "send; a multi-line paste is sent as one message"],
-  ["F1 or Alt+H", "this help; Esc closes it"],
+  ["Alt+Enter", "insert a line break"],
+  ["F1 or Alt+H", "this help; Esc, F1 or q closes it"],
   ["Ctrl+L", "redraw the screen"],
   ["Ctrl+C, or Ctrl+D on an empty line", "quit (like /quit)"],
 ];
 
 export function bindKey(event: KeyEvent, helpOpen: boolean): Intent {
+  // A typed q arrives as text, not as a key: over the help it closes it, as the overlay says.
+  if (event.type === "text" && helpOpen && event.text === "q") return { kind: "help", open: false };
   if (event.type === "text") return { kind: "insert", text: event.text };
   if (event.type === "paste") return { kind: "insert", text: event.text };
   const { name, ctrl = false, alt = false } = event;
-  if (helpOpen && (name === "escape" || name === "f1" || (name === "char" && event.char === "q" && !ctrl && !alt))) {
-    return { kind: "help", open: false };
-  }
+  if (helpOpen && (name === "escape" || name === "f1")) return { kind: "help", open: false };
   switch (name) {
     case "enter":
       return alt ? { kind: "insert", text: "\n" } : { kind: "submit" };

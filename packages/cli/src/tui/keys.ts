@@ -139,9 +139,12 @@ function textRun(token: string): KeyEvent[] {
   return events;
 }
 
-/** Pasted text with line breaks normalised to `\n`. */
+/**
+ * Pasted text with line breaks normalised to `\n`, without the line break(s) a copied block
+ * usually ends with, which would send a trailing empty line.
+ */
 function pastedText(raw: string): string {
-  return raw.replace(/\r\n?/g, "\n");
+  return raw.replace(/\r\n?/g, "\n").replace(/\n+$/, "");
 }
 
 /** Decodes one token from Ink's input parser. */

@@ -5,6 +5,7 @@ import { closeTelling } from "../closing.js";
 import { App } from "./app.js";
 import { TuiController, type ClientPort, type SessionPort } from "./controller.js";
 import { disableBracketedPaste, enableBracketedPaste } from "./keys.js";
+import { loadSavedRooms, saveRooms } from "./saved-rooms.js";
 
 /**
  * Runs the full-screen UI on the terminal: the alternate screen (the shell's screen comes back
@@ -20,6 +21,8 @@ const BELL = "\x07";
 export interface TuiOptions {
   self: UserName;
   server: string;
+  /** The home folder: the room list is kept there (rooms.json). */
+  home: string;
   client: ClientPort & Pick<ChatClient, "close" | "outboxEmpty">;
   bell: boolean;
 }
@@ -51,6 +54,8 @@ export function createTui(options: TuiOptions): Tui {
     rows: stdout.rows || 24,
     client: options.client,
     bell: options.bell,
+    savedRooms: loadSavedRooms(options.home),
+    saveRooms: (rooms) => saveRooms(options.home, rooms),
     ringBell: () => stdout.write(BELL),
     onRedraw: redraw,
     onQuit: () => {

@@ -1,7 +1,8 @@
 import type { LinkState, MemberInfo } from "@secure-chat/client";
-import { formatHuman } from "../format-human.js";
+import { formatHuman, invitation } from "../format-human.js";
 import type { UiEvent, UiMessage } from "../ui-events.js";
 import { computeLayout, type Layout } from "./layout.js";
+import type { SavedRoom } from "./saved-rooms.js";
 import {
   atTop,
   entriesBelow,
@@ -69,6 +70,8 @@ export interface TuiState {
   /** Counts mentions and private messages that should ring the bell. */
   readonly bell: number;
   readonly layout: Layout;
+  /** The room list as it was at the last run: its order, and the rooms you had been removed from. */
+  readonly savedRooms: readonly SavedRoom[];
 }
 
 export type TuiAction =
@@ -83,7 +86,13 @@ export type TuiAction =
   | { type: "resize"; cols: number; rows: number }
   | { type: "help"; open: boolean };
 
-export function initialState(options: { self: string; server: string; cols: number; rows: number }): TuiState {
+export function initialState(options: {
+  self: string;
+  server: string;
+  cols: number;
+  rows: number;
+  savedRooms?: readonly SavedRoom[];
+}): TuiState {
   return {
     phase: "starting",
     self: options.self,
@@ -98,6 +107,7 @@ export function initialState(options: { self: string; server: string; cols: numb
     help: false,
     bell: 0,
     layout: computeLayout(options.cols, options.rows),
+    savedRooms: options.savedRooms ?? [],
   };
 }
 
@@ -207,14 +217,39 @@ function onMessage(state: TuiState, event: UiMessage): TuiState {
   return next;
 }
 
+function onInvitation(state: TuiState, label: string, by: string, now: number): TuiState {
+  if (state.phase === "ready" && label === state.current) return state;
+  const marked = withRoom(state, label, (room) => ({
+    ...room,
+    unread: room.unread + 1,
+    highlights: room.highlights + 1,
+    marker: room.marker ?? room.nextN - 1,
+  }));
+  const told = toCurrent(marked, { kind: "notice", time: now, text: invitation(label, by) });
+  return state.phase === "ready" ? { ...told, bell: told.bell + 1 } : told;
+}
+
 function onEvent(state: TuiState, event: UiEvent, now: number): TuiState {
   switch (event.type) {
     case "message":
       return onMessage(state, event);
     case "ready": {
-      const order = [...state.order].sort((a, b) => roomOrderKey(a).localeCompare(roomOrderKey(b)));
+      let known = state;
+      // A room you were removed from stays listed, greyed: its history is still in the store.
+      for (const saved of state.savedRooms) {
+        if (!saved.joined && !known.rooms.has(saved.room)) {
+          known = withRoom(known, saved.room, (room) => ({ ...room, joined: false }));
+        }
+      }
+      // Rooms keep the numbers they had (as in irssi); rooms new since then follow in the usual order.
+      const position = new Map(state.savedRooms.map((saved, i) => [saved.room, i]));
+      const order = [...known.order].sort(
+        (a, b) =>
+          (position.get(a) ?? Infinity) - (position.get(b) ?? Infinity) ||
+          roomOrderKey(a).localeCompare(roomOrderKey(b)),
+      );
       let next: TuiState = {
-        ...state,
+        ...known,
         phase: "ready",
         self: event.name,
         fingerprint: event.fingerprint,
@@ -287,7 +322,7 @@ function onEvent(state: TuiState, event: UiEvent, now: number): TuiState {
         );
       }
       const who = event.by === undefined ? `you ${event.change}` : `${event.by} added you to`;
-      return withRoom(state, event.room, (room) =>
+      const joinedRoom = withRoom(state, event.room, (room) =>
         append(
           { ...room, joined: true },
           {
@@ -297,6 +332,10 @@ function onEvent(state: TuiState, event: UiEvent, now: number): TuiState {
           },
         ),
       );
+      // An invitation is news for you, like a private message: said where you are, the room marked.
+      // (A private conversation someone started is marked by its first message, right after.)
+      if (event.by === undefined || roomKind(event.room) === "direct") return joinedRoom;
+      return onInvitation(joinedRoom, event.room, event.by, now);
     }
     case "link":
       return { ...state, connection: event.state };
@@ -332,21 +371,29 @@ function onEvent(state: TuiState, event: UiEvent, now: number): TuiState {
       }));
       return notices(next, event, now);
     }
+    case "history":
+      // One line per message, each at the time the server stored it, not at the time of the reply.
+      return notices(
+        state,
+        event,
+        now,
+        event.messages.map((m) => m.serverTs),
+      );
     case "online":
     case "rooms":
-    case "history":
     case "fingerprint":
     case "info":
       return notices(state, event, now);
   }
 }
 
-/** A command reply, in the line mode's words, as notices in the shown room. */
-function notices(state: TuiState, event: UiEvent, now: number): TuiState {
+/** A command reply, in the line mode's words, as notices in the shown room; `times[i]` is line i's time. */
+function notices(state: TuiState, event: UiEvent, now: number, times: readonly number[] = []): TuiState {
   let next = state;
-  for (const line of formatHuman(event, now)) {
-    next = toCurrent(next, { kind: "notice", time: now, text: line.replace(/^\[\d\d:\d\d\] /, "") });
-  }
+  formatHuman(event, now).forEach((line, i) => {
+    const text = line.replace(/^\[\d\d:\d\d\] /, "");
+    next = toCurrent(next, { kind: "notice", time: times[i] ?? now, text });
+  });
   return next;
 }
 
@@ -496,6 +543,11 @@ export function memberListView(state: TuiState): { name: string; online: boolean
   return (room?.members ?? [])
     .map((m) => ({ name: m.name, online: state.online.has(m.name), self: m.name === state.self }))
     .sort((a, b) => Number(b.online) - Number(a.online) || a.name.localeCompare(b.name));
+}
+
+/** The room list to keep for the next run. */
+export function roomsToSave(state: TuiState): SavedRoom[] {
+  return state.order.map((room) => ({ room, joined: state.rooms.get(room)?.joined ?? false }));
 }
 
 /** Short form of the cipher suite for the status bar. */
