@@ -4,123 +4,29 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { createProposal, defaultCapabilities, generateKeyPackageWithKey, type ClientState } from "ts-mls";
-import { makeKeyPackageRef } from "ts-mls/keyPackage.js";
-import { cipherSuites, type DeliveryKind, type GroupId, type UserName } from "@secure-chat/protocol";
-import { addPlan, type Planner } from "../src/engine/commit-plans.js";
-import { GroupEngine } from "../src/engine/group-engine.js";
-import type { EngineReads, Received } from "../src/engine/incoming.js";
-import { clientConfig } from "../src/engine/mls/config.js";
+import { createProposal } from "ts-mls";
+import type { UserName } from "@secure-chat/protocol";
+import { addPlan } from "../src/engine/commit-plans.js";
 import { encodeMessage, newKeyPackage, ownLeafIndex } from "../src/engine/mls/groups.js";
-import { loadCipherSuite } from "../src/engine/mls/suite.js";
 import { lifetimeProblem } from "../src/engine/policy.js";
 import { errorCode } from "../src/errors.js";
-import type { ChatEvent } from "../src/events.js";
-import { generateIdentity } from "../src/identity.js";
-import type { StoredKeyPackage } from "../src/store/store.js";
 import { byteArrays } from "./byte-arrays.js";
-
-const NOW = Date.UTC(2026, 11, 3);
-const team = "+team" as GroupId;
-const lobby = "#lobby" as GroupId;
-// Credentials are checked against the server's directory in the client; here everyone is who they say.
-const trustAll = clientConfig({ validateCredential: async () => true });
-const impl = await loadCipherSuite(cipherSuites.x25519);
-
-let seq = 0;
-
-/** One user's engine, with what the store would hold for it: its KeyPackages and message ids. */
-class Member {
-  readonly engine: GroupEngine;
-  readonly keyPackages: StoredKeyPackage[] = [];
-  readonly messageIds = new Set<string>();
-  readonly identity;
-
-  constructor(readonly name: UserName) {
-    this.identity = generateIdentity(name);
-    this.engine = new GroupEngine({ self: name, identity: this.identity, impl, config: trustAll, now: () => NOW });
-  }
-
-  private readonly reads: EngineReads = {
-    keyPackages: async () => this.keyPackages,
-    hasMessage: async (_groupId, id) => this.messageIds.has(id),
-  };
-
-  /** Receives a delivery and "saves" what it changed, as the delivery stream does. */
-  async receive(groupId: GroupId, kind: DeliveryKind, payload: Uint8Array, sender: string): Promise<Received> {
-    seq++;
-    const received = await this.engine.receive({ groupId, kind, payload, seq, serverTs: seq * 10, sender }, this.reads);
-    for (const message of received.changes.messages ?? []) this.messageIds.add(message.id);
-    return received;
-  }
-
-  async freshKeyPackage() {
-    const fresh = await newKeyPackage(this.identity, impl, false, NOW);
-    this.keyPackages.push(fresh.stored);
-    return fresh.publicPackage;
-  }
-
-  state(groupId: GroupId): ClientState {
-    return this.engine.table.current(groupId);
-  }
-
-  epoch(groupId: GroupId): bigint {
-    return this.state(groupId).groupContext.epoch;
-  }
-}
-
-const names = (events: ChatEvent[]) =>
-  events.map((e) =>
-    e.type === "member" ? `${e.name} ${e.change} by ${e.by}` : e.type === "room" ? `room ${e.change}` : e.type,
-  );
-
-const update: Planner = () => ({ proposals: [], added: [], removed: [] });
-
-async function created(owner: Member, groupId: GroupId): Promise<Uint8Array> {
-  const made = await owner.engine.newGroup(groupId);
-  owner.engine.adoptCreated(groupId, made.state);
-  return made.groupInfo;
-}
-
-/** alice creates `groupId` and adds bob; both are at epoch 1. */
-async function pair(groupId = team): Promise<{ alice: Member; bob: Member }> {
-  const alice = new Member("alice" as UserName);
-  const bob = new Member("bob" as UserName);
-  await created(alice, groupId);
-  const prepared = await alice.engine.prepareCommit(groupId, addPlan(bob.name, await bob.freshKeyPackage()));
-  assert.ok(typeof prepared !== "string");
-  await alice.receive(groupId, "commit", prepared.frame.commit, "alice");
-  await bob.receive(groupId, "welcome", prepared.frame.welcome, "alice");
-  return { alice, bob };
-}
-
-async function say(from: Member, to: Member, groupId: GroupId, text: string, id = `${text}-id`): Promise<Received> {
-  const { ciphertext } = await from.engine.encrypt(groupId, { id, sentAt: NOW, text });
-  return to.receive(groupId, "message", ciphertext, from.name);
-}
-
-/** A KeyPackage of `member`'s valid from `notBefore` to `notAfter` (seconds), held as the store would. */
-async function keyPackageValid(member: Member, notBefore: bigint, notAfter: bigint) {
-  const { publicPackage, privatePackage } = await generateKeyPackageWithKey(
-    { credentialType: "basic", identity: new TextEncoder().encode(member.name) },
-    defaultCapabilities(),
-    { notBefore, notAfter },
-    [],
-    { signKey: member.identity.secretKey, publicKey: member.identity.publicKey },
-    impl,
-  );
-  member.keyPackages.push({
-    ref: await makeKeyPackageRef(publicPackage, impl.hash),
-    publicPackage: encodeMessage({ keyPackage: publicPackage, wireformat: "mls_key_package", version: "mls10" }),
-    initPrivateKey: privatePackage.initPrivateKey,
-    hpkePrivateKey: privatePackage.hpkePrivateKey,
-    lastResort: false,
-  });
-  return publicPackage;
-}
-
-const nowSeconds = BigInt(NOW / 1000);
-const DAY = 86_400n;
+import {
+  DAY,
+  Member,
+  NOW,
+  created,
+  impl,
+  keyPackageValid,
+  lobby,
+  names,
+  nowSeconds,
+  pair,
+  say,
+  team,
+  trustAll,
+  update,
+} from "./engine-members.js";
 
 describe("group engine", () => {
   it("settles its own commit when the server delivers it back, and the Welcome lets the new member in", async () => {
@@ -301,7 +207,7 @@ describe("group engine", () => {
   it("refuses a member added with a KeyPackage valid for 10 years: members refuse the commit, the Welcome is refused", async () => {
     const { alice, bob } = await pair();
     const dave = new Member("dave" as UserName);
-    const decade = await keyPackageValid(dave, nowSeconds - DAY, nowSeconds + 3650n * DAY);
+    const { publicPackage: decade } = await keyPackageValid(dave, nowSeconds - DAY, nowSeconds + 3650n * DAY);
     const prepared = await alice.engine.prepareCommit(team, addPlan(dave.name, decade));
     assert.ok(typeof prepared !== "string");
     const seen = await bob.receive(team, "commit", prepared.frame.commit, "alice");
@@ -321,7 +227,7 @@ describe("group engine", () => {
     const dave = new Member("dave" as UserName);
     const carol = new Member("carol" as UserName);
     await created(alice, lobby);
-    const decade = await keyPackageValid(dave, nowSeconds - DAY, nowSeconds + 3650n * DAY);
+    const { publicPackage: decade } = await keyPackageValid(dave, nowSeconds - DAY, nowSeconds + 3650n * DAY);
     const prepared = await alice.engine.prepareCommit(lobby, addPlan(dave.name, decade));
     assert.ok(typeof prepared !== "string");
     await alice.receive(lobby, "commit", prepared.frame.commit, "alice");
@@ -336,7 +242,7 @@ describe("group engine", () => {
   it("judges KeyPackage lifetimes: too long, expired and not yet valid are refused; ours pass", async () => {
     const max = trustAll.lifetimeConfig.maximumTotalLifetime;
     const dave = new Member("dave" as UserName);
-    const leaf = async (from: bigint, to: bigint) => (await keyPackageValid(dave, from, to)).leafNode;
+    const leaf = async (from: bigint, to: bigint) => (await keyPackageValid(dave, from, to)).publicPackage.leafNode;
     assert.match(lifetimeProblem(await leaf(nowSeconds - DAY, nowSeconds + 3650n * DAY), max, NOW) ?? "", /3651 days/);
     assert.match(
       lifetimeProblem(await leaf(nowSeconds - 10n * DAY, nowSeconds - DAY), max, NOW) ?? "",

@@ -24,8 +24,8 @@ import { decodeMessage, encodeMessage } from "../src/engine/mls/groups.js";
 import { loadCipherSuite } from "../src/engine/mls/suite.js";
 import { errorCode } from "../src/errors.js";
 import { generateIdentity, type Identity } from "../src/identity.js";
+import { NOW } from "./engine-members.js";
 
-const NOW = Date.UTC(2026, 11, 3);
 const lobby = "#lobby" as GroupId;
 const trustAll = clientConfig({ validateCredential: async () => true });
 const nothingStored: EngineReads = { keyPackages: async () => [], hasMessage: async () => false };

@@ -115,7 +115,9 @@ export class GroupEngine {
     }
     const { impl, identity, config, self } = this.options;
     const keyPackage = await newKeyPackage(identity, impl, false, this.options.now());
-    // A leaf under our name is our own lost device's: the join replaces it (resync).
+    // A leaf under our name is our own lost device's: the join replaces it (resync). ts-mls finds
+    // that leaf with our keyPackageEqualityConfig, which compares names as this does, so it always
+    // finds one (ts-mls 1.6.4 loops forever on a resync that finds none).
     const tree = ratchetTreeFromExtension(message.groupInfo) ?? [];
     requireLifetimes(tree, config.lifetimeConfig.maximumTotalLifetime, this.options.now(), groupId);
     const resync = tree.some((node) => node?.nodeType === "leaf" && credentialName(node.leaf.credential) === self);
