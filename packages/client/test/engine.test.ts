@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { createProposal } from "ts-mls";
-import type { UserName } from "@secure-chat/protocol";
+import type { GroupId, UserName } from "@secure-chat/protocol";
 import { addPlan } from "../src/engine/commit-plans.js";
 import { encodeMessage, newKeyPackage, ownLeafIndex } from "../src/engine/mls/groups.js";
 import { lifetimeProblem } from "../src/engine/policy.js";
