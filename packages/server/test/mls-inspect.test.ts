@@ -30,7 +30,7 @@ function oracle(bytes: Uint8Array): ReturnType<typeof inspectGroupMessage> {
     return undefined;
   }
   const epoch = Number(message.privateMessage.epoch);
-  if (message.privateMessage.contentType === "commit") return { kind: "commit", groupId, epoch, external: false };
+  if (message.privateMessage.contentType === "commit") return { kind: "commit", groupId, epoch };
   return { kind: "other", groupId, epoch };
 }
 

@@ -105,11 +105,7 @@ function decoded(bytes: Uint8Array): ReturnType<typeof decodeMlsMessage> {
 }
 
 /** A GroupInfo message of `groupId` with its ratchet tree, or a refusal naming `what`. */
-export function readGroupInfo(
-  bytes: Uint8Array,
-  groupId: GroupId,
-  what: string,
-): { info: GroupInfo; tree: RatchetTree } {
+function readGroupInfo(bytes: Uint8Array, groupId: GroupId, what: string): { info: GroupInfo; tree: RatchetTree } {
   const message = decoded(bytes)?.[0];
   if (message?.wireformat !== "mls_group_info") refuse(`${what} is not an MLS GroupInfo`);
   const info = message.groupInfo;

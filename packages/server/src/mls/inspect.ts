@@ -5,12 +5,12 @@ import { varLenDataEncoder } from "ts-mls/codec/variableLength.js";
 import { encodeGroupInfoTBS, ratchetTreeFromExtension } from "ts-mls/groupInfo.js";
 
 /**
- * The server handles MLS bytes as opaque, except for the few public header fields it needs
- * to order commits: group id, epoch, and whether a commit is an external join.
+ * The server handles MLS bytes as opaque, except for the few public header fields it needs to
+ * route a message: group id, epoch, and whether it is a commit (which `send` refuses; commits
+ * are read whole by commit-check.ts).
  */
 export type InspectedHandshake =
-  | { kind: "commit"; groupId: string; epoch: number; external: boolean }
-  | { kind: "other"; groupId: string; epoch: number };
+  { kind: "commit"; groupId: string; epoch: number } | { kind: "other"; groupId: string; epoch: number };
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
@@ -73,7 +73,7 @@ function inspectPrivateMessage(bytes: Uint8Array): InspectedHandshake | undefine
   const groupId = groupIdText(bytes.subarray(4 + lengthPrefixBytes(bytes[4]!), groupIdEnd));
   if (groupId === undefined) return undefined;
   // A commit sent as PrivateMessage shows its content type in the clear header.
-  if (contentType === "commit") return { kind: "commit", groupId, epoch, external: false };
+  if (contentType === "commit") return { kind: "commit", groupId, epoch };
   return { kind: "other", groupId, epoch };
 }
 
@@ -91,7 +91,7 @@ export function inspectGroupMessage(bytes: Uint8Array): InspectedHandshake | und
   if (groupId === undefined) return undefined;
   const epoch = Number(content.epoch);
   if (content.contentType === "commit") {
-    return { kind: "commit", groupId, epoch, external: content.sender.senderType === "new_member_commit" };
+    return { kind: "commit", groupId, epoch };
   }
   return { kind: "other", groupId, epoch };
 }
