@@ -41,7 +41,7 @@ export const MAX_COMMIT_CHECKS_PER_USER = 4;
 /** Rooms per `rooms` answer: one user creating thousands must not make every listing huge. */
 export const ROOMS_PER_PAGE = 100;
 
-/** Members one commit may add (the client adds one at a time): each gets a stored Welcome. */
+/** Members one commit may add (the client adds one at a time): each gets a delivery of the Welcome. */
 export const MAX_ADDED_PER_COMMIT = 50;
 
 /** A GroupInfo of `groupId` at `epoch`, signed by its sender (who committed or created it). */
@@ -178,8 +178,8 @@ function acceptChecked(
   }
   // A stale leaf of a released name is removed from the MLS group; the server already ended it.
   const removed = checked.removed.filter((removedName) => members.has(removedName));
-  // Stored: the commit, its GroupInfo, and the Welcome once per added member.
-  const stored = frame.commit.length + frame.groupInfo.length + frame.welcome.length * added.length;
+  // Stored: the commit, its GroupInfo, and the Welcome (once, whoever it adds).
+  const stored = frame.commit.length + frame.groupInfo.length + (added.length > 0 ? frame.welcome.length : 0);
   ctx.quotas.chargeBytes(name, stored, ctx.now());
   ctx.sends.flush(); // messages that arrived first get lower seqs than this commit
   const recipients = new Set(members);

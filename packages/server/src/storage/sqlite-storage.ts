@@ -91,7 +91,25 @@ CREATE TABLE IF NOT EXISTS messages (
 DROP INDEX IF EXISTS messages_by_group;
 CREATE UNIQUE INDEX IF NOT EXISTS messages_by_send_id ON messages(sender, send_id) WHERE send_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS messages_by_recipient ON messages(recipient, seq) WHERE recipient IS NOT NULL;
+-- A Welcome is stored once however many members it adds: their delivery rows (payload empty)
+-- point at it by messages.shared_payload. Ids grow with seq, so retention, which deletes a prefix
+-- of the log, frees a prefix of this table too.
+CREATE TABLE IF NOT EXISTS shared_payloads (
+  id INTEGER PRIMARY KEY,
+  data BLOB NOT NULL
+);
 `;
+
+/** Columns added after a table was first made: added to databases made before. */
+function addMissingColumns(db: Database.Database): void {
+  const columns = db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('messages')").all();
+  if (!columns.some((column) => column.name === "shared_payload")) {
+    db.exec("ALTER TABLE messages ADD COLUMN shared_payload INTEGER");
+  }
+  db.exec(
+    "CREATE INDEX IF NOT EXISTS messages_by_shared_payload ON messages(shared_payload) WHERE shared_payload IS NOT NULL",
+  );
+}
 
 interface MessageRow {
   seq: number;
@@ -145,6 +163,7 @@ export class SqliteStorage implements Storage {
           .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'name_skeletons'")
           .get();
         this.db.exec(SCHEMA);
+        addMissingColumns(this.db);
         if (keptSkeletons === undefined) backfillSkeletons(this.db);
       })();
     } catch (error) {
@@ -192,6 +211,11 @@ export class SqliteStorage implements Storage {
       insertMessage: db.prepare<[string, string | null, string, number, number, Uint8Array], MessageRow>(
         "INSERT INTO messages (group_id, recipient, sender, kind, server_ts, payload) VALUES (?, ?, ?, ?, ?, ?) RETURNING *",
       ),
+      insertSharedPayload: db.prepare("INSERT INTO shared_payloads (data) VALUES (?)"),
+      insertSharedDelivery: db.prepare<[string, string, string, number, number, number | bigint]>(
+        `INSERT INTO messages (group_id, recipient, sender, kind, server_ts, payload, shared_payload)
+         VALUES (?, ?, ?, ?, ?, X'', ?)`,
+      ),
       // No RETURNING: the new row is the input plus its seq, and reading it back copies the payload.
       insertSend: db.prepare<[string, string, number, number, Uint8Array, Uint8Array | null]>(
         `INSERT INTO messages (group_id, recipient, sender, kind, server_ts, payload, send_id) VALUES (?, NULL, ?, ?, ?, ?, ?)
@@ -205,6 +229,11 @@ export class SqliteStorage implements Storage {
       ),
       oldestSeq: db.prepare<[], { seq: number | null }>("SELECT MIN(seq) AS seq FROM messages"),
       deleteBefore: db.prepare<[number]>("DELETE FROM messages WHERE seq < ?"),
+      deleteUnsharedPayloads: db.prepare(
+        `DELETE FROM shared_payloads WHERE id < COALESCE(
+           (SELECT MIN(shared_payload) FROM messages WHERE shared_payload IS NOT NULL),
+           (SELECT MAX(id) + 1 FROM shared_payloads))`,
+      ),
       nextSeq: db.prepare<[], { next: number }>(
         "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'messages'), 0) + 1 AS next",
       ),
@@ -228,7 +257,8 @@ export class SqliteStorage implements Storage {
          ORDER BY g.group_id LIMIT @limit`,
       ),
       fetchSince: db.prepare<[{ cursor: number; name: string; limit: number }], MessageRow>(
-        `SELECT seq, group_id, sender, kind, server_ts, payload FROM messages m
+        `SELECT m.seq, m.group_id, m.sender, m.kind, m.server_ts, COALESCE(sp.data, m.payload) AS payload
+         FROM messages m LEFT JOIN shared_payloads sp ON sp.id = m.shared_payload
          WHERE m.seq > @cursor AND (
            m.recipient = @name OR (m.recipient IS NULL AND EXISTS (
              SELECT 1 FROM memberships ms WHERE ms.group_id = m.group_id AND ms.name = @name
@@ -350,19 +380,15 @@ export class SqliteStorage implements Storage {
       for (const name of input.removed) this.statements.leave.run(commitRow.seq, input.groupId, name);
       if (input.senderJoins) this.statements.join.run(input.groupId, input.sender, commitRow.seq);
       const welcomes: { recipient: UserName; delivery: StoredDelivery }[] = [];
-      if (input.welcome !== undefined) {
+      const { welcome, groupId, sender, serverTs } = input;
+      if (welcome !== undefined && input.added.length > 0) {
+        const shared = this.statements.insertSharedPayload.run(welcome).lastInsertRowid;
         for (const recipient of input.added) {
-          const row = this.statements.insertMessage.get(
-            input.groupId,
-            recipient,
-            input.sender,
-            deliveryKinds.welcome,
-            input.serverTs,
-            input.welcome,
-          );
-          if (row === undefined) throw new Error("insert returned no row");
-          this.statements.join.run(input.groupId, recipient, row.seq);
-          welcomes.push({ recipient, delivery: toDelivery(row) });
+          const kind = deliveryKinds.welcome;
+          const row = this.statements.insertSharedDelivery.run(groupId, recipient, sender, kind, serverTs, shared);
+          const seq = Number(row.lastInsertRowid);
+          this.statements.join.run(groupId, recipient, seq);
+          welcomes.push({ recipient, delivery: { seq, serverTs, groupId, sender, kind: "welcome", payload: welcome } });
         }
       }
       return { kind: "accepted", commit: toDelivery(commitRow), welcomes };
@@ -422,7 +448,9 @@ export class SqliteStorage implements Storage {
       const oldest = this.statements.oldestSeq.get()?.seq;
       if (oldest === null || oldest === undefined) return 0;
       const firstKept = this.statements.firstKept.get(serverTs)?.seq ?? this.lastSeq() + 1;
-      return this.statements.deleteBefore.run(Math.min(firstKept, oldest + limit)).changes;
+      const deleted = this.statements.deleteBefore.run(Math.min(firstKept, oldest + limit)).changes;
+      this.statements.deleteUnsharedPayloads.run();
+      return deleted;
     });
   }
 

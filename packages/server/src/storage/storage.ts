@@ -105,7 +105,10 @@ export interface Storage {
     groupInfo: Uint8Array | undefined,
   ): CreateGroupResult;
   group(groupId: GroupId): StoredGroup | undefined;
-  /** Accepts exactly one commit per (group, epoch); any later one for that epoch is stale. */
+  /**
+   * Accepts exactly one commit per (group, epoch); any later one for that epoch is stale. Each
+   * added member gets a delivery of the Welcome, whose bytes are stored once for all of them.
+   */
   acceptCommit(input: CommitInput): CommitResult;
   /**
    * Appends application messages or proposals in one transaction, in order. A repeated
