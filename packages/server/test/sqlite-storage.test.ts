@@ -111,6 +111,35 @@ describe("SqliteStorage on a database made before name skeletons were kept", () 
   });
 });
 
+describe("SqliteStorage on a database made before room names were kept", () => {
+  it("gives its rooms their skeletons, so a look-alike of an earlier room is refused", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "secure-chat-storage-"));
+    const file = path.join(dir, "server.sqlite");
+    const alice = "alice" as UserName;
+    try {
+      const first = new SqliteStorage(file);
+      first.registerUser(alice, new Uint8Array(32).fill(1));
+      first.createGroup("+team" as GroupId, "invite", alice, undefined);
+      first.createGroup("@alice@bob" as GroupId, "direct", alice, undefined);
+      first.close();
+      const raw = new Database(file);
+      raw.exec("DROP TABLE room_names");
+      raw.close();
+      const storage = new SqliteStorage(file);
+      try {
+        assert.deepEqual(storage.createGroup("#tearn" as GroupId, "open", alice, undefined), {
+          kind: "confusable",
+          lookalike: "+team",
+        });
+      } finally {
+        storage.close();
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("SqliteStorage stores a Welcome once, whoever it adds", () => {
   const team = "+team" as GroupId;
   const alice = "alice" as UserName;

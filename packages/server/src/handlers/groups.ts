@@ -76,7 +76,19 @@ export const createGroup: Handler<"create_group"> = {
     ctx.quotas.chargeGroup(name, ctx.now());
     ctx.quotas.chargeBytes(name, groupInfo.length, ctx.now());
     const result = ctx.storage.createGroup(groupId, kind, name, groupInfo);
-    if (result.kind === "exists") throw new ProtocolError("GROUP_EXISTS", `${groupId} already exists`);
+    switch (result.kind) {
+      case "created":
+        break;
+      case "exists":
+        throw new ProtocolError("GROUP_EXISTS", `${groupId} already exists`);
+      case "reserved":
+        throw new ProtocolError("ROOM_RESERVED", `${groupId} is reserved by this server's operator for someone else`);
+      case "confusable":
+        throw new ProtocolError(
+          "ROOM_CONFUSABLE",
+          `${groupId} looks like ${result.lookalike}, which is in use or reserved; choose a name that does not`,
+        );
+    }
     ctx.members.set(groupId, new Set([name]));
     whenDurable(ctx, connection, frame.rid, () => connection.send({ type: "ok", rid: frame.rid }));
   },

@@ -5,6 +5,7 @@ import {
   deliveryKindOf,
   deliveryKinds,
   nameSkeleton,
+  roomSkeleton,
   type GroupId,
   type RoomKind,
   type UserName,
@@ -16,6 +17,7 @@ import type {
   CommitResult,
   CreateGroupResult,
   RegisterResult,
+  ReserveRoomResult,
   Storage,
   StoredDelivery,
   StoredGroup,
@@ -94,6 +96,15 @@ CREATE INDEX IF NOT EXISTS messages_by_recipient ON messages(recipient, seq) WHE
 -- A Welcome is stored once however many members it adds: their delivery rows (payload empty)
 -- point at it by messages.shared_payload. Ids grow with seq, so retention, which deletes a prefix
 -- of the log, frees a prefix of this table too.
+-- Every #/+ room name in use or reserved, with its roomSkeleton: a new room is refused when
+-- another name here has its skeleton. The operator's reservations set owner: only they may
+-- create the room. A reclaimed room's row stays, so does its reservation.
+CREATE TABLE IF NOT EXISTS room_names (
+  group_id TEXT PRIMARY KEY,
+  skeleton TEXT NOT NULL,
+  owner TEXT
+);
+CREATE INDEX IF NOT EXISTS room_names_by_skeleton ON room_names(skeleton);
 CREATE TABLE IF NOT EXISTS shared_payloads (
   id INTEGER PRIMARY KEY,
   data BLOB NOT NULL
@@ -159,12 +170,14 @@ export class SqliteStorage implements Storage {
       this.db.pragma("foreign_keys = ON");
       // One transaction, so a database can't be left with the skeleton table but not its rows.
       this.db.transaction(() => {
-        const keptSkeletons = this.db
-          .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'name_skeletons'")
-          .get();
+        const hasTable = (table: string) =>
+          this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table) !== undefined;
+        const keptSkeletons = hasTable("name_skeletons");
+        const keptRoomNames = hasTable("room_names");
         this.db.exec(SCHEMA);
         addMissingColumns(this.db);
-        if (keptSkeletons === undefined) backfillSkeletons(this.db);
+        if (!keptSkeletons) backfillSkeletons(this.db);
+        if (!keptRoomNames) backfillRoomNames(this.db);
       })();
     } catch (error) {
       throw storageError(error);
@@ -190,6 +203,15 @@ export class SqliteStorage implements Storage {
         "SELECT name FROM name_skeletons WHERE skeleton = ? AND name <> ? LIMIT 1",
       ),
       insertSkeleton: db.prepare("INSERT INTO name_skeletons (name, skeleton) VALUES (?, ?)"),
+      roomName: db.prepare<[string], { owner: string | null }>("SELECT owner FROM room_names WHERE group_id = ?"),
+      roomLookalike: db.prepare<[string, string], { group_id: string }>(
+        "SELECT group_id FROM room_names WHERE skeleton = ? AND group_id <> ? LIMIT 1",
+      ),
+      insertRoomName: db.prepare("INSERT INTO room_names (group_id, skeleton) VALUES (?, ?)"),
+      reserveRoomName: db.prepare(
+        `INSERT INTO room_names (group_id, skeleton, owner) VALUES (?, ?, ?)
+         ON CONFLICT (group_id) DO UPDATE SET owner = excluded.owner`,
+      ),
       retiredKeys: db.prepare<[string], { public_key: Buffer }>(
         "SELECT public_key FROM retired_keys WHERE name = ? ORDER BY rowid",
       ),
@@ -342,11 +364,56 @@ export class SqliteStorage implements Storage {
     groupInfo: Uint8Array | undefined,
   ): CreateGroupResult {
     return this.write((): CreateGroupResult => {
-      const inserted = this.statements.insertGroup.run(groupId, kind, groupInfo ?? null);
-      if (inserted.changes === 0) return { kind: "exists" };
+      if (this.statements.group.get(groupId) !== undefined) return { kind: "exists" };
+      const skeleton = roomSkeleton(groupId);
+      if (skeleton !== undefined) {
+        const named = this.statements.roomName.get(groupId);
+        if (named === undefined) {
+          const lookalike = this.statements.roomLookalike.get(skeleton, groupId);
+          if (lookalike !== undefined) return { kind: "confusable", lookalike: lookalike.group_id as GroupId };
+          this.statements.insertRoomName.run(groupId, skeleton);
+        } else if (named.owner !== null && named.owner !== creator) {
+          return { kind: "reserved", owner: named.owner as UserName };
+        }
+      }
+      this.statements.insertGroup.run(groupId, kind, groupInfo ?? null);
       const seq = this.statements.nextSeq.get()?.next ?? 1;
       this.statements.join.run(groupId, creator, seq);
       return { kind: "created", seq };
+    });
+  }
+
+  reserveRoom(groupId: GroupId, owner: UserName, reclaim: boolean): ReserveRoomResult {
+    const skeleton = roomSkeleton(groupId);
+    if (skeleton === undefined) throw new Error("only # and + rooms can be reserved");
+    return this.write((): ReserveRoomResult => {
+      const inUse = this.statements.group.get(groupId) !== undefined;
+      const members = inUse ? this.currentMembers(groupId) : [];
+      if (inUse && !reclaim) return { kind: "exists", members };
+      if (inUse) {
+        // Windows end at the last delivery so far: nothing of the new group reaches its old members.
+        this.db
+          .prepare("UPDATE memberships SET left_seq = ? WHERE group_id = ? AND left_seq IS NULL")
+          .run(this.lastSeq(), groupId);
+        this.db.prepare("DELETE FROM commits WHERE group_id = ?").run(groupId);
+        this.db.prepare("DELETE FROM groups WHERE group_id = ?").run(groupId);
+      }
+      this.statements.reserveRoomName.run(groupId, skeleton, owner);
+      return inUse ? { kind: "reclaimed", members } : { kind: "reserved" };
+    });
+  }
+
+  unreserveRoom(groupId: GroupId): "unreserved" | "unknown" {
+    return this.write(() => {
+      const lifted = this.db
+        .prepare("UPDATE room_names SET owner = NULL WHERE group_id = ? AND owner IS NOT NULL")
+        .run(groupId);
+      if (lifted.changes === 0) return "unknown";
+      // A name reserved but never created holds no look-alikes off once it is free.
+      if (this.statements.group.get(groupId) === undefined) {
+        this.db.prepare("DELETE FROM room_names WHERE group_id = ?").run(groupId);
+      }
+      return "unreserved";
     });
   }
 
@@ -513,6 +580,18 @@ function backfillSkeletons(db: Database.Database): void {
   const names = db.prepare<[], { name: string }>("SELECT name FROM users UNION SELECT name FROM retired_keys").all();
   // Every stored name passed parseUserName when it was registered.
   for (const { name } of names) insert.run(name, nameSkeleton(name as UserName));
+}
+
+/**
+ * Gives the rooms of a database made before room_names their skeletons; look-alikes among them
+ * stay, as names do (see backfillSkeletons).
+ */
+function backfillRoomNames(db: Database.Database): void {
+  const insert = db.prepare("INSERT INTO room_names (group_id, skeleton) VALUES (?, ?)");
+  for (const { group_id } of db.prepare<[], { group_id: string }>("SELECT group_id FROM groups").all()) {
+    const skeleton = roomSkeleton(group_id as GroupId);
+    if (skeleton !== undefined) insert.run(group_id, skeleton);
+  }
 }
 
 /** SQLite's answer to a full disk (or a size limit) as StorageFullError; anything else as it is. */
