@@ -1,3 +1,3 @@
-export { parseCommand, type Command } from "./commands.js";
+export { parseCommand, type Command } from "@secure-chat/client";
 export { parseArgs } from "./args.js";
 export { formatHuman } from "./format-human.js";

@@ -1,4 +1,4 @@
-import { helpText } from "../commands.js";
+import { helpText } from "@secure-chat/client";
 import { keyHelp } from "./key-bindings.js";
 import { LinePanel } from "./styled-line.js";
 import type { StyledLine } from "./styled.js";

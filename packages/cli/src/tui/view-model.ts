@@ -1,6 +1,5 @@
-import type { LinkState, MemberInfo } from "@secure-chat/client";
+import type { LinkState, MemberInfo, UiEvent, UiMessage } from "@secure-chat/client";
 import { formatHuman, invitation } from "../format-human.js";
-import type { UiEvent, UiMessage } from "../ui-events.js";
 import { computeLayout, type Layout } from "./layout.js";
 import type { SavedRoom } from "./saved-rooms.js";
 import {
