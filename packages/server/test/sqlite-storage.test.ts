@@ -21,9 +21,9 @@ storageContract("SqliteStorage", () => {
       opened.push(storage);
       return storage;
     },
-    cleanup() {
+    async cleanup() {
       // closing an already closed SqliteStorage is harmless
-      for (const storage of opened) storage.close();
+      for (const storage of opened) await storage.close();
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -37,17 +37,17 @@ describe("SqliteStorage without a write-ahead log", () => {
 });
 
 describe("SqliteStorage on a database made by an earlier version", () => {
-  it("drops the per-group message index, which no query uses", () => {
+  it("drops the per-group message index, which no query uses", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "secure-chat-storage-"));
     const file = path.join(dir, "server.sqlite");
     try {
       const first = new SqliteStorage(file);
-      first.close();
+      await first.close();
       const raw = new Database(file);
       raw.exec("CREATE INDEX messages_by_group ON messages(group_id, seq)");
       raw.close();
       const reopened = new SqliteStorage(file);
-      reopened.close();
+      await reopened.close();
       const check = new Database(file, { readonly: true });
       const indexes = check.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").all() as { name: string }[];
       check.close();
@@ -60,7 +60,7 @@ describe("SqliteStorage on a database made by an earlier version", () => {
 });
 
 describe("SqliteStorage on a database made before name skeletons were kept", () => {
-  it("gives every earlier name its skeleton: look-alikes among them stay, new look-alikes are refused", () => {
+  it("gives every earlier name its skeleton: look-alikes among them stay, new look-alikes are refused", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "secure-chat-storage-"));
     const file = path.join(dir, "server.sqlite");
     const keys = new Map(
@@ -68,9 +68,9 @@ describe("SqliteStorage on a database made before name skeletons were kept", () 
     );
     try {
       const first = new SqliteStorage(file);
-      first.registerUser("dave" as UserName, new Uint8Array(32).fill(4));
-      assert.equal(first.releaseName("dave" as UserName), "released");
-      first.close();
+      await first.registerUser("dave" as UserName, new Uint8Array(32).fill(4));
+      assert.equal(await first.releaseName("dave" as UserName), "released");
+      await first.close();
       // An earlier version's database: no skeleton table, so alice and a1ice could both register.
       const raw = new Database(file);
       raw.exec("DROP TABLE name_skeletons");
@@ -81,20 +81,24 @@ describe("SqliteStorage on a database made before name skeletons were kept", () 
       const storage = new SqliteStorage(file);
       try {
         for (const [name, publicKey] of keys)
-          assert.deepEqual(storage.registerUser(name, publicKey), { kind: "known" });
-        const refused = storage.registerUser("al1ce" as UserName, new Uint8Array(32));
+          assert.deepEqual(await storage.registerUser(name, publicKey), { kind: "known" });
+        const refused = await storage.registerUser("al1ce" as UserName, new Uint8Array(32));
         assert.equal(refused.kind, "confusable");
         assert.ok(refused.kind === "confusable" && ["alice", "a1ice"].includes(refused.lookalike), refused.lookalike);
-        assert.deepEqual(storage.registerUser("clave" as UserName, new Uint8Array(32)), {
+        assert.deepEqual(await storage.registerUser("clave" as UserName, new Uint8Array(32)), {
           kind: "confusable",
           lookalike: "dave",
         });
         // A name released before the upgrade comes back; so does a look-alike registered before it.
-        assert.deepEqual(storage.registerUser("dave" as UserName, new Uint8Array(32).fill(5)), { kind: "registered" });
-        assert.equal(storage.releaseName("a1ice" as UserName), "released");
-        assert.deepEqual(storage.registerUser("a1ice" as UserName, new Uint8Array(32).fill(6)), { kind: "registered" });
+        assert.deepEqual(await storage.registerUser("dave" as UserName, new Uint8Array(32).fill(5)), {
+          kind: "registered",
+        });
+        assert.equal(await storage.releaseName("a1ice" as UserName), "released");
+        assert.deepEqual(await storage.registerUser("a1ice" as UserName, new Uint8Array(32).fill(6)), {
+          kind: "registered",
+        });
       } finally {
-        storage.close();
+        await storage.close();
       }
       const check = new Database(file, { readonly: true });
       const plan = check
@@ -119,17 +123,17 @@ describe("SqliteStorage checkpoints on a thread of its own", () => {
     try {
       const alice = "alice" as UserName;
       const room = "#checkpoints" as GroupId;
-      storage.registerUser(alice, new Uint8Array(32).fill(1));
-      storage.createGroup(room, "open", alice, new Uint8Array(8));
+      await storage.registerUser(alice, new Uint8Array(32).fill(1));
+      await storage.createGroup(room, "open", alice, new Uint8Array(8));
       const emptyDatabase = fs.statSync(file).size;
       const rounds = 300;
       const perRound = 20;
       const payload = new Uint8Array(1_000).fill(9);
       for (let round = 0; round < rounds; round++) {
-        storage.appendMessages(
+        await storage.appendMessages(
           Array.from({ length: perRound }, () => ({ groupId: room, sender: alice, payload, serverTs: round })),
         );
-        await new Promise<void>((resolve, reject) => storage.sync((error) => (error ? reject(error) : resolve())));
+        await storage.sync();
         // A busy machine may starve the checkpoint thread; give it a moment now and then.
         if (round % 10 === 9) await new Promise((resolve) => setTimeout(resolve, 5));
       }
@@ -142,23 +146,23 @@ describe("SqliteStorage checkpoints on a thread of its own", () => {
       const written = rounds * perRound * payload.length;
       const log = fs.statSync(`${file}-wal`).size;
       assert.ok(log < written, `the log started over (${log} bytes for ${written} written)`);
-      assert.equal(storage.fetchSince(alice, 0, 10_000).length, rounds * perRound);
+      assert.equal((await storage.fetchSince(alice, 0, 10_000)).length, rounds * perRound);
     } finally {
-      storage.close();
+      await storage.close();
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });
 
 describe("SqliteStorage on a full disk", () => {
-  it("refuses a write with StorageFullError, stores none of it, and writes again once there is room", () => {
+  it("refuses a write with StorageFullError, stores none of it, and writes again once there is room", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "secure-chat-storage-"));
     const storage = new SqliteStorage(path.join(dir, "server.sqlite"));
     try {
       const alice = "alice" as UserName;
       const room = "#full" as GroupId;
-      storage.registerUser(alice, new Uint8Array(32).fill(1));
-      storage.createGroup(room, "open", alice, new Uint8Array(8));
+      await storage.registerUser(alice, new Uint8Array(32).fill(1));
+      await storage.createGroup(room, "open", alice, new Uint8Array(8));
       const message = (fill: number) => ({
         groupId: room,
         sender: alice,
@@ -169,18 +173,18 @@ describe("SqliteStorage on a full disk", () => {
       // SQLite answers a database at its size limit as it answers a full disk (SQLITE_FULL).
       const db = (storage as unknown as { db: Database.Database }).db;
       db.pragma(`max_page_count = ${String(db.pragma("page_count", { simple: true }))}`);
-      assert.throws(() => storage.appendMessages([message(1), message(2)]), StorageFullError);
-      assert.deepEqual(storage.fetchSince(alice, 0, 10), [], "none of the refused batch was stored");
+      await assert.rejects(storage.appendMessages([message(1), message(2)]), StorageFullError);
+      assert.deepEqual(await storage.fetchSince(alice, 0, 10), [], "none of the refused batch was stored");
 
       db.pragma("max_page_count = 1073741823");
-      const stored = storage.appendMessages([message(1), message(2)]);
+      const stored = await storage.appendMessages([message(1), message(2)]);
       assert.deepEqual(
         stored.map((result) => result.kind),
         ["stored", "stored"],
       );
-      assert.equal(storage.fetchSince(alice, 0, 10).length, 2);
+      assert.equal((await storage.fetchSince(alice, 0, 10)).length, 2);
     } finally {
-      storage.close();
+      await storage.close();
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -60,7 +60,7 @@ export interface CommitToCheck {
   /** The group's members as the server has them. */
   members: ReadonlySet<UserName>;
   /** Whether `key` is, or was, `name`'s key in the directory (a member's old leaf may outlive its key). */
-  knownKey(name: UserName, key: Uint8Array): boolean;
+  knownKey(name: UserName, key: Uint8Array): Promise<boolean>;
 }
 
 const suites = new Map<CipherSuiteKey, Promise<CiphersuiteImpl>>();
@@ -249,7 +249,7 @@ async function readNextGroupInfo(
   const authService = {
     validateCredential: (credential: Credential, key: Uint8Array) => {
       const name = credential.credentialType === "basic" ? textOf(credential.identity) : undefined;
-      return Promise.resolve(name !== undefined && input.knownKey(name as UserName, key));
+      return name === undefined ? Promise.resolve(false) : input.knownKey(name as UserName, key);
     },
   };
   // Lifetimes are the clients' to judge: a leaf that aged in the group must not freeze it here.
