@@ -32,8 +32,8 @@ export interface ServerContext {
   connectionsByAddress: Map<string, number>;
   /** What each user may still store and create today. */
   quotas: Quotas;
-  /** Commits of each user being checked (see MAX_COMMIT_CHECKS_PER_USER). */
-  commitChecks: Map<UserName, number>;
+  /** MLS checks of each user running (see MAX_MLS_CHECKS_PER_USER). */
+  mlsChecks: Map<UserName, number>;
   /** Each user's presence announcements, in the order made (see announcePresence). */
   presenceOrder: KeyedQueue<UserName>;
   /** New-name registrations per remote address (see registrationsPerHourPerAddress). */
@@ -70,7 +70,7 @@ export function createContext(
     members,
     userBuckets: new Map(),
     connectionsByAddress: new Map(),
-    commitChecks: new Map(),
+    mlsChecks: new Map(),
     presenceOrder: new KeyedQueue(),
     quotas: new Quotas(config),
     registrationBuckets: new Map(),

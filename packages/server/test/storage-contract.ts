@@ -311,6 +311,71 @@ export function storageContract(name: string, open: () => StorageFixture | Promi
 
     describe("groups", () => {
       it(
+        "createGroup: a room whose name looks like another's is refused, whatever its kind; private conversations are not rooms",
+        withStorage(async (storage) => {
+          await registerAll(storage);
+          await created(storage, group("+team"), alice);
+          for (const lookalike of ["+tearn", "#team", "#tearn"]) {
+            assert.deepEqual(
+              await storage.createGroup(group(lookalike), roomKindOf(group(lookalike)), bob, undefined),
+              {
+                kind: "confusable",
+                lookalike: group("+team"),
+              },
+            );
+            assert.equal(await storage.group(group(lookalike)), undefined);
+          }
+          await created(storage, group("+teams"), bob);
+          await created(storage, group("@alice@bob"), bob);
+        }),
+      );
+
+      it(
+        "reserveRoom: only the owner may create it, look-alikes are held off; reclaim ends a room in use; unreserveRoom lifts it",
+        withStorage(async (storage) => {
+          await registerAll(storage);
+          const ops = group("#ops");
+          assert.deepEqual(await storage.reserveRoom(ops, alice, false), { kind: "reserved" });
+          assert.deepEqual(await storage.createGroup(ops, "open", bob, undefined), { kind: "reserved", owner: alice });
+          assert.deepEqual(await storage.createGroup(group("#0ps"), "open", bob, undefined), {
+            kind: "confusable",
+            lookalike: ops,
+          });
+          await created(storage, ops, alice);
+
+          const team = group("+team");
+          await created(storage, team, bob);
+          await accept(storage, commitInput(team, 0, bob, { added: [carol], welcome: blob() }));
+          assert.deepEqual(await storage.reserveRoom(team, alice, false), { kind: "exists", members: [bob, carol] });
+          assert.deepEqual(await storage.currentMembers(team), [bob, carol], "left alone without reclaim");
+          const before = await storage.lastSeq();
+          assert.deepEqual(await storage.reserveRoom(team, alice, true), { kind: "reclaimed", members: [bob, carol] });
+          assert.equal(await storage.group(team), undefined);
+          assert.deepEqual(await storage.currentMembers(team), []);
+          assert.ok(!(await storage.groupsOf(carol)).includes(team));
+          const seq = await created(storage, team, alice);
+          assert.ok(seq > before);
+          assert.equal((await storage.group(team))?.epoch, 0, "the new group starts from epoch 0");
+          const message = await appendMessage(storage, team, alice, blob(), 5_000);
+          assert.equal(message.kind, "stored");
+          const carols = await storage.fetchSince(carol, 0, 100);
+          assert.ok(
+            !carols.some((delivery) => delivery.seq > before),
+            "nothing of the new group reaches its old members",
+          );
+
+          assert.equal(await storage.unreserveRoom(team), "unreserved");
+          assert.equal(await storage.unreserveRoom(team), "unknown");
+          assert.equal(await storage.unreserveRoom(group("#never")), "unknown");
+          assert.equal(await storage.unreserveRoom(group("#ops")), "unreserved");
+          assert.deepEqual(await storage.createGroup(ops, "open", bob, undefined), { kind: "exists" });
+          assert.deepEqual(await storage.reserveRoom(group("#later"), bob, false), { kind: "reserved" });
+          assert.equal(await storage.unreserveRoom(group("#later")), "unreserved");
+          await created(storage, group("#1ater"), carol); // a lifted reservation of a room never made holds nothing off
+        }),
+      );
+
+      it(
         "createGroup: created once, then exists; the creator is the only member; epoch 0",
         withStorage(async (storage) => {
           await registerAll(storage);
