@@ -17,7 +17,7 @@ const restartNote = "Restart the server if it is running.";
  * `reserve-room` keeps a room name for its real owner (and with `--reclaim` takes it back from a
  * squatter); `unreserve-room` lifts that.
  */
-export function runAdmin(argv: readonly string[]): void {
+export async function runAdmin(argv: readonly string[]): Promise<void> {
   const parsed = parseArgs(argv, { data: "string", reclaim: "boolean" });
   if (parsed.kind === "error")
     throw new CliExit(exitCodes.usage, "BAD_FLAG", `${parsed.message}\nusage: ${adminUsage}`);
@@ -34,18 +34,18 @@ export function runAdmin(argv: readonly string[]): void {
   if (command === undefined) throw new CliExit(exitCodes.usage, "BAD_COMMAND", `usage: ${adminUsage}`);
   const storage = openStorage((parsed.flags.data as string | undefined) ?? defaultServerConfig.dataDir);
   try {
-    process.stdout.write(`${command(storage)}\n`);
+    process.stdout.write(`${await command(storage)}\n`);
   } finally {
-    storage.close();
+    await storage.close();
   }
 }
 
 /** What an action does to the storage, and the sentence that says it was done. */
-type AdminAction = (storage: Storage) => string;
+type AdminAction = (storage: Storage) => Promise<string>;
 
 function releaseName(name: UserName): AdminAction {
-  return (storage) => {
-    if (storage.releaseName(name) === "unknown") {
+  return async (storage) => {
+    if ((await storage.releaseName(name)) === "unknown") {
       throw new CliExit(exitCodes.failure, "NO_SUCH_USER", `nobody is registered as ${name}`);
     }
     return (
@@ -56,11 +56,11 @@ function releaseName(name: UserName): AdminAction {
 }
 
 function reserveRoom(room: GroupId, owner: UserName, reclaim: boolean): AdminAction {
-  return (storage) => {
-    if (storage.userKey(owner) === undefined) {
+  return async (storage) => {
+    if ((await storage.userKey(owner)) === undefined) {
       throw new CliExit(exitCodes.failure, "NO_SUCH_USER", `nobody is registered as ${owner}`);
     }
-    const result = storage.reserveRoom(room, owner, reclaim);
+    const result = await storage.reserveRoom(room, owner, reclaim);
     switch (result.kind) {
       case "reserved":
         return `reserved ${room} for ${owner}: nobody else can create it, nor a room whose name looks like it.`;
@@ -80,8 +80,8 @@ function reserveRoom(room: GroupId, owner: UserName, reclaim: boolean): AdminAct
 }
 
 function unreserveRoom(room: GroupId): AdminAction {
-  return (storage) => {
-    if (storage.unreserveRoom(room) === "unknown") {
+  return async (storage) => {
+    if ((await storage.unreserveRoom(room)) === "unknown") {
       throw new CliExit(exitCodes.failure, "NOT_RESERVED", `${room} is not reserved`);
     }
     return `${room} is no longer reserved: anyone may create it once it is free.`;

@@ -1,4 +1,11 @@
-import { encodeFrame, errorCodes, type ErrorCode, type ServerFrame, type UserName } from "@secure-chat/protocol";
+import {
+  encodeFrame,
+  errorCodes,
+  type ClientFrame,
+  type ErrorCode,
+  type ServerFrame,
+  type UserName,
+} from "@secure-chat/protocol";
 import type { DeliveryTarget } from "./bus/bus.js";
 import type { TokenBucket } from "./token-bucket.js";
 
@@ -25,6 +32,8 @@ export class Connection {
   state: ConnectionPhase = { phase: "awaiting_hello" };
   /** Cleanup run once when the connection closes (bus subscription, presence). */
   readonly onClose: (() => void)[] = [];
+  /** Frames that came while one of this connection's handlers awaited storage (see dispatch). */
+  waitingFrames: ClientFrame[] | undefined;
   /** Live deliveries held back while the connection catches up (see startDelivery). */
   private held: Uint8Array[] | undefined;
 

@@ -8,6 +8,7 @@ import { CursorBatcher } from "./services/cursor-batcher.js";
 import { DurabilityGate } from "./services/durability-gate.js";
 import { Quotas } from "./services/quotas.js";
 import { SendBatcher } from "./services/send-batcher.js";
+import { KeyedQueue } from "./keyed-queue.js";
 import type { TokenBucket } from "./token-bucket.js";
 
 /** Everything a handler may use. Built once by the composition root. */
@@ -33,6 +34,8 @@ export interface ServerContext {
   quotas: Quotas;
   /** MLS checks of each user running (see MAX_MLS_CHECKS_PER_USER). */
   mlsChecks: Map<UserName, number>;
+  /** Each user's presence announcements, in the order made (see announcePresence). */
+  presenceOrder: KeyedQueue<UserName>;
   /** New-name registrations per remote address (see registrationsPerHourPerAddress). */
   registrationBuckets: Map<string, TokenBucket>;
   /** Holds answers and fan-out until their writes are on disk. */
@@ -55,6 +58,7 @@ export function createContext(
   cursorFlushMs = ACK_INTERVAL_MS,
 ): ServerContext {
   const durable = new DurabilityGate(storage, log);
+  const members = new Map<GroupId, ReadonlySet<UserName>>();
   return {
     config,
     storage,
@@ -63,23 +67,28 @@ export function createContext(
     now: () => Date.now(),
     randomBytes: (count) => new Uint8Array(randomBytes(count)),
     online: new Map(),
-    members: new Map(),
+    members,
     userBuckets: new Map(),
     connectionsByAddress: new Map(),
     mlsChecks: new Map(),
+    presenceOrder: new KeyedQueue(),
     quotas: new Quotas(config),
     registrationBuckets: new Map(),
     durable,
-    sends: new SendBatcher(storage, durable),
+    // The send handler has the group's members in the cache before it adds (never evicted).
+    sends: new SendBatcher(storage, durable, (groupId) => members.get(groupId) ?? new Set()),
     cursors: new CursorBatcher(storage, log, cursorFlushMs),
   };
 }
 
-export function groupMembers(ctx: ServerContext, groupId: GroupId): ReadonlySet<UserName> {
-  let members = ctx.members.get(groupId);
-  if (members === undefined) {
-    members = new Set(ctx.storage.currentMembers(groupId));
-    ctx.members.set(groupId, members);
-  }
-  return members;
+/** A group's current members: from the cache, or read from storage on first use. */
+export async function groupMembers(ctx: ServerContext, groupId: GroupId): Promise<ReadonlySet<UserName>> {
+  const cached = ctx.members.get(groupId);
+  if (cached !== undefined) return cached;
+  const read = new Set(await ctx.storage.currentMembers(groupId));
+  // A commit accepted while this read ran has set members at least as new as what it read.
+  const meanwhile = ctx.members.get(groupId);
+  if (meanwhile !== undefined) return meanwhile;
+  ctx.members.set(groupId, read);
+  return read;
 }

@@ -42,7 +42,17 @@ function requestId(frame: ClientFrame): number {
   return "rid" in frame ? frame.rid : 0;
 }
 
-/** Decodes one binary frame and runs its handler; every failure becomes an error frame. */
+/**
+ * Frames of one connection waiting while one of its handlers awaits storage. Rate limits bound
+ * how fast they come; this bounds how many a stalled database can make pile up.
+ */
+export const MAX_WAITING_FRAMES = 256;
+
+/**
+ * Decodes one binary frame and runs its handler; every failure becomes an error frame. A
+ * connection's frames are handled in the order they came: while a handler awaits storage, the
+ * frames after it wait (a login completes before what follows it; sends keep their order).
+ */
 export function dispatch(ctx: ServerContext, connection: Connection, bytes: Uint8Array): void {
   if (bytes.length > ctx.config.maxFrameBytes) {
     connection.fail(0, "FRAME_TOO_LARGE", `frames are limited to ${ctx.config.maxFrameBytes} bytes`);
@@ -59,24 +69,54 @@ export function dispatch(ctx: ServerContext, connection: Connection, bytes: Uint
     return;
   }
   const clientFrame = frame as ClientFrame;
-  const handler = handlers[clientFrame.type as ClientFrameType] as Handler<ClientFrameType>;
-  const rid = requestId(clientFrame);
   if (!withinRateLimits(ctx, connection)) {
-    connection.fail(rid, "RATE_LIMITED", "too many frames; slow down and retry this request");
+    connection.fail(requestId(clientFrame), "RATE_LIMITED", "too many frames; slow down and retry this request");
     return;
   }
+  const waiting = connection.waitingFrames;
+  if (waiting === undefined) {
+    handleInOrder(ctx, connection, [clientFrame]);
+  } else if (waiting.length < MAX_WAITING_FRAMES) {
+    waiting.push(clientFrame);
+  } else {
+    connection.fail(requestId(clientFrame), "RATE_LIMITED", "too many requests waiting; retry this one later");
+  }
+}
+
+/** Handles `frames` in order; when a handler goes asynchronous, the rest wait for it to finish. */
+function handleInOrder(ctx: ServerContext, connection: Connection, frames: ClientFrame[]): void {
+  connection.waitingFrames = undefined;
+  for (let next = frames.shift(); next !== undefined; next = frames.shift()) {
+    if (connection.state.phase === "closed") return;
+    const handling = handle(ctx, connection, next);
+    if (handling !== undefined) {
+      connection.waitingFrames = frames;
+      void handling.then(() => handleInOrder(ctx, connection, frames));
+      return;
+    }
+  }
+}
+
+/** Runs the frame's handler; undefined if it finished at once, else a promise that never rejects. */
+function handle(ctx: ServerContext, connection: Connection, frame: ClientFrame): Promise<void> | undefined {
+  const handler = handlers[frame.type as ClientFrameType] as Handler<ClientFrameType>;
+  const rid = requestId(frame);
+  const failed = (error: unknown): void => answerFailure(ctx, connection, { type: frame.type, rid }, error);
   try {
+    let handling: void | Promise<void>;
     if (handler.requiresAuth) {
       const name = connection.name;
       if (name === undefined) {
-        connection.fail(rid, "NOT_AUTHENTICATED", `log in before sending ${clientFrame.type}`);
-        return;
+        connection.fail(rid, "NOT_AUTHENTICATED", `log in before sending ${frame.type}`);
+        return undefined;
       }
-      handler.handle(ctx, connection, clientFrame as never, name);
+      handling = handler.handle(ctx, connection, frame as never, name);
     } else {
-      handler.handle(ctx, connection, clientFrame as never);
+      handling = handler.handle(ctx, connection, frame as never);
     }
+    return handling?.catch(failed);
   } catch (error) {
-    answerFailure(ctx, connection, { type: clientFrame.type, rid }, error);
+    failed(error);
+    return undefined;
   }
 }

@@ -48,16 +48,16 @@ export async function startServer(
       async close() {
         retention.stop();
         await transport.close();
-        ctx.sends.flush();
-        ctx.cursors.close();
+        await ctx.sends.flush();
+        await ctx.cursors.close();
         bus.close();
-        storage.close();
+        await storage.close();
       },
     };
   } catch (error) {
     // A bad certificate or a port in use: nothing was accepted, but the storage is open.
-    ctx.cursors.close();
-    storage.close();
+    await ctx.cursors.close();
+    await storage.close();
     throw error;
   }
 }

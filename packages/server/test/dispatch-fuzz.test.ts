@@ -38,6 +38,8 @@ describe("dispatch under random and mutated frames", () => {
 
   const open = (): FakeConnection => recordingConnection();
   const loggedIn = (): FakeConnection => recordingConnection(alice);
+  /** Handlers that await storage (SQLite answers within the turn) have answered by the next one. */
+  const handled = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
   /** Changes whenever another connection (the server's) commits a write to the file. */
   function dataVersion(): number {
@@ -114,19 +116,20 @@ describe("dispatch under random and mutated frames", () => {
     assert.equal(errors.length, 1, `the corpus should be valid but for the fake commit: ${JSON.stringify(errors)}`);
   });
 
-  it("detects a write with data_version (the fuzz oracle works)", () => {
+  it("detects a write with data_version (the fuzz oracle works)", async () => {
     const version = dataVersion();
     const before = snapshot();
     dispatch(ctx, loggedIn().connection, encodeFrame({ type: "ack", seq: 2 }));
-    ctx.cursors.flush();
+    await handled();
+    await ctx.cursors.flush();
     assert.notEqual(dataVersion(), version);
     assert.notEqual(snapshot(), before);
   });
 
-  after(() => {
+  after(async () => {
     snapshotDb?.close();
-    ctx?.cursors.close();
-    ctx?.storage.close();
+    await ctx?.cursors.close();
+    await ctx?.storage.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -146,12 +149,13 @@ describe("dispatch under random and mutated frames", () => {
 
   for (const target of targets) {
     for (const who of ["a logged-in", "a fresh"] as const) {
-      it(`never throws on ${target.name} from ${who} connection, and refusals change nothing`, () => {
-        fc.assert(
-          fc.property(target.input, (bytes) => {
+      it(`never throws on ${target.name} from ${who} connection, and refusals change nothing`, async () => {
+        await fc.assert(
+          fc.asyncProperty(target.input, async (bytes) => {
             const fake = who === "a fresh" ? open() : loggedIn();
             const version = dataVersion();
             dispatch(ctx, fake.connection, bytes);
+            await handled();
             if (fake.received.some((frame) => frame.type === "error")) {
               assert.equal(dataVersion(), version, "a refused frame wrote to the database");
             }

@@ -12,20 +12,31 @@ function recordingLog(): Logger & { errors: string[] } {
   return { errors, info: () => undefined, warn: () => undefined, error: (event) => errors.push(event) };
 }
 
+/** The end of this turn: whatever the settling of a promise set off has run by then. */
+const settled = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /**
- * A storage whose disk syncs finish only when the test says so; with `room`, a disk with room for
- * that many payload bytes per transaction (more is refused whole, as SQLite does).
+ * A storage whose disk syncs finish only when the test says so (each `syncs` entry ends one and
+ * settles once what that set off has run); with `room`, a disk with room for that many payload
+ * bytes per transaction (more is refused whole, as SQLite does).
  */
 function manualDisk(room = Infinity): {
   storage: Storage;
   appended: AppendInput[];
-  syncs: ((error?: Error) => void)[];
+  syncs: ((error?: Error) => Promise<void>)[];
 } {
   const appended: AppendInput[] = [];
-  const syncs: ((error?: Error) => void)[] = [];
+  const syncs: ((error?: Error) => Promise<void>)[] = [];
   const storage = {
-    sync: (done: (error?: Error) => void) => syncs.push(done),
-    appendMessages: (inputs: AppendInput[]): AppendResult[] => {
+    sync: () =>
+      new Promise<void>((resolve, reject) =>
+        syncs.push((error) => {
+          if (error === undefined) resolve();
+          else reject(error);
+          return settled();
+        }),
+      ),
+    appendMessages: async (inputs: AppendInput[]): Promise<AppendResult[]> => {
       if (inputs.reduce((bytes, input) => bytes + input.payload.length, 0) > room) {
         throw new StorageFullError(new Error("SQLITE_FULL"));
       }
@@ -43,7 +54,7 @@ function manualDisk(room = Infinity): {
 }
 
 describe("DurabilityGate", () => {
-  it("runs actions only after a sync that started after them, in the order queued", () => {
+  it("runs actions only after a sync that started after them, in the order queued", async () => {
     const disk = manualDisk();
     const log = recordingLog();
     const gate = new DurabilityGate(disk.storage, log);
@@ -54,23 +65,23 @@ describe("DurabilityGate", () => {
     gate.after((durable) => ran.push(`c:${durable}`));
     assert.equal(disk.syncs.length, 1, "one sync at a time");
     assert.deepEqual(ran, [], "nothing runs before the disk confirms");
-    disk.syncs[0]!();
+    await disk.syncs[0]!();
     assert.deepEqual(ran, ["a:true"], "b and c were queued while that sync ran: it may not cover their writes");
     assert.equal(disk.syncs.length, 2, "one sync covers everything queued meanwhile (group commit)");
-    disk.syncs[1]!();
+    await disk.syncs[1]!();
     assert.deepEqual(ran, ["a:true", "b:true", "c:true"]);
     assert.equal(disk.syncs.length, 2, "idle when nothing waits");
     assert.deepEqual(log.errors, []);
   });
 
-  it("after a failed sync, tells every action so, now and from then on, and logs it once", () => {
+  it("after a failed sync, tells every action so, now and from then on, and logs it once", async () => {
     const disk = manualDisk();
     const log = recordingLog();
     const gate = new DurabilityGate(disk.storage, log);
     const ran: string[] = [];
     gate.after((durable) => ran.push(`a:${durable}`));
     gate.after((durable) => ran.push(`b:${durable}`));
-    disk.syncs[0]!(new Error("EIO"));
+    await disk.syncs[0]!(new Error("EIO"));
     assert.deepEqual(ran, ["a:false", "b:false"], "in order, the waiting one too");
     gate.after((durable) => ran.push(`c:${durable}`));
     assert.deepEqual(ran, ["a:false", "b:false", "c:false"], "a later sync could not be trusted");
@@ -78,7 +89,7 @@ describe("DurabilityGate", () => {
     assert.deepEqual(log.errors, ["disk_sync_failed"]);
   });
 
-  it("an action that throws is logged and does not keep the others from running", () => {
+  it("an action that throws is logged and does not keep the others from running", async () => {
     const disk = manualDisk();
     const log = recordingLog();
     const gate = new DurabilityGate(disk.storage, log);
@@ -87,16 +98,16 @@ describe("DurabilityGate", () => {
     gate.after(() => {
       throw new Error("boom");
     });
-    disk.syncs[0]!();
+    await disk.syncs[0]!();
     gate.after(() => ran.push("c"));
-    disk.syncs[1]!();
+    await disk.syncs[1]!();
     assert.deepEqual(ran, ["a"]);
-    disk.syncs[2]!();
+    await disk.syncs[2]!();
     assert.deepEqual(ran, ["a", "c"]);
     assert.deepEqual(log.errors, ["announce_failed"]);
   });
 
-  it("tells whenSynced callers when the sync in flight has ended, after its actions, also when it failed", () => {
+  it("tells whenSynced callers when the sync in flight has ended, after its actions, also when it failed", async () => {
     const disk = manualDisk();
     const gate = new DurabilityGate(disk.storage, recordingLog());
     const events: string[] = [];
@@ -105,11 +116,11 @@ describe("DurabilityGate", () => {
     assert.equal(gate.syncing, true);
     gate.whenSynced(() => events.push("synced"));
     gate.after((durable) => events.push(`next action:${durable}`));
-    disk.syncs[0]!();
+    await disk.syncs[0]!();
     assert.deepEqual(events, ["action:true", "synced"], "the next action waits for the next sync");
     assert.equal(gate.syncing, true, "that next sync is in flight");
     gate.whenSynced(() => events.push("synced again"));
-    disk.syncs[1]!(new Error("EIO"));
+    await disk.syncs[1]!(new Error("EIO"));
     assert.deepEqual(events, ["action:true", "synced", "next action:false", "synced again"]);
     assert.equal(gate.syncing, false);
   });
@@ -126,14 +137,14 @@ describe("SendBatcher", () => {
 
   it("stores a turn's messages in one batch and answers none of them before the disk confirms", async () => {
     const disk = manualDisk();
-    const batcher = new SendBatcher(disk.storage, new DurabilityGate(disk.storage, recordingLog()));
+    const batcher = new SendBatcher(disk.storage, new DurabilityGate(disk.storage, recordingLog()), () => new Set());
     const outcomes: SendOutcome[] = [];
     batcher.add(input("one"), (outcome) => outcomes.push(outcome));
     batcher.add(input("two"), (outcome) => outcomes.push(outcome));
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(disk.appended.length, 2, "stored at the end of the turn");
     assert.equal(outcomes.length, 0, "not acknowledged before the sync");
-    disk.syncs[0]!();
+    await disk.syncs[0]!();
     assert.deepEqual(
       outcomes.map((o) => (o.kind === "ok" ? o.result.delivery.seq : o.kind)),
       [1, 2],
@@ -142,7 +153,7 @@ describe("SendBatcher", () => {
 
   it("on a nearly full disk, stores each message that fits alone, in order, and refuses only the one that does not", async () => {
     const disk = manualDisk(100);
-    const batcher = new SendBatcher(disk.storage, new DurabilityGate(disk.storage, recordingLog()));
+    const batcher = new SendBatcher(disk.storage, new DurabilityGate(disk.storage, recordingLog()), () => new Set());
     const outcomes: string[] = [];
     for (const text of ["one", "x".repeat(200), "three"]) {
       batcher.add(input(text), (outcome) =>
@@ -155,19 +166,50 @@ describe("SendBatcher", () => {
         ),
       );
     }
-    batcher.flush();
+    await batcher.flush();
     assert.deepEqual(outcomes, ["full"], "the refusal at once; the others wait for the disk");
-    disk.syncs[0]!();
+    await disk.syncs[0]!();
     assert.deepEqual(outcomes, ["full", "one #1", "three #2"]);
   });
 
   it("answers `unconfirmed` when the disk fails after the messages were stored", async () => {
     const disk = manualDisk();
-    const batcher = new SendBatcher(disk.storage, new DurabilityGate(disk.storage, recordingLog()));
+    const batcher = new SendBatcher(disk.storage, new DurabilityGate(disk.storage, recordingLog()), () => new Set());
     const outcomes: SendOutcome[] = [];
     batcher.add(input("one"), (outcome) => outcomes.push(outcome));
-    batcher.flush();
-    disk.syncs[0]!(new Error("EIO"));
+    await batcher.flush();
+    await disk.syncs[0]!(new Error("EIO"));
     assert.deepEqual(outcomes, [{ kind: "unconfirmed" }]);
+  });
+  it("an exclusive write comes after the messages pending, before those that come meanwhile, which go to the members it leaves", async () => {
+    const disk = manualDisk();
+    let members = new Set(["alice", "bob"] as UserName[]);
+    const batcher = new SendBatcher(disk.storage, new DurabilityGate(disk.storage, recordingLog()), () => members);
+    const outcomes: string[] = [];
+    const record = (text: string) => (outcome: SendOutcome) =>
+      outcomes.push(
+        outcome.kind === "ok"
+          ? `${text} #${outcome.result.delivery.seq} to ${[...outcome.recipients].join(",")}`
+          : outcome.kind,
+      );
+    batcher.add(input("before"), record("before"));
+    let finishWrite = (): void => undefined;
+    const written = batcher.exclusive(async () => {
+      const storedBefore = disk.appended.length;
+      await new Promise<void>((resolve) => (finishWrite = resolve));
+      members = new Set(["alice", "carol"] as UserName[]);
+      return storedBefore;
+    });
+    await settled();
+    batcher.add(input("during"), record("during"));
+    await settled();
+    assert.equal(disk.appended.length, 1, "nothing is stored while the exclusive write runs");
+    finishWrite();
+    assert.equal(await written, 1, "the message pending was stored before it");
+    await settled();
+    assert.equal(disk.appended.length, 2, "the one that came meanwhile is stored after it");
+    await disk.syncs[0]!();
+    await disk.syncs[1]!();
+    assert.deepEqual(outcomes, ["before #1 to alice,bob", "during #2 to alice,carol"]);
   });
 });

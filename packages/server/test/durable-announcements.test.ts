@@ -7,10 +7,7 @@
  * - several sends in one sync: each member's frames stay in seq order, its own accepted included.
  */
 import assert from "node:assert/strict";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { encodeFrame, type GroupId, type UserName } from "@secure-chat/protocol";
 import { MemoryBus } from "../src/bus/memory-bus.js";
@@ -19,9 +16,8 @@ import { createContext, type ServerContext } from "../src/context.js";
 import { dispatch } from "../src/dispatch.js";
 import { encodeDelivery, startDelivery } from "../src/services/delivery.js";
 import { NOT_CONFIRMED } from "../src/services/durability-gate.js";
-import { SqliteStorage } from "../src/storage/sqlite-storage.js";
 import type { Storage, StoredDelivery } from "../src/storage/storage.js";
-import { applicationMessage, recordingConnection, silentLog, soloGroup } from "./fakes.js";
+import { applicationMessage, recordingConnection, silentLog, sendFrame, soloGroup, suiteSqlite } from "./fakes.js";
 
 const alice = "alice" as UserName;
 const bob = "bob" as UserName;
@@ -29,28 +25,36 @@ const carol = "carol" as UserName;
 const room = "#room" as GroupId;
 
 describe("announcements that wait for the disk", () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "secure-chat-fanout-"));
-  const sqlite = new SqliteStorage(path.join(dir, "server.sqlite"));
-  after(() => {
-    sqlite.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const sqlite = suiteSqlite("secure-chat-fanout-");
 
   /** A server context on the real storage, whose disk syncs finish only when the test says so. */
-  function manualDiskServer(): { ctx: ServerContext; storage: Storage; syncs: ((error?: Error) => void)[] } {
-    const syncs: ((error?: Error) => void)[] = [];
-    const storage: Storage = Object.create(sqlite, { sync: { value: (done: () => void) => syncs.push(done) } });
+  async function manualDiskServer(): Promise<{
+    ctx: ServerContext;
+    storage: Storage;
+    syncs: ((error?: Error) => Promise<void>)[];
+  }> {
+    const syncs: ((error?: Error) => Promise<void>)[] = [];
+    const sync = (): Promise<void> =>
+      new Promise((resolve, reject) =>
+        syncs.push((error) => {
+          if (error === undefined) resolve();
+          else reject(error);
+          // Settles once whatever the end of this sync set off has run.
+          return new Promise((turn) => setImmediate(turn));
+        }),
+      );
+    const storage: Storage = Object.create(sqlite, { sync: { value: sync } });
     const config = { ...defaultServerConfig, cipherSuite: "x25519" as const };
     const ctx = createContext(config, storage, new MemoryBus(), silentLog, 3_600_000);
     for (const name of [alice, bob, carol]) {
-      if (storage.userKey(name) === undefined) storage.registerUser(name, ed25519.keygen().publicKey);
+      if ((await storage.userKey(name)) === undefined) await storage.registerUser(name, ed25519.keygen().publicKey);
     }
     return { ctx, storage, syncs };
   }
 
   /** Stores one message of carol's in `groupId` directly (no disk sync): its delivery. */
-  function storeFromCarol(storage: Storage, groupId: GroupId, sendIdFill: number): StoredDelivery {
-    const [stored] = storage.appendMessages([
+  async function storeFromCarol(storage: Storage, groupId: GroupId, sendIdFill: number): Promise<StoredDelivery> {
+    const [stored] = await storage.appendMessages([
       { groupId, sender: carol, payload: new Uint8Array(8), serverTs: 1, sendId: new Uint8Array(16).fill(sendIdFill) },
     ]);
     assert.equal(stored?.kind, "stored");
@@ -59,9 +63,9 @@ describe("announcements that wait for the disk", () => {
 
   /** Carol's catch-up of one stored message of hers in a new group, started and waiting for the disk. */
   async function carolCatchingUp(groupId: GroupId, sendIdFill: number) {
-    const server = manualDiskServer();
-    server.storage.createGroup(groupId, "invite", carol, undefined);
-    const stored = storeFromCarol(server.storage, groupId, sendIdFill);
+    const server = await manualDiskServer();
+    await server.storage.createGroup(groupId, "invite", carol, undefined);
+    const stored = await storeFromCarol(server.storage, groupId, sendIdFill);
     const carolSide = recordingConnection(carol);
     const delivery = startDelivery(server.ctx, carolSide.connection, carol);
     await new Promise((resolve) => setImmediate(resolve));
@@ -69,8 +73,8 @@ describe("announcements that wait for the disk", () => {
   }
 
   it("a send's fan-out goes to the members at the time of the store, though the membership changes before the disk confirms", async () => {
-    const { ctx, storage, syncs } = manualDiskServer();
-    storage.createGroup(room, "open", alice, undefined);
+    const { ctx, storage, syncs } = await manualDiskServer();
+    await storage.createGroup(room, "open", alice, undefined);
     ctx.members.set(room, new Set([alice, bob]));
     const sender = recordingConnection(alice);
     const [bobSide, carolSide] = [recordingConnection(bob), recordingConnection(carol)];
@@ -93,7 +97,7 @@ describe("announcements that wait for the disk", () => {
     // A commit now replaces the membership (as the commit handler does): bob out, carol in.
     ctx.members.set(room, new Set([alice, carol]));
     assert.deepEqual([sender.received, bobSide.received], [[], []], "nothing before the disk confirms");
-    syncs[0]!();
+    await syncs[0]!();
 
     assert.deepEqual(
       sender.received.map((f) => f.type),
@@ -111,7 +115,7 @@ describe("announcements that wait for the disk", () => {
     const { syncs, stored, carolSide, delivery } = await carolCatchingUp("+team" as GroupId, 9);
     assert.equal(syncs.length, 1, "the page waits for a sync");
     assert.equal(carolSide.received.length, 0, "nothing before the disk confirms");
-    syncs[0]!();
+    await syncs[0]!();
     await delivery;
     assert.deepEqual(
       carolSide.received.map((f) => (f.type === "deliver" ? f.seq : f.type)),
@@ -122,19 +126,19 @@ describe("announcements that wait for the disk", () => {
   it("live deliveries during catch-up wait for it, then go straight out; none after the connection closes", async () => {
     const den = "+den" as GroupId;
     const { ctx, storage, syncs, stored, carolSide, delivery } = await carolCatchingUp(den, 1);
-    const append = (fill: number): StoredDelivery => storeFromCarol(storage, den, fill);
-    const duringCatchUp = append(2);
+    const append = (fill: number): Promise<StoredDelivery> => storeFromCarol(storage, den, fill);
+    const duringCatchUp = await append(2);
     ctx.bus.publish([carol], encodeDelivery(duringCatchUp));
     assert.equal(carolSide.received.length, 0, "held while the page waits for the disk");
-    syncs[0]!();
+    await syncs[0]!();
     await delivery;
-    const live = append(3);
+    const live = await append(3);
     // More than a catch-up may hold: the hold must be gone, or it would cut carol off.
     const liveFrame = encodeDelivery(live);
     for (let i = 0; i < 50_001; i++) ctx.bus.publish([carol], liveFrame);
     assert.equal(carolSide.connection.state.phase, "ready");
     carolSide.connection.close(1000, "bye");
-    ctx.bus.publish([carol], encodeDelivery(append(4)));
+    ctx.bus.publish([carol], encodeDelivery(await append(4)));
     assert.deepEqual(
       carolSide.received
         .map((f) => (f.type === "deliver" ? f.seq : f.type))
@@ -146,7 +150,7 @@ describe("announcements that wait for the disk", () => {
   it("a connection that closes during its catch-up is not subscribed when the catch-up ends", async () => {
     const { ctx, syncs, stored, carolSide, delivery } = await carolCatchingUp("+nook" as GroupId, 5);
     carolSide.connection.close(1000, "bye");
-    syncs[0]!();
+    await syncs[0]!();
     await delivery;
     ctx.bus.publish([carol], encodeDelivery(stored));
     assert.deepEqual(carolSide.received, [], "nothing, neither the page nor the live frame");
@@ -154,7 +158,7 @@ describe("announcements that wait for the disk", () => {
 
   it("catch-up whose page the disk does not confirm sends none of it: INTERNAL, and the connection closes", async () => {
     const { syncs, carolSide, delivery } = await carolCatchingUp("+club" as GroupId, 7);
-    syncs[0]!(new Error("EIO"));
+    await syncs[0]!(new Error("EIO"));
     await delivery;
     assert.deepEqual(
       carolSide.received.map((f) => (f.type === "error" ? `${f.code}: ${f.message}` : f.type)),
@@ -166,9 +170,9 @@ describe("announcements that wait for the disk", () => {
   it("each member's frames come in seq order, its own accepted included, when several sends share one sync", async () => {
     // The client counts an accepted seq as seen and drops any delivery at or below it, so an
     // answer that overtook another member's earlier message would lose that message.
-    const { ctx, storage, syncs } = manualDiskServer();
+    const { ctx, storage, syncs } = await manualDiskServer();
     const lounge = "#lounge" as GroupId;
-    storage.createGroup(lounge, "open", alice, undefined);
+    await storage.createGroup(lounge, "open", alice, undefined);
     const everyone = [alice, bob, carol];
     ctx.members.set(lounge, new Set(everyone));
     const sides = everyone.map((name) => recordingConnection(name));
@@ -176,22 +180,10 @@ describe("announcements that wait for the disk", () => {
     const messages = await Promise.all(
       everyone.map(async (name) => applicationMessage(await soloGroup(name, ed25519.keygen(), lounge))),
     );
-    sides.forEach((side, i) =>
-      dispatch(
-        ctx,
-        side.connection,
-        encodeFrame({
-          type: "send",
-          rid: i + 1,
-          groupId: lounge,
-          sendId: new Uint8Array(16).fill(40 + i),
-          message: messages[i]!,
-        }),
-      ),
-    );
+    sides.forEach((side, i) => dispatch(ctx, side.connection, sendFrame(i + 1, lounge, 40 + i, messages[i]!)));
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(syncs.length, 1, "the three sends share one disk sync");
-    syncs[0]!();
+    await syncs[0]!();
     for (const [i, side] of sides.entries()) {
       const seqs = side.received.map((f) => (f.type === "deliver" || f.type === "accepted" ? f.seq : -1));
       assert.deepEqual(

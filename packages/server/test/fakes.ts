@@ -8,12 +8,28 @@ import {
   getCiphersuiteFromName,
   getCiphersuiteImpl,
 } from "ts-mls";
-import { cipherSuites, decodeFrame, type ServerFrame, type UserName } from "@secure-chat/protocol";
+import { cipherSuites, decodeFrame, encodeFrame, type ServerFrame, type UserName } from "@secure-chat/protocol";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { after } from "node:test";
 import { Connection } from "../src/connection.js";
+import { SqliteStorage } from "../src/storage/sqlite-storage.js";
 import type { Logger } from "../src/log.js";
 import { TokenBucket } from "../src/token-bucket.js";
 
 export const silentLog: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/** A SQLite storage in a temp folder, closed and removed after the suite that asks for it. */
+export function suiteSqlite(prefix: string): SqliteStorage {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const storage = new SqliteStorage(path.join(dir, "server.sqlite"));
+  after(async () => {
+    await storage.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return storage;
+}
 
 /** A connection (logged in as `name`, if given) whose frames are decoded into `received`. */
 export function recordingConnection(name?: UserName): { connection: Connection; received: ServerFrame[] } {
@@ -73,4 +89,9 @@ export async function soloGroup(
 export async function applicationMessage(group: Awaited<ReturnType<typeof soloGroup>>): Promise<Uint8Array> {
   const { privateMessage } = await createApplicationMessage(group.state, new Uint8Array(64), group.impl);
   return encodeMlsMessage({ privateMessage, wireformat: "mls_private_message", version: "mls10" });
+}
+
+/** A `send` frame on the wire, its sendId filled with `sendIdFill`. */
+export function sendFrame(rid: number, groupId: string, sendIdFill: number, message: Uint8Array): Uint8Array {
+  return encodeFrame({ type: "send", rid, groupId, sendId: new Uint8Array(16).fill(sendIdFill), message });
 }

@@ -20,31 +20,31 @@ describe("startRetention", () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   /** A storage holding `count` messages stored at `serverTs`, then one stored now. */
-  function storageWith(file: string, count: number, serverTs: number, now: number): SqliteStorage {
+  async function storageWith(file: string, count: number, serverTs: number, now: number): Promise<SqliteStorage> {
     const storage = new SqliteStorage(join(dir, file));
-    storage.registerUser(alice, new Uint8Array(32).fill(1));
-    storage.createGroup(team, "invite", alice, undefined);
+    await storage.registerUser(alice, new Uint8Array(32).fill(1));
+    await storage.createGroup(team, "invite", alice, undefined);
     const old = Array.from({ length: count }, () => ({
       groupId: team,
       sender: alice,
       payload: new Uint8Array(8),
       serverTs,
     }));
-    storage.appendMessages(old);
-    storage.appendMessages([{ groupId: team, sender: alice, payload: new Uint8Array(8), serverTs: now }]);
+    await storage.appendMessages(old);
+    await storage.appendMessages([{ groupId: team, sender: alice, payload: new Uint8Array(8), serverTs: now }]);
     return storage;
   }
 
   it("deletes, a chunk per turn until done, what is older than the setting, and keeps the rest", async () => {
     const now = 1_000 * DAY_MS;
-    const storage = storageWith("prune.db", 25_000, now - 91 * DAY_MS, now);
+    const storage = await storageWith("prune.db", 25_000, now - 91 * DAY_MS, now);
     const ctx = createContext({ ...defaultServerConfig, retentionDays: 90 }, storage, new MemoryBus(), silentLog);
     ctx.now = () => now;
     const retention = startRetention(ctx);
     try {
       // 25,000 old rows take three turns of 10,000 at most.
       for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
-      const left = storage.fetchSince(alice, 0, 100_000);
+      const left = await storage.fetchSince(alice, 0, 100_000);
       assert.deepEqual(
         left.map((d) => d.serverTs),
         [now],
@@ -52,24 +52,24 @@ describe("startRetention", () => {
       );
     } finally {
       retention.stop();
-      ctx.cursors.close();
-      storage.close();
+      await ctx.cursors.close();
+      await storage.close();
     }
   });
 
   it("keeps everything when the setting is 0", async () => {
     const now = 1_000 * DAY_MS;
-    const storage = storageWith("keep.db", 3, 0, now);
+    const storage = await storageWith("keep.db", 3, 0, now);
     const ctx = createContext({ ...defaultServerConfig, retentionDays: 0 }, storage, new MemoryBus(), silentLog);
     ctx.now = () => now;
     const retention = startRetention(ctx);
     try {
       await new Promise((resolve) => setImmediate(resolve));
-      assert.equal(storage.fetchSince(alice, 0, 100).length, 4);
+      assert.equal((await storage.fetchSince(alice, 0, 100)).length, 4);
     } finally {
       retention.stop();
-      ctx.cursors.close();
-      storage.close();
+      await ctx.cursors.close();
+      await storage.close();
     }
   });
 });

@@ -21,9 +21,9 @@ storageContract("SqliteStorage", () => {
       opened.push(storage);
       return storage;
     },
-    cleanup() {
+    async cleanup() {
       // closing an already closed SqliteStorage is harmless
-      for (const storage of opened) storage.close();
+      for (const storage of opened) await storage.close();
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -37,17 +37,17 @@ describe("SqliteStorage without a write-ahead log", () => {
 });
 
 describe("SqliteStorage on a database made by an earlier version", () => {
-  it("drops the per-group message index, which no query uses", () => {
+  it("drops the per-group message index, which no query uses", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "secure-chat-storage-"));
     const file = path.join(dir, "server.sqlite");
     try {
       const first = new SqliteStorage(file);
-      first.close();
+      await first.close();
       const raw = new Database(file);
       raw.exec("CREATE INDEX messages_by_group ON messages(group_id, seq)");
       raw.close();
       const reopened = new SqliteStorage(file);
-      reopened.close();
+      await reopened.close();
       const check = new Database(file, { readonly: true });
       const indexes = check.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").all() as { name: string }[];
       check.close();
@@ -60,7 +60,7 @@ describe("SqliteStorage on a database made by an earlier version", () => {
 });
 
 describe("SqliteStorage on a database made before name skeletons were kept", () => {
-  it("gives every earlier name its skeleton: look-alikes among them stay, new look-alikes are refused", () => {
+  it("gives every earlier name its skeleton: look-alikes among them stay, new look-alikes are refused", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "secure-chat-storage-"));
     const file = path.join(dir, "server.sqlite");
     const keys = new Map(
@@ -68,9 +68,9 @@ describe("SqliteStorage on a database made before name skeletons were kept", () 
     );
     try {
       const first = new SqliteStorage(file);
-      first.registerUser("dave" as UserName, new Uint8Array(32).fill(4));
-      assert.equal(first.releaseName("dave" as UserName), "released");
-      first.close();
+      await first.registerUser("dave" as UserName, new Uint8Array(32).fill(4));
+      assert.equal(await first.releaseName("dave" as UserName), "released");
+      await first.close();
       // An earlier version's database: no skeleton table, so alice and a1ice could both register.
       const raw = new Database(file);
       raw.exec("DROP TABLE name_skeletons");
@@ -81,20 +81,24 @@ describe("SqliteStorage on a database made before name skeletons were kept", () 
       const storage = new SqliteStorage(file);
       try {
         for (const [name, publicKey] of keys)
-          assert.deepEqual(storage.registerUser(name, publicKey), { kind: "known" });
-        const refused = storage.registerUser("al1ce" as UserName, new Uint8Array(32));
+          assert.deepEqual(await storage.registerUser(name, publicKey), { kind: "known" });
+        const refused = await storage.registerUser("al1ce" as UserName, new Uint8Array(32));
         assert.equal(refused.kind, "confusable");
         assert.ok(refused.kind === "confusable" && ["alice", "a1ice"].includes(refused.lookalike), refused.lookalike);
-        assert.deepEqual(storage.registerUser("clave" as UserName, new Uint8Array(32)), {
+        assert.deepEqual(await storage.registerUser("clave" as UserName, new Uint8Array(32)), {
           kind: "confusable",
           lookalike: "dave",
         });
         // A name released before the upgrade comes back; so does a look-alike registered before it.
-        assert.deepEqual(storage.registerUser("dave" as UserName, new Uint8Array(32).fill(5)), { kind: "registered" });
-        assert.equal(storage.releaseName("a1ice" as UserName), "released");
-        assert.deepEqual(storage.registerUser("a1ice" as UserName, new Uint8Array(32).fill(6)), { kind: "registered" });
+        assert.deepEqual(await storage.registerUser("dave" as UserName, new Uint8Array(32).fill(5)), {
+          kind: "registered",
+        });
+        assert.equal(await storage.releaseName("a1ice" as UserName), "released");
+        assert.deepEqual(await storage.registerUser("a1ice" as UserName, new Uint8Array(32).fill(6)), {
+          kind: "registered",
+        });
       } finally {
-        storage.close();
+        await storage.close();
       }
       const check = new Database(file, { readonly: true });
       const plan = check
@@ -112,27 +116,27 @@ describe("SqliteStorage on a database made before name skeletons were kept", () 
 });
 
 describe("SqliteStorage on a database made before room names were kept", () => {
-  it("gives its rooms their skeletons, so a look-alike of an earlier room is refused", () => {
+  it("gives its rooms their skeletons, so a look-alike of an earlier room is refused", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "secure-chat-storage-"));
     const file = path.join(dir, "server.sqlite");
     const alice = "alice" as UserName;
     try {
       const first = new SqliteStorage(file);
-      first.registerUser(alice, new Uint8Array(32).fill(1));
-      first.createGroup("+team" as GroupId, "invite", alice, undefined);
-      first.createGroup("@alice@bob" as GroupId, "direct", alice, undefined);
-      first.close();
+      await first.registerUser(alice, new Uint8Array(32).fill(1));
+      await first.createGroup("+team" as GroupId, "invite", alice, undefined);
+      await first.createGroup("@alice@bob" as GroupId, "direct", alice, undefined);
+      await first.close();
       const raw = new Database(file);
       raw.exec("DROP TABLE room_names");
       raw.close();
       const storage = new SqliteStorage(file);
       try {
-        assert.deepEqual(storage.createGroup("#tearn" as GroupId, "open", alice, undefined), {
+        assert.deepEqual(await storage.createGroup("#tearn" as GroupId, "open", alice, undefined), {
           kind: "confusable",
           lookalike: "+team",
         });
       } finally {
-        storage.close();
+        await storage.close();
       }
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -144,9 +148,15 @@ describe("SqliteStorage stores a Welcome once, whoever it adds", () => {
   const team = "+team" as GroupId;
   const alice = "alice" as UserName;
   const welcomeOf = (size: number, fill: number) => new Uint8Array(size).fill(fill);
-  function addMembers(storage: SqliteStorage, epoch: number, added: UserName[], welcome: Uint8Array, serverTs: number) {
-    for (const name of added) storage.registerUser(name, new Uint8Array(32).fill(added.indexOf(name) + 2));
-    const result = storage.acceptCommit({
+  async function addMembers(
+    storage: SqliteStorage,
+    epoch: number,
+    added: UserName[],
+    welcome: Uint8Array,
+    serverTs: number,
+  ) {
+    for (const name of added) await storage.registerUser(name, new Uint8Array(32).fill(added.indexOf(name) + 2));
+    const result = await storage.acceptCommit({
       groupId: team,
       epoch,
       sender: alice,
@@ -160,50 +170,50 @@ describe("SqliteStorage stores a Welcome once, whoever it adds", () => {
     });
     assert.equal(result.kind, "accepted");
   }
-  function withStorage(body: (storage: SqliteStorage, file: string) => void): void {
+  async function withStorage(body: (storage: SqliteStorage, file: string) => Promise<void>): Promise<void> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "secure-chat-storage-"));
     const file = path.join(dir, "server.sqlite");
     const storage = new SqliteStorage(file);
     try {
-      storage.registerUser(alice, new Uint8Array(32).fill(1));
-      assert.equal(storage.createGroup(team, "invite", alice, undefined).kind, "created");
-      body(storage, file);
+      await storage.registerUser(alice, new Uint8Array(32).fill(1));
+      assert.equal((await storage.createGroup(team, "invite", alice, undefined)).kind, "created");
+      await body(storage, file);
     } finally {
-      storage.close();
+      await storage.close();
       fs.rmSync(dir, { recursive: true, force: true });
     }
   }
   const bytesOnDisk = (file: string) => fs.statSync(file).size + fs.statSync(`${file}-wal`).size;
 
-  it("a 1 MiB Welcome to 40 members grows the files by about 1 MiB, and each member fetches it whole", () => {
-    withStorage((storage, file) => {
+  it("a 1 MiB Welcome to 40 members grows the files by about 1 MiB, and each member fetches it whole", async () => {
+    await withStorage(async (storage, file) => {
       const before = bytesOnDisk(file);
       const added = Array.from({ length: 40 }, (_, index) => `member${index}` as UserName);
       const welcome = welcomeOf(1 << 20, 7);
-      addMembers(storage, 0, added, welcome, 1000);
+      await addMembers(storage, 0, added, welcome, 1000);
       const grown = bytesOnDisk(file) - before;
       assert.ok(grown < 2 << 20, `the files grew by ${grown} bytes, not once per member`);
       for (const name of added) {
-        const [delivery] = storage.fetchSince(name, 0, 10);
+        const [delivery] = await storage.fetchSince(name, 0, 10);
         assert.equal(delivery?.kind, "welcome");
         assert.deepEqual(delivery?.payload, welcome, `${name} gets the whole Welcome`);
       }
     });
   });
 
-  it("retention frees a Welcome once no delivery of it is left, and keeps the later ones", () => {
-    withStorage((storage, file) => {
-      addMembers(storage, 0, ["bob", "carol"] as UserName[], welcomeOf(5000, 1), 1000);
-      addMembers(storage, 1, ["dave"] as UserName[], welcomeOf(5000, 2), 2000);
-      assert.ok(storage.pruneDeliveries(1500, 100) > 0);
+  it("retention frees a Welcome once no delivery of it is left, and keeps the later ones", async () => {
+    await withStorage(async (storage, file) => {
+      await addMembers(storage, 0, ["bob", "carol"] as UserName[], welcomeOf(5000, 1), 1000);
+      await addMembers(storage, 1, ["dave"] as UserName[], welcomeOf(5000, 2), 2000);
+      assert.ok((await storage.pruneDeliveries(1500, 100)) > 0);
       const check = new Database(file, { readonly: true });
       const kept = check.prepare("SELECT count(*) AS n FROM shared_payloads").get() as { n: number };
       check.close();
       assert.equal(kept.n, 1, "only dave's Welcome is still referenced");
-      assert.deepEqual(storage.fetchSince("dave" as UserName, 0, 10)[0]?.payload, welcomeOf(5000, 2));
-      const bobs = storage.fetchSince("bob" as UserName, 0, 10).map((delivery) => delivery.kind);
+      assert.deepEqual((await storage.fetchSince("dave" as UserName, 0, 10))[0]?.payload, welcomeOf(5000, 2));
+      const bobs = (await storage.fetchSince("bob" as UserName, 0, 10)).map((delivery) => delivery.kind);
       assert.deepEqual(bobs, ["commit"], "bob's Welcome is gone; the later commit is his");
-      assert.ok(storage.pruneDeliveries(3000, 100) > 0);
+      assert.ok((await storage.pruneDeliveries(3000, 100)) > 0);
       const after = new Database(file, { readonly: true });
       const left = after.prepare("SELECT count(*) AS n FROM shared_payloads").get() as { n: number };
       after.close();
@@ -211,12 +221,12 @@ describe("SqliteStorage stores a Welcome once, whoever it adds", () => {
     });
   });
 
-  it("opens a database made before Welcomes were shared: old deliveries stay, new ones share", () => {
+  it("opens a database made before Welcomes were shared: old deliveries stay, new ones share", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "secure-chat-storage-"));
     const file = path.join(dir, "server.sqlite");
     try {
       const first = new SqliteStorage(file);
-      first.close();
+      await first.close();
       // An earlier version's messages table: no shared_payload column, every Welcome in its row.
       const raw = new Database(file);
       raw.exec("DROP INDEX messages_by_shared_payload; DROP TABLE shared_payloads");
@@ -229,13 +239,13 @@ describe("SqliteStorage stores a Welcome once, whoever it adds", () => {
       raw.close();
       const storage = new SqliteStorage(file);
       try {
-        assert.deepEqual(storage.fetchSince("bob" as UserName, 0, 10)[0]?.payload, new Uint8Array([9, 9, 9]));
-        storage.registerUser(alice, new Uint8Array(32).fill(1));
-        assert.equal(storage.createGroup(team, "invite", alice, undefined).kind, "created");
-        addMembers(storage, 0, ["carol"] as UserName[], welcomeOf(10, 3), 1000);
-        assert.deepEqual(storage.fetchSince("carol" as UserName, 0, 10)[0]?.payload, welcomeOf(10, 3));
+        assert.deepEqual((await storage.fetchSince("bob" as UserName, 0, 10))[0]?.payload, new Uint8Array([9, 9, 9]));
+        await storage.registerUser(alice, new Uint8Array(32).fill(1));
+        assert.equal((await storage.createGroup(team, "invite", alice, undefined)).kind, "created");
+        await addMembers(storage, 0, ["carol"] as UserName[], welcomeOf(10, 3), 1000);
+        assert.deepEqual((await storage.fetchSince("carol" as UserName, 0, 10))[0]?.payload, welcomeOf(10, 3));
       } finally {
-        storage.close();
+        await storage.close();
       }
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -251,17 +261,17 @@ describe("SqliteStorage checkpoints on a thread of its own", () => {
     try {
       const alice = "alice" as UserName;
       const room = "#checkpoints" as GroupId;
-      storage.registerUser(alice, new Uint8Array(32).fill(1));
-      storage.createGroup(room, "open", alice, new Uint8Array(8));
+      await storage.registerUser(alice, new Uint8Array(32).fill(1));
+      await storage.createGroup(room, "open", alice, new Uint8Array(8));
       const emptyDatabase = fs.statSync(file).size;
       const rounds = 300;
       const perRound = 20;
       const payload = new Uint8Array(1_000).fill(9);
       for (let round = 0; round < rounds; round++) {
-        storage.appendMessages(
+        await storage.appendMessages(
           Array.from({ length: perRound }, () => ({ groupId: room, sender: alice, payload, serverTs: round })),
         );
-        await new Promise<void>((resolve, reject) => storage.sync((error) => (error ? reject(error) : resolve())));
+        await storage.sync();
         // A busy machine may starve the checkpoint thread; give it a moment now and then.
         if (round % 10 === 9) await new Promise((resolve) => setTimeout(resolve, 5));
       }
@@ -274,23 +284,23 @@ describe("SqliteStorage checkpoints on a thread of its own", () => {
       const written = rounds * perRound * payload.length;
       const log = fs.statSync(`${file}-wal`).size;
       assert.ok(log < written, `the log started over (${log} bytes for ${written} written)`);
-      assert.equal(storage.fetchSince(alice, 0, 10_000).length, rounds * perRound);
+      assert.equal((await storage.fetchSince(alice, 0, 10_000)).length, rounds * perRound);
     } finally {
-      storage.close();
+      await storage.close();
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });
 
 describe("SqliteStorage on a full disk", () => {
-  it("refuses a write with StorageFullError, stores none of it, and writes again once there is room", () => {
+  it("refuses a write with StorageFullError, stores none of it, and writes again once there is room", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "secure-chat-storage-"));
     const storage = new SqliteStorage(path.join(dir, "server.sqlite"));
     try {
       const alice = "alice" as UserName;
       const room = "#full" as GroupId;
-      storage.registerUser(alice, new Uint8Array(32).fill(1));
-      storage.createGroup(room, "open", alice, new Uint8Array(8));
+      await storage.registerUser(alice, new Uint8Array(32).fill(1));
+      await storage.createGroup(room, "open", alice, new Uint8Array(8));
       const message = (fill: number) => ({
         groupId: room,
         sender: alice,
@@ -301,18 +311,18 @@ describe("SqliteStorage on a full disk", () => {
       // SQLite answers a database at its size limit as it answers a full disk (SQLITE_FULL).
       const db = (storage as unknown as { db: Database.Database }).db;
       db.pragma(`max_page_count = ${String(db.pragma("page_count", { simple: true }))}`);
-      assert.throws(() => storage.appendMessages([message(1), message(2)]), StorageFullError);
-      assert.deepEqual(storage.fetchSince(alice, 0, 10), [], "none of the refused batch was stored");
+      await assert.rejects(storage.appendMessages([message(1), message(2)]), StorageFullError);
+      assert.deepEqual(await storage.fetchSince(alice, 0, 10), [], "none of the refused batch was stored");
 
       db.pragma("max_page_count = 1073741823");
-      const stored = storage.appendMessages([message(1), message(2)]);
+      const stored = await storage.appendMessages([message(1), message(2)]);
       assert.deepEqual(
         stored.map((result) => result.kind),
         ["stored", "stored"],
       );
-      assert.equal(storage.fetchSince(alice, 0, 10).length, 2);
+      assert.equal((await storage.fetchSince(alice, 0, 10)).length, 2);
     } finally {
-      storage.close();
+      await storage.close();
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -19,9 +19,9 @@ export interface StorageFixture {
    * that provide it run the durability tests. `cleanup` must close anything `reopen` opened
    * and tolerate storages the suite has already closed.
    */
-  reopen?: () => Storage;
+  reopen?: () => Storage | Promise<Storage>;
   /** Closes the storage (if still open) and removes its data. */
-  cleanup(): void;
+  cleanup(): void | Promise<void>;
 }
 
 function user(value: string): UserName {
@@ -51,8 +51,8 @@ function key(): Uint8Array {
   return blob(32);
 }
 
-function registerAll(storage: Storage, names: readonly UserName[] = everyone): void {
-  for (const name of names) assert.deepEqual(storage.registerUser(name, key()), { kind: "registered" });
+async function registerAll(storage: Storage, names: readonly UserName[] = everyone): Promise<void> {
+  for (const name of names) assert.deepEqual(await storage.registerUser(name, key()), { kind: "registered" });
 }
 
 function commitInput(groupId: GroupId, epoch: number, sender: UserName, rest: Partial<CommitInput> = {}): CommitInput {
@@ -73,8 +73,8 @@ function commitInput(groupId: GroupId, epoch: number, sender: UserName, rest: Pa
 
 type Accepted = Extract<CommitResult, { kind: "accepted" }>;
 
-function accept(storage: Storage, input: CommitInput): Accepted {
-  const result = storage.acceptCommit(input);
+async function accept(storage: Storage, input: CommitInput): Promise<Accepted> {
+  const result = await storage.acceptCommit(input);
   assert.equal(
     result.kind,
     "accepted",
@@ -83,37 +83,37 @@ function accept(storage: Storage, input: CommitInput): Accepted {
   return result as Accepted;
 }
 
-function created(storage: Storage, groupId: GroupId, creator: UserName, groupInfo?: Uint8Array): number {
-  const result = storage.createGroup(groupId, roomKindOf(groupId), creator, groupInfo);
+async function created(storage: Storage, groupId: GroupId, creator: UserName, groupInfo?: Uint8Array): Promise<number> {
+  const result = await storage.createGroup(groupId, roomKindOf(groupId), creator, groupInfo);
   assert.equal(result.kind, "created", `create ${groupId}`);
   return result.kind === "created" ? result.seq : -1;
 }
 
 /** One message, through the batch call the server uses. */
-function appendMessage(
+async function appendMessage(
   storage: Storage,
   groupId: GroupId,
   sender: UserName,
   payload: Uint8Array,
   serverTs: number,
   sendId?: Uint8Array,
-): AppendResult {
-  const [result] = storage.appendMessages([{ groupId, sender, payload, serverTs, sendId }]);
+): Promise<AppendResult> {
+  const [result] = await storage.appendMessages([{ groupId, sender, payload, serverTs, sendId }]);
   assert.ok(result !== undefined, "appendMessages answers each input");
   return result;
 }
 
 /** One cursor, through the batch call the server uses. */
-function setCursor(storage: Storage, name: UserName, seq: number): void {
-  storage.setCursors(new Map([[name, seq]]));
+async function setCursor(storage: Storage, name: UserName, seq: number): Promise<void> {
+  await storage.setCursors(new Map([[name, seq]]));
 }
 
 function roomKindOf(groupId: GroupId): RoomKind {
   return groupId.startsWith("#") ? "open" : groupId.startsWith("+") ? "invite" : "direct";
 }
 
-function all(storage: Storage, name: UserName, cursor = 0): StoredDelivery[] {
-  return storage.fetchSince(name, cursor, 1_000_000);
+async function all(storage: Storage, name: UserName, cursor = 0): Promise<StoredDelivery[]> {
+  return await storage.fetchSince(name, cursor, 1_000_000);
 }
 
 function sorted<T>(values: Iterable<T>): T[] {
@@ -129,11 +129,11 @@ function assertIncreasing(deliveries: readonly StoredDelivery[]): void {
 }
 
 /** Pages through a stream with the given page size and cursor handling a client would use. */
-function paged(storage: Storage, name: UserName, pageSize: number): StoredDelivery[] {
+async function paged(storage: Storage, name: UserName, pageSize: number): Promise<StoredDelivery[]> {
   const out: StoredDelivery[] = [];
   let cursor = 0;
   for (let pages = 0; pages < 10_000; pages++) {
-    const page = storage.fetchSince(name, cursor, pageSize);
+    const page = await storage.fetchSince(name, cursor, pageSize);
     assert.ok(page.length <= pageSize, `a page holds at most ${pageSize}`);
     out.push(...page);
     const last = page.at(-1);
@@ -143,15 +143,15 @@ function paged(storage: Storage, name: UserName, pageSize: number): StoredDelive
   throw new Error("paging did not terminate");
 }
 
-export function storageContract(name: string, open: () => StorageFixture): void {
+export function storageContract(name: string, open: () => StorageFixture | Promise<StorageFixture>): void {
   /** Runs `body` against a fresh storage and always cleans up. */
-  function withStorage(body: (storage: Storage, fixture: StorageFixture) => void): () => void {
-    return () => {
-      const fixture = open();
+  function withStorage(body: (storage: Storage, fixture: StorageFixture) => Promise<void>): () => Promise<void> {
+    return async () => {
+      const fixture = await open();
       try {
-        body(fixture.storage, fixture);
+        await body(fixture.storage, fixture);
       } finally {
-        fixture.cleanup();
+        await fixture.cleanup();
       }
     };
   }
@@ -160,31 +160,35 @@ export function storageContract(name: string, open: () => StorageFixture): void 
     describe("users", () => {
       it(
         "registerUser: registered on first use, known with the same key, name_taken with another",
-        withStorage((storage) => {
+        withStorage(async (storage) => {
           const aliceKey = key();
-          assert.deepEqual(storage.registerUser(alice, aliceKey), { kind: "registered" });
-          assert.deepEqual(storage.registerUser(alice, aliceKey.slice()), { kind: "known" });
-          assert.deepEqual(storage.registerUser(alice, key()), { kind: "name_taken" });
+          assert.deepEqual(await storage.registerUser(alice, aliceKey), { kind: "registered" });
+          assert.deepEqual(await storage.registerUser(alice, aliceKey.slice()), { kind: "known" });
+          assert.deepEqual(await storage.registerUser(alice, key()), { kind: "name_taken" });
           const almost = aliceKey.slice();
           almost[0] = (almost[0] ?? 0) ^ 1;
-          assert.deepEqual(storage.registerUser(alice, almost), { kind: "name_taken" });
-          assert.deepEqual(storage.registerUser(alice, aliceKey.subarray(0, 31)), { kind: "name_taken" });
-          assert.deepEqual(storage.userKey(alice), aliceKey, "a refused key does not replace the bound one");
+          assert.deepEqual(await storage.registerUser(alice, almost), { kind: "name_taken" });
+          assert.deepEqual(await storage.registerUser(alice, aliceKey.subarray(0, 31)), { kind: "name_taken" });
+          assert.deepEqual(await storage.userKey(alice), aliceKey, "a refused key does not replace the bound one");
         }),
       );
 
       it(
         "registerUser: a new name that looks like another one is confusable, naming it; neither name's key changes",
-        withStorage((storage) => {
+        withStorage(async (storage) => {
           const bobKey = key();
-          assert.deepEqual(storage.registerUser(bob, bobKey), { kind: "registered" });
+          assert.deepEqual(await storage.registerUser(bob, bobKey), { kind: "registered" });
           const b0b = user("b0b");
-          assert.deepEqual(storage.registerUser(b0b, key()), { kind: "confusable", lookalike: bob });
-          assert.deepEqual(storage.registerUser(b0b, bobKey), { kind: "confusable", lookalike: bob }, "whatever key");
-          assert.equal(storage.userKey(b0b), undefined, "a refused name is not registered");
-          assert.deepEqual(storage.registerUser(bob, bobKey), { kind: "known" }, "bob himself still logs in");
-          assert.deepEqual(storage.userKey(bob), bobKey);
-          registerAll(storage, [dave, user("wim")]);
+          assert.deepEqual(await storage.registerUser(b0b, key()), { kind: "confusable", lookalike: bob });
+          assert.deepEqual(
+            await storage.registerUser(b0b, bobKey),
+            { kind: "confusable", lookalike: bob },
+            "whatever key",
+          );
+          assert.equal(await storage.userKey(b0b), undefined, "a refused name is not registered");
+          assert.deepEqual(await storage.registerUser(bob, bobKey), { kind: "known" }, "bob himself still logs in");
+          assert.deepEqual(await storage.userKey(bob), bobKey);
+          await registerAll(storage, [dave, user("wim")]);
           for (const [lookalike, of] of [
             ["clave", dave],
             ["c1ave", dave],
@@ -193,37 +197,37 @@ export function storageContract(name: string, open: () => StorageFixture): void 
             ["wirn", "wim"],
             ["vv1rn", "wim"],
           ] as const) {
-            assert.deepEqual(storage.registerUser(user(lookalike), key()), { kind: "confusable", lookalike: of });
+            assert.deepEqual(await storage.registerUser(user(lookalike), key()), { kind: "confusable", lookalike: of });
           }
-          registerAll(storage, ["rob", "bobb", "cave", "dave2", "win"].map(user));
+          await registerAll(storage, ["rob", "bobb", "cave", "dave2", "win"].map(user));
         }),
       );
 
       it(
         "registerUser: a released name keeps its look-alikes out, and comes back itself",
-        withStorage((storage) => {
-          storage.registerUser(bob, key());
-          assert.equal(storage.releaseName(bob), "released");
-          assert.deepEqual(storage.registerUser(user("b0b"), key()), { kind: "confusable", lookalike: bob });
+        withStorage(async (storage) => {
+          await storage.registerUser(bob, key());
+          assert.equal(await storage.releaseName(bob), "released");
+          assert.deepEqual(await storage.registerUser(user("b0b"), key()), { kind: "confusable", lookalike: bob });
           const newKey = key();
-          assert.deepEqual(storage.registerUser(bob, newKey), { kind: "registered" });
-          assert.deepEqual(storage.userKey(bob), newKey);
+          assert.deepEqual(await storage.registerUser(bob, newKey), { kind: "registered" });
+          assert.deepEqual(await storage.userKey(bob), newKey);
         }),
       );
 
       it(
         "userKey: the bound key per user, undefined for unknown names",
-        withStorage((storage) => {
+        withStorage(async (storage) => {
           const aliceKey = key();
           const bobKey = key();
-          assert.equal(storage.userKey(alice), undefined);
-          storage.registerUser(alice, aliceKey);
-          storage.registerUser(bob, bobKey);
-          assert.deepEqual(storage.userKey(alice), aliceKey);
-          assert.deepEqual(storage.userKey(bob), bobKey);
-          assert.equal(storage.userKey(carol), undefined);
+          assert.equal(await storage.userKey(alice), undefined);
+          await storage.registerUser(alice, aliceKey);
+          await storage.registerUser(bob, bobKey);
+          assert.deepEqual(await storage.userKey(alice), aliceKey);
+          assert.deepEqual(await storage.userKey(bob), bobKey);
+          assert.equal(await storage.userKey(carol), undefined);
           // the same key may be used by two names
-          assert.deepEqual(storage.registerUser(carol, aliceKey), { kind: "registered" });
+          assert.deepEqual(await storage.registerUser(carol, aliceKey), { kind: "registered" });
         }),
       );
     });
@@ -231,76 +235,76 @@ export function storageContract(name: string, open: () => StorageFixture): void 
     describe("key packages", () => {
       it(
         "hands out each key package once, oldest first across uploads, then the last-resort one, which stays",
-        withStorage((storage) => {
-          registerAll(storage);
+        withStorage(async (storage) => {
+          await registerAll(storage);
           const first = [blob(), blob(), blob()];
           const second = [blob(), blob()];
           const lastResort = blob();
-          storage.addKeyPackages(alice, first, lastResort);
-          storage.addKeyPackages(alice, second, undefined);
+          await storage.addKeyPackages(alice, first, lastResort);
+          await storage.addKeyPackages(alice, second, undefined);
           const expected = [...first, ...second];
           for (const [index, keyPackage] of expected.entries()) {
-            assert.equal(storage.countKeyPackages(alice), expected.length - index);
-            assert.deepEqual(storage.claimKeyPackage(alice), keyPackage, `claim #${index}`);
+            assert.equal(await storage.countKeyPackages(alice), expected.length - index);
+            assert.deepEqual(await storage.claimKeyPackage(alice), keyPackage, `claim #${index}`);
           }
           for (let i = 0; i < 3; i++) {
-            assert.deepEqual(storage.claimKeyPackage(alice), lastResort, "then the last-resort package");
-            assert.equal(storage.countKeyPackages(alice), 0);
+            assert.deepEqual(await storage.claimKeyPackage(alice), lastResort, "then the last-resort package");
+            assert.equal(await storage.countKeyPackages(alice), 0);
           }
           // a fresh upload is handed out before the last-resort package again
           const third = blob();
-          storage.addKeyPackages(alice, [third], undefined);
-          assert.deepEqual(storage.claimKeyPackage(alice), third);
-          assert.deepEqual(storage.claimKeyPackage(alice), lastResort);
+          await storage.addKeyPackages(alice, [third], undefined);
+          assert.deepEqual(await storage.claimKeyPackage(alice), third);
+          assert.deepEqual(await storage.claimKeyPackage(alice), lastResort);
         }),
       );
 
       it(
         "countKeyPackages excludes the last-resort package",
-        withStorage((storage) => {
-          registerAll(storage);
-          assert.equal(storage.countKeyPackages(alice), 0);
-          storage.addKeyPackages(alice, [], blob());
-          assert.equal(storage.countKeyPackages(alice), 0);
-          storage.addKeyPackages(alice, [blob(), blob()], blob());
-          assert.equal(storage.countKeyPackages(alice), 2);
-          storage.addKeyPackages(alice, [blob()], undefined);
-          assert.equal(storage.countKeyPackages(alice), 3);
+        withStorage(async (storage) => {
+          await registerAll(storage);
+          assert.equal(await storage.countKeyPackages(alice), 0);
+          await storage.addKeyPackages(alice, [], blob());
+          assert.equal(await storage.countKeyPackages(alice), 0);
+          await storage.addKeyPackages(alice, [blob(), blob()], blob());
+          assert.equal(await storage.countKeyPackages(alice), 2);
+          await storage.addKeyPackages(alice, [blob()], undefined);
+          assert.equal(await storage.countKeyPackages(alice), 3);
         }),
       );
 
       it(
         "a new last-resort package replaces the previous one",
-        withStorage((storage) => {
-          registerAll(storage);
+        withStorage(async (storage) => {
+          await registerAll(storage);
           const old = blob();
           const replacement = blob();
-          storage.addKeyPackages(alice, [], old);
-          assert.deepEqual(storage.claimKeyPackage(alice), old);
-          storage.addKeyPackages(alice, [], replacement);
-          assert.deepEqual(storage.claimKeyPackage(alice), replacement);
-          assert.deepEqual(storage.claimKeyPackage(alice), replacement);
-          storage.addKeyPackages(alice, [], undefined);
-          assert.deepEqual(storage.claimKeyPackage(alice), replacement, "an upload without one keeps it");
+          await storage.addKeyPackages(alice, [], old);
+          assert.deepEqual(await storage.claimKeyPackage(alice), old);
+          await storage.addKeyPackages(alice, [], replacement);
+          assert.deepEqual(await storage.claimKeyPackage(alice), replacement);
+          assert.deepEqual(await storage.claimKeyPackage(alice), replacement);
+          await storage.addKeyPackages(alice, [], undefined);
+          assert.deepEqual(await storage.claimKeyPackage(alice), replacement, "an upload without one keeps it");
         }),
       );
 
       it(
         "key packages are per user; nothing uploaded means undefined",
-        withStorage((storage) => {
-          registerAll(storage);
-          assert.equal(storage.claimKeyPackage(alice), undefined);
-          assert.equal(storage.claimKeyPackage(user("nobody")), undefined);
+        withStorage(async (storage) => {
+          await registerAll(storage);
+          assert.equal(await storage.claimKeyPackage(alice), undefined);
+          assert.equal(await storage.claimKeyPackage(user("nobody")), undefined);
           const alicePackage = blob();
           const bobPackage = blob();
-          storage.addKeyPackages(alice, [alicePackage], undefined);
-          storage.addKeyPackages(bob, [bobPackage], undefined);
-          assert.equal(storage.countKeyPackages(carol), 0);
-          assert.deepEqual(storage.claimKeyPackage(bob), bobPackage);
-          assert.equal(storage.claimKeyPackage(bob), undefined, "claimed once, gone, no last resort");
-          assert.equal(storage.countKeyPackages(alice), 1);
-          assert.deepEqual(storage.claimKeyPackage(alice), alicePackage);
-          assert.equal(storage.claimKeyPackage(alice), undefined);
+          await storage.addKeyPackages(alice, [alicePackage], undefined);
+          await storage.addKeyPackages(bob, [bobPackage], undefined);
+          assert.equal(await storage.countKeyPackages(carol), 0);
+          assert.deepEqual(await storage.claimKeyPackage(bob), bobPackage);
+          assert.equal(await storage.claimKeyPackage(bob), undefined, "claimed once, gone, no last resort");
+          assert.equal(await storage.countKeyPackages(alice), 1);
+          assert.deepEqual(await storage.claimKeyPackage(alice), alicePackage);
+          assert.equal(await storage.claimKeyPackage(alice), undefined);
         }),
       );
     });
@@ -308,131 +312,143 @@ export function storageContract(name: string, open: () => StorageFixture): void 
     describe("groups", () => {
       it(
         "createGroup: a room whose name looks like another's is refused, whatever its kind; private conversations are not rooms",
-        withStorage((storage) => {
-          registerAll(storage);
-          created(storage, group("+team"), alice);
+        withStorage(async (storage) => {
+          await registerAll(storage);
+          await created(storage, group("+team"), alice);
           for (const lookalike of ["+tearn", "#team", "#tearn"]) {
-            assert.deepEqual(storage.createGroup(group(lookalike), roomKindOf(group(lookalike)), bob, undefined), {
-              kind: "confusable",
-              lookalike: group("+team"),
-            });
-            assert.equal(storage.group(group(lookalike)), undefined);
+            assert.deepEqual(
+              await storage.createGroup(group(lookalike), roomKindOf(group(lookalike)), bob, undefined),
+              {
+                kind: "confusable",
+                lookalike: group("+team"),
+              },
+            );
+            assert.equal(await storage.group(group(lookalike)), undefined);
           }
-          created(storage, group("+teams"), bob);
-          created(storage, group("@alice@bob"), bob);
+          await created(storage, group("+teams"), bob);
+          await created(storage, group("@alice@bob"), bob);
         }),
       );
 
       it(
         "reserveRoom: only the owner may create it, look-alikes are held off; reclaim ends a room in use; unreserveRoom lifts it",
-        withStorage((storage) => {
-          registerAll(storage);
+        withStorage(async (storage) => {
+          await registerAll(storage);
           const ops = group("#ops");
-          assert.deepEqual(storage.reserveRoom(ops, alice, false), { kind: "reserved" });
-          assert.deepEqual(storage.createGroup(ops, "open", bob, undefined), { kind: "reserved", owner: alice });
-          assert.deepEqual(storage.createGroup(group("#0ps"), "open", bob, undefined), {
+          assert.deepEqual(await storage.reserveRoom(ops, alice, false), { kind: "reserved" });
+          assert.deepEqual(await storage.createGroup(ops, "open", bob, undefined), { kind: "reserved", owner: alice });
+          assert.deepEqual(await storage.createGroup(group("#0ps"), "open", bob, undefined), {
             kind: "confusable",
             lookalike: ops,
           });
-          created(storage, ops, alice);
+          await created(storage, ops, alice);
 
           const team = group("+team");
-          created(storage, team, bob);
-          accept(storage, commitInput(team, 0, bob, { added: [carol], welcome: blob() }));
-          assert.deepEqual(storage.reserveRoom(team, alice, false), { kind: "exists", members: [bob, carol] });
-          assert.deepEqual(storage.currentMembers(team), [bob, carol], "left alone without reclaim");
-          const before = storage.lastSeq();
-          assert.deepEqual(storage.reserveRoom(team, alice, true), { kind: "reclaimed", members: [bob, carol] });
-          assert.equal(storage.group(team), undefined);
-          assert.deepEqual(storage.currentMembers(team), []);
-          assert.ok(!storage.groupsOf(carol).includes(team));
-          const seq = created(storage, team, alice);
+          await created(storage, team, bob);
+          await accept(storage, commitInput(team, 0, bob, { added: [carol], welcome: blob() }));
+          assert.deepEqual(await storage.reserveRoom(team, alice, false), { kind: "exists", members: [bob, carol] });
+          assert.deepEqual(await storage.currentMembers(team), [bob, carol], "left alone without reclaim");
+          const before = await storage.lastSeq();
+          assert.deepEqual(await storage.reserveRoom(team, alice, true), { kind: "reclaimed", members: [bob, carol] });
+          assert.equal(await storage.group(team), undefined);
+          assert.deepEqual(await storage.currentMembers(team), []);
+          assert.ok(!(await storage.groupsOf(carol)).includes(team));
+          const seq = await created(storage, team, alice);
           assert.ok(seq > before);
-          assert.equal(storage.group(team)?.epoch, 0, "the new group starts from epoch 0");
-          const message = appendMessage(storage, team, alice, blob(), 5_000);
+          assert.equal((await storage.group(team))?.epoch, 0, "the new group starts from epoch 0");
+          const message = await appendMessage(storage, team, alice, blob(), 5_000);
           assert.equal(message.kind, "stored");
-          const carols = storage.fetchSince(carol, 0, 100);
+          const carols = await storage.fetchSince(carol, 0, 100);
           assert.ok(
             !carols.some((delivery) => delivery.seq > before),
             "nothing of the new group reaches its old members",
           );
 
-          assert.equal(storage.unreserveRoom(team), "unreserved");
-          assert.equal(storage.unreserveRoom(team), "unknown");
-          assert.equal(storage.unreserveRoom(group("#never")), "unknown");
-          assert.equal(storage.unreserveRoom(group("#ops")), "unreserved");
-          assert.deepEqual(storage.createGroup(ops, "open", bob, undefined), { kind: "exists" });
-          assert.deepEqual(storage.reserveRoom(group("#later"), bob, false), { kind: "reserved" });
-          assert.equal(storage.unreserveRoom(group("#later")), "unreserved");
-          created(storage, group("#1ater"), carol); // a lifted reservation of a room never made holds nothing off
+          assert.equal(await storage.unreserveRoom(team), "unreserved");
+          assert.equal(await storage.unreserveRoom(team), "unknown");
+          assert.equal(await storage.unreserveRoom(group("#never")), "unknown");
+          assert.equal(await storage.unreserveRoom(group("#ops")), "unreserved");
+          assert.deepEqual(await storage.createGroup(ops, "open", bob, undefined), { kind: "exists" });
+          assert.deepEqual(await storage.reserveRoom(group("#later"), bob, false), { kind: "reserved" });
+          assert.equal(await storage.unreserveRoom(group("#later")), "unreserved");
+          await created(storage, group("#1ater"), carol); // a lifted reservation of a room never made holds nothing off
         }),
       );
 
       it(
         "createGroup: created once, then exists; the creator is the only member; epoch 0",
-        withStorage((storage) => {
-          registerAll(storage);
+        withStorage(async (storage) => {
+          await registerAll(storage);
           const info = blob();
           const lobby = group("#lobby");
-          const result = storage.createGroup(lobby, "open", alice, info);
+          const result = await storage.createGroup(lobby, "open", alice, info);
           assert.equal(result.kind, "created");
-          assert.deepEqual(storage.group(lobby), { groupId: lobby, kind: "open", epoch: 0, groupInfo: info });
-          assert.deepEqual(storage.currentMembers(lobby), [alice]);
-          assert.deepEqual(storage.createGroup(lobby, "open", bob, blob()), { kind: "exists" });
-          assert.deepEqual(storage.createGroup(lobby, "invite", alice, undefined), { kind: "exists" });
-          assert.deepEqual(storage.group(lobby), { groupId: lobby, kind: "open", epoch: 0, groupInfo: info });
-          assert.deepEqual(storage.currentMembers(lobby), [alice], "exists changes nobody's membership");
+          assert.deepEqual(await storage.group(lobby), { groupId: lobby, kind: "open", epoch: 0, groupInfo: info });
+          assert.deepEqual(await storage.currentMembers(lobby), [alice]);
+          assert.deepEqual(await storage.createGroup(lobby, "open", bob, blob()), { kind: "exists" });
+          assert.deepEqual(await storage.createGroup(lobby, "invite", alice, undefined), { kind: "exists" });
+          assert.deepEqual(await storage.group(lobby), { groupId: lobby, kind: "open", epoch: 0, groupInfo: info });
+          assert.deepEqual(await storage.currentMembers(lobby), [alice], "exists changes nobody's membership");
 
           const team = group("+team");
-          assert.equal(storage.createGroup(team, "invite", bob, undefined).kind, "created");
-          assert.deepEqual(storage.group(team), { groupId: team, kind: "invite", epoch: 0, groupInfo: undefined });
+          assert.equal((await storage.createGroup(team, "invite", bob, undefined)).kind, "created");
+          assert.deepEqual(await storage.group(team), {
+            groupId: team,
+            kind: "invite",
+            epoch: 0,
+            groupInfo: undefined,
+          });
           const direct = group("@alice@bob");
-          assert.equal(storage.createGroup(direct, "direct", bob, undefined).kind, "created");
-          assert.equal(storage.group(direct)?.kind, "direct");
-          assert.equal(storage.group(group("#nope")), undefined);
-          assert.deepEqual(storage.currentMembers(group("#nope")), []);
+          assert.equal((await storage.createGroup(direct, "direct", bob, undefined)).kind, "created");
+          assert.equal((await storage.group(direct))?.kind, "direct");
+          assert.equal(await storage.group(group("#nope")), undefined);
+          assert.deepEqual(await storage.currentMembers(group("#nope")), []);
         }),
       );
 
       it(
         "the creator receives the group's deliveries from creation on",
-        withStorage((storage) => {
-          registerAll(storage);
+        withStorage(async (storage) => {
+          await registerAll(storage);
           const lobby = group("#lobby");
-          const seq = created(storage, lobby, alice);
-          const message = appendMessage(storage, lobby, alice, blob(), 600).delivery;
+          const seq = await created(storage, lobby, alice);
+          const message = (await appendMessage(storage, lobby, alice, blob(), 600)).delivery;
           assert.ok(message.seq >= seq, "created.seq is where the creator's membership starts");
-          assert.deepEqual(all(storage, alice), [message]);
+          assert.deepEqual(await all(storage, alice), [message]);
         }),
       );
 
       it(
         "appendMessage stores a (sender, sendId) once: a resend gets the first delivery back",
-        withStorage((storage) => {
-          registerAll(storage);
+        withStorage(async (storage) => {
+          await registerAll(storage);
           const lobby = group("#lobby");
-          created(storage, lobby, alice);
+          await created(storage, lobby, alice);
           const sendId = blob(16);
-          const first = appendMessage(storage, lobby, alice, blob(), 600, sendId);
+          const first = await appendMessage(storage, lobby, alice, blob(), 600, sendId);
           assert.equal(first.kind, "stored");
-          const again = appendMessage(storage, lobby, alice, blob(), 601, sendId);
+          const again = await appendMessage(storage, lobby, alice, blob(), 601, sendId);
           assert.deepEqual(again, { kind: "duplicate", delivery: first.delivery });
-          const otherSender = appendMessage(storage, lobby, bob, blob(), 602, sendId);
+          const otherSender = await appendMessage(storage, lobby, bob, blob(), 602, sendId);
           assert.equal(otherSender.kind, "stored", "sendIds are per sender");
-          assert.equal(appendMessage(storage, lobby, alice, blob(), 603, blob(16)).kind, "stored");
-          assert.equal(appendMessage(storage, lobby, alice, blob(), 604).kind, "stored", "no sendId: always stored");
-          assert.equal(all(storage, alice).length, 4, "the resend added nothing to the stream");
+          assert.equal((await appendMessage(storage, lobby, alice, blob(), 603, blob(16))).kind, "stored");
+          assert.equal(
+            (await appendMessage(storage, lobby, alice, blob(), 604)).kind,
+            "stored",
+            "no sendId: always stored",
+          );
+          assert.equal((await all(storage, alice)).length, 4, "the resend added nothing to the stream");
         }),
       );
 
       it(
         "appendMessages stores a batch in order in one call, with the same duplicate rule",
-        withStorage((storage) => {
-          registerAll(storage);
+        withStorage(async (storage) => {
+          await registerAll(storage);
           const lobby = group("#lobby");
-          created(storage, lobby, alice);
+          await created(storage, lobby, alice);
           const sendId = blob(16);
-          const results = storage.appendMessages([
+          const results = await storage.appendMessages([
             { groupId: lobby, sender: alice, payload: blob(), serverTs: 1, sendId },
             { groupId: lobby, sender: bob, payload: blob(), serverTs: 2 },
             { groupId: lobby, sender: alice, payload: blob(), serverTs: 3, sendId },
@@ -443,39 +459,45 @@ export function storageContract(name: string, open: () => StorageFixture): void 
           );
           assert.ok(results[0]!.delivery.seq < results[1]!.delivery.seq, "seqs follow the batch order");
           assert.deepEqual(results[2]!.delivery, results[0]!.delivery);
-          assert.deepEqual(all(storage, alice), [results[0]!.delivery, results[1]!.delivery]);
+          assert.deepEqual(await all(storage, alice), [results[0]!.delivery, results[1]!.delivery]);
         }),
       );
 
       it(
         "listGroups lists the groups a user may see, with their current members, a page at a time",
-        withStorage((storage) => {
-          registerAll(storage);
+        withStorage(async (storage) => {
+          await registerAll(storage);
           const lobby = group("#lobby");
           const team = group("+team");
-          created(storage, lobby, alice, blob());
-          created(storage, team, bob);
-          accept(storage, commitInput(lobby, 0, alice, { added: [carol, bob], welcome: blob(), groupInfo: blob() }));
-          accept(storage, commitInput(team, 0, bob, { added: [dave, carol], welcome: blob() }));
-          accept(storage, commitInput(team, 1, dave, { removed: [carol] }));
-          const listed = (viewer: UserName, after = "", limit = 100) =>
-            storage.listGroups(viewer, after, limit).map((entry) => ({ ...entry, members: sorted(entry.members) }));
-          assert.deepEqual(listed(bob), [
+          await created(storage, lobby, alice, blob());
+          await created(storage, team, bob);
+          await accept(
+            storage,
+            commitInput(lobby, 0, alice, { added: [carol, bob], welcome: blob(), groupInfo: blob() }),
+          );
+          await accept(storage, commitInput(team, 0, bob, { added: [dave, carol], welcome: blob() }));
+          await accept(storage, commitInput(team, 1, dave, { removed: [carol] }));
+          const listed = async (viewer: UserName, after = "", limit = 100) =>
+            (await storage.listGroups(viewer, after, limit)).map((entry) => ({
+              ...entry,
+              members: sorted(entry.members),
+            }));
+          assert.deepEqual(await listed(bob), [
             { groupId: lobby, kind: "open", members: [alice, bob, carol] },
             { groupId: team, kind: "invite", members: [bob, dave] },
           ]);
           assert.deepEqual(
-            listed(carol).map((entry) => entry.groupId),
+            (await listed(carol)).map((entry) => entry.groupId),
             [lobby],
             "an invite-only room only to its members (carol left it)",
           );
-          assert.deepEqual(listed(bob, "", 1), [{ groupId: lobby, kind: "open", members: [alice, bob, carol] }]);
+          assert.deepEqual(await listed(bob, "", 1), [{ groupId: lobby, kind: "open", members: [alice, bob, carol] }]);
           assert.deepEqual(
-            listed(bob, lobby, 1).map((entry) => entry.groupId),
+            (await listed(bob, lobby, 1)).map((entry) => entry.groupId),
             [team],
             "the next page starts after",
           );
-          assert.deepEqual(listed(bob, team), []);
+          assert.deepEqual(await listed(bob, team), []);
         }),
       );
     });
@@ -483,13 +505,13 @@ export function storageContract(name: string, open: () => StorageFixture): void 
     describe("acceptCommit", () => {
       it(
         "accepted: moves the group from epoch to epoch + 1 and stores the commit as a delivery",
-        withStorage((storage) => {
-          registerAll(storage);
+        withStorage(async (storage) => {
+          await registerAll(storage);
           const lobby = group("#lobby");
-          const createdSeq = created(storage, lobby, alice, blob());
+          const createdSeq = await created(storage, lobby, alice, blob());
           const groupInfo = blob();
           const input = commitInput(lobby, 0, alice, { groupInfo, serverTs: 777 });
-          const result = accept(storage, input);
+          const result = await accept(storage, input);
           assert.deepEqual(result.welcomes, []);
           assert.equal(result.commit.kind, "commit");
           assert.equal(result.commit.groupId, lobby);
@@ -497,70 +519,73 @@ export function storageContract(name: string, open: () => StorageFixture): void 
           assert.equal(result.commit.serverTs, 777);
           assert.deepEqual(result.commit.payload, input.commit);
           assert.ok(result.commit.seq >= createdSeq);
-          assert.deepEqual(storage.group(lobby), { groupId: lobby, kind: "open", epoch: 1, groupInfo });
-          const next = accept(storage, commitInput(lobby, 1, alice, { groupInfo: blob() }));
+          assert.deepEqual(await storage.group(lobby), { groupId: lobby, kind: "open", epoch: 1, groupInfo });
+          const next = await accept(storage, commitInput(lobby, 1, alice, { groupInfo: blob() }));
           assert.ok(next.commit.seq > result.commit.seq);
-          assert.equal(storage.group(lobby)?.epoch, 2);
-          assert.deepEqual(all(storage, alice), [result.commit, next.commit]);
+          assert.equal((await storage.group(lobby))?.epoch, 2);
+          assert.deepEqual(await all(storage, alice), [result.commit, next.commit]);
         }),
       );
 
       it(
         "stale: a second commit for an epoch (or one from a future epoch) is refused and changes nothing",
-        withStorage((storage) => {
-          registerAll(storage);
+        withStorage(async (storage) => {
+          await registerAll(storage);
           const team = group("+team");
-          created(storage, team, alice);
-          const first = accept(storage, commitInput(team, 0, alice, { added: [bob], welcome: blob() }));
+          await created(storage, team, alice);
+          const first = await accept(storage, commitInput(team, 0, alice, { added: [bob], welcome: blob() }));
           const rival = commitInput(team, 0, bob, { removed: [alice], added: [carol], welcome: blob() });
-          assert.deepEqual(storage.acceptCommit(rival), { kind: "stale", currentEpoch: 1 });
-          assert.deepEqual(storage.acceptCommit({ ...rival, sender: alice }), { kind: "stale", currentEpoch: 1 });
+          assert.deepEqual(await storage.acceptCommit(rival), { kind: "stale", currentEpoch: 1 });
+          assert.deepEqual(await storage.acceptCommit({ ...rival, sender: alice }), { kind: "stale", currentEpoch: 1 });
           const future = commitInput(team, 5, alice, { removed: [bob] });
-          assert.deepEqual(storage.acceptCommit(future), { kind: "stale", currentEpoch: 1 });
-          assert.equal(storage.group(team)?.epoch, 1);
-          assert.deepEqual(sorted(storage.currentMembers(team)), [alice, bob]);
-          assert.deepEqual(all(storage, carol), [], "no welcome from a stale commit");
-          assert.deepEqual(all(storage, alice), [first.commit], "stale commits are not delivered");
+          assert.deepEqual(await storage.acceptCommit(future), { kind: "stale", currentEpoch: 1 });
+          assert.equal((await storage.group(team))?.epoch, 1);
+          assert.deepEqual(sorted(await storage.currentMembers(team)), [alice, bob]);
+          assert.deepEqual(await all(storage, carol), [], "no welcome from a stale commit");
+          assert.deepEqual(await all(storage, alice), [first.commit], "stale commits are not delivered");
           // the next epoch is still open
-          const second = accept(storage, commitInput(team, 1, bob));
-          assert.deepEqual(storage.acceptCommit(commitInput(team, 1, alice)), { kind: "stale", currentEpoch: 2 });
-          assert.deepEqual(all(storage, alice), [first.commit, second.commit]);
+          const second = await accept(storage, commitInput(team, 1, bob));
+          assert.deepEqual(await storage.acceptCommit(commitInput(team, 1, alice)), { kind: "stale", currentEpoch: 2 });
+          assert.deepEqual(await all(storage, alice), [first.commit, second.commit]);
         }),
       );
 
       it(
         "no_group: a commit for an unknown group",
-        withStorage((storage) => {
-          registerAll(storage);
-          assert.deepEqual(storage.acceptCommit(commitInput(group("#ghost"), 0, alice)), { kind: "no_group" });
-          assert.equal(storage.group(group("#ghost")), undefined);
-          assert.deepEqual(all(storage, alice), []);
+        withStorage(async (storage) => {
+          await registerAll(storage);
+          assert.deepEqual(await storage.acceptCommit(commitInput(group("#ghost"), 0, alice)), { kind: "no_group" });
+          assert.equal(await storage.group(group("#ghost")), undefined);
+          assert.deepEqual(await all(storage, alice), []);
         }),
       );
 
       it(
         "removed members leave the group",
-        withStorage((storage) => {
-          registerAll(storage);
+        withStorage(async (storage) => {
+          await registerAll(storage);
           const team = group("+team");
-          created(storage, team, alice);
-          accept(storage, commitInput(team, 0, alice, { added: [bob, carol], welcome: blob() }));
-          assert.deepEqual(sorted(storage.currentMembers(team)), [alice, bob, carol]);
-          accept(storage, commitInput(team, 1, alice, { removed: [bob] }));
-          assert.deepEqual(sorted(storage.currentMembers(team)), [alice, carol]);
-          accept(storage, commitInput(team, 2, carol, { removed: [alice] }));
-          assert.deepEqual(storage.currentMembers(team), [carol]);
+          await created(storage, team, alice);
+          await accept(storage, commitInput(team, 0, alice, { added: [bob, carol], welcome: blob() }));
+          assert.deepEqual(sorted(await storage.currentMembers(team)), [alice, bob, carol]);
+          await accept(storage, commitInput(team, 1, alice, { removed: [bob] }));
+          assert.deepEqual(sorted(await storage.currentMembers(team)), [alice, carol]);
+          await accept(storage, commitInput(team, 2, carol, { removed: [alice] }));
+          assert.deepEqual(await storage.currentMembers(team), [carol]);
         }),
       );
 
       it(
         "added members get one welcome each, addressed only to them, and become members",
-        withStorage((storage) => {
-          registerAll(storage);
+        withStorage(async (storage) => {
+          await registerAll(storage);
           const team = group("+team");
-          created(storage, team, alice);
+          await created(storage, team, alice);
           const welcome = blob(40);
-          const result = accept(storage, commitInput(team, 0, alice, { added: [bob, carol], welcome, serverTs: 900 }));
+          const result = await accept(
+            storage,
+            commitInput(team, 0, alice, { added: [bob, carol], welcome, serverTs: 900 }),
+          );
           assert.deepEqual(
             result.welcomes.map((w) => w.recipient),
             [bob, carol],
@@ -572,26 +597,26 @@ export function storageContract(name: string, open: () => StorageFixture): void 
             assert.equal(delivery.serverTs, 900);
             assert.deepEqual(delivery.payload, welcome);
             assert.ok(delivery.seq > result.commit.seq, "a welcome comes after its commit");
-            assert.deepEqual(all(storage, recipient), [delivery], `${recipient} gets only its own welcome`);
+            assert.deepEqual(await all(storage, recipient), [delivery], `${recipient} gets only its own welcome`);
           }
-          assert.deepEqual(all(storage, alice), [result.commit], "the committer gets no welcome");
-          assert.deepEqual(all(storage, dave), []);
-          assert.deepEqual(sorted(storage.currentMembers(team)), [alice, bob, carol]);
+          assert.deepEqual(await all(storage, alice), [result.commit], "the committer gets no welcome");
+          assert.deepEqual(await all(storage, dave), []);
+          assert.deepEqual(sorted(await storage.currentMembers(team)), [alice, bob, carol]);
         }),
       );
 
       it(
         "senderJoins: an external commit makes the sender a member who receives its own commit",
-        withStorage((storage) => {
-          registerAll(storage);
+        withStorage(async (storage) => {
+          await registerAll(storage);
           const lobby = group("#lobby");
-          created(storage, lobby, alice, blob());
-          const before = appendMessage(storage, lobby, alice, blob(), 600).delivery;
-          const join = accept(storage, commitInput(lobby, 0, carol, { senderJoins: true, groupInfo: blob() }));
-          assert.deepEqual(sorted(storage.currentMembers(lobby)), [alice, carol]);
-          const after = appendMessage(storage, lobby, alice, blob(), 601).delivery;
-          assert.deepEqual(all(storage, carol), [join.commit, after], "nothing from before the join");
-          assert.deepEqual(all(storage, alice), [before, join.commit, after]);
+          await created(storage, lobby, alice, blob());
+          const before = (await appendMessage(storage, lobby, alice, blob(), 600)).delivery;
+          const join = await accept(storage, commitInput(lobby, 0, carol, { senderJoins: true, groupInfo: blob() }));
+          assert.deepEqual(sorted(await storage.currentMembers(lobby)), [alice, carol]);
+          const after = (await appendMessage(storage, lobby, alice, blob(), 601)).delivery;
+          assert.deepEqual(await all(storage, carol), [join.commit, after], "nothing from before the join");
+          assert.deepEqual(await all(storage, alice), [before, join.commit, after]);
         }),
       );
     });
@@ -601,24 +626,24 @@ export function storageContract(name: string, open: () => StorageFixture): void 
        * alice creates +team and adds bob, then carol; carol removes bob. dave talks in #other.
        * Returns every delivery in the order it was made, with who must receive it.
        */
-      function scenario(storage: Storage) {
-        registerAll(storage);
+      async function scenario(storage: Storage) {
+        await registerAll(storage);
         const team = group("+team");
         const other = group("#other");
-        created(storage, team, alice);
-        created(storage, other, dave, blob());
-        const m1 = appendMessage(storage, team, alice, blob(), 1).delivery;
-        const o1 = appendMessage(storage, other, dave, blob(), 2).delivery;
-        const c1 = accept(storage, commitInput(team, 0, alice, { added: [bob], welcome: blob() }));
+        await created(storage, team, alice);
+        await created(storage, other, dave, blob());
+        const m1 = (await appendMessage(storage, team, alice, blob(), 1)).delivery;
+        const o1 = (await appendMessage(storage, other, dave, blob(), 2)).delivery;
+        const c1 = await accept(storage, commitInput(team, 0, alice, { added: [bob], welcome: blob() }));
         const w1 = c1.welcomes[0]?.delivery;
-        const m2 = appendMessage(storage, team, bob, blob(), 3).delivery;
-        const c2 = accept(storage, commitInput(team, 1, alice, { added: [carol], welcome: blob() }));
+        const m2 = (await appendMessage(storage, team, bob, blob(), 3)).delivery;
+        const c2 = await accept(storage, commitInput(team, 1, alice, { added: [carol], welcome: blob() }));
         const w2 = c2.welcomes[0]?.delivery;
-        const m3 = appendMessage(storage, team, carol, blob(), 4).delivery;
-        const c3 = accept(storage, commitInput(team, 2, carol, { removed: [bob] }));
-        const m4 = appendMessage(storage, team, alice, blob(), 5).delivery;
-        const o2 = appendMessage(storage, other, dave, blob(), 6).delivery;
-        const m5 = appendMessage(storage, team, carol, blob(), 7).delivery;
+        const m3 = (await appendMessage(storage, team, carol, blob(), 4)).delivery;
+        const c3 = await accept(storage, commitInput(team, 2, carol, { removed: [bob] }));
+        const m4 = (await appendMessage(storage, team, alice, blob(), 5)).delivery;
+        const o2 = (await appendMessage(storage, other, dave, blob(), 6)).delivery;
+        const m5 = (await appendMessage(storage, team, carol, blob(), 7)).delivery;
         assert.ok(w1 !== undefined && w2 !== undefined);
         const order = [m1, o1, c1.commit, w1, m2, c2.commit, w2, m3, c3.commit, m4, o2, m5];
         assertIncreasing(order);
@@ -633,83 +658,87 @@ export function storageContract(name: string, open: () => StorageFixture): void 
 
       it(
         "returns, in seq order, exactly the deliveries of the user's membership windows and its own welcomes",
-        withStorage((storage) => {
-          const { expected } = scenario(storage);
-          for (const [name, stream] of expected) assert.deepEqual(all(storage, name), stream, name);
-          assert.deepEqual(all(storage, user("nobody")), []);
+        withStorage(async (storage) => {
+          const { expected } = await scenario(storage);
+          for (const [name, stream] of expected) assert.deepEqual(await all(storage, name), stream, name);
+          assert.deepEqual(await all(storage, user("nobody")), []);
         }),
       );
 
       it(
         "returns only deliveries after the cursor",
-        withStorage((storage) => {
-          const { expected, o1, c3, m4 } = scenario(storage);
+        withStorage(async (storage) => {
+          const { expected, o1, c3, m4 } = await scenario(storage);
           const aliceStream = expected.get(alice) ?? [];
           for (const [index, delivery] of aliceStream.entries()) {
-            assert.deepEqual(all(storage, alice, delivery.seq), aliceStream.slice(index + 1), `after ${delivery.seq}`);
+            assert.deepEqual(
+              await all(storage, alice, delivery.seq),
+              aliceStream.slice(index + 1),
+              `after ${delivery.seq}`,
+            );
           }
           // a cursor that is not in the user's own stream
           assert.deepEqual(
-            all(storage, alice, o1.seq),
+            await all(storage, alice, o1.seq),
             aliceStream.filter((d) => d.seq > o1.seq),
           );
           // bob's stream ends with the commit that removed him, whatever came later
-          assert.deepEqual(all(storage, bob, c3.seq), []);
-          assert.deepEqual(all(storage, bob, m4.seq), []);
+          assert.deepEqual(await all(storage, bob, c3.seq), []);
+          assert.deepEqual(await all(storage, bob, m4.seq), []);
           const lastSeq = Math.max(...[...expected.values()].flat().map((d) => d.seq));
-          assert.deepEqual(all(storage, alice, lastSeq), []);
+          assert.deepEqual(await all(storage, alice, lastSeq), []);
         }),
       );
 
       it(
         "respects the limit; paging by cursor reassembles the whole stream",
-        withStorage((storage) => {
-          const { expected } = scenario(storage);
+        withStorage(async (storage) => {
+          const { expected } = await scenario(storage);
           const aliceStream = expected.get(alice) ?? [];
-          assert.deepEqual(storage.fetchSince(alice, 0, 3), aliceStream.slice(0, 3));
-          assert.deepEqual(storage.fetchSince(alice, 0, 1), aliceStream.slice(0, 1));
-          assert.deepEqual(storage.fetchSince(alice, 0, aliceStream.length), aliceStream);
+          assert.deepEqual(await storage.fetchSince(alice, 0, 3), aliceStream.slice(0, 3));
+          assert.deepEqual(await storage.fetchSince(alice, 0, 1), aliceStream.slice(0, 1));
+          assert.deepEqual(await storage.fetchSince(alice, 0, aliceStream.length), aliceStream);
           const third = aliceStream[2];
           assert.ok(third !== undefined);
-          assert.deepEqual(storage.fetchSince(alice, third.seq, 2), aliceStream.slice(3, 5));
+          assert.deepEqual(await storage.fetchSince(alice, third.seq, 2), aliceStream.slice(3, 5));
           for (const [name, stream] of expected) {
-            for (const pageSize of [1, 2, 3, 7]) assert.deepEqual(paged(storage, name, pageSize), stream, name);
+            for (const pageSize of [1, 2, 3, 7]) assert.deepEqual(await paged(storage, name, pageSize), stream, name);
           }
         }),
       );
 
       it(
         "a member removed and added again gets both membership windows but nothing in between",
-        withStorage((storage) => {
-          registerAll(storage);
+        withStorage(async (storage) => {
+          await registerAll(storage);
           const team = group("+team");
-          created(storage, team, alice);
-          const add = accept(storage, commitInput(team, 0, alice, { added: [bob], welcome: blob() }));
-          const inFirst = appendMessage(storage, team, alice, blob(), 1).delivery;
-          const remove = accept(storage, commitInput(team, 1, alice, { removed: [bob] }));
-          const gap = appendMessage(storage, team, alice, blob(), 2).delivery;
-          const readd = accept(storage, commitInput(team, 2, alice, { added: [bob], welcome: blob() }));
-          const inSecond = appendMessage(storage, team, alice, blob(), 3).delivery;
+          await created(storage, team, alice);
+          const add = await accept(storage, commitInput(team, 0, alice, { added: [bob], welcome: blob() }));
+          const inFirst = (await appendMessage(storage, team, alice, blob(), 1)).delivery;
+          const remove = await accept(storage, commitInput(team, 1, alice, { removed: [bob] }));
+          const gap = (await appendMessage(storage, team, alice, blob(), 2)).delivery;
+          const readd = await accept(storage, commitInput(team, 2, alice, { added: [bob], welcome: blob() }));
+          const inSecond = (await appendMessage(storage, team, alice, blob(), 3)).delivery;
           const welcome1 = add.welcomes[0]?.delivery;
           const welcome2 = readd.welcomes[0]?.delivery;
           assert.ok(welcome1 !== undefined && welcome2 !== undefined);
-          assert.deepEqual(all(storage, bob), [welcome1, inFirst, remove.commit, welcome2, inSecond]);
-          assert.ok(!all(storage, bob).some((d) => d.seq === gap.seq));
-          assert.deepEqual(storage.currentMembers(team), [alice, bob]);
+          assert.deepEqual(await all(storage, bob), [welcome1, inFirst, remove.commit, welcome2, inSecond]);
+          assert.ok(!(await all(storage, bob)).some((d) => d.seq === gap.seq));
+          assert.deepEqual(await storage.currentMembers(team), [alice, bob]);
         }),
       );
 
-      it("matches a reference model for arbitrary sequences of operations", { timeout: 120_000 }, () => {
-        fc.assert(
-          fc.property(
+      it("matches a reference model for arbitrary sequences of operations", { timeout: 120_000 }, async () => {
+        await fc.assert(
+          fc.asyncProperty(
             fc.array(operation, { minLength: 1, maxLength: 40 }),
             fc.integer({ min: 1, max: 5 }),
-            (ops, page) => {
-              const fixture = open();
+            async (ops, page) => {
+              const fixture = await open();
               try {
-                checkAgainstModel(fixture.storage, ops, page);
+                await checkAgainstModel(fixture.storage, ops, page);
               } finally {
-                fixture.cleanup();
+                await fixture.cleanup();
               }
             },
           ),
@@ -721,105 +750,101 @@ export function storageContract(name: string, open: () => StorageFixture): void 
     describe("cursor", () => {
       it(
         "starts at 0 and setCursor never moves it backwards",
-        withStorage((storage) => {
-          registerAll(storage);
-          assert.equal(storage.cursor(alice), 0);
-          setCursor(storage, alice, 5);
-          assert.equal(storage.cursor(alice), 5);
-          setCursor(storage, alice, 3);
-          assert.equal(storage.cursor(alice), 5, "not backwards");
-          setCursor(storage, alice, 0);
-          assert.equal(storage.cursor(alice), 5);
-          setCursor(storage, alice, 5);
-          assert.equal(storage.cursor(alice), 5);
-          setCursor(storage, alice, 2 ** 40);
-          assert.equal(storage.cursor(alice), 2 ** 40);
-          assert.equal(storage.cursor(bob), 0, "cursors are per user");
+        withStorage(async (storage) => {
+          await registerAll(storage);
+          assert.equal(await storage.cursor(alice), 0);
+          await setCursor(storage, alice, 5);
+          assert.equal(await storage.cursor(alice), 5);
+          await setCursor(storage, alice, 3);
+          assert.equal(await storage.cursor(alice), 5, "not backwards");
+          await setCursor(storage, alice, 0);
+          assert.equal(await storage.cursor(alice), 5);
+          await setCursor(storage, alice, 5);
+          assert.equal(await storage.cursor(alice), 5);
+          await setCursor(storage, alice, 2 ** 40);
+          assert.equal(await storage.cursor(alice), 2 ** 40);
+          assert.equal(await storage.cursor(bob), 0, "cursors are per user");
         }),
       );
 
       it(
         "pruneDeliveries deletes the oldest deliveries stored before a time, a chunk at a time, and keeps the rest",
-        withStorage((storage) => {
-          registerAll(storage);
+        withStorage(async (storage) => {
+          await registerAll(storage);
           const team = group("+team");
-          created(storage, team, alice);
-          accept(storage, commitInput(team, 0, alice, { added: [bob], welcome: blob(), serverTs: 50 }));
+          await created(storage, team, alice);
+          await accept(storage, commitInput(team, 0, alice, { added: [bob], welcome: blob(), serverTs: 50 }));
           const times = [100, 200, 300, 250, 400];
-          const seqs = times.map((ts) => appendMessage(storage, team, alice, blob(), ts).delivery.seq);
-          assert.equal(storage.pruneDeliveries(10, 100), 0, "nothing is that old");
-          assert.equal(storage.pruneDeliveries(260, 1), 1, "at most the limit");
+          const seqs: number[] = [];
+          for (const ts of times) seqs.push((await appendMessage(storage, team, alice, blob(), ts)).delivery.seq);
+          assert.equal(await storage.pruneDeliveries(10, 100), 0, "nothing is that old");
+          assert.equal(await storage.pruneDeliveries(260, 1), 1, "at most the limit");
           // The log's prefix before the first delivery to keep (300): the Welcome, 100, 200; not 250 after it.
-          assert.equal(storage.pruneDeliveries(260, 100), 3);
+          assert.equal(await storage.pruneDeliveries(260, 100), 3);
           assert.deepEqual(
-            all(storage, bob).map((d) => d.seq),
+            (await all(storage, bob)).map((d) => d.seq),
             seqs.slice(2),
           );
-          assert.equal(storage.lastSeq(), seqs.at(-1), "seqs are never handed out twice");
-          assert.equal(storage.pruneDeliveries(10_000, 100), 3);
-          assert.deepEqual(all(storage, bob), []);
-          assert.equal(storage.pruneDeliveries(10_000, 100), 0);
-          const next = appendMessage(storage, team, alice, blob(), 500).delivery.seq;
+          assert.equal(await storage.lastSeq(), seqs.at(-1), "seqs are never handed out twice");
+          assert.equal(await storage.pruneDeliveries(10_000, 100), 3);
+          assert.deepEqual(await all(storage, bob), []);
+          assert.equal(await storage.pruneDeliveries(10_000, 100), 0);
+          const next = (await appendMessage(storage, team, alice, blob(), 500)).delivery.seq;
           assert.ok(next > (seqs.at(-1) ?? 0), "a seq after pruning is still new");
         }),
       );
 
       it(
         "lastSeq is 0 at first, then the highest seq handed out",
-        withStorage((storage) => {
-          registerAll(storage);
-          assert.equal(storage.lastSeq(), 0);
+        withStorage(async (storage) => {
+          await registerAll(storage);
+          assert.equal(await storage.lastSeq(), 0);
           const team = group("+team");
-          created(storage, team, alice);
-          const message = appendMessage(storage, team, alice, blob(), 1).delivery;
-          assert.equal(storage.lastSeq(), message.seq);
-          const commit = accept(storage, commitInput(team, 0, alice, { added: [bob], welcome: blob() }));
+          await created(storage, team, alice);
+          const message = (await appendMessage(storage, team, alice, blob(), 1)).delivery;
+          assert.equal(await storage.lastSeq(), message.seq);
+          const commit = await accept(storage, commitInput(team, 0, alice, { added: [bob], welcome: blob() }));
           const last = commit.welcomes.at(-1)?.delivery.seq ?? commit.commit.seq;
-          assert.equal(storage.lastSeq(), Math.max(last, commit.commit.seq));
+          assert.equal(await storage.lastSeq(), Math.max(last, commit.commit.seq));
         }),
       );
 
       it(
         "setCursors advances several users at once, never backwards",
-        withStorage((storage) => {
-          registerAll(storage);
-          setCursor(storage, alice, 10);
-          storage.setCursors(
+        withStorage(async (storage) => {
+          await registerAll(storage);
+          await setCursor(storage, alice, 10);
+          await storage.setCursors(
             new Map([
               [alice, 4],
               [bob, 7],
               [carol, 9],
             ]),
           );
-          assert.deepEqual([storage.cursor(alice), storage.cursor(bob), storage.cursor(carol)], [10, 7, 9]);
+          assert.deepEqual(
+            [await storage.cursor(alice), await storage.cursor(bob), await storage.cursor(carol)],
+            [10, 7, 9],
+          );
         }),
       );
     });
 
     describe("durability", () => {
-      it("sync calls back once, without an error, and after close with one", async () => {
-        const fixture = open();
+      it("sync settles once everything is on disk, and rejects after close", async () => {
+        const fixture = await open();
         try {
           const storage = fixture.storage;
-          storage.registerUser(alice, key());
-          const outcomes: (Error | undefined)[] = [];
-          await new Promise<void>((resolve) =>
-            storage.sync((error) => {
-              outcomes.push(error);
-              resolve();
-            }),
-          );
-          assert.deepEqual(outcomes, [undefined]);
-          storage.close();
-          const afterClose = await new Promise<Error | undefined>((resolve) => storage.sync(resolve));
-          assert.ok(afterClose instanceof Error, "a closed storage cannot confirm anything");
+          await storage.registerUser(alice, key());
+          await storage.sync();
+          await storage.close();
+          await assert.rejects(storage.sync(), Error, "a closed storage cannot confirm anything");
         } finally {
-          fixture.cleanup();
+          await fixture.cleanup();
         }
       });
 
-      it("keeps everything across close and reopen", (t: TestContext) => {
-        const fixture = open();
+      it("keeps everything across close and reopen", async (t: TestContext) => {
+        const fixture = await open();
         try {
           const reopen = fixture.reopen;
           if (reopen === undefined) {
@@ -828,49 +853,58 @@ export function storageContract(name: string, open: () => StorageFixture): void 
           }
           const storage = fixture.storage;
           const keys = new Map(everyone.map((name) => [name, key()] as const));
-          for (const [name, publicKey] of keys) storage.registerUser(name, publicKey);
+          for (const [name, publicKey] of keys) await storage.registerUser(name, publicKey);
           const packages = [blob(), blob(), blob()];
           const lastResort = blob();
-          storage.addKeyPackages(alice, packages, lastResort);
-          assert.deepEqual(storage.claimKeyPackage(alice), packages[0]);
+          await storage.addKeyPackages(alice, packages, lastResort);
+          assert.deepEqual(await storage.claimKeyPackage(alice), packages[0]);
           const lobby = group("#lobby");
           const team = group("+team");
-          created(storage, lobby, alice, blob());
-          created(storage, team, bob);
+          await created(storage, lobby, alice, blob());
+          await created(storage, team, bob);
           const groupInfo = blob();
-          accept(storage, commitInput(lobby, 0, alice, { added: [bob, carol], welcome: blob(), groupInfo }));
-          accept(storage, commitInput(lobby, 1, carol, { removed: [bob], groupInfo }));
-          appendMessage(storage, lobby, carol, blob(), 10);
-          appendMessage(storage, team, bob, blob(), 11);
-          setCursor(storage, carol, 4);
-          const streams = new Map(everyone.map((name) => [name, all(storage, name)] as const));
-          const groups = storage.listGroups(alice, "", 100);
-          storage.close();
+          await accept(storage, commitInput(lobby, 0, alice, { added: [bob, carol], welcome: blob(), groupInfo }));
+          await accept(storage, commitInput(lobby, 1, carol, { removed: [bob], groupInfo }));
+          await appendMessage(storage, lobby, carol, blob(), 10);
+          await appendMessage(storage, team, bob, blob(), 11);
+          await setCursor(storage, carol, 4);
+          const streams = new Map<UserName, StoredDelivery[]>();
+          for (const name of everyone) streams.set(name, await all(storage, name));
+          const groups = await storage.listGroups(alice, "", 100);
+          await storage.close();
 
-          const reopened = reopen();
+          const reopened = await reopen();
           for (const [name, publicKey] of keys) {
-            assert.deepEqual(reopened.userKey(name), publicKey);
-            assert.deepEqual(reopened.registerUser(name, publicKey), { kind: "known" });
+            assert.deepEqual(await reopened.userKey(name), publicKey);
+            assert.deepEqual(await reopened.registerUser(name, publicKey), { kind: "known" });
           }
-          assert.equal(reopened.countKeyPackages(alice), 2);
-          assert.deepEqual(reopened.claimKeyPackage(alice), packages[1]);
-          assert.deepEqual(reopened.claimKeyPackage(alice), packages[2]);
-          assert.deepEqual(reopened.claimKeyPackage(alice), lastResort);
-          assert.deepEqual(reopened.group(lobby), { groupId: lobby, kind: "open", epoch: 2, groupInfo });
-          assert.deepEqual(reopened.group(team), { groupId: team, kind: "invite", epoch: 0, groupInfo: undefined });
-          assert.deepEqual(sorted(reopened.currentMembers(lobby)), [alice, carol]);
-          assert.deepEqual(reopened.listGroups(alice, "", 100), groups);
-          for (const [name, stream] of streams) assert.deepEqual(all(reopened, name), stream, name);
-          assert.equal(reopened.cursor(carol), 4);
-          assert.deepEqual(reopened.createGroup(lobby, "open", dave, undefined), { kind: "exists" });
-          assert.deepEqual(reopened.acceptCommit(commitInput(lobby, 1, alice)), { kind: "stale", currentEpoch: 2 });
+          assert.equal(await reopened.countKeyPackages(alice), 2);
+          assert.deepEqual(await reopened.claimKeyPackage(alice), packages[1]);
+          assert.deepEqual(await reopened.claimKeyPackage(alice), packages[2]);
+          assert.deepEqual(await reopened.claimKeyPackage(alice), lastResort);
+          assert.deepEqual(await reopened.group(lobby), { groupId: lobby, kind: "open", epoch: 2, groupInfo });
+          assert.deepEqual(await reopened.group(team), {
+            groupId: team,
+            kind: "invite",
+            epoch: 0,
+            groupInfo: undefined,
+          });
+          assert.deepEqual(sorted(await reopened.currentMembers(lobby)), [alice, carol]);
+          assert.deepEqual(await reopened.listGroups(alice, "", 100), groups);
+          for (const [name, stream] of streams) assert.deepEqual(await all(reopened, name), stream, name);
+          assert.equal(await reopened.cursor(carol), 4);
+          assert.deepEqual(await reopened.createGroup(lobby, "open", dave, undefined), { kind: "exists" });
+          assert.deepEqual(await reopened.acceptCommit(commitInput(lobby, 1, alice)), {
+            kind: "stale",
+            currentEpoch: 2,
+          });
           // numbering continues after the old deliveries
           const lastSeq = Math.max(...[...streams.values()].flat().map((d) => d.seq));
-          const next = appendMessage(reopened, lobby, alice, blob(), 13).delivery;
+          const next = (await appendMessage(reopened, lobby, alice, blob(), 13)).delivery;
           assert.ok(next.seq > lastSeq, "seq keeps increasing after reopen");
-          reopened.close();
+          await reopened.close();
         } finally {
-          fixture.cleanup();
+          await fixture.cleanup();
         }
       });
     });
@@ -931,8 +965,8 @@ function pick<T>(values: readonly T[], at: number): T | undefined {
   return values.length === 0 ? undefined : values[at % values.length];
 }
 
-function checkAgainstModel(storage: Storage, ops: readonly Operation[], pageSize: number): void {
-  registerAll(storage, modelUsers);
+async function checkAgainstModel(storage: Storage, ops: readonly Operation[], pageSize: number): Promise<void> {
+  await registerAll(storage, modelUsers);
   const groups = new Map<GroupId, ModelGroup>();
   const streams = new Map<UserName, StoredDelivery[]>(modelUsers.map((name) => [name, []]));
   let lastSeq = 0;
@@ -952,7 +986,7 @@ function checkAgainstModel(storage: Storage, ops: readonly Operation[], pageSize
       case "create": {
         const creator = pick(modelUsers, op.by);
         assert.ok(creator !== undefined);
-        const result = storage.createGroup(groupId, roomKindOf(groupId), creator, undefined);
+        const result = await storage.createGroup(groupId, roomKindOf(groupId), creator, undefined);
         if (state !== undefined) {
           assert.deepEqual(result, { kind: "exists" });
         } else {
@@ -964,7 +998,7 @@ function checkAgainstModel(storage: Storage, ops: readonly Operation[], pageSize
       case "message": {
         const sender = state === undefined ? undefined : pick(sorted(state.members), op.by);
         if (state === undefined || sender === undefined) break; // the server only lets members send
-        const delivery = appendMessage(storage, groupId, sender, op.payload, ts).delivery;
+        const delivery = (await appendMessage(storage, groupId, sender, op.payload, ts)).delivery;
         assert.deepEqual(
           { ...delivery, seq: 0 },
           { seq: 0, serverTs: ts, groupId, sender, kind: "message", payload: op.payload },
@@ -999,7 +1033,7 @@ function checkAgainstModel(storage: Storage, ops: readonly Operation[], pageSize
           removed,
           serverTs: ts,
         };
-        const result = storage.acceptCommit(input);
+        const result = await storage.acceptCommit(input);
         if (state === undefined) {
           assert.deepEqual(result, { kind: "no_group" });
           break;
@@ -1036,14 +1070,14 @@ function checkAgainstModel(storage: Storage, ops: readonly Operation[], pageSize
   }
 
   for (const [groupId, state] of groups) {
-    assert.equal(storage.group(groupId)?.epoch, state.epoch, `${groupId} epoch`);
-    assert.deepEqual(sorted(storage.currentMembers(groupId)), sorted(state.members), `${groupId} members`);
+    assert.equal((await storage.group(groupId))?.epoch, state.epoch, `${groupId} epoch`);
+    assert.deepEqual(sorted(await storage.currentMembers(groupId)), sorted(state.members), `${groupId} members`);
   }
   for (const groupId of modelGroups) {
-    if (!groups.has(groupId)) assert.equal(storage.group(groupId), undefined);
+    if (!groups.has(groupId)) assert.equal(await storage.group(groupId), undefined);
   }
   for (const [name, stream] of streams) {
-    assert.deepEqual(all(storage, name), stream, `${name}'s stream`);
-    assert.deepEqual(paged(storage, name, pageSize), stream, `${name}'s stream in pages of ${pageSize}`);
+    assert.deepEqual(await all(storage, name), stream, `${name}'s stream`);
+    assert.deepEqual(await paged(storage, name, pageSize), stream, `${name}'s stream in pages of ${pageSize}`);
   }
 }

@@ -52,7 +52,7 @@ function mayRegister(ctx: ServerContext, address: string): boolean {
 
 export const login: Handler<"login"> = {
   requiresAuth: false,
-  handle(ctx, connection, frame) {
+  async handle(ctx, connection, frame) {
     const state = connection.state;
     if (state.phase !== "awaiting_proof") {
       throw new ProtocolError("UNEXPECTED_FRAME", "login must answer the challenge sent after hello");
@@ -62,10 +62,10 @@ export const login: Handler<"login"> = {
     if (!verifyLogin(state.publicKey, frame.signature, state.nonce, state.name)) {
       throw new ProtocolError("AUTH_FAILED", "the login signature does not verify for this challenge");
     }
-    if (ctx.storage.userKey(state.name) === undefined && !mayRegister(ctx, connection.remoteAddress)) {
+    if ((await ctx.storage.userKey(state.name)) === undefined && !mayRegister(ctx, connection.remoteAddress)) {
       throw new ProtocolError("RATE_LIMITED", "too many new names from your address; try again in an hour");
     }
-    const registered = ctx.storage.registerUser(state.name, state.publicKey);
+    const registered = await ctx.storage.registerUser(state.name, state.publicKey);
     if (registered.kind === "name_taken") {
       throw new ProtocolError("NAME_TAKEN", `the name ${state.name} is registered to another key`);
     }
@@ -75,20 +75,26 @@ export const login: Handler<"login"> = {
         `the name ${state.name} looks like the registered name ${registered.lookalike}; choose another`,
       );
     }
+    // The socket may close while storage answers: it must not come back to life.
+    const closed = (): boolean => connection.state.phase === "closed";
+    if (closed()) return;
     connection.state = { phase: "ready", name: state.name };
     ctx.log.info("login", { name: state.name, registered: registered.kind === "registered" });
-    const finishLogin = (durable: boolean): void => {
-      if (connection.state.phase === "closed") return;
-      if (!durable) {
-        connection.fail(frame.rid, "INTERNAL", NOT_CONFIRMED);
-        connection.close(1011, "INTERNAL");
-        return;
-      }
-      connection.send({ type: "login_ok", rid: frame.rid, keyPackageCount: ctx.storage.countKeyPackages(state.name) });
-      trackPresence(ctx, connection, state.name);
-      void startDelivery(ctx, connection, state.name);
-    };
+    const keyPackageCount = await ctx.storage.countKeyPackages(state.name);
     // A name is taken only once its registration is on disk (a known name's may still be syncing).
-    ctx.durable.after(finishLogin);
+    const durable = await new Promise<boolean>((resolve) => ctx.durable.after(resolve));
+    if (closed()) return;
+    if (!durable) {
+      connection.fail(frame.rid, "INTERNAL", NOT_CONFIRMED);
+      connection.close(1011, "INTERNAL");
+      return;
+    }
+    connection.send({ type: "login_ok", rid: frame.rid, keyPackageCount });
+    trackPresence(ctx, connection, state.name);
+    startDelivery(ctx, connection, state.name).catch((error: unknown) => {
+      ctx.log.error("catch_up_failed", { name: state.name, error: String(error) });
+      connection.fail(0, "INTERNAL", "the server could not read your deliveries; reconnect to try again");
+      connection.close(1011, "INTERNAL");
+    });
   },
 };

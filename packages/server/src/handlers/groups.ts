@@ -25,8 +25,8 @@ function requireGroupId(value: string): GroupId {
   return groupId;
 }
 
-function requireGroup(ctx: ServerContext, groupId: GroupId): StoredGroup {
-  const group = ctx.storage.group(groupId);
+async function requireGroup(ctx: ServerContext, groupId: GroupId): Promise<StoredGroup> {
+  const group = await ctx.storage.group(groupId);
   if (group === undefined) throw new ProtocolError("NO_SUCH_GROUP", `${groupId} does not exist`);
   return group;
 }
@@ -40,7 +40,7 @@ export const MAX_MLS_CHECKS_PER_USER = 4;
 
 /**
  * Runs `check` (asynchronous, as ts-mls's verification is), then `accept` with its result, which
- * stores in one synchronous step; a refusal is answered. At most MAX_MLS_CHECKS_PER_USER of one
+ * stores it; a refusal is answered. At most MAX_MLS_CHECKS_PER_USER of one
  * user's checks run at once, beyond that RATE_LIMITED.
  */
 function afterMlsCheck<T>(
@@ -49,7 +49,7 @@ function afterMlsCheck<T>(
   frame: { type: string; rid: number },
   name: UserName,
   check: () => Promise<T>,
-  accept: (checked: T) => void,
+  accept: (checked: T) => Promise<void>,
 ): void {
   const checking = ctx.mlsChecks.get(name) ?? 0;
   if (checking >= MAX_MLS_CHECKS_PER_USER) {
@@ -74,14 +74,15 @@ export const MAX_ADDED_PER_COMMIT = 50;
 
 export const createGroup: Handler<"create_group"> = {
   requiresAuth: true,
-  handle(ctx, connection, frame, name) {
+  async handle(ctx, connection, frame, name) {
     const groupId = requireGroupId(frame.groupId);
     const kind = roomKind(groupId);
     if (kind === "direct" && directPeer(groupId, name) === undefined) {
       throw new ProtocolError("NOT_MEMBER", "you can only start your own private conversations");
     }
-    if (ctx.storage.group(groupId) !== undefined) throw new ProtocolError("GROUP_EXISTS", `${groupId} already exists`);
-    const creatorKey = ctx.storage.userKey(name);
+    if ((await ctx.storage.group(groupId)) !== undefined)
+      throw new ProtocolError("GROUP_EXISTS", `${groupId} already exists`);
+    const creatorKey = await ctx.storage.userKey(name);
     if (creatorKey === undefined) throw new ProtocolError("NOT_AUTHENTICATED", `${name} is no longer registered`);
     const { groupInfo } = frame;
     const input = { groupId, creator: name, creatorKey, groupInfo, knownKey: knownKeyOf(ctx) };
@@ -96,18 +97,18 @@ export const createGroup: Handler<"create_group"> = {
   },
 };
 
-function storeNewGroup(
+async function storeNewGroup(
   ctx: ServerContext,
   connection: Connection,
   frame: FrameOf<"create_group">,
   name: UserName,
   groupId: GroupId,
   groupInfo: Uint8Array,
-): void {
+): Promise<void> {
   const kind = roomKind(groupId);
   ctx.quotas.chargeGroup(name, ctx.now());
   ctx.quotas.chargeBytes(name, groupInfo.length, ctx.now());
-  const result = ctx.storage.createGroup(groupId, kind, name, groupInfo);
+  const result = await ctx.storage.createGroup(groupId, kind, name, groupInfo);
   switch (result.kind) {
     case "created":
       break;
@@ -131,9 +132,9 @@ function storeNewGroup(
  */
 export const getGroupInfo: Handler<"get_group_info"> = {
   requiresAuth: true,
-  handle(ctx, connection, frame, name) {
-    const group = requireGroup(ctx, requireGroupId(frame.groupId));
-    const mayRead = group.kind === "open" || groupMembers(ctx, group.groupId).has(name);
+  async handle(ctx, connection, frame, name) {
+    const group = await requireGroup(ctx, requireGroupId(frame.groupId));
+    const mayRead = group.kind === "open" || (await groupMembers(ctx, group.groupId)).has(name);
     if (!mayRead || group.groupInfo === undefined) {
       throw new ProtocolError("INVITE_ONLY", `${group.groupId} is joined by invitation only`);
     }
@@ -147,12 +148,12 @@ export const getGroupInfo: Handler<"get_group_info"> = {
 
 export const commit: Handler<"commit"> = {
   requiresAuth: true,
-  handle(ctx, connection, frame, name) {
+  async handle(ctx, connection, frame, name) {
     const groupId = requireGroupId(frame.groupId);
-    const group = requireGroup(ctx, groupId);
-    const senderKey = ctx.storage.userKey(name);
+    const group = await requireGroup(ctx, groupId);
+    const senderKey = await ctx.storage.userKey(name);
     if (senderKey === undefined) throw new ProtocolError("NOT_AUTHENTICATED", `${name} is no longer registered`);
-    const members = groupMembers(ctx, groupId);
+    const members = await groupMembers(ctx, groupId);
     const input = {
       groupId,
       sender: name,
@@ -164,38 +165,40 @@ export const commit: Handler<"commit"> = {
       members,
       knownKey: knownKeyOf(ctx),
     };
-    // The commit is stored after its check, in one synchronous step whose epoch check decides
-    // between rival commits.
+    // The connection's next frames need not wait for the check. The commit is stored after it,
+    // by a write whose epoch check decides between rival commits; one at a time, between batches
+    // of sends (see SendBatcher.exclusive), so each reads the members the last one left and every
+    // send goes to the members as of its seq.
     afterMlsCheck(
       ctx,
       connection,
       frame,
       name,
       () => checkCommit(input, ctx.config.cipherSuite),
-      (checked) => acceptChecked(ctx, connection, frame, name, group, checked),
+      (checked) => ctx.sends.exclusive(() => acceptChecked(ctx, connection, frame, name, group, checked)),
     );
   },
 };
 
 /** Whether `key` is, or was, `name`'s key in the directory. */
-function knownKeyOf(ctx: ServerContext): (name: UserName, key: Uint8Array) => boolean {
-  return (name, key) => {
+function knownKeyOf(ctx: ServerContext): (name: UserName, key: Uint8Array) => Promise<boolean> {
+  return async (name, key) => {
     const same = (other: Uint8Array) => Buffer.from(other).equals(key);
-    const current = ctx.storage.userKey(name);
-    return (current !== undefined && same(current)) || ctx.storage.retiredKeys(name).some(same);
+    const current = await ctx.storage.userKey(name);
+    return (current !== undefined && same(current)) || (await ctx.storage.retiredKeys(name)).some(same);
   };
 }
 
-function acceptChecked(
+async function acceptChecked(
   ctx: ServerContext,
   connection: Connection,
   frame: FrameOf<"commit">,
   name: UserName,
   group: StoredGroup,
   checked: CheckedCommit,
-): void {
+): Promise<void> {
   const { groupId } = group;
-  const members = groupMembers(ctx, groupId);
+  const members = await groupMembers(ctx, groupId);
   const isMember = members.has(name);
   // Joins by external commit are for open rooms; elsewhere only a member rejoins (a resync
   // after a commit it could not process, or its new device), never a newcomer.
@@ -208,7 +211,7 @@ function acceptChecked(
     throw new ProtocolError("BAD_ARGUMENT", `a commit adds at most ${MAX_ADDED_PER_COMMIT} members`);
   }
   for (const addedName of added) {
-    if (ctx.storage.userKey(addedName) === undefined)
+    if ((await ctx.storage.userKey(addedName)) === undefined)
       throw new ProtocolError("NO_SUCH_USER", `nobody is registered as ${addedName}`);
     if (group.kind === "direct" && directPeer(groupId, name) !== addedName) {
       throw new ProtocolError("BAD_ARGUMENT", "a private conversation has exactly its two participants");
@@ -222,10 +225,9 @@ function acceptChecked(
   // Stored: the commit, its GroupInfo, and the Welcome (once, whoever it adds).
   const stored = frame.commit.length + frame.groupInfo.length + (added.length > 0 ? frame.welcome.length : 0);
   ctx.quotas.chargeBytes(name, stored, ctx.now());
-  ctx.sends.flush(); // messages that arrived first get lower seqs than this commit
   const recipients = new Set(members);
   const senderJoins = checked.external && !isMember;
-  const result = ctx.storage.acceptCommit({
+  const result = await ctx.storage.acceptCommit({
     groupId,
     epoch: checked.epoch,
     sender: name,
@@ -272,43 +274,58 @@ export const send: Handler<"send"> = {
   requiresAuth: true,
   handle(ctx, connection, frame, name) {
     const groupId = requireGroupId(frame.groupId);
-    // The member cache answers for known groups; only an unknown one costs a query.
-    if (!ctx.members.has(groupId)) requireGroup(ctx, groupId);
-    const members = groupMembers(ctx, groupId);
-    if (!members.has(name)) throw new ProtocolError("NOT_MEMBER", `you are not in ${groupId}`);
-    const inspected = inspectGroupMessage(frame.message);
-    if (inspected === undefined || inspected.kind !== "other" || inspected.groupId !== groupId) {
-      throw new ProtocolError("BAD_MLS", `not an MLS application message or proposal for ${groupId}`);
+    // The member cache answers for known groups at once; only an unknown one costs queries.
+    const members = ctx.members.get(groupId);
+    if (members !== undefined) {
+      storeSend(ctx, connection, frame, name, groupId, members);
+      return;
     }
-    if (frame.sendId.length !== SEND_ID_BYTES) {
-      throw new ProtocolError("BAD_ARGUMENT", `sendId must be ${SEND_ID_BYTES} bytes`);
-    }
-    ctx.quotas.chargeBytes(name, frame.message.length, ctx.now());
-    const input = { groupId, sender: name, payload: frame.message, serverTs: ctx.now(), sendId: frame.sendId };
-    ctx.sends.add(input, (outcome) => {
-      if (outcome.kind === "failed") {
-        refuseFailed(ctx, connection, frame, outcome.error);
-        return;
-      }
-      if (outcome.kind === "unconfirmed") {
-        connection.fail(frame.rid, "INTERNAL", NOT_CONFIRMED);
-        return;
-      }
-      const { delivery } = outcome.result;
-      // The sender already has its own message; everyone else gets the same encoded frame, once.
-      // `members` as of now, which is as of the store: a commit stores pending sends before it
-      // changes the membership, and by the time this runs a later commit may have changed it.
-      if (outcome.result.kind === "stored") fanOut(ctx, members, delivery, name);
-      connection.send({ type: "accepted", rid: frame.rid, seq: delivery.seq, serverTs: delivery.serverTs });
-    });
+    return requireGroup(ctx, groupId)
+      .then(() => groupMembers(ctx, groupId))
+      .then((read) => storeSend(ctx, connection, frame, name, groupId, read));
   },
 };
 
+function storeSend(
+  ctx: ServerContext,
+  connection: Connection,
+  frame: FrameOf<"send">,
+  name: UserName,
+  groupId: GroupId,
+  members: ReadonlySet<UserName>,
+): void {
+  if (!members.has(name)) throw new ProtocolError("NOT_MEMBER", `you are not in ${groupId}`);
+  const inspected = inspectGroupMessage(frame.message);
+  if (inspected === undefined || inspected.kind !== "other" || inspected.groupId !== groupId) {
+    throw new ProtocolError("BAD_MLS", `not an MLS application message or proposal for ${groupId}`);
+  }
+  if (frame.sendId.length !== SEND_ID_BYTES) {
+    throw new ProtocolError("BAD_ARGUMENT", `sendId must be ${SEND_ID_BYTES} bytes`);
+  }
+  ctx.quotas.chargeBytes(name, frame.message.length, ctx.now());
+  const input = { groupId, sender: name, payload: frame.message, serverTs: ctx.now(), sendId: frame.sendId };
+  ctx.sends.add(input, (outcome) => {
+    if (outcome.kind === "failed") {
+      refuseFailed(ctx, connection, frame, outcome.error);
+      return;
+    }
+    if (outcome.kind === "unconfirmed") {
+      connection.fail(frame.rid, "INTERNAL", NOT_CONFIRMED);
+      return;
+    }
+    const { delivery } = outcome.result;
+    // The sender already has its own message; everyone else gets the same encoded frame, once,
+    // if they were members when it was stored (a later commit may have changed that by now).
+    if (outcome.result.kind === "stored") fanOut(ctx, outcome.recipients, delivery, name);
+    connection.send({ type: "accepted", rid: frame.rid, seq: delivery.seq, serverTs: delivery.serverTs });
+  });
+}
+
 export const listRooms: Handler<"list_rooms"> = {
   requiresAuth: true,
-  handle(ctx, connection, frame, name) {
+  async handle(ctx, connection, frame, name) {
     // One more than a page says whether there is a next one.
-    const visible = ctx.storage.listGroups(name, frame.after, ROOMS_PER_PAGE + 1);
+    const visible = await ctx.storage.listGroups(name, frame.after, ROOMS_PER_PAGE + 1);
     const page = visible.slice(0, ROOMS_PER_PAGE);
     const answer = {
       type: "rooms",

@@ -4,12 +4,15 @@ import type { ServerContext } from "../context.js";
 import { NOT_CONFIRMED } from "../services/durability-gate.js";
 import { StorageFullError } from "../storage/storage.js";
 
-/** Handlers of authenticated frames get the caller's name; others don't. */
+/**
+ * Handlers of authenticated frames get the caller's name; others don't. One that awaits storage
+ * returns its promise: the connection's next frames wait for it (see dispatch).
+ */
 export type Handler<T extends ClientFrameType> =
-  | { requiresAuth: false; handle(ctx: ServerContext, connection: Connection, frame: FrameOf<T>): void }
+  | { requiresAuth: false; handle(ctx: ServerContext, connection: Connection, frame: FrameOf<T>): void | Promise<void> }
   | {
       requiresAuth: true;
-      handle(ctx: ServerContext, connection: Connection, frame: FrameOf<T>, name: ClientName): void;
+      handle(ctx: ServerContext, connection: Connection, frame: FrameOf<T>, name: ClientName): void | Promise<void>;
     };
 
 export type ClientName = NonNullable<Connection["name"]>;

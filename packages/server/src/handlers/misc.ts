@@ -5,7 +5,7 @@ import type { Handler } from "./handler.js";
 export const ack: Handler<"ack"> = {
   requiresAuth: true,
   handle(ctx, _connection, frame, name) {
-    acknowledge(ctx, name, frame.seq);
+    return acknowledge(ctx, name, frame.seq);
   },
 };
 

@@ -60,7 +60,7 @@ export interface CommitToCheck {
   /** The group's members as the server has them. */
   members: ReadonlySet<UserName>;
   /** Whether `key` is, or was, `name`'s key in the directory (a member's old leaf may outlive its key). */
-  knownKey(name: UserName, key: Uint8Array): boolean;
+  knownKey(name: UserName, key: Uint8Array): Promise<boolean>;
 }
 
 const suites = new Map<CipherSuiteKey, Promise<CiphersuiteImpl>>();
@@ -241,7 +241,7 @@ interface GroupInfoToCheck {
   epoch: bigint;
   sender: UserName;
   signerKey: Uint8Array;
-  knownKey(name: UserName, key: Uint8Array): boolean;
+  knownKey(name: UserName, key: Uint8Array): Promise<boolean>;
 }
 
 /**
@@ -271,7 +271,7 @@ async function readSignedGroupInfo(
   const authService = {
     validateCredential: (credential: Credential, key: Uint8Array) => {
       const name = credential.credentialType === "basic" ? textOf(credential.identity) : undefined;
-      return Promise.resolve(name !== undefined && input.knownKey(name as UserName, key));
+      return name === undefined ? Promise.resolve(false) : input.knownKey(name as UserName, key);
     },
   };
   // Lifetimes are the clients' to judge: a leaf that aged in the group must not freeze it here.
@@ -295,7 +295,7 @@ export interface NewGroupToCheck {
   /** The creator's key in the server's directory. */
   creatorKey: Uint8Array;
   groupInfo: Uint8Array;
-  knownKey(name: UserName, key: Uint8Array): boolean;
+  knownKey(name: UserName, key: Uint8Array): Promise<boolean>;
 }
 
 /**

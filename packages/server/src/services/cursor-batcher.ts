@@ -20,7 +20,7 @@ export class CursorBatcher {
     private readonly log: Logger,
     intervalMs: number,
   ) {
-    this.timer = setInterval(() => this.flush(), intervalMs);
+    this.timer = setInterval(() => void this.flush(), intervalMs);
     this.timer.unref();
   }
 
@@ -29,16 +29,18 @@ export class CursorBatcher {
   }
 
   /** Where delivery resumes for `name`: the newest acknowledgement, flushed or not. */
-  cursor(name: UserName): number {
-    return Math.max(this.storage.cursor(name), this.dirty.get(name) ?? 0);
+  async cursor(name: UserName): Promise<number> {
+    const stored = await this.storage.cursor(name);
+    return Math.max(stored, this.dirty.get(name) ?? 0);
   }
 
-  flush(): void {
+  /** Writes the cursors acknowledged so far; never rejects (a failed write is kept and retried). */
+  async flush(): Promise<void> {
     if (this.dirty.size === 0) return;
     const batch = new Map(this.dirty);
     this.dirty.clear();
     try {
-      this.storage.setCursors(batch);
+      await this.storage.setCursors(batch);
     } catch (error) {
       // Kept for the next try; acknowledgements that came meanwhile may be newer.
       for (const [name, seq] of batch) this.acknowledge(name, seq);
@@ -50,8 +52,8 @@ export class CursorBatcher {
     this.failing = false;
   }
 
-  close(): void {
+  close(): Promise<void> {
     clearInterval(this.timer);
-    this.flush();
+    return this.flush();
   }
 }

@@ -44,9 +44,9 @@ export function deliverTo(ctx: ServerContext, name: UserName, delivery: StoredDe
 export async function startDelivery(ctx: ServerContext, connection: Connection, name: UserName): Promise<void> {
   let unsubscribe = ctx.bus.subscribe(name, connection.holdDeliveries());
   connection.onClose.push(() => unsubscribe());
-  let cursor = ctx.cursors.cursor(name);
+  let cursor = await ctx.cursors.cursor(name);
   for (;;) {
-    const page = ctx.storage.fetchSince(name, cursor, CATCH_UP_PAGE);
+    const page = await ctx.storage.fetchSince(name, cursor, CATCH_UP_PAGE);
     const last = page.at(-1);
     if (last === undefined) break;
     // The page may hold rows whose disk sync is still running: none goes out before it is done
@@ -89,8 +89,8 @@ export async function startDelivery(ctx: ServerContext, connection: Connection, 
  * the last seq handed out was made up (a forged delivery, a hostile relay): taken, it would
  * skip every delivery to come, so it is refused.
  */
-export function acknowledge(ctx: ServerContext, name: UserName, seq: number): void {
-  if (seq > ctx.storage.lastSeq()) {
+export async function acknowledge(ctx: ServerContext, name: UserName, seq: number): Promise<void> {
+  if (seq > (await ctx.storage.lastSeq())) {
     throw new ProtocolError("BAD_ARGUMENT", `ack of seq ${seq}, beyond the last one handed out`);
   }
   ctx.cursors.acknowledge(name, seq);

@@ -55,27 +55,32 @@ export class DurabilityGate {
     const covered = this.waiting;
     this.waiting = [];
     this.inFlight = true;
-    this.storage.sync((error) => {
-      this.inFlight = false;
-      const watchers = this.watchers;
-      this.watchers = [];
-      if (error !== undefined && !this.failed) {
-        this.failed = true;
-        this.log.error("disk_sync_failed", {
-          error: error.message,
-          action: "nothing more will be acknowledged: check the disk, then restart the server",
-        });
-      }
-      if (this.failed) {
-        this.run(covered, false);
-        this.run(this.waiting.splice(0), false);
-      } else {
-        // The next sync starts before these actions run, so it overlaps with them.
-        if (this.waiting.length > 0) this.sync();
-        this.run(covered, true);
-      }
-      for (const watcher of watchers) watcher();
-    });
+    this.storage.sync().then(
+      () => this.synced(covered, undefined),
+      (error: unknown) => this.synced(covered, error instanceof Error ? error : new Error(String(error))),
+    );
+  }
+
+  private synced(covered: ((durable: boolean) => void)[], error: Error | undefined): void {
+    this.inFlight = false;
+    const watchers = this.watchers;
+    this.watchers = [];
+    if (error !== undefined && !this.failed) {
+      this.failed = true;
+      this.log.error("disk_sync_failed", {
+        error: error.message,
+        action: "nothing more will be acknowledged: check the disk, then restart the server",
+      });
+    }
+    if (this.failed) {
+      this.run(covered, false);
+      this.run(this.waiting.splice(0), false);
+    } else {
+      // The next sync starts before these actions run, so it overlaps with them.
+      if (this.waiting.length > 0) this.sync();
+      this.run(covered, true);
+    }
+    for (const watcher of watchers) watcher();
   }
 
   /** One action that throws must not cost the others their answers. */

@@ -3,10 +3,10 @@ import type { Connection } from "../connection.js";
 import { groupMembers, type ServerContext } from "../context.js";
 
 /** Online users who share at least one of `groups` with `name` (not `name` itself). */
-function onlineRoommates(ctx: ServerContext, name: UserName, groups: Iterable<GroupId>): UserName[] {
+async function onlineRoommates(ctx: ServerContext, name: UserName, groups: Iterable<GroupId>): Promise<UserName[]> {
   const out = new Set<UserName>();
   for (const groupId of groups) {
-    for (const member of groupMembers(ctx, groupId)) {
+    for (const member of await groupMembers(ctx, groupId)) {
       if (member !== name && ctx.online.has(member)) out.add(member);
     }
   }
@@ -14,17 +14,25 @@ function onlineRoommates(ctx: ServerContext, name: UserName, groups: Iterable<Gr
 }
 
 /**
- * Tells the users who share a room with `name` that it came online or went offline. Scoped to
- * roommates so n logins cost O(n x roommates), not O(n^2) frames; `/who *` still lists everyone.
+ * Tells the users who share a room with `name` (in `groups`, by default all of its groups) that
+ * it came online or went offline. Scoped to roommates so n logins cost O(n x roommates), not
+ * O(n^2) frames; `/who *` still lists everyone. A user's announcements go out in the order
+ * made: an "online" that waits for storage must not overtake the "offline" after it.
  */
 export function announcePresence(
   ctx: ServerContext,
   name: UserName,
   online: boolean,
-  groups: Iterable<GroupId> = ctx.storage.groupsOf(name),
+  groups?: Iterable<GroupId>,
 ): void {
-  const recipients = onlineRoommates(ctx, name, groups);
-  if (recipients.length > 0) ctx.bus.publish(recipients, encodeFrame({ type: "presence", name, online }));
+  ctx.presenceOrder
+    .run(name, async () => {
+      const recipients = await onlineRoommates(ctx, name, groups ?? (await ctx.storage.groupsOf(name)));
+      if (recipients.length > 0) ctx.bus.publish(recipients, encodeFrame({ type: "presence", name, online }));
+    })
+    .catch((error: unknown) =>
+      ctx.log.warn("presence_failed", { name, error: String(error), action: "not announced" }),
+    );
 }
 
 /** Marks the user online for the life of this connection; tells roommates on first/last one. */

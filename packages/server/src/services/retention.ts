@@ -2,30 +2,30 @@ import type { ServerContext } from "../context.js";
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
-/** Rows deleted per turn of the event loop: each delete is one synchronous write. */
-const ROWS_PER_TURN = 10_000;
+/** Rows deleted per write: each delete is one transaction, and others wait behind it. */
+const ROWS_PER_WRITE = 10_000;
 
 /**
  * Deletes deliveries older than `retentionDays` (0: keeps everything), at start and every hour,
- * a chunk per turn so no one waits behind a large delete. What goes is what members offline
+ * a chunk at a time so no one waits behind a large delete. What goes is what members offline
  * for that long never fetched: MLS gives nobody else a key for it.
  */
 export function startRetention(ctx: ServerContext): { stop(): void } {
   const days = ctx.config.retentionDays;
   if (days === 0) return { stop: () => undefined };
   let stopped = false;
-  const prune = (): void => {
+  const prune = async (): Promise<void> => {
     if (stopped) return;
     try {
-      const deleted = ctx.storage.pruneDeliveries(ctx.now() - days * DAY_MS, ROWS_PER_TURN);
+      const deleted = await ctx.storage.pruneDeliveries(ctx.now() - days * DAY_MS, ROWS_PER_WRITE);
       if (deleted > 0) ctx.log.info("retention", { deleted, olderThanDays: days });
-      if (deleted === ROWS_PER_TURN) setImmediate(prune);
+      if (deleted === ROWS_PER_WRITE) setImmediate(() => void prune());
     } catch (error) {
       ctx.log.warn("retention_failed", { error: String(error), action: "retried in an hour" });
     }
   };
-  prune();
-  const timer = setInterval(prune, HOUR_MS);
+  void prune();
+  const timer = setInterval(() => void prune(), HOUR_MS);
   timer.unref();
   return {
     stop() {

@@ -292,7 +292,7 @@ export class SqliteStorage implements Storage {
     };
   }
 
-  registerUser(name: UserName, publicKey: Uint8Array): RegisterResult {
+  async registerUser(name: UserName, publicKey: Uint8Array): Promise<RegisterResult> {
     return this.write((): RegisterResult => {
       const existing = this.statements.userKey.get(name);
       if (existing === undefined) {
@@ -310,11 +310,11 @@ export class SqliteStorage implements Storage {
     });
   }
 
-  retiredKeys(name: UserName): Uint8Array[] {
+  async retiredKeys(name: UserName): Promise<Uint8Array[]> {
     return this.statements.retiredKeys.all(name).map((row) => new Uint8Array(row.public_key));
   }
 
-  releaseName(name: UserName): "released" | "unknown" {
+  async releaseName(name: UserName): Promise<"released" | "unknown"> {
     return this.write(() => {
       const key = this.statements.userKey.get(name);
       if (key === undefined) return "unknown";
@@ -329,12 +329,12 @@ export class SqliteStorage implements Storage {
     });
   }
 
-  userKey(name: UserName): Uint8Array | undefined {
+  async userKey(name: UserName): Promise<Uint8Array | undefined> {
     const row = this.statements.userKey.get(name);
     return row === undefined ? undefined : new Uint8Array(row.public_key);
   }
 
-  addKeyPackages(name: UserName, keyPackages: Uint8Array[], lastResort: Uint8Array | undefined): void {
+  async addKeyPackages(name: UserName, keyPackages: Uint8Array[], lastResort: Uint8Array | undefined): Promise<void> {
     this.write(() => {
       for (const keyPackage of keyPackages) this.statements.insertKeyPackage.run(name, keyPackage, 0);
       if (lastResort !== undefined) {
@@ -344,7 +344,7 @@ export class SqliteStorage implements Storage {
     });
   }
 
-  claimKeyPackage(name: UserName): Uint8Array | undefined {
+  async claimKeyPackage(name: UserName): Promise<Uint8Array | undefined> {
     return this.write(() => {
       const row = this.statements.takeKeyPackage.get(name);
       if (row === undefined) return undefined;
@@ -353,16 +353,16 @@ export class SqliteStorage implements Storage {
     });
   }
 
-  countKeyPackages(name: UserName): number {
+  async countKeyPackages(name: UserName): Promise<number> {
     return this.statements.countKeyPackages.get(name)?.n ?? 0;
   }
 
-  createGroup(
+  async createGroup(
     groupId: GroupId,
     kind: RoomKind,
     creator: UserName,
     groupInfo: Uint8Array | undefined,
-  ): CreateGroupResult {
+  ): Promise<CreateGroupResult> {
     return this.write((): CreateGroupResult => {
       if (this.statements.group.get(groupId) !== undefined) return { kind: "exists" };
       const skeleton = roomSkeleton(groupId);
@@ -383,18 +383,18 @@ export class SqliteStorage implements Storage {
     });
   }
 
-  reserveRoom(groupId: GroupId, owner: UserName, reclaim: boolean): ReserveRoomResult {
+  async reserveRoom(groupId: GroupId, owner: UserName, reclaim: boolean): Promise<ReserveRoomResult> {
     const skeleton = roomSkeleton(groupId);
     if (skeleton === undefined) throw new Error("only # and + rooms can be reserved");
     return this.write((): ReserveRoomResult => {
       const inUse = this.statements.group.get(groupId) !== undefined;
-      const members = inUse ? this.currentMembers(groupId) : [];
+      const members = inUse ? this.membersNow(groupId) : [];
       if (inUse && !reclaim) return { kind: "exists", members };
       if (inUse) {
         // Windows end at the last delivery so far: nothing of the new group reaches its old members.
         this.db
           .prepare("UPDATE memberships SET left_seq = ? WHERE group_id = ? AND left_seq IS NULL")
-          .run(this.lastSeq(), groupId);
+          .run(this.highestSeq(), groupId);
         this.db.prepare("DELETE FROM commits WHERE group_id = ?").run(groupId);
         this.db.prepare("DELETE FROM groups WHERE group_id = ?").run(groupId);
       }
@@ -403,7 +403,7 @@ export class SqliteStorage implements Storage {
     });
   }
 
-  unreserveRoom(groupId: GroupId): "unreserved" | "unknown" {
+  async unreserveRoom(groupId: GroupId): Promise<"unreserved" | "unknown"> {
     return this.write(() => {
       const lifted = this.db
         .prepare("UPDATE room_names SET owner = NULL WHERE group_id = ? AND owner IS NOT NULL")
@@ -417,7 +417,7 @@ export class SqliteStorage implements Storage {
     });
   }
 
-  group(groupId: GroupId): StoredGroup | undefined {
+  async group(groupId: GroupId): Promise<StoredGroup | undefined> {
     const row = this.statements.group.get(groupId);
     if (row === undefined) return undefined;
     return {
@@ -428,7 +428,7 @@ export class SqliteStorage implements Storage {
     };
   }
 
-  acceptCommit(input: CommitInput): CommitResult {
+  async acceptCommit(input: CommitInput): Promise<CommitResult> {
     return this.write((): CommitResult => {
       const group = this.statements.group.get(input.groupId);
       if (group === undefined) return { kind: "no_group" };
@@ -462,7 +462,7 @@ export class SqliteStorage implements Storage {
     });
   }
 
-  appendMessages(inputs: AppendInput[]): AppendResult[] {
+  async appendMessages(inputs: AppendInput[]): Promise<AppendResult[]> {
     return this.write(() =>
       inputs.map((input): AppendResult => {
         const sendId = input.sendId ?? null;
@@ -486,19 +486,23 @@ export class SqliteStorage implements Storage {
     );
   }
 
-  groupsOf(name: UserName): GroupId[] {
+  async groupsOf(name: UserName): Promise<GroupId[]> {
     return this.statements.groupsOf.all(name).map((row) => row.group_id as GroupId);
   }
 
-  currentMembers(groupId: GroupId): UserName[] {
+  async currentMembers(groupId: GroupId): Promise<UserName[]> {
+    return this.membersNow(groupId);
+  }
+
+  private membersNow(groupId: GroupId): UserName[] {
     return this.statements.currentMembers.all(groupId).map((row) => row.name as UserName);
   }
 
-  listGroups(
+  async listGroups(
     viewer: UserName,
     after: string,
     limit: number,
-  ): { groupId: GroupId; kind: RoomKind; members: UserName[] }[] {
+  ): Promise<{ groupId: GroupId; kind: RoomKind; members: UserName[] }[]> {
     return this.statements.listGroups.all({ viewer, after, limit }).map((row) => ({
       groupId: row.group_id as GroupId,
       kind: row.kind as RoomKind,
@@ -506,48 +510,55 @@ export class SqliteStorage implements Storage {
     }));
   }
 
-  fetchSince(name: UserName, cursor: number, limit: number): StoredDelivery[] {
+  async fetchSince(name: UserName, cursor: number, limit: number): Promise<StoredDelivery[]> {
     return this.statements.fetchSince.all({ cursor, name, limit }).map(toDelivery);
   }
 
-  pruneDeliveries(serverTs: number, limit: number): number {
+  async pruneDeliveries(serverTs: number, limit: number): Promise<number> {
     return this.write(() => {
       const oldest = this.statements.oldestSeq.get()?.seq;
       if (oldest === null || oldest === undefined) return 0;
-      const firstKept = this.statements.firstKept.get(serverTs)?.seq ?? this.lastSeq() + 1;
+      const firstKept = this.statements.firstKept.get(serverTs)?.seq ?? this.highestSeq() + 1;
       const deleted = this.statements.deleteBefore.run(Math.min(firstKept, oldest + limit)).changes;
       this.statements.deleteUnsharedPayloads.run();
       return deleted;
     });
   }
 
-  lastSeq(): number {
+  async lastSeq(): Promise<number> {
+    return this.highestSeq();
+  }
+
+  private highestSeq(): number {
     return (this.statements.nextSeq.get()?.next ?? 1) - 1;
   }
 
-  cursor(name: UserName): number {
+  async cursor(name: UserName): Promise<number> {
     return this.statements.cursor.get(name)?.cursor ?? 0;
   }
 
-  setCursors(cursors: ReadonlyMap<UserName, number>): void {
+  async setCursors(cursors: ReadonlyMap<UserName, number>): Promise<void> {
     this.write(() => {
       for (const [name, seq] of cursors) this.statements.setCursor.run(seq, name);
     });
   }
 
-  sync(done: (error?: Error) => void): void {
+  sync(): Promise<void> {
     // On Linux fdatasync flushes the file's pages whoever wrote them, so our own descriptor
     // covers SQLite's writes; it runs in libuv's thread pool, off the event loop.
-    if (this.closed) {
-      process.nextTick(() => done(new Error("the storage is closed")));
-      return;
-    }
+    if (this.closed) return Promise.reject(new Error("the storage is closed"));
     this.syncsInFlight++;
-    fdatasync(this.wal, (error) => {
-      // A sync still in the thread pool at close must not find the descriptor closed or reused.
-      if (--this.syncsInFlight === 0 && this.closed) closeSync(this.wal);
-      if (error === null && !this.closed) this.checkpoints.afterSync();
-      done(error ?? undefined);
+    return new Promise((resolve, reject) => {
+      fdatasync(this.wal, (error) => {
+        // A sync still in the thread pool at close must not find the descriptor closed or reused.
+        if (--this.syncsInFlight === 0 && this.closed) closeSync(this.wal);
+        if (error !== null) {
+          reject(error);
+          return;
+        }
+        if (!this.closed) this.checkpoints.afterSync();
+        resolve();
+      });
     });
   }
 
@@ -560,7 +571,7 @@ export class SqliteStorage implements Storage {
     }
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.checkpoints.stop();

@@ -87,6 +87,11 @@ export class StorageFullError extends Error {
 /**
  * The server's durable state. Coarse, domain-level operations; each call is atomic.
  * Every adapter runs the contract suite in test/storage-contract.ts.
+ *
+ * Asynchronous, since a database server is, but ordered: writes take effect, and their promises
+ * settle, in the order they were called. The server relies on it: the seq order of what it
+ * stores is the order in which it announces it (sends stored before a commit get lower seqs,
+ * and fan-out follows seq order within a group).
  */
 export interface Storage {
   /**
@@ -96,20 +101,20 @@ export interface Storage {
    * so no look-alike can take its place until its owner is back, and coming back is not new:
    * look-alikes registered before skeletons were kept stay registered and may come back too.
    */
-  registerUser(name: UserName, publicKey: Uint8Array): RegisterResult;
-  userKey(name: UserName): Uint8Array | undefined;
+  registerUser(name: UserName, publicKey: Uint8Array): Promise<RegisterResult>;
+  userKey(name: UserName): Promise<Uint8Array | undefined>;
   /** Keys the name was bound to before it was released, oldest first. */
-  retiredKeys(name: UserName): Uint8Array[];
+  retiredKeys(name: UserName): Promise<Uint8Array[]>;
   /**
    * Frees a name whose owner lost their device: the key is retired, stocked KeyPackages are
    * dropped and every group membership ends now. The next login registers a new key.
    */
-  releaseName(name: UserName): "released" | "unknown";
+  releaseName(name: UserName): Promise<"released" | "unknown">;
 
-  addKeyPackages(name: UserName, keyPackages: Uint8Array[], lastResort: Uint8Array | undefined): void;
+  addKeyPackages(name: UserName, keyPackages: Uint8Array[], lastResort: Uint8Array | undefined): Promise<void>;
   /** Hands out one KeyPackage exactly once; falls back to the last-resort package, which stays. */
-  claimKeyPackage(name: UserName): Uint8Array | undefined;
-  countKeyPackages(name: UserName): number;
+  claimKeyPackage(name: UserName): Promise<Uint8Array | undefined>;
+  countKeyPackages(name: UserName): Promise<number>;
 
   /**
    * Creates a group with `creator` as its only member. A `#`/`+` room is refused when the operator
@@ -121,29 +126,29 @@ export interface Storage {
     kind: RoomKind,
     creator: UserName,
     groupInfo: Uint8Array | undefined,
-  ): CreateGroupResult;
+  ): Promise<CreateGroupResult>;
   /**
    * The operator's hold on a `#`/`+` room name: from now on only `owner` may create it. A room in
    * use is ended first, but only with `reclaim` (a squatter's group: its memberships close, its
    * deliveries stay until retention), so the owner can create it anew.
    */
-  reserveRoom(groupId: GroupId, owner: UserName, reclaim: boolean): ReserveRoomResult;
+  reserveRoom(groupId: GroupId, owner: UserName, reclaim: boolean): Promise<ReserveRoomResult>;
   /** Lifts a reservation; the room, if it exists, goes on. */
-  unreserveRoom(groupId: GroupId): "unreserved" | "unknown";
-  group(groupId: GroupId): StoredGroup | undefined;
+  unreserveRoom(groupId: GroupId): Promise<"unreserved" | "unknown">;
+  group(groupId: GroupId): Promise<StoredGroup | undefined>;
   /**
    * Accepts exactly one commit per (group, epoch); any later one for that epoch is stale. Each
    * added member gets a delivery of the Welcome, whose bytes are stored once for all of them.
    */
-  acceptCommit(input: CommitInput): CommitResult;
+  acceptCommit(input: CommitInput): Promise<CommitResult>;
   /**
    * Appends application messages or proposals in one transaction, in order. A repeated
    * (sender, sendId) is stored once: the resend gets the first delivery back as `duplicate`.
    */
-  appendMessages(inputs: AppendInput[]): AppendResult[];
-  currentMembers(groupId: GroupId): UserName[];
+  appendMessages(inputs: AppendInput[]): Promise<AppendResult[]>;
+  currentMembers(groupId: GroupId): Promise<UserName[]>;
   /** The groups `name` is a member of now. */
-  groupsOf(name: UserName): GroupId[];
+  groupsOf(name: UserName): Promise<GroupId[]>;
   /**
    * The groups `viewer` may see (every open room, and the groups it is in), with their current
    * members: at most `limit`, those whose id sorts after `after`, in id order.
@@ -152,28 +157,28 @@ export interface Storage {
     viewer: UserName,
     after: string,
     limit: number,
-  ): { groupId: GroupId; kind: RoomKind; members: UserName[] }[];
+  ): Promise<{ groupId: GroupId; kind: RoomKind; members: UserName[] }[]>;
 
   /** Deliveries for `name` after `cursor`, in order, at most `limit`. */
-  fetchSince(name: UserName, cursor: number, limit: number): StoredDelivery[];
-  cursor(name: UserName): number;
+  fetchSince(name: UserName, cursor: number, limit: number): Promise<StoredDelivery[]>;
+  cursor(name: UserName): Promise<number>;
   /** The highest seq handed out so far (0 before the first delivery): no cursor can be beyond it. */
-  lastSeq(): number;
+  lastSeq(): Promise<number>;
   /**
    * Retention: deletes up to `limit` of the oldest deliveries, those before the first one stored
    * at or after `serverTs` (in seq order), and answers how many. Whoever had not fetched them
    * misses them.
    */
-  pruneDeliveries(serverTs: number, limit: number): number;
+  pruneDeliveries(serverTs: number, limit: number): Promise<number>;
   /** Advances several cursors in one transaction (never backwards). */
-  setCursors(cursors: ReadonlyMap<UserName, number>): void;
+  setCursors(cursors: ReadonlyMap<UserName, number>): Promise<void>;
 
   /**
-   * Calls `done` once every write made before this call is on disk (with an error if that could
-   * not be confirmed), without blocking the caller. Writes themselves return once visible to
-   * readers; what is announced to clients waits for this (see DurabilityGate).
+   * Settles once every write that settled before this call is on disk (rejects if that could not
+   * be confirmed). Writes themselves settle once visible to readers; what is announced to
+   * clients waits for this (see DurabilityGate).
    */
-  sync(done: (error?: Error) => void): void;
+  sync(): Promise<void>;
   /** Makes every write durable, then closes. */
-  close(): void;
+  close(): Promise<void>;
 }
