@@ -202,6 +202,17 @@ describe("full-screen UI in a real terminal (tmux)", () => {
       assert.match(screen, /\[RECONNECTING…\]/);
       assert.match(screen, /!! │ connection lost; reconnecting…/);
     });
+    // Asking the server while it is away fails, and says so, but the client keeps reconnecting
+    // (issue 19.5: the status bar said DISCONNECTED).
+    for (const [i, command] of ["/rooms", "/who *"].entries()) {
+      tmux.type(command);
+      tmux.keys("Enter");
+      await tmux.waitFor(`${command} refused while away`, (screen, lines) => {
+        assert.equal(screen.match(/!! │ offline: reconnecting…/g)?.length, i + 1);
+        assert.match(lines.at(-3) ?? "", /^\[RECONNECTING…\]/, "the status bar");
+        assert.doesNotMatch(screen, /DISCONNECTED/);
+      });
+    }
     server = await ServerProcess.start({ dataDir: server.dataDir, port });
     await tmux.waitFor("connected again", (screen) => {
       assert.match(screen, /\[connected\]/);

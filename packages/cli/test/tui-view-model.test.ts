@@ -229,6 +229,15 @@ describe("tui view model: scrollback content", () => {
     assert.match(room(s, "#lobby").entries.at(-1)?.text ?? "", /reconnected/);
   });
 
+  it("says a request failed while reconnecting as offline, not DISCONNECTED (the status bar's word for giving up)", () => {
+    const refused = ev({ type: "error", code: "DISCONNECTED", message: "not connected to the server right now" });
+    let s = run([ev({ type: "link", state: "offline", reason: "closed with code 1006" }), refused], started());
+    assert.equal(s.connection, "offline");
+    assert.equal(room(s, "#lobby").entries.at(-1)?.text, "offline: reconnecting…; try again once connected");
+    s = run([ev({ type: "link", state: "closed" }), refused], s);
+    assert.equal(room(s, "#lobby").entries.at(-1)?.text, "DISCONNECTED: not connected to the server right now");
+  });
+
   it("keeps a room you were removed from, greyed, and drops one you left", () => {
     let s = run([ev({ type: "room", room: "#dev", change: "removed", by: "bob" as UserName })], started());
     assert.equal(room(s, "#dev").joined, false);

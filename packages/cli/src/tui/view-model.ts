@@ -362,7 +362,13 @@ function onEvent(state: TuiState, event: UiEvent, now: number): TuiState {
       return next === state ? toCurrent(state, { kind: "warning", time: now, text }) : next;
     }
     case "error": {
-      return toCurrent(state, { kind: "error", time: now, text: `${event.code}: ${event.message}` });
+      // A request while the link is down fails as DISCONNECTED, but the client keeps
+      // reconnecting: say that, not the word the status bar uses for a link given up.
+      const text =
+        event.code === "DISCONNECTED" && state.connection !== "closed"
+          ? "offline: reconnecting…; try again once connected"
+          : `${event.code}: ${event.message}`;
+      return toCurrent(state, { kind: "error", time: now, text });
     }
     case "who": {
       const next = withRoom(state, event.room, (room) => ({

@@ -1,5 +1,4 @@
 import { nameColor } from "./colors.js";
-import { LinePanel } from "./styled-line.js";
 import { fillHeight, type StyledLine } from "./styled.js";
 import { fit } from "./text-width.js";
 import { memberListView, type TuiState } from "./view-model.js";
@@ -21,8 +20,4 @@ export function memberListLines(state: TuiState, width: number, height: number):
   }
   if (members.length > room && room >= 0) lines.push([{ text: fit(` … ${members.length - room} more`, width) }]);
   return fillHeight(lines, width, height);
-}
-
-export function MemberList({ state, width, height }: { state: TuiState; width: number; height: number }) {
-  return <LinePanel lines={memberListLines(state, width, height)} width={width} height={height} />;
 }
