@@ -9,7 +9,9 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { FrameWriter, TuiController } from "@secure-chat/cli";
 import { BIN, chatEnv, ChatProcess, ServerProcess, tempDir } from "@secure-chat/e2e/harness";
+import type { GroupId, UserName } from "@secure-chat/protocol";
 import { cpuProfileArgs, cpuSeconds, memory, sleep, track } from "./procs.js";
 import { percentile } from "./stats.js";
 
@@ -40,6 +42,8 @@ export interface TuiResult {
   /** Send to carol's arrival at the steady rate (the baseline path). */
   arrivalP50Ms: number;
   arrivalP99Ms: number;
+  /** The UI's own part of a 1,000-message burst, measured in-process (measureUiPath). */
+  uiPath: UiPathResult;
   /** Send to alice's screen at the steady rate. */
   sentToScreenP50Ms: number;
   sentToScreenP99Ms: number;
@@ -139,6 +143,7 @@ export interface TuiOptions {
 }
 
 export async function measureTui(options: TuiOptions): Promise<TuiResult> {
+  const uiPath = await measureUiPath(options.burst);
   const server = await ServerProcess.start();
   const clients: ChatProcess[] = [];
   let alice: TerminalClient | undefined;
@@ -210,6 +215,7 @@ export async function measureTui(options: TuiOptions): Promise<TuiResult> {
     if (options.cpuProfileDir !== undefined) await alice.quit();
     const arrivalMs = lastArrived - firstArrived;
     return {
+      uiPath,
       burst: options.burst,
       burstSentMs: arrivalMs,
       burstShownMs: lastShown - resumed,
@@ -251,6 +257,8 @@ async function waitValue<T>(probe: () => T | undefined, timeoutMs = 30_000): Pro
 export function tuiLines(r: TuiResult): string {
   const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MB`;
   return [
+    `  the UI alone (in-process, one message per turn of the event loop): ${r.uiPath.messages} messages on screen in ` +
+      `${r.uiPath.shownMs.toFixed(0)} ms, ${r.uiPath.frames} frames, ${(r.uiPath.bytes / 1024).toFixed(0)} KiB written`,
     `  burst of ${r.burst} waiting (sent in ${r.burstSentMs.toFixed(0)} ms): the last on the full screen ${r.burstShownMs.toFixed(0)} ms ` +
       `after going on (${r.shownPerSecond.toFixed(0)}/s), printed by a --json client in ${r.burstJsonMs.toFixed(0)} ms (${r.jsonPerSecond.toFixed(0)}/s)`,
     `  CPU during that catch-up: full screen ${r.tuiCpu.toFixed(0)} %, --json ${r.jsonCpu.toFixed(0)} % of a core; ` +
@@ -259,4 +267,80 @@ export function tuiLines(r: TuiResult): string {
       `(send to screen p50 ${r.sentToScreenP50Ms.toFixed(1)} / p99 ${r.sentToScreenP99Ms.toFixed(1)} ms; ` +
       `send to --json line p50 ${r.arrivalP50Ms.toFixed(1)} / p99 ${r.arrivalP99Ms.toFixed(1)} ms)`,
   ].join("\n");
+}
+
+export interface UiPathResult {
+  messages: number;
+  /** From the first message handed to the UI to the frame that shows the last one. */
+  shownMs: number;
+  frames: number;
+  /** Bytes written to the terminal for all those frames. */
+  bytes: number;
+}
+
+/**
+ * The full-screen UI's own part, in this process: `messages` message events into the real
+ * TuiController and FrameWriter (160x45), each in its own turn of the event loop as messages
+ * decrypted one by one arrive, until a frame shows the last one. No client, no terminal.
+ */
+export async function measureUiPath(messages: number): Promise<UiPathResult> {
+  const self = "alice" as UserName;
+  const controller = new TuiController({
+    self,
+    server: "ws://127.0.0.1:7447",
+    cols: COLS,
+    rows: ROWS,
+    client: {
+      who: () => [{ name: self, online: true, fingerprint: "aaaa bbbb" }],
+      joinedRooms: () => ["#lobby" as GroupId],
+      history: () => Promise.resolve([]),
+      rooms: () => Promise.resolve({ rooms: [], next: undefined }),
+    },
+    bell: false,
+    ringBell: () => undefined,
+    onQuit: () => undefined,
+  });
+  let frames = 0;
+  let bytes = 0;
+  let shownAt: number | undefined;
+  const last = marker(messages - 1);
+  const writer = new FrameWriter(controller, {
+    write(frame: string) {
+      frames++;
+      bytes += Buffer.byteLength(frame);
+      if (shownAt === undefined && frame.includes(last)) shownAt = performance.now();
+    },
+  });
+  controller.subscribe(writer.schedule);
+  controller.event({ type: "link", state: "live" });
+  controller.event({ type: "room", room: "#lobby", change: "joined" });
+  controller.event({
+    type: "ready",
+    name: self,
+    fingerprint: "aaaa bbbb",
+    server: "ws://127.0.0.1:7447",
+    cipherSuite: "MLS_256_XWING_AES256GCM_SHA512_Ed25519",
+    room: "#lobby",
+  });
+  await sleep(50);
+  frames = 0;
+  bytes = 0;
+  const started = performance.now();
+  for (let i = 0; i < messages; i++) {
+    const now = Date.now();
+    controller.event({
+      type: "message",
+      room: "#lobby",
+      from: "bob" as UserName,
+      text: `${marker(i)} a line of ordinary length, about as long as people write them in a chat`,
+      id: `m${i}`,
+      sentAt: now,
+      serverTs: now,
+      seq: i + 1,
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  while (shownAt === undefined) await sleep(1);
+  writer.stop();
+  return { messages, shownMs: shownAt - started, frames, bytes };
 }

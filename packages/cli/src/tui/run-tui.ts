@@ -39,7 +39,7 @@ export interface Tui {
 }
 
 /** Draws the controller's snapshots on the terminal, one coalesced frame at a time. */
-class FrameWriter {
+export class FrameWriter {
   private drawn: Frame | undefined;
   private drawnGeneration = -1;
   private lastAt = 0;
@@ -47,8 +47,8 @@ class FrameWriter {
   private stopped = false;
 
   constructor(
-    private readonly controller: TuiController,
-    private readonly stdout: NodeJS.WriteStream,
+    private readonly controller: Pick<TuiController, "getSnapshot">,
+    private readonly terminal: { write(bytes: string): unknown },
   ) {}
 
   readonly schedule = (): void => {
@@ -69,7 +69,7 @@ class FrameWriter {
     const bytes = frameUpdate(previous, next);
     this.drawn = next;
     this.drawnGeneration = snapshot.generation;
-    if (bytes !== "") this.stdout.write(bytes);
+    if (bytes !== "") this.terminal.write(bytes);
   };
 
   stop(): void {
