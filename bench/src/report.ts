@@ -310,8 +310,11 @@ export function checkTargets(results: ScenarioResult[], durability: string, tui?
       },
       {
         target: "full screen: arrival to screen p99 under 20 ms at a normal rate",
-        value: `p99 ${tui.screenP99Ms.toFixed(1)} ms (p50 ${tui.screenP50Ms.toFixed(1)} ms) over ${tui.steady} messages at ${tui.steadyPerSecond}/s`,
-        met: tui.screenP99Ms < 20,
+        value:
+          `the UI's part (message event to its frame, in-process, ${tui.uiPath.steady} at 20/s): p99 ${tui.uiPath.eventToFrameP99Ms.toFixed(2)} ms; ` +
+          `in the pseudo-terminal, its screen minus a --json client's line for the same message (two processes, so noisy): ` +
+          `p99 ${tui.screenP99Ms.toFixed(1)} ms (p50 ${tui.screenP50Ms.toFixed(1)} ms) over ${tui.steady} at ${tui.steadyPerSecond}/s`,
+        met: tui.uiPath.eventToFrameP99Ms < 20 && tui.screenP99Ms < 20,
       },
       {
         target: "full screen: under 120 MB of memory",

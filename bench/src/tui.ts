@@ -29,7 +29,9 @@ export interface TuiResult {
   /** CPU (% of one core) during the catch-up: alice's full-screen process, dave's `--json` one. */
   tuiCpu: number;
   jsonCpu: number;
-  /** Highest resident memory (bytes) seen after the start (sampled every 200 ms). */
+  /** Resident memory (bytes) once started (the first message shown), then the highest seen after (sampled every 200 ms). */
+  tuiStartRss: number;
+  jsonStartRss: number;
   tuiPeakRss: number;
   jsonPeakRss: number;
   /** Messages at the steady rate, and that rate. */
@@ -165,6 +167,8 @@ export async function measureTui(options: TuiOptions): Promise<TuiResult> {
     bob.send(marker(0));
     await alice.waitFor(0);
     const alicePid = alice.pid;
+    const tuiStartRss = memory(alicePid).rss;
+    const jsonStartRss = memory(carol.child.pid ?? 0).rss;
     const rss = peakRss([alicePid, carol.child.pid ?? 0]);
 
     // Steady rate: each message on its own, so every one is drawn.
@@ -224,6 +228,8 @@ export async function measureTui(options: TuiOptions): Promise<TuiResult> {
       jsonPerSecond: options.burst / ((daveLast - resumed) / 1000),
       tuiCpu: ((cpuAfter[0]! - cpuBefore[0]!) / (cpuMs / 1000)) * 100,
       jsonCpu: ((cpuAfter[1]! - cpuBefore[1]!) / (cpuMs / 1000)) * 100,
+      tuiStartRss,
+      jsonStartRss,
       tuiPeakRss: tuiPeakRss!,
       jsonPeakRss: jsonPeakRss!,
       steady: options.steady,
@@ -258,15 +264,32 @@ export function tuiLines(r: TuiResult): string {
   const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MB`;
   return [
     `  the UI alone (in-process, one message per turn of the event loop): ${r.uiPath.messages} messages on screen in ` +
-      `${r.uiPath.shownMs.toFixed(0)} ms, ${r.uiPath.frames} frames, ${(r.uiPath.bytes / 1024).toFixed(0)} KiB written`,
+      `${r.uiPath.shownMs.toFixed(0)} ms, ${r.uiPath.frames} frames, ${(r.uiPath.bytes / 1024).toFixed(0)} KiB written; ` +
+      `then ${r.uiPath.steady} at 20/s: event to frame p50 ${r.uiPath.eventToFrameP50Ms.toFixed(2)} / p99 ${r.uiPath.eventToFrameP99Ms.toFixed(2)} ms`,
     `  burst of ${r.burst} waiting (sent in ${r.burstSentMs.toFixed(0)} ms): the last on the full screen ${r.burstShownMs.toFixed(0)} ms ` +
       `after going on (${r.shownPerSecond.toFixed(0)}/s), printed by a --json client in ${r.burstJsonMs.toFixed(0)} ms (${r.jsonPerSecond.toFixed(0)}/s)`,
     `  CPU during that catch-up: full screen ${r.tuiCpu.toFixed(0)} %, --json ${r.jsonCpu.toFixed(0)} % of a core; ` +
-      `RSS (highest after the start): full screen ${mb(r.tuiPeakRss)}, --json ${mb(r.jsonPeakRss)}`,
+      `RSS once started / highest after: full screen ${mb(r.tuiStartRss)} / ${mb(r.tuiPeakRss)}, --json ${mb(r.jsonStartRss)} / ${mb(r.jsonPeakRss)}`,
     `  ${r.steady} messages at ${r.steadyPerSecond}/s: arrival to screen p50 ${r.screenP50Ms.toFixed(1)} / p99 ${r.screenP99Ms.toFixed(1)} / max ${r.screenMaxMs.toFixed(1)} ms ` +
       `(send to screen p50 ${r.sentToScreenP50Ms.toFixed(1)} / p99 ${r.sentToScreenP99Ms.toFixed(1)} ms; ` +
       `send to --json line p50 ${r.arrivalP50Ms.toFixed(1)} / p99 ${r.arrivalP99Ms.toFixed(1)} ms)`,
   ].join("\n");
+}
+
+const STEADY_IN_PROCESS = 100;
+
+function messageEvent(i: number): Parameters<TuiController["event"]>[0] {
+  const now = Date.now();
+  return {
+    type: "message",
+    room: "#lobby",
+    from: "bob" as UserName,
+    text: `${marker(i)} a line of ordinary length, about as long as people write them in a chat`,
+    id: `m${i}`,
+    sentAt: now,
+    serverTs: now,
+    seq: i + 1,
+  };
 }
 
 export interface UiPathResult {
@@ -276,6 +299,10 @@ export interface UiPathResult {
   frames: number;
   /** Bytes written to the terminal for all those frames. */
   bytes: number;
+  /** Then messages one at a time at 20/s: each message's event to the frame that shows it. */
+  steady: number;
+  eventToFrameP50Ms: number;
+  eventToFrameP99Ms: number;
 }
 
 /**
@@ -303,7 +330,7 @@ export async function measureUiPath(messages: number): Promise<UiPathResult> {
   let frames = 0;
   let bytes = 0;
   let shownAt: number | undefined;
-  const last = marker(messages - 1);
+  let last = marker(messages - 1);
   const writer = new FrameWriter(controller, {
     write(frame: string) {
       frames++;
@@ -327,20 +354,29 @@ export async function measureUiPath(messages: number): Promise<UiPathResult> {
   bytes = 0;
   const started = performance.now();
   for (let i = 0; i < messages; i++) {
-    const now = Date.now();
-    controller.event({
-      type: "message",
-      room: "#lobby",
-      from: "bob" as UserName,
-      text: `${marker(i)} a line of ordinary length, about as long as people write them in a chat`,
-      id: `m${i}`,
-      sentAt: now,
-      serverTs: now,
-      seq: i + 1,
-    });
+    controller.event(messageEvent(i));
     await new Promise((resolve) => setImmediate(resolve));
   }
   while (shownAt === undefined) await sleep(1);
+  const shownMs = shownAt - started;
+  const burst = { frames, bytes };
+  const latencies: number[] = [];
+  for (let i = messages; i < messages + STEADY_IN_PROCESS; i++) {
+    last = marker(i);
+    shownAt = undefined;
+    const at = performance.now();
+    controller.event(messageEvent(i));
+    while (shownAt === undefined) await new Promise((resolve) => setImmediate(resolve));
+    latencies.push(shownAt - at);
+    await sleep(50);
+  }
   writer.stop();
-  return { messages, shownMs: shownAt - started, frames, bytes };
+  return {
+    messages,
+    shownMs,
+    ...burst,
+    steady: STEADY_IN_PROCESS,
+    eventToFrameP50Ms: percentile(latencies, 50),
+    eventToFrameP99Ms: percentile(latencies, 99),
+  };
 }

@@ -214,12 +214,14 @@ describe("full-screen UI in a real terminal (tmux)", () => {
           "the status bar",
         );
         assert.doesNotMatch(screen, /DISCONNECTED/);
+        assert.match(lines[0] ?? "", /members, presence unknown while offline/, "19.18: not everyone online");
       });
     }
     server = await ServerProcess.start({ dataDir: server.dataDir, port });
     await tmux.waitFor("connected again", (screen) => {
       assert.match(screen, /\[connected\]/);
       assert.match(screen, /-- │ reconnected to/);
+      assert.match(screen.split("\n")[0] ?? "", /2 members, 2 online/);
     });
   });
 

@@ -1,6 +1,6 @@
 import type { LinkState, MemberInfo } from "@secure-chat/client";
 import { formatHuman, invitation } from "../format-human.js";
-import type { UiEvent, UiMessage } from "../ui-events.js";
+import { presenceKnownWhen, type UiEvent, type UiMessage } from "../ui-events.js";
 import { computeLayout, type Layout } from "./layout.js";
 import type { SavedRoom } from "./saved-rooms.js";
 import {
@@ -543,12 +543,18 @@ export function roomListView(
   };
 }
 
-/** Members of the shown room, online first, then by name. */
-export function memberListView(state: TuiState): { name: string; online: boolean; self: boolean }[] {
+/** Whether the online set is current (see presenceKnownWhen). */
+export function presenceKnown(state: TuiState): boolean {
+  return presenceKnownWhen(state.connection);
+}
+
+/** Members of the shown room, online first, then by name; `online` undefined: not known now. */
+export function memberListView(state: TuiState): { name: string; online: boolean | undefined; self: boolean }[] {
   const room = state.rooms.get(state.current);
+  const known = presenceKnown(state);
   return (room?.members ?? [])
-    .map((m) => ({ name: m.name, online: state.online.has(m.name), self: m.name === state.self }))
-    .sort((a, b) => Number(b.online) - Number(a.online) || a.name.localeCompare(b.name));
+    .map((m) => ({ name: m.name, online: known ? state.online.has(m.name) : undefined, self: m.name === state.self }))
+    .sort((a, b) => Number(b.online === true) - Number(a.online === true) || a.name.localeCompare(b.name));
 }
 
 /** The room list to keep for the next run. */
