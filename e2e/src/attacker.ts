@@ -32,6 +32,7 @@ interface Insides {
           planner: () => object,
         ): Promise<{ frame: CommitFrame; pending: ClientState } | string>;
         lost(groupId: GroupId, pending: ClientState): unknown;
+        newGroup(groupId: GroupId): Promise<{ state: ClientState; groupInfo: Uint8Array }>;
       };
     };
   };

@@ -9,16 +9,17 @@ import { after, before, describe, it } from "node:test";
 import {
   createGroupInfoWithExternalPubAndRatchetTree,
   createProposal,
+  decodeMlsMessage,
   encodeMlsMessage,
   type CiphersuiteImpl,
   type ClientState,
   type MLSMessage,
   type RatchetTree,
 } from "ts-mls";
-import { removeLeafNode } from "ts-mls/ratchetTree.js";
+import { addLeafNode, removeLeafNode } from "ts-mls/ratchetTree.js";
 import { treeHashRoot } from "ts-mls/treeHash.js";
 import { toLeafIndex } from "ts-mls/treemath.js";
-import { loadCipherSuite, type ChatClient } from "@secure-chat/client";
+import { errorCode, loadCipherSuite, type ChatClient } from "@secure-chat/client";
 import { cipherSuites, type GroupId } from "@secure-chat/protocol";
 import { attacker } from "./attacker.js";
 import { ChatProcess, ServerProcess, inProcessClient, tempDir, uniqueMarker } from "./harness.js";
@@ -94,6 +95,36 @@ describe("hostile members and non-members", () => {
     assert.equal(await mal.refusal({ ...join.frame, groupInfo }), "BAD_MLS");
     mal.engine.lost(dev, joined);
     await stillTalking("after the external commit");
+  });
+
+  it("refuses a new room whose first GroupInfo holds a member who never joined: the tree must hold its creator alone", async () => {
+    const mal = attacker(mallory);
+    const fake = "#fake-members" as GroupId;
+    const made = await mal.engine.newGroup(fake);
+    // alice's leaf from a KeyPackage the server hands out: validly signed by alice, and not bound
+    // to any group, so only the one-leaf rule tells this tree from a real one.
+    const claimed = (await mal.request({ type: "claim_key_package", rid: 0, name: "alice" }, "key_package")) as {
+      keyPackage: Uint8Array;
+    };
+    const decoded = decodeMlsMessage(claimed.keyPackage, 0)?.[0];
+    assert.ok(decoded?.wireformat === "mls_key_package");
+    const [tree] = addLeafNode(made.state.ratchetTree, decoded.keyPackage.leafNode);
+    const forged = {
+      ...made.state,
+      ratchetTree: tree,
+      groupContext: { ...made.state.groupContext, treeHash: await treeHashRoot(tree, impl.hash) },
+    };
+    const groupInfo = encodeMlsMessage({
+      groupInfo: await createGroupInfoWithExternalPubAndRatchetTree(forged, [], impl),
+      wireformat: "mls_group_info",
+      version: "mls10",
+    });
+    const refused = await mal
+      .request({ type: "create_group", rid: 0, groupId: fake, groupInfo }, "ok")
+      .then(() => undefined, errorCode);
+    assert.equal(refused, "BAD_MLS");
+    const honest = await mal.request({ type: "create_group", rid: 0, groupId: fake, groupInfo: made.groupInfo }, "ok");
+    assert.equal((honest as { type: string }).type, "ok", "the same room with the creator alone is created");
   });
 
   it("refuses a member's proposal to remove someone else: nobody commits it, everyone is told who proposed it", async () => {

@@ -2,11 +2,18 @@ import { existsSync, rmSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { ChatClient, ClientError } from "@secure-chat/client";
+import {
+  ChatClient,
+  ChatSession,
+  ClientError,
+  UiEvents,
+  parseCommand,
+  parseJsonModeLine,
+  type UiEvent,
+  type UiSink,
+} from "@secure-chat/client";
 import { parseUserName, roomLabel, type UserName } from "@secure-chat/protocol";
 import { numberFlag, parseArgs } from "./args.js";
-import { ChatSession } from "./chat-session.js";
-import { parseCommand, parseJsonModeLine } from "./commands.js";
 import { CliExit, exitCodes } from "./exit.js";
 import { closeTelling } from "./closing.js";
 import { foldToWidth, formatHuman } from "./format-human.js";
@@ -14,7 +21,6 @@ import { terminalLine } from "./terminal-safe.js";
 import { pinningSocketFactory } from "./known-servers.js";
 import { promptHidden, unlockHome } from "./passphrase.js";
 import { SqliteClientStore } from "./store/sqlite-store.js";
-import { UiEvents, type UiEvent, type UiSink } from "./ui-events.js";
 
 export const chatUsage =
   "secure-chat chat [--server URL] [--home DIR] [--json | --plain] [--no-bell] [--heartbeat SECONDS]\n" +

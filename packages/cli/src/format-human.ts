@@ -1,5 +1,5 @@
 import { displayWidth, wrapLine } from "./tui/text-width.js";
-import type { UiEvent, UiMessage } from "./ui-events.js";
+import type { UiEvent, UiMessage } from "@secure-chat/client";
 
 function clock(ms: number): string {
   const date = new Date(ms);

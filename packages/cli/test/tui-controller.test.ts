@@ -1,10 +1,15 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { ClientError, type MemberInfo, type MessageEvent, type RoomListing } from "@secure-chat/client";
+import {
+  ClientError,
+  type Command,
+  type MemberInfo,
+  type MessageEvent,
+  type RoomListing,
+  type SessionOutcome,
+  type UiEvent,
+} from "@secure-chat/client";
 import { groupOfLabel, type GroupId, type UserName } from "@secure-chat/protocol";
-import type { SessionOutcome } from "../src/chat-session.js";
-import type { Command } from "../src/commands.js";
-import type { UiEvent } from "../src/ui-events.js";
 import { TuiController, type ClientPort, type SessionPort } from "../src/tui/controller.js";
 import type { SavedRoom } from "../src/tui/saved-rooms.js";
 import { message } from "./tui-fixtures.js";

@@ -1,5 +1,5 @@
 import type { UserName } from "@secure-chat/protocol";
-import type { UiEvent, UiMessage } from "../src/ui-events.js";
+import type { UiEvent, UiMessage } from "@secure-chat/client";
 import { initialState, reduce, type TuiAction, type TuiState } from "../src/tui/view-model.js";
 
 /** Helpers for the full-screen UI's tests: events as the terminal receives them. */

@@ -23,3 +23,21 @@ export type { SocketFactory, WebSocketLike } from "./link/rpc.js";
 export { decodeState, decodeMessage, members } from "./engine/mls/groups.js";
 export { clientConfig } from "./engine/mls/config.js";
 export { loadCipherSuite } from "./engine/mls/suite.js";
+export {
+  DEFAULT_HISTORY,
+  MAX_HISTORY,
+  helpText,
+  parseCommand,
+  parseJsonModeLine,
+  type Command,
+} from "./session/commands.js";
+export { ChatSession, type SessionClient, type SessionOutcome } from "./session/chat-session.js";
+export {
+  UiEvents,
+  presenceKnownWhen,
+  uiMessage,
+  type UiErrorCode,
+  type UiEvent,
+  type UiMessage,
+  type UiSink,
+} from "./session/ui-events.js";

@@ -44,6 +44,8 @@ const expected: [ClientErrorCode, OutboxVerdict][] = [
   ["GROUP_EXISTS", "drop"],
   ["NOT_MEMBER", "drop"],
   ["INVITE_ONLY", "drop"],
+  ["ROOM_RESERVED", "drop"],
+  ["ROOM_CONFUSABLE", "drop"],
   ["STALE_EPOCH", "drop"],
   ["BAD_MLS", "drop"],
   ["RATE_LIMITED", "retry_soon"],

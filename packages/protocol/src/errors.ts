@@ -22,6 +22,10 @@ export const errorCodes = {
   GROUP_EXISTS: { close: undefined },
   NOT_MEMBER: { close: undefined },
   INVITE_ONLY: { close: undefined },
+  /** The server's operator reserved this room name for someone else. */
+  ROOM_RESERVED: { close: undefined },
+  /** A new room's name displays like an existing room's (same roomSkeleton): choose another. */
+  ROOM_CONFUSABLE: { close: undefined },
   STALE_EPOCH: { close: undefined },
   BAD_MLS: { close: undefined },
   RATE_LIMITED: { close: undefined },

@@ -38,8 +38,22 @@ const lookAlikes: ReadonlyMap<string, string> = new Map([
  * doubles its length); only ever compared.
  */
 export function nameSkeleton(name: UserName): string {
+  return skeletonOf(name);
+}
+
+/**
+ * The skeleton of a `#` or `+` room's name, its kind left out: `#team`, `+team` and `+tearn`
+ * share one, so nobody can open a look-alike beside a team's room. Undefined for a private
+ * conversation, whose id is its two participants' names.
+ */
+export function roomSkeleton(groupId: GroupId): string | undefined {
+  return roomKind(groupId) === "direct" ? undefined : skeletonOf(groupId.slice(1));
+}
+
+/** Room names after their kind have the name alphabet. */
+function skeletonOf(text: string): string {
   let skeleton = "";
-  for (const char of name) skeleton += lookAlikes.get(char) ?? char;
+  for (const char of text) skeleton += lookAlikes.get(char) ?? char;
   return skeleton;
 }
 

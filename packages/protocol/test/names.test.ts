@@ -10,6 +10,7 @@ import {
   parseRoomName,
   parseUserName,
   roomKind,
+  roomSkeleton,
   type GroupId,
   type UserName,
 } from "../src/index.js";
@@ -205,6 +206,23 @@ describe("parseRoomName", () => {
       "@alice@bob",
     ];
     for (const value of bad) assert.equal(parseRoomName(value), undefined, JSON.stringify(value));
+  });
+});
+
+describe("roomSkeleton", () => {
+  const skeleton = (id: string) => roomSkeleton(id as GroupId);
+  it("is shared by rooms whose names display alike, whatever their kind", () => {
+    const pairs: [string, string][] = [
+      ["#team", "+team"],
+      ["+team", "+tearn"],
+      ["#lobby", "#l0bby"],
+      ["#ops_room", "#ops-room"],
+    ];
+    for (const [a, b] of pairs) assert.equal(skeleton(a), skeleton(b), `${a} ~ ${b}`);
+  });
+  it("tells apart rooms that do not, and has none for a private conversation", () => {
+    assert.notEqual(skeleton("#team"), skeleton("#teams"));
+    assert.equal(skeleton("@alice@bob"), undefined);
   });
 });
 

@@ -31,8 +31,8 @@ export interface ServerContext {
   connectionsByAddress: Map<string, number>;
   /** What each user may still store and create today. */
   quotas: Quotas;
-  /** Commits of each user being checked (see MAX_COMMIT_CHECKS_PER_USER). */
-  commitChecks: Map<UserName, number>;
+  /** MLS checks of each user running (see MAX_MLS_CHECKS_PER_USER). */
+  mlsChecks: Map<UserName, number>;
   /** New-name registrations per remote address (see registrationsPerHourPerAddress). */
   registrationBuckets: Map<string, TokenBucket>;
   /** Holds answers and fan-out until their writes are on disk. */
@@ -66,7 +66,7 @@ export function createContext(
     members: new Map(),
     userBuckets: new Map(),
     connectionsByAddress: new Map(),
-    commitChecks: new Map(),
+    mlsChecks: new Map(),
     quotas: new Quotas(config),
     registrationBuckets: new Map(),
     durable,

@@ -5,7 +5,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
-import type { GroupId, UserName } from "@secure-chat/protocol";
+import { deliveryKinds, type GroupId, type UserName } from "@secure-chat/protocol";
 import { SqliteStorage } from "../src/storage/sqlite-storage.js";
 import { StorageFullError } from "../src/storage/storage.js";
 import { storageContract } from "./storage-contract.js";
@@ -105,6 +105,138 @@ describe("SqliteStorage on a database made before name skeletons were kept", () 
         plan.some((step) => step.detail.includes("name_skeletons_by_skeleton")),
         `the look-alike check is indexed: ${JSON.stringify(plan)}`,
       );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("SqliteStorage on a database made before room names were kept", () => {
+  it("gives its rooms their skeletons, so a look-alike of an earlier room is refused", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "secure-chat-storage-"));
+    const file = path.join(dir, "server.sqlite");
+    const alice = "alice" as UserName;
+    try {
+      const first = new SqliteStorage(file);
+      first.registerUser(alice, new Uint8Array(32).fill(1));
+      first.createGroup("+team" as GroupId, "invite", alice, undefined);
+      first.createGroup("@alice@bob" as GroupId, "direct", alice, undefined);
+      first.close();
+      const raw = new Database(file);
+      raw.exec("DROP TABLE room_names");
+      raw.close();
+      const storage = new SqliteStorage(file);
+      try {
+        assert.deepEqual(storage.createGroup("#tearn" as GroupId, "open", alice, undefined), {
+          kind: "confusable",
+          lookalike: "+team",
+        });
+      } finally {
+        storage.close();
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("SqliteStorage stores a Welcome once, whoever it adds", () => {
+  const team = "+team" as GroupId;
+  const alice = "alice" as UserName;
+  const welcomeOf = (size: number, fill: number) => new Uint8Array(size).fill(fill);
+  function addMembers(storage: SqliteStorage, epoch: number, added: UserName[], welcome: Uint8Array, serverTs: number) {
+    for (const name of added) storage.registerUser(name, new Uint8Array(32).fill(added.indexOf(name) + 2));
+    const result = storage.acceptCommit({
+      groupId: team,
+      epoch,
+      sender: alice,
+      senderJoins: false,
+      commit: new Uint8Array(100),
+      groupInfo: undefined,
+      welcome,
+      added,
+      removed: [],
+      serverTs,
+    });
+    assert.equal(result.kind, "accepted");
+  }
+  function withStorage(body: (storage: SqliteStorage, file: string) => void): void {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "secure-chat-storage-"));
+    const file = path.join(dir, "server.sqlite");
+    const storage = new SqliteStorage(file);
+    try {
+      storage.registerUser(alice, new Uint8Array(32).fill(1));
+      assert.equal(storage.createGroup(team, "invite", alice, undefined).kind, "created");
+      body(storage, file);
+    } finally {
+      storage.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  const bytesOnDisk = (file: string) => fs.statSync(file).size + fs.statSync(`${file}-wal`).size;
+
+  it("a 1 MiB Welcome to 40 members grows the files by about 1 MiB, and each member fetches it whole", () => {
+    withStorage((storage, file) => {
+      const before = bytesOnDisk(file);
+      const added = Array.from({ length: 40 }, (_, index) => `member${index}` as UserName);
+      const welcome = welcomeOf(1 << 20, 7);
+      addMembers(storage, 0, added, welcome, 1000);
+      const grown = bytesOnDisk(file) - before;
+      assert.ok(grown < 2 << 20, `the files grew by ${grown} bytes, not once per member`);
+      for (const name of added) {
+        const [delivery] = storage.fetchSince(name, 0, 10);
+        assert.equal(delivery?.kind, "welcome");
+        assert.deepEqual(delivery?.payload, welcome, `${name} gets the whole Welcome`);
+      }
+    });
+  });
+
+  it("retention frees a Welcome once no delivery of it is left, and keeps the later ones", () => {
+    withStorage((storage, file) => {
+      addMembers(storage, 0, ["bob", "carol"] as UserName[], welcomeOf(5000, 1), 1000);
+      addMembers(storage, 1, ["dave"] as UserName[], welcomeOf(5000, 2), 2000);
+      assert.ok(storage.pruneDeliveries(1500, 100) > 0);
+      const check = new Database(file, { readonly: true });
+      const kept = check.prepare("SELECT count(*) AS n FROM shared_payloads").get() as { n: number };
+      check.close();
+      assert.equal(kept.n, 1, "only dave's Welcome is still referenced");
+      assert.deepEqual(storage.fetchSince("dave" as UserName, 0, 10)[0]?.payload, welcomeOf(5000, 2));
+      const bobs = storage.fetchSince("bob" as UserName, 0, 10).map((delivery) => delivery.kind);
+      assert.deepEqual(bobs, ["commit"], "bob's Welcome is gone; the later commit is his");
+      assert.ok(storage.pruneDeliveries(3000, 100) > 0);
+      const after = new Database(file, { readonly: true });
+      const left = after.prepare("SELECT count(*) AS n FROM shared_payloads").get() as { n: number };
+      after.close();
+      assert.equal(left.n, 0);
+    });
+  });
+
+  it("opens a database made before Welcomes were shared: old deliveries stay, new ones share", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "secure-chat-storage-"));
+    const file = path.join(dir, "server.sqlite");
+    try {
+      const first = new SqliteStorage(file);
+      first.close();
+      // An earlier version's messages table: no shared_payload column, every Welcome in its row.
+      const raw = new Database(file);
+      raw.exec("DROP INDEX messages_by_shared_payload; DROP TABLE shared_payloads");
+      raw.exec("ALTER TABLE messages DROP COLUMN shared_payload");
+      raw
+        .prepare(
+          "INSERT INTO messages (group_id, recipient, sender, kind, server_ts, payload) VALUES ('+old', 'bob', 'alice', ?, 1, ?)",
+        )
+        .run(deliveryKinds.welcome, Buffer.from([9, 9, 9]));
+      raw.close();
+      const storage = new SqliteStorage(file);
+      try {
+        assert.deepEqual(storage.fetchSince("bob" as UserName, 0, 10)[0]?.payload, new Uint8Array([9, 9, 9]));
+        storage.registerUser(alice, new Uint8Array(32).fill(1));
+        assert.equal(storage.createGroup(team, "invite", alice, undefined).kind, "created");
+        addMembers(storage, 0, ["carol"] as UserName[], welcomeOf(10, 3), 1000);
+        assert.deepEqual(storage.fetchSince("carol" as UserName, 0, 10)[0]?.payload, welcomeOf(10, 3));
+      } finally {
+        storage.close();
+      }
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

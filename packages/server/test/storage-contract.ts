@@ -307,6 +307,68 @@ export function storageContract(name: string, open: () => StorageFixture): void 
 
     describe("groups", () => {
       it(
+        "createGroup: a room whose name looks like another's is refused, whatever its kind; private conversations are not rooms",
+        withStorage((storage) => {
+          registerAll(storage);
+          created(storage, group("+team"), alice);
+          for (const lookalike of ["+tearn", "#team", "#tearn"]) {
+            assert.deepEqual(storage.createGroup(group(lookalike), roomKindOf(group(lookalike)), bob, undefined), {
+              kind: "confusable",
+              lookalike: group("+team"),
+            });
+            assert.equal(storage.group(group(lookalike)), undefined);
+          }
+          created(storage, group("+teams"), bob);
+          created(storage, group("@alice@bob"), bob);
+        }),
+      );
+
+      it(
+        "reserveRoom: only the owner may create it, look-alikes are held off; reclaim ends a room in use; unreserveRoom lifts it",
+        withStorage((storage) => {
+          registerAll(storage);
+          const ops = group("#ops");
+          assert.deepEqual(storage.reserveRoom(ops, alice, false), { kind: "reserved" });
+          assert.deepEqual(storage.createGroup(ops, "open", bob, undefined), { kind: "reserved", owner: alice });
+          assert.deepEqual(storage.createGroup(group("#0ps"), "open", bob, undefined), {
+            kind: "confusable",
+            lookalike: ops,
+          });
+          created(storage, ops, alice);
+
+          const team = group("+team");
+          created(storage, team, bob);
+          accept(storage, commitInput(team, 0, bob, { added: [carol], welcome: blob() }));
+          assert.deepEqual(storage.reserveRoom(team, alice, false), { kind: "exists", members: [bob, carol] });
+          assert.deepEqual(storage.currentMembers(team), [bob, carol], "left alone without reclaim");
+          const before = storage.lastSeq();
+          assert.deepEqual(storage.reserveRoom(team, alice, true), { kind: "reclaimed", members: [bob, carol] });
+          assert.equal(storage.group(team), undefined);
+          assert.deepEqual(storage.currentMembers(team), []);
+          assert.ok(!storage.groupsOf(carol).includes(team));
+          const seq = created(storage, team, alice);
+          assert.ok(seq > before);
+          assert.equal(storage.group(team)?.epoch, 0, "the new group starts from epoch 0");
+          const message = appendMessage(storage, team, alice, blob(), 5_000);
+          assert.equal(message.kind, "stored");
+          const carols = storage.fetchSince(carol, 0, 100);
+          assert.ok(
+            !carols.some((delivery) => delivery.seq > before),
+            "nothing of the new group reaches its old members",
+          );
+
+          assert.equal(storage.unreserveRoom(team), "unreserved");
+          assert.equal(storage.unreserveRoom(team), "unknown");
+          assert.equal(storage.unreserveRoom(group("#never")), "unknown");
+          assert.equal(storage.unreserveRoom(group("#ops")), "unreserved");
+          assert.deepEqual(storage.createGroup(ops, "open", bob, undefined), { kind: "exists" });
+          assert.deepEqual(storage.reserveRoom(group("#later"), bob, false), { kind: "reserved" });
+          assert.equal(storage.unreserveRoom(group("#later")), "unreserved");
+          created(storage, group("#1ater"), carol); // a lifted reservation of a room never made holds nothing off
+        }),
+      );
+
+      it(
         "createGroup: created once, then exists; the creator is the only member; epoch 0",
         withStorage((storage) => {
           registerAll(storage);

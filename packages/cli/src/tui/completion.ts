@@ -1,4 +1,4 @@
-import { helpText } from "../commands.js";
+import { helpText } from "@secure-chat/client";
 
 /**
  * Tab completion: commands at the start of the line, rooms after `#`, `+`, `/join` or `/say`, names

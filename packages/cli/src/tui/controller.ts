@@ -1,8 +1,16 @@
-import { errorCode, errorMessage, type ChatClient, type MemberInfo, type MessageEvent } from "@secure-chat/client";
+import {
+  errorCode,
+  errorMessage,
+  parseCommand,
+  uiMessage,
+  type ChatClient,
+  type Command,
+  type MemberInfo,
+  type MessageEvent,
+  type SessionOutcome,
+  type UiEvent,
+} from "@secure-chat/client";
 import { groupOfLabel, roomLabel, type GroupId, type UserName } from "@secure-chat/protocol";
-import { parseCommand, type Command } from "../commands.js";
-import type { SessionOutcome } from "../chat-session.js";
-import { uiMessage, type UiEvent } from "../ui-events.js";
 import { candidateText, completionsAt, type CompletionCycle, type CompletionContext } from "./completion.js";
 import { bindKey, type EditOp, type Intent } from "./key-bindings.js";
 import { decodeToken, initialDecoder, type DecoderState, type KeyEvent } from "./keys.js";

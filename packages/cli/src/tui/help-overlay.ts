@@ -1,4 +1,4 @@
-import { helpText } from "../commands.js";
+import { helpText } from "@secure-chat/client";
 import { keyHelp } from "./key-bindings.js";
 import type { StyledLine } from "./styled.js";
 import { fit, wrapText } from "./text-width.js";

@@ -1,6 +1,5 @@
-import type { LinkState, MemberInfo } from "@secure-chat/client";
+import { presenceKnownWhen, type LinkState, type MemberInfo, type UiEvent, type UiMessage } from "@secure-chat/client";
 import { formatHuman, invitation } from "../format-human.js";
-import { presenceKnownWhen, type UiEvent, type UiMessage } from "../ui-events.js";
 import { computeLayout, type Layout } from "./layout.js";
 import type { SavedRoom } from "./saved-rooms.js";
 import {

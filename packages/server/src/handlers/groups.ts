@@ -10,9 +10,9 @@ import {
   type UserName,
 } from "@secure-chat/protocol";
 import { groupMembers, type ServerContext } from "../context.js";
-import { checkCommit, type CheckedCommit } from "../mls/commit-check.js";
+import { checkCommit, checkNewGroup, type CheckedCommit } from "../mls/commit-check.js";
 import type { Connection } from "../connection.js";
-import { groupInfoSignedBy, inspectGroupInfo, inspectGroupMessage } from "../mls/inspect.js";
+import { inspectGroupMessage } from "../mls/inspect.js";
 import { deliverTo, fanOut } from "../services/delivery.js";
 import { announcePresence } from "../services/presence.js";
 import type { StoredGroup } from "../storage/storage.js";
@@ -32,36 +32,45 @@ function requireGroup(ctx: ServerContext, groupId: GroupId): StoredGroup {
 }
 
 /**
- * Commits of one user checked at once. A check costs a signature per leaf (about 0.4 s of CPU
- * for a 1,000-member group here), so a user must not queue them without bound; an honest client
- * has one commit in flight per group.
+ * MLS checks (of commits and new groups) of one user run at once. A commit's check costs a
+ * signature per leaf (about 0.4 s of CPU for a 1,000-member group here), so a user must not queue
+ * them without bound; an honest client has one commit in flight per group.
  */
-export const MAX_COMMIT_CHECKS_PER_USER = 4;
+export const MAX_MLS_CHECKS_PER_USER = 4;
+
+/**
+ * Runs `check` (asynchronous, as ts-mls's verification is), then `accept` with its result, which
+ * stores in one synchronous step; a refusal is answered. At most MAX_MLS_CHECKS_PER_USER of one
+ * user's checks run at once, beyond that RATE_LIMITED.
+ */
+function afterMlsCheck<T>(
+  ctx: ServerContext,
+  connection: Connection,
+  frame: { type: string; rid: number },
+  name: UserName,
+  check: () => Promise<T>,
+  accept: (checked: T) => void,
+): void {
+  const checking = ctx.mlsChecks.get(name) ?? 0;
+  if (checking >= MAX_MLS_CHECKS_PER_USER) {
+    throw new ProtocolError("RATE_LIMITED", "too many of your MLS messages are being checked; wait for their answers");
+  }
+  ctx.mlsChecks.set(name, checking + 1);
+  void check()
+    .then(accept)
+    .catch((error: unknown) => answerFailure(ctx, connection, frame, error))
+    .finally(() => {
+      const left = (ctx.mlsChecks.get(name) ?? 1) - 1;
+      if (left === 0) ctx.mlsChecks.delete(name);
+      else ctx.mlsChecks.set(name, left);
+    });
+}
 
 /** Rooms per `rooms` answer: one user creating thousands must not make every listing huge. */
 export const ROOMS_PER_PAGE = 100;
 
-/** Members one commit may add (the client adds one at a time): each gets a stored Welcome. */
+/** Members one commit may add (the client adds one at a time): each gets a delivery of the Welcome. */
 export const MAX_ADDED_PER_COMMIT = 50;
-
-/** A GroupInfo of `groupId` at `epoch`, signed by its sender (who committed or created it). */
-function requireGroupInfo(
-  ctx: ServerContext,
-  groupId: GroupId,
-  bytes: Uint8Array,
-  epoch: number,
-  sender: UserName,
-): Uint8Array {
-  const info = inspectGroupInfo(bytes);
-  if (info === undefined || info.groupId !== groupId || info.epoch !== epoch) {
-    throw new ProtocolError("BAD_MLS", `an open room needs a GroupInfo of ${groupId} at epoch ${epoch}`);
-  }
-  const key = ctx.storage.userKey(sender);
-  if (key === undefined || !groupInfoSignedBy(bytes, sender, key)) {
-    throw new ProtocolError("BAD_MLS", `the GroupInfo for ${groupId} is not signed by your leaf in its tree`);
-  }
-  return bytes;
-}
 
 export const createGroup: Handler<"create_group"> = {
   requiresAuth: true,
@@ -71,16 +80,50 @@ export const createGroup: Handler<"create_group"> = {
     if (kind === "direct" && directPeer(groupId, name) === undefined) {
       throw new ProtocolError("NOT_MEMBER", "you can only start your own private conversations");
     }
-    const groupInfo = requireGroupInfo(ctx, groupId, frame.groupInfo, 0, name);
     if (ctx.storage.group(groupId) !== undefined) throw new ProtocolError("GROUP_EXISTS", `${groupId} already exists`);
-    ctx.quotas.chargeGroup(name, ctx.now());
-    ctx.quotas.chargeBytes(name, groupInfo.length, ctx.now());
-    const result = ctx.storage.createGroup(groupId, kind, name, groupInfo);
-    if (result.kind === "exists") throw new ProtocolError("GROUP_EXISTS", `${groupId} already exists`);
-    ctx.members.set(groupId, new Set([name]));
-    whenDurable(ctx, connection, frame.rid, () => connection.send({ type: "ok", rid: frame.rid }));
+    const creatorKey = ctx.storage.userKey(name);
+    if (creatorKey === undefined) throw new ProtocolError("NOT_AUTHENTICATED", `${name} is no longer registered`);
+    const { groupInfo } = frame;
+    const input = { groupId, creator: name, creatorKey, groupInfo, knownKey: knownKeyOf(ctx) };
+    afterMlsCheck(
+      ctx,
+      connection,
+      frame,
+      name,
+      () => checkNewGroup(input, ctx.config.cipherSuite),
+      () => storeNewGroup(ctx, connection, frame, name, groupId, groupInfo),
+    );
   },
 };
+
+function storeNewGroup(
+  ctx: ServerContext,
+  connection: Connection,
+  frame: FrameOf<"create_group">,
+  name: UserName,
+  groupId: GroupId,
+  groupInfo: Uint8Array,
+): void {
+  const kind = roomKind(groupId);
+  ctx.quotas.chargeGroup(name, ctx.now());
+  ctx.quotas.chargeBytes(name, groupInfo.length, ctx.now());
+  const result = ctx.storage.createGroup(groupId, kind, name, groupInfo);
+  switch (result.kind) {
+    case "created":
+      break;
+    case "exists":
+      throw new ProtocolError("GROUP_EXISTS", `${groupId} already exists`);
+    case "reserved":
+      throw new ProtocolError("ROOM_RESERVED", `${groupId} is reserved by this server's operator for someone else`);
+    case "confusable":
+      throw new ProtocolError(
+        "ROOM_CONFUSABLE",
+        `${groupId} looks like ${result.lookalike}, which is in use or reserved; choose a name that does not`,
+      );
+  }
+  ctx.members.set(groupId, new Set([name]));
+  whenDurable(ctx, connection, frame.rid, () => connection.send({ type: "ok", rid: frame.rid }));
+}
 
 /**
  * Open rooms' GroupInfos are for anyone to join from; the others' only for their members, who
@@ -119,30 +162,28 @@ export const commit: Handler<"commit"> = {
       welcome: frame.welcome,
       current: group.groupInfo,
       members,
-      knownKey: (keyName: UserName, key: Uint8Array) => knownKey(ctx, keyName, key),
+      knownKey: knownKeyOf(ctx),
     };
-    const checking = ctx.commitChecks.get(name) ?? 0;
-    if (checking >= MAX_COMMIT_CHECKS_PER_USER) {
-      throw new ProtocolError("RATE_LIMITED", "too many of your commits are being checked; wait for their answers");
-    }
-    ctx.commitChecks.set(name, checking + 1);
-    // Checking signatures and hashes is asynchronous in ts-mls; the commit is stored after, in
-    // one synchronous step whose epoch check decides between rival commits.
-    void checkCommit(input, ctx.config.cipherSuite)
-      .then((checked) => acceptChecked(ctx, connection, frame, name, group, checked))
-      .catch((error: unknown) => answerFailure(ctx, connection, frame, error))
-      .finally(() => {
-        const left = (ctx.commitChecks.get(name) ?? 1) - 1;
-        if (left === 0) ctx.commitChecks.delete(name);
-        else ctx.commitChecks.set(name, left);
-      });
+    // The commit is stored after its check, in one synchronous step whose epoch check decides
+    // between rival commits.
+    afterMlsCheck(
+      ctx,
+      connection,
+      frame,
+      name,
+      () => checkCommit(input, ctx.config.cipherSuite),
+      (checked) => acceptChecked(ctx, connection, frame, name, group, checked),
+    );
   },
 };
 
-function knownKey(ctx: ServerContext, name: UserName, key: Uint8Array): boolean {
-  const same = (other: Uint8Array) => Buffer.from(other).equals(key);
-  const current = ctx.storage.userKey(name);
-  return (current !== undefined && same(current)) || ctx.storage.retiredKeys(name).some(same);
+/** Whether `key` is, or was, `name`'s key in the directory. */
+function knownKeyOf(ctx: ServerContext): (name: UserName, key: Uint8Array) => boolean {
+  return (name, key) => {
+    const same = (other: Uint8Array) => Buffer.from(other).equals(key);
+    const current = ctx.storage.userKey(name);
+    return (current !== undefined && same(current)) || ctx.storage.retiredKeys(name).some(same);
+  };
 }
 
 function acceptChecked(
@@ -178,8 +219,8 @@ function acceptChecked(
   }
   // A stale leaf of a released name is removed from the MLS group; the server already ended it.
   const removed = checked.removed.filter((removedName) => members.has(removedName));
-  // Stored: the commit, its GroupInfo, and the Welcome once per added member.
-  const stored = frame.commit.length + frame.groupInfo.length + frame.welcome.length * added.length;
+  // Stored: the commit, its GroupInfo, and the Welcome (once, whoever it adds).
+  const stored = frame.commit.length + frame.groupInfo.length + (added.length > 0 ? frame.welcome.length : 0);
   ctx.quotas.chargeBytes(name, stored, ctx.now());
   ctx.sends.flush(); // messages that arrived first get lower seqs than this commit
   const recipients = new Set(members);

@@ -224,25 +224,47 @@ export async function checkCommit(input: CommitToCheck, suiteKey: CipherSuiteKey
   };
 }
 
-/** The GroupInfo for `epoch` that the committer uploads, signed under `signatureKey` by its leaf in the tree it carries. */
-async function readNextGroupInfo(
+/** The GroupInfo for `epoch` that the committer uploads, signed under `signerKey`. */
+function readNextGroupInfo(
   input: CommitToCheck,
   epoch: bigint,
-  signatureKey: Uint8Array,
+  signerKey: Uint8Array,
   impl: CiphersuiteImpl,
 ): Promise<{ info: GroupInfo; tree: RatchetTree }> {
-  const next = readGroupInfo(input.nextGroupInfo, input.groupId, "the next GroupInfo");
-  if (next.info.groupContext.epoch !== epoch) refuse(`the next GroupInfo is not for epoch ${epoch}`);
+  return readSignedGroupInfo({ ...input, bytes: input.nextGroupInfo, epoch, signerKey }, "the next GroupInfo", impl);
+}
+
+/** A GroupInfo a user uploads: of `groupId` at `epoch`, signed by their leaf (`sender` under `signerKey`). */
+interface GroupInfoToCheck {
+  bytes: Uint8Array;
+  groupId: GroupId;
+  epoch: bigint;
+  sender: UserName;
+  signerKey: Uint8Array;
+  knownKey(name: UserName, key: Uint8Array): boolean;
+}
+
+/**
+ * A GroupInfo that joiners will trust: for the group and epoch, signed under `signerKey` by the
+ * sender's leaf in the tree it carries, and that tree valid as a joiner checks it.
+ */
+async function readSignedGroupInfo(
+  input: GroupInfoToCheck,
+  what: string,
+  impl: CiphersuiteImpl,
+): Promise<{ info: GroupInfo; tree: RatchetTree }> {
+  const next = readGroupInfo(input.bytes, input.groupId, what);
+  if (next.info.groupContext.epoch !== input.epoch) refuse(`${what} is not for epoch ${input.epoch}`);
   const signer = leaves(next.tree).find((leaf) => leaf.index === next.info.signer);
   if (
     signer === undefined ||
-    !sameBytes(signer.node.signaturePublicKey, signatureKey) ||
+    !sameBytes(signer.node.signaturePublicKey, input.signerKey) ||
     signer.name !== input.sender
   ) {
-    refuse("the next GroupInfo is not signed by the committer's leaf");
+    refuse(`${what} is not signed by your leaf in its tree`);
   }
-  if (!(await verifyGroupInfoSignature(next.info, signatureKey, impl.signature))) {
-    refuse("the next GroupInfo's signature does not verify");
+  if (!(await verifyGroupInfoSignature(next.info, input.signerKey, impl.signature))) {
+    refuse(`${what}'s signature does not verify`);
   }
   // What a member rejoins from must be joinable: the tree a joiner validates (leaf signatures,
   // parent hashes, tree hash, unique keys), with credentials the directory knows.
@@ -262,8 +284,34 @@ async function readNextGroupInfo(
     next.info.groupContext.treeHash,
     impl,
   );
-  if (invalid !== undefined) refuse(`the next GroupInfo's tree is not valid: ${invalid.message}`);
+  if (invalid !== undefined) refuse(`${what}'s tree is not valid: ${invalid.message}`);
   return next;
+}
+
+/** A new group's GroupInfo at epoch 0, as create_group uploads it. */
+export interface NewGroupToCheck {
+  groupId: GroupId;
+  creator: UserName;
+  /** The creator's key in the server's directory. */
+  creatorKey: Uint8Array;
+  groupInfo: Uint8Array;
+  knownKey(name: UserName, key: Uint8Array): boolean;
+}
+
+/**
+ * The first GroupInfo of a group is checked as every later one is, and its tree must hold the
+ * creator alone: the server's membership starts as just the creator, and a joiner must not find
+ * anyone else in it. Refusals are BAD_MLS ProtocolErrors.
+ */
+export async function checkNewGroup(input: NewGroupToCheck, suiteKey: CipherSuiteKey): Promise<void> {
+  const impl = await suite(suiteKey);
+  const { groupId, creator, creatorKey, groupInfo, knownKey } = input;
+  const first = await readSignedGroupInfo(
+    { bytes: groupInfo, groupId, epoch: 0n, sender: creator, signerKey: creatorKey, knownKey },
+    "the new group's GroupInfo",
+    impl,
+  );
+  if (leaves(first.tree).length !== 1) refuse("a new group's tree must hold its creator alone");
 }
 
 /**

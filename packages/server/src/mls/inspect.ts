@@ -1,8 +1,4 @@
-import { ed25519 } from "@noble/curves/ed25519.js";
 import { decodeMlsMessage } from "ts-mls";
-import { composeBufferEncoders, encode } from "ts-mls/codec/tlsEncoder.js";
-import { varLenDataEncoder } from "ts-mls/codec/variableLength.js";
-import { encodeGroupInfoTBS, ratchetTreeFromExtension } from "ts-mls/groupInfo.js";
 
 /**
  * The server handles MLS bytes as opaque, except for the few public header fields it needs to
@@ -94,43 +90,6 @@ export function inspectGroupMessage(bytes: Uint8Array): InspectedHandshake | und
     return { kind: "commit", groupId, epoch };
   }
   return { kind: "other", groupId, epoch };
-}
-
-/** Reads the group id and epoch of a GroupInfo message. */
-export function inspectGroupInfo(bytes: Uint8Array): { groupId: string; epoch: number } | undefined {
-  const decoded = decode(bytes);
-  if (decoded === undefined || decoded[1] !== bytes.length) return undefined;
-  const message = decoded[0];
-  if (message.wireformat !== "mls_group_info") return undefined;
-  const groupId = groupIdText(message.groupInfo.groupContext.groupId);
-  if (groupId === undefined) return undefined;
-  return { groupId, epoch: Number(message.groupInfo.groupContext.epoch) };
-}
-
-/** MLS's SignWithLabel content (RFC 9420 §5.1.2), encoded with the library's own encoders. */
-const signContent = encode(composeBufferEncoders([varLenDataEncoder, varLenDataEncoder]));
-
-/**
- * Whether a GroupInfo message is signed by `name` under `signatureKey`: the signer leaf of the
- * ratchet tree it carries has a basic credential for `name` with that key, and the signature
- * verifies (both cipher suites sign with Ed25519). A GroupInfo the server hands to joiners must
- * be one its sender really made; a forged or damaged one would stop every joiner.
- */
-export function groupInfoSignedBy(bytes: Uint8Array, name: string, signatureKey: Uint8Array): boolean {
-  const decoded = decode(bytes);
-  if (decoded === undefined || decoded[0].wireformat !== "mls_group_info") return false;
-  const { signature, ...tbs } = decoded[0].groupInfo;
-  try {
-    const node = ratchetTreeFromExtension(decoded[0].groupInfo)?.[2 * tbs.signer];
-    if (node?.nodeType !== "leaf") return false;
-    const { credential, signaturePublicKey } = node.leaf;
-    if (credential.credentialType !== "basic" || groupIdText(credential.identity) !== name) return false;
-    if (!Buffer.from(signaturePublicKey).equals(signatureKey)) return false;
-    const content = signContent([new TextEncoder().encode("MLS 1.0 GroupInfoTBS"), encodeGroupInfoTBS(tbs)]);
-    return ed25519.verify(signature, content, signatureKey);
-  } catch {
-    return false; // an undecodable tree or extension: not a GroupInfo anyone can join from
-  }
 }
 
 /** The credential identity and signature key inside a KeyPackage message. */

@@ -5,6 +5,7 @@ import {
   deliveryKindOf,
   deliveryKinds,
   nameSkeleton,
+  roomSkeleton,
   type GroupId,
   type RoomKind,
   type UserName,
@@ -16,6 +17,7 @@ import type {
   CommitResult,
   CreateGroupResult,
   RegisterResult,
+  ReserveRoomResult,
   Storage,
   StoredDelivery,
   StoredGroup,
@@ -91,7 +93,34 @@ CREATE TABLE IF NOT EXISTS messages (
 DROP INDEX IF EXISTS messages_by_group;
 CREATE UNIQUE INDEX IF NOT EXISTS messages_by_send_id ON messages(sender, send_id) WHERE send_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS messages_by_recipient ON messages(recipient, seq) WHERE recipient IS NOT NULL;
+-- A Welcome is stored once however many members it adds: their delivery rows (payload empty)
+-- point at it by messages.shared_payload. Ids grow with seq, so retention, which deletes a prefix
+-- of the log, frees a prefix of this table too.
+-- Every #/+ room name in use or reserved, with its roomSkeleton: a new room is refused when
+-- another name here has its skeleton. The operator's reservations set owner: only they may
+-- create the room. A reclaimed room's row stays, so does its reservation.
+CREATE TABLE IF NOT EXISTS room_names (
+  group_id TEXT PRIMARY KEY,
+  skeleton TEXT NOT NULL,
+  owner TEXT
+);
+CREATE INDEX IF NOT EXISTS room_names_by_skeleton ON room_names(skeleton);
+CREATE TABLE IF NOT EXISTS shared_payloads (
+  id INTEGER PRIMARY KEY,
+  data BLOB NOT NULL
+);
 `;
+
+/** Columns added after a table was first made: added to databases made before. */
+function addMissingColumns(db: Database.Database): void {
+  const columns = db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('messages')").all();
+  if (!columns.some((column) => column.name === "shared_payload")) {
+    db.exec("ALTER TABLE messages ADD COLUMN shared_payload INTEGER");
+  }
+  db.exec(
+    "CREATE INDEX IF NOT EXISTS messages_by_shared_payload ON messages(shared_payload) WHERE shared_payload IS NOT NULL",
+  );
+}
 
 interface MessageRow {
   seq: number;
@@ -141,11 +170,14 @@ export class SqliteStorage implements Storage {
       this.db.pragma("foreign_keys = ON");
       // One transaction, so a database can't be left with the skeleton table but not its rows.
       this.db.transaction(() => {
-        const keptSkeletons = this.db
-          .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'name_skeletons'")
-          .get();
+        const hasTable = (table: string) =>
+          this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table) !== undefined;
+        const keptSkeletons = hasTable("name_skeletons");
+        const keptRoomNames = hasTable("room_names");
         this.db.exec(SCHEMA);
-        if (keptSkeletons === undefined) backfillSkeletons(this.db);
+        addMissingColumns(this.db);
+        if (!keptSkeletons) backfillSkeletons(this.db);
+        if (!keptRoomNames) backfillRoomNames(this.db);
       })();
     } catch (error) {
       throw storageError(error);
@@ -171,6 +203,15 @@ export class SqliteStorage implements Storage {
         "SELECT name FROM name_skeletons WHERE skeleton = ? AND name <> ? LIMIT 1",
       ),
       insertSkeleton: db.prepare("INSERT INTO name_skeletons (name, skeleton) VALUES (?, ?)"),
+      roomName: db.prepare<[string], { owner: string | null }>("SELECT owner FROM room_names WHERE group_id = ?"),
+      roomLookalike: db.prepare<[string, string], { group_id: string }>(
+        "SELECT group_id FROM room_names WHERE skeleton = ? AND group_id <> ? LIMIT 1",
+      ),
+      insertRoomName: db.prepare("INSERT INTO room_names (group_id, skeleton) VALUES (?, ?)"),
+      reserveRoomName: db.prepare(
+        `INSERT INTO room_names (group_id, skeleton, owner) VALUES (?, ?, ?)
+         ON CONFLICT (group_id) DO UPDATE SET owner = excluded.owner`,
+      ),
       retiredKeys: db.prepare<[string], { public_key: Buffer }>(
         "SELECT public_key FROM retired_keys WHERE name = ? ORDER BY rowid",
       ),
@@ -192,6 +233,11 @@ export class SqliteStorage implements Storage {
       insertMessage: db.prepare<[string, string | null, string, number, number, Uint8Array], MessageRow>(
         "INSERT INTO messages (group_id, recipient, sender, kind, server_ts, payload) VALUES (?, ?, ?, ?, ?, ?) RETURNING *",
       ),
+      insertSharedPayload: db.prepare("INSERT INTO shared_payloads (data) VALUES (?)"),
+      insertSharedDelivery: db.prepare<[string, string, string, number, number, number | bigint]>(
+        `INSERT INTO messages (group_id, recipient, sender, kind, server_ts, payload, shared_payload)
+         VALUES (?, ?, ?, ?, ?, X'', ?)`,
+      ),
       // No RETURNING: the new row is the input plus its seq, and reading it back copies the payload.
       insertSend: db.prepare<[string, string, number, number, Uint8Array, Uint8Array | null]>(
         `INSERT INTO messages (group_id, recipient, sender, kind, server_ts, payload, send_id) VALUES (?, NULL, ?, ?, ?, ?, ?)
@@ -205,6 +251,11 @@ export class SqliteStorage implements Storage {
       ),
       oldestSeq: db.prepare<[], { seq: number | null }>("SELECT MIN(seq) AS seq FROM messages"),
       deleteBefore: db.prepare<[number]>("DELETE FROM messages WHERE seq < ?"),
+      deleteUnsharedPayloads: db.prepare(
+        `DELETE FROM shared_payloads WHERE id < COALESCE(
+           (SELECT MIN(shared_payload) FROM messages WHERE shared_payload IS NOT NULL),
+           (SELECT MAX(id) + 1 FROM shared_payloads))`,
+      ),
       nextSeq: db.prepare<[], { next: number }>(
         "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'messages'), 0) + 1 AS next",
       ),
@@ -228,7 +279,8 @@ export class SqliteStorage implements Storage {
          ORDER BY g.group_id LIMIT @limit`,
       ),
       fetchSince: db.prepare<[{ cursor: number; name: string; limit: number }], MessageRow>(
-        `SELECT seq, group_id, sender, kind, server_ts, payload FROM messages m
+        `SELECT m.seq, m.group_id, m.sender, m.kind, m.server_ts, COALESCE(sp.data, m.payload) AS payload
+         FROM messages m LEFT JOIN shared_payloads sp ON sp.id = m.shared_payload
          WHERE m.seq > @cursor AND (
            m.recipient = @name OR (m.recipient IS NULL AND EXISTS (
              SELECT 1 FROM memberships ms WHERE ms.group_id = m.group_id AND ms.name = @name
@@ -312,11 +364,56 @@ export class SqliteStorage implements Storage {
     groupInfo: Uint8Array | undefined,
   ): CreateGroupResult {
     return this.write((): CreateGroupResult => {
-      const inserted = this.statements.insertGroup.run(groupId, kind, groupInfo ?? null);
-      if (inserted.changes === 0) return { kind: "exists" };
+      if (this.statements.group.get(groupId) !== undefined) return { kind: "exists" };
+      const skeleton = roomSkeleton(groupId);
+      if (skeleton !== undefined) {
+        const named = this.statements.roomName.get(groupId);
+        if (named === undefined) {
+          const lookalike = this.statements.roomLookalike.get(skeleton, groupId);
+          if (lookalike !== undefined) return { kind: "confusable", lookalike: lookalike.group_id as GroupId };
+          this.statements.insertRoomName.run(groupId, skeleton);
+        } else if (named.owner !== null && named.owner !== creator) {
+          return { kind: "reserved", owner: named.owner as UserName };
+        }
+      }
+      this.statements.insertGroup.run(groupId, kind, groupInfo ?? null);
       const seq = this.statements.nextSeq.get()?.next ?? 1;
       this.statements.join.run(groupId, creator, seq);
       return { kind: "created", seq };
+    });
+  }
+
+  reserveRoom(groupId: GroupId, owner: UserName, reclaim: boolean): ReserveRoomResult {
+    const skeleton = roomSkeleton(groupId);
+    if (skeleton === undefined) throw new Error("only # and + rooms can be reserved");
+    return this.write((): ReserveRoomResult => {
+      const inUse = this.statements.group.get(groupId) !== undefined;
+      const members = inUse ? this.currentMembers(groupId) : [];
+      if (inUse && !reclaim) return { kind: "exists", members };
+      if (inUse) {
+        // Windows end at the last delivery so far: nothing of the new group reaches its old members.
+        this.db
+          .prepare("UPDATE memberships SET left_seq = ? WHERE group_id = ? AND left_seq IS NULL")
+          .run(this.lastSeq(), groupId);
+        this.db.prepare("DELETE FROM commits WHERE group_id = ?").run(groupId);
+        this.db.prepare("DELETE FROM groups WHERE group_id = ?").run(groupId);
+      }
+      this.statements.reserveRoomName.run(groupId, skeleton, owner);
+      return inUse ? { kind: "reclaimed", members } : { kind: "reserved" };
+    });
+  }
+
+  unreserveRoom(groupId: GroupId): "unreserved" | "unknown" {
+    return this.write(() => {
+      const lifted = this.db
+        .prepare("UPDATE room_names SET owner = NULL WHERE group_id = ? AND owner IS NOT NULL")
+        .run(groupId);
+      if (lifted.changes === 0) return "unknown";
+      // A name reserved but never created holds no look-alikes off once it is free.
+      if (this.statements.group.get(groupId) === undefined) {
+        this.db.prepare("DELETE FROM room_names WHERE group_id = ?").run(groupId);
+      }
+      return "unreserved";
     });
   }
 
@@ -350,19 +447,15 @@ export class SqliteStorage implements Storage {
       for (const name of input.removed) this.statements.leave.run(commitRow.seq, input.groupId, name);
       if (input.senderJoins) this.statements.join.run(input.groupId, input.sender, commitRow.seq);
       const welcomes: { recipient: UserName; delivery: StoredDelivery }[] = [];
-      if (input.welcome !== undefined) {
+      const { welcome, groupId, sender, serverTs } = input;
+      if (welcome !== undefined && input.added.length > 0) {
+        const shared = this.statements.insertSharedPayload.run(welcome).lastInsertRowid;
         for (const recipient of input.added) {
-          const row = this.statements.insertMessage.get(
-            input.groupId,
-            recipient,
-            input.sender,
-            deliveryKinds.welcome,
-            input.serverTs,
-            input.welcome,
-          );
-          if (row === undefined) throw new Error("insert returned no row");
-          this.statements.join.run(input.groupId, recipient, row.seq);
-          welcomes.push({ recipient, delivery: toDelivery(row) });
+          const kind = deliveryKinds.welcome;
+          const row = this.statements.insertSharedDelivery.run(groupId, recipient, sender, kind, serverTs, shared);
+          const seq = Number(row.lastInsertRowid);
+          this.statements.join.run(groupId, recipient, seq);
+          welcomes.push({ recipient, delivery: { seq, serverTs, groupId, sender, kind: "welcome", payload: welcome } });
         }
       }
       return { kind: "accepted", commit: toDelivery(commitRow), welcomes };
@@ -422,7 +515,9 @@ export class SqliteStorage implements Storage {
       const oldest = this.statements.oldestSeq.get()?.seq;
       if (oldest === null || oldest === undefined) return 0;
       const firstKept = this.statements.firstKept.get(serverTs)?.seq ?? this.lastSeq() + 1;
-      return this.statements.deleteBefore.run(Math.min(firstKept, oldest + limit)).changes;
+      const deleted = this.statements.deleteBefore.run(Math.min(firstKept, oldest + limit)).changes;
+      this.statements.deleteUnsharedPayloads.run();
+      return deleted;
     });
   }
 
@@ -485,6 +580,18 @@ function backfillSkeletons(db: Database.Database): void {
   const names = db.prepare<[], { name: string }>("SELECT name FROM users UNION SELECT name FROM retired_keys").all();
   // Every stored name passed parseUserName when it was registered.
   for (const { name } of names) insert.run(name, nameSkeleton(name as UserName));
+}
+
+/**
+ * Gives the rooms of a database made before room_names their skeletons; look-alikes among them
+ * stay, as names do (see backfillSkeletons).
+ */
+function backfillRoomNames(db: Database.Database): void {
+  const insert = db.prepare("INSERT INTO room_names (group_id, skeleton) VALUES (?, ?)");
+  for (const { group_id } of db.prepare<[], { group_id: string }>("SELECT group_id FROM groups").all()) {
+    const skeleton = roomSkeleton(group_id as GroupId);
+    if (skeleton !== undefined) insert.run(group_id, skeleton);
+  }
 }
 
 /** SQLite's answer to a full disk (or a size limit) as StorageFullError; anything else as it is. */

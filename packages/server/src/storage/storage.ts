@@ -37,7 +37,20 @@ export interface AppendInput {
 export type AppendResult =
   { kind: "stored"; delivery: StoredDelivery } | { kind: "duplicate"; delivery: StoredDelivery };
 
-export type CreateGroupResult = { kind: "created"; seq: number } | { kind: "exists" };
+export type CreateGroupResult =
+  | { kind: "created"; seq: number }
+  | { kind: "exists" }
+  /** The operator reserved this room name for `owner`, and the creator is someone else. */
+  | { kind: "reserved"; owner: UserName }
+  /** Another room name, in use or reserved, has its roomSkeleton. */
+  | { kind: "confusable"; lookalike: GroupId };
+
+export type ReserveRoomResult =
+  | { kind: "reserved" }
+  /** The room is in use and was left alone: reserving it takes `reclaim`. */
+  | { kind: "exists"; members: UserName[] }
+  /** The room was in use: its group was ended (these members' memberships closed). */
+  | { kind: "reclaimed"; members: UserName[] };
 
 export interface CommitInput {
   groupId: GroupId;
@@ -98,14 +111,30 @@ export interface Storage {
   claimKeyPackage(name: UserName): Uint8Array | undefined;
   countKeyPackages(name: UserName): number;
 
+  /**
+   * Creates a group with `creator` as its only member. A `#`/`+` room is refused when the operator
+   * reserved its name for someone else, or when it is new and another room name (in use or
+   * reserved) has its roomSkeleton; the check and the creation are one write.
+   */
   createGroup(
     groupId: GroupId,
     kind: RoomKind,
     creator: UserName,
     groupInfo: Uint8Array | undefined,
   ): CreateGroupResult;
+  /**
+   * The operator's hold on a `#`/`+` room name: from now on only `owner` may create it. A room in
+   * use is ended first, but only with `reclaim` (a squatter's group: its memberships close, its
+   * deliveries stay until retention), so the owner can create it anew.
+   */
+  reserveRoom(groupId: GroupId, owner: UserName, reclaim: boolean): ReserveRoomResult;
+  /** Lifts a reservation; the room, if it exists, goes on. */
+  unreserveRoom(groupId: GroupId): "unreserved" | "unknown";
   group(groupId: GroupId): StoredGroup | undefined;
-  /** Accepts exactly one commit per (group, epoch); any later one for that epoch is stale. */
+  /**
+   * Accepts exactly one commit per (group, epoch); any later one for that epoch is stale. Each
+   * added member gets a delivery of the Welcome, whose bytes are stored once for all of them.
+   */
   acceptCommit(input: CommitInput): CommitResult;
   /**
    * Appends application messages or proposals in one transaction, in order. A repeated

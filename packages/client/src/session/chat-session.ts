@@ -1,4 +1,5 @@
-import { errorCode, errorMessage, type ChatClient } from "@secure-chat/client";
+import type { ChatClient } from "../chat-client.js";
+import { errorCode, errorMessage } from "../errors.js";
 import { groupOfLabel, roomLabel, type GroupId, type UserName } from "@secure-chat/protocol";
 import { helpText, type Command } from "./commands.js";
 import { presenceKnownWhen, uiMessage, type UiSink } from "./ui-events.js";

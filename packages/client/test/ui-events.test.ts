@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { ChatEvent } from "@secure-chat/client";
 import type { UserName } from "@secure-chat/protocol";
-import { UiEvents } from "../src/ui-events.js";
+import { UiEvents } from "../src/session/ui-events.js";
 
 const presence = (name: string, online: boolean): ChatEvent => ({ type: "presence", name: name as UserName, online });
 const link = (state: "live" | "offline"): ChatEvent => ({ type: "connection", state });

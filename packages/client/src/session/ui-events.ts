@@ -1,4 +1,5 @@
-import type { ChatEvent, ClientErrorCode, LinkState, MemberInfo, MessageEvent } from "@secure-chat/client";
+import type { ClientErrorCode } from "../errors.js";
+import type { ChatEvent, LinkState, MemberInfo, MessageEvent } from "../events.js";
 import { roomLabel, type GroupId, type UserName } from "@secure-chat/protocol";
 
 /** Codes the terminal adds to the client's: a line it could not make sense of. */
