@@ -4,6 +4,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { tuiLines } from "./tui.js";
 import { cryptoTable, latencyLines, machineLine, scenarioTable, targetLines, type BenchReport } from "./report.js";
 
 const DOC = "docs/benchmarks.md";
@@ -22,7 +23,7 @@ export function benchSection(report: BenchReport): string {
     "",
     scenarioTable(report.scenarios, report.servers),
     "",
-    "Targets of issue 5:",
+    "Targets of issues 5 and 19:",
     "",
     targetLines(report.targets),
     "",
@@ -35,6 +36,15 @@ export function benchSection(report: BenchReport): string {
     "",
     latencyLines(report.latency),
     "",
+    ...(report.tui === undefined
+      ? []
+      : [
+          "The full-screen client in a pseudo-terminal, against a `--json` client of the same room (arrival",
+          "is the `--json` client's line, shown is when the full-screen client wrote the text to its terminal):",
+          "",
+          tuiLines(report.tui),
+          "",
+        ]),
     END,
   ].join("\n");
 }

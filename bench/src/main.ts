@@ -4,7 +4,7 @@
  * per cipher suite, and end-to-end latency with the real client processes. Prints one table,
  * writes bench-results/latest.json and, after a full run, docs/benchmarks.md.
  *
- * Options (for diagnosis): --only=fanout,steady,connections,catchup,crypto,latency
+ * Options (for diagnosis): --only=fanout,steady,connections,catchup,crypto,latency,tui
  * --servers=secure-chat,ws-relay,socketio,ngircd  --rooms=100,1000  --measure=SECONDS
  * --connections=N  --connect-budget=SECONDS  --catchup=N  --window=N  --no-acks  --cpu-prof
  * (the secure-chat server and the ws relay write a V8 CPU profile per scenario to
@@ -20,6 +20,7 @@ import { cipherSuites } from "@secure-chat/protocol";
 import { SQLITE_DURABILITY } from "@secure-chat/server";
 import { measureSuite, type CryptoResult } from "./crypto.js";
 import { measureLatency, type LatencyResult } from "./latency.js";
+import { measureTui, tuiLines, type TuiResult } from "./tui.js";
 import type { ServerKind } from "./load/worker.js";
 import { killAll } from "./procs.js";
 import { formatSummary, readProfile, summarise } from "./profile-summary.js";
@@ -71,6 +72,8 @@ const settings = {
   cryptoSizes: quick ? [10] : [10, 100, 1000],
   cryptoRuns: quick ? 3 : 20,
   latencyMessages: quick ? 10 : 200,
+  tuiBurst: 1_000,
+  tuiSteady: quick ? 50 : 200,
   receiverWorkers: quick ? 1 : 2,
   acks: !flag("no-acks"),
   cpuProfileDir: flag("cpu-prof") ? "bench-results/profiles" : undefined,
@@ -230,6 +233,24 @@ async function main(): Promise<void> {
     }
   }
 
+  let tui: TuiResult | undefined;
+  if (wants("tui")) {
+    log("the full-screen client in a pseudo-terminal...");
+    try {
+      const cpuProfileDir = settings.cpuProfileDir === undefined ? undefined : join(settings.cpuProfileDir, "tui");
+      if (cpuProfileDir !== undefined) mkdirSync(cpuProfileDir, { recursive: true });
+      tui = await measureTui({
+        burst: settings.tuiBurst,
+        steady: settings.tuiSteady,
+        steadyPerSecond: 10,
+        cpuProfileDir,
+      });
+      log(`full-screen client: ${JSON.stringify(tui)}`);
+    } catch (error) {
+      log(`full-screen client: FAILED ${(error as Error).stack ?? String(error)}`);
+    }
+  }
+
   const report: BenchReport = {
     at: new Date().toISOString(),
     quick,
@@ -240,7 +261,8 @@ async function main(): Promise<void> {
     scenarios,
     crypto,
     latency,
-    targets: checkTargets(scenarios, SQLITE_DURABILITY),
+    tui,
+    targets: checkTargets(scenarios, SQLITE_DURABILITY, tui),
   };
   mkdirSync("bench-results", { recursive: true });
   writeFileSync("bench-results/latest.json", JSON.stringify(report, null, 2));
@@ -249,7 +271,7 @@ async function main(): Promise<void> {
 
 /** Prints the tables and, for a full run, rewrites docs/benchmarks.md. */
 function render(report: BenchReport, docs: boolean): void {
-  const { scenarios, servers, crypto, latency } = report;
+  const { scenarios, servers, crypto, latency, tui } = report;
   const text = [
     `secure-chat bench (${report.quick ? "quick" : "full"}), ${machineLine(report.machine)}`,
     `SQLite: ${report.durability}; generator and servers share this machine: compare ratios, not absolutes.`,
@@ -260,7 +282,10 @@ function render(report: BenchReport, docs: boolean): void {
     latency.length > 0
       ? `End-to-end latency, real client processes, 1 sender -> 2 receivers:\n${latencyLines(latency)}\n`
       : "",
-    report.targets.length > 0 ? `Targets (issue 5):\n${targetLines(report.targets)}` : "",
+    tui !== undefined
+      ? `Full-screen client in a pseudo-terminal (vs a --json client of the same room):\n${tuiLines(tui)}\n`
+      : "",
+    report.targets.length > 0 ? `Targets (issues 5 and 19):\n${targetLines(report.targets)}` : "",
     `\n(${report.durationSeconds.toFixed(0)} s)`,
   ].join("\n");
   console.log(text);
@@ -270,7 +295,7 @@ function render(report: BenchReport, docs: boolean): void {
 /** --report-only: render bench-results/latest.json again (after a change to the report code). */
 function renderSaved(): void {
   const report = JSON.parse(readFileSync("bench-results/latest.json", "utf8")) as BenchReport;
-  report.targets = checkTargets(report.scenarios, report.durability);
+  report.targets = checkTargets(report.scenarios, report.durability, report.tui);
   render(report, !report.quick && !flag("no-docs"));
 }
 

@@ -5,6 +5,7 @@
  */
 import type { CryptoResult } from "./crypto.js";
 import type { LatencyResult } from "./latency.js";
+import type { TuiResult } from "./tui.js";
 import type { ServerKind } from "./load/worker.js";
 import type { ScenarioResult } from "./scenarios/result.js";
 import { serverLabels } from "./servers.js";
@@ -20,6 +21,8 @@ export interface BenchReport {
   scenarios: ScenarioResult[];
   crypto: CryptoResult[];
   latency: LatencyResult[];
+  /** The full-screen client in a pseudo-terminal (issue 19.1), when measured. */
+  tui?: TuiResult | undefined;
   targets: Target[];
 }
 
@@ -232,7 +235,7 @@ export function latencyLines(results: LatencyResult[]): string {
 }
 
 /** The targets of issue 5, checked against this run. */
-export function checkTargets(results: ScenarioResult[], durability: string): Target[] {
+export function checkTargets(results: ScenarioResult[], durability: string, tui?: TuiResult): Target[] {
   const targets: Target[] = [];
   for (const scenario of [...new Set(results.map((r) => r.scenario).filter((s) => s.startsWith("fanout-")))]) {
     const ours = find(results, scenario, "secure-chat")?.metrics.deliveriesPerSecond;
@@ -291,6 +294,34 @@ export function checkTargets(results: ScenarioResult[], durability: string): Tar
       value: ordered.map((r) => `${r.scenario}: ${nf(0).format(r.metrics.misorderedDeliveries ?? 0)}`).join("; "),
       met: ordered.every((r) => r.metrics.misorderedDeliveries === 0),
     });
+  }
+  if (tui !== undefined) {
+    const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MB`;
+    targets.push(
+      {
+        target: "full screen: a burst of 1,000 messages shown in under 1 s (the UI's part, in-process)",
+        value: `${nf(0).format(tui.uiPath.messages)} on screen in ${nf(0).format(tui.uiPath.shownMs)} ms (${tui.uiPath.frames} frames)`,
+        met: tui.uiPath.messages < 1_000 ? undefined : tui.uiPath.shownMs < 1000,
+      },
+      {
+        target: "(check) full screen: a 1,000-message catch-up shown no later than a --json client prints it",
+        value: `the last on screen ${nf(0).format(tui.burstShownMs)} ms after the client went on; a --json client's line after ${nf(0).format(tui.burstJsonMs)} ms`,
+        met: tui.burst < 1_000 ? undefined : tui.burstShownMs <= tui.burstJsonMs,
+      },
+      {
+        target: "full screen: arrival to screen p99 under 20 ms at a normal rate",
+        value:
+          `the UI's part (message event to its frame, in-process, ${tui.uiPath.steady} at 20/s): p99 ${tui.uiPath.eventToFrameP99Ms.toFixed(2)} ms; ` +
+          `in the pseudo-terminal, its screen minus a --json client's line for the same message (two processes, so noisy): ` +
+          `p99 ${tui.screenP99Ms.toFixed(1)} ms (p50 ${tui.screenP50Ms.toFixed(1)} ms) over ${tui.steady} at ${tui.steadyPerSecond}/s`,
+        met: tui.uiPath.eventToFrameP99Ms < 20 && tui.screenP99Ms < 20,
+      },
+      {
+        target: "full screen: under 120 MB of memory",
+        value: `RSS at most ${mb(tui.tuiPeakRss)} after the start (the --json client's ${mb(tui.jsonPeakRss)})`,
+        met: tui.tuiPeakRss < 120 * 2 ** 20,
+      },
+    );
   }
   return targets;
 }

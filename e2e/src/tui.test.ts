@@ -202,10 +202,26 @@ describe("full-screen UI in a real terminal (tmux)", () => {
       assert.match(screen, /\[RECONNECTING…\]/);
       assert.match(screen, /!! │ connection lost; reconnecting…/);
     });
+    // Asking the server while it is away fails, and says so, but the client keeps reconnecting
+    // (issue 19.5: the status bar said DISCONNECTED).
+    for (const [i, command] of ["/rooms", "/who *"].entries()) {
+      tmux.type(command);
+      tmux.keys("Enter");
+      await tmux.waitFor(`${command} refused while away`, (screen, lines) => {
+        assert.equal(screen.match(/!! │ offline: reconnecting…/g)?.length, i + 1);
+        assert.ok(
+          lines.some((line) => /^\[RECONNECTING…\] ws:/.test(line)),
+          "the status bar",
+        );
+        assert.doesNotMatch(screen, /DISCONNECTED/);
+        assert.match(lines[0] ?? "", /members, presence unknown while offline/, "19.18: not everyone online");
+      });
+    }
     server = await ServerProcess.start({ dataDir: server.dataDir, port });
     await tmux.waitFor("connected again", (screen) => {
       assert.match(screen, /\[connected\]/);
       assert.match(screen, /-- │ reconnected to/);
+      assert.match(screen.split("\n")[0] ?? "", /2 members, 2 online/);
     });
   });
 

@@ -19,7 +19,7 @@ import { closeTelling } from "./closing.js";
 import { foldToWidth, formatHuman } from "./format-human.js";
 import { terminalLine } from "./terminal-safe.js";
 import { pinningSocketFactory } from "./known-servers.js";
-import { obtainPassphrase } from "./passphrase.js";
+import { promptHidden, unlockHome } from "./passphrase.js";
 import { SqliteClientStore } from "./store/sqlite-store.js";
 
 export const chatUsage =
@@ -92,11 +92,16 @@ export async function runChat(argv: readonly string[]): Promise<void> {
 
   // A home made by this run is removed again if the first start can't reach the server.
   const newHome = existsSync(home) ? undefined : home;
-  const passphrase = await obtainPassphrase(home);
   let store: SqliteClientStore;
   try {
-    store = new SqliteClientStore(home, passphrase);
+    store = await unlockHome(
+      home,
+      (passphrase) => new SqliteClientStore(home, passphrase),
+      process.stdin.isTTY === true ? promptHidden : undefined,
+      (line) => void process.stderr.write(`secure-chat: ${line}\n`),
+    );
   } catch (error) {
+    if (error instanceof CliExit) throw error;
     const code = error instanceof ClientError ? error.code : "STATE_CORRUPT";
     const wayBack =
       code === "BAD_PASSPHRASE"
@@ -119,10 +124,6 @@ export async function runChat(argv: readonly string[]): Promise<void> {
   });
 
   if (mode === "tui") {
-    // Ink draws only a final frame when it believes it runs under CI (a CI variable is set);
-    // this is a real terminal, so that guess is wrong here. Done before Ink is loaded.
-    delete process.env.CI;
-    delete process.env.CONTINUOUS_INTEGRATION;
     const { createTui } = await import("./tui/run-tui.js");
     const tui = createTui({
       self: name,

@@ -18,6 +18,11 @@ export function invitation(room: string, by: string): string {
 }
 
 /** One event as the lines a person reads: local time first, e.g. `[14:03] #lobby <alice> hi`. */
+/** The mark /who and the side panel put before a name: ● online, ○ offline, ? not known now. */
+export function presenceMark(online: boolean | undefined): string {
+  return online === undefined ? "?" : online ? "●" : "○";
+}
+
 export function formatHuman(event: UiEvent, now: number = Date.now()): string[] {
   const at = `[${clock(now)}]`;
   switch (event.type) {
@@ -62,10 +67,15 @@ export function formatHuman(event: UiEvent, now: number = Date.now()): string[] 
       return [`${at} ! ${event.code}: ${event.message}`];
     case "who": {
       // The side panel's marks, explained once; fingerprints in one column to compare them by eye.
+      // While offline nobody's presence is known: the last list the server sent is not shown as news.
       const width = Math.max(0, ...event.members.map((m) => m.name.length));
+      const legend = event.presenceKnown ? "● online, ○ offline" : "? presence unknown while offline";
       return [
-        `${at} ${event.room} members (${event.members.length}; ● online, ○ offline):`,
-        ...event.members.map((m) => `${at}   ${m.online ? "●" : "○"} ${m.name.padEnd(width)}  ${m.fingerprint}`),
+        `${at} ${event.room} members (${event.members.length}; ${legend}):`,
+        ...event.members.map(
+          (m) =>
+            `${at}   ${presenceMark(event.presenceKnown ? m.online : undefined)} ${m.name.padEnd(width)}  ${m.fingerprint}`,
+        ),
       ];
     }
     case "online":

@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { ClientError } from "@secure-chat/client";
 import { CliExit, exitCodes } from "./exit.js";
 
 export const PASSPHRASE_ENV = "SECURE_CHAT_PASSPHRASE";
@@ -18,7 +19,7 @@ function requireStrongEnough(passphrase: string): string {
 }
 
 /** Reads a line from the terminal without echoing it. */
-function promptHidden(prompt: string): Promise<string> {
+export function promptHidden(prompt: string): Promise<string> {
   return new Promise((resolve) => {
     const stdin = process.stdin;
     process.stderr.write(prompt);
@@ -47,25 +48,53 @@ function promptHidden(prompt: string): Promise<string> {
   });
 }
 
+/** Typed passphrases: a wrong or mistyped one is asked for again, this many times in all. */
+export const PASSPHRASE_TRIES = 3;
+
+/** Reads a typed line without showing it. */
+export type Prompt = (prompt: string) => Promise<string>;
+
+/** A typed new passphrase, strong enough and typed the same twice, or why not. */
+async function chooseNew(home: string, prompt: Prompt): Promise<string> {
+  const chosen = requireStrongEnough(await prompt(`Choose a passphrase to encrypt ${home}: `));
+  if ((await prompt("Type it again: ")) !== chosen) {
+    throw new CliExit(exitCodes.failure, "BAD_PASSPHRASE", "the two passphrases differ");
+  }
+  return chosen;
+}
+
 /**
- * The passphrase that seals this home folder: from SECURE_CHAT_PASSPHRASE (scripts, bots),
- * else typed at the terminal (twice when the folder is new).
+ * Opens this home folder with its passphrase: from SECURE_CHAT_PASSPHRASE (scripts, bots; one
+ * try), else typed at the terminal (twice when the folder is new). A typed passphrase that is
+ * wrong, too short or typed differently the second time is asked for again, up to
+ * PASSPHRASE_TRIES times; `open` throws a ClientError BAD_PASSPHRASE for a wrong one.
+ * `prompt` is undefined when there is no terminal to type at.
  */
-export async function obtainPassphrase(home: string): Promise<string> {
+export async function unlockHome<T>(
+  home: string,
+  open: (passphrase: string) => T,
+  prompt: Prompt | undefined,
+  tell: (line: string) => void,
+): Promise<T> {
   const isNew = !existsSync(join(home, "client.db"));
   const fromEnv = process.env[PASSPHRASE_ENV];
-  if (fromEnv !== undefined && fromEnv !== "") return isNew ? requireStrongEnough(fromEnv) : fromEnv;
-  if (process.stdin.isTTY !== true) {
+  if (fromEnv !== undefined && fromEnv !== "") return open(isNew ? requireStrongEnough(fromEnv) : fromEnv);
+  if (prompt === undefined) {
     throw new CliExit(
       exitCodes.failure,
       "NO_PASSPHRASE",
       `the local state is encrypted: set ${PASSPHRASE_ENV} or run in a terminal to type the passphrase`,
     );
   }
-  if (!isNew) return promptHidden("Passphrase: ");
-  const chosen = requireStrongEnough(await promptHidden(`Choose a passphrase to encrypt ${home}: `));
-  if ((await promptHidden("Type it again: ")) !== chosen) {
-    throw new CliExit(exitCodes.failure, "BAD_PASSPHRASE", "the two passphrases differ");
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return open(isNew ? await chooseNew(home, prompt) : await prompt("Passphrase: "));
+    } catch (error) {
+      const code = error instanceof CliExit || error instanceof ClientError ? error.code : undefined;
+      const again = code === "BAD_PASSPHRASE" || code === "WEAK_PASSPHRASE";
+      if (!again || attempt >= PASSPHRASE_TRIES) throw error;
+      const left = PASSPHRASE_TRIES - attempt;
+      tell(`${(error as Error).message}; try again (${left} ${left === 1 ? "try" : "tries"} left)`);
+    }
   }
-  return chosen;
 }

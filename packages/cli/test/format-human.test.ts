@@ -32,13 +32,26 @@ describe("formatHuman", () => {
   it("/who: the side panel's marks with a legend, fingerprints in one column", () => {
     const member = (name: string, online: boolean) => ({ name: name as UserName, online, fingerprint: "c67d b9c0" });
     const lines = formatHuman(
-      { type: "who", room: "#lobby", members: [member("al", true), member("bobby", false)] },
+      { type: "who", room: "#lobby", members: [member("al", true), member("bobby", false)], presenceKnown: true },
       0,
     ).map(strip);
     assert.deepEqual(lines, [
       "#lobby members (2; ● online, ○ offline):",
       "  ● al     c67d b9c0",
       "  ○ bobby  c67d b9c0",
+    ]);
+  });
+
+  it("/who while offline: presence unknown, not what the server said before the outage", () => {
+    const member = (name: string, online: boolean) => ({ name: name as UserName, online, fingerprint: "c67d b9c0" });
+    const lines = formatHuman(
+      { type: "who", room: "#lobby", members: [member("al", true), member("bobby", true)], presenceKnown: false },
+      0,
+    ).map(strip);
+    assert.deepEqual(lines, [
+      "#lobby members (2; ? presence unknown while offline):",
+      "  ? al     c67d b9c0",
+      "  ? bobby  c67d b9c0",
     ]);
   });
 

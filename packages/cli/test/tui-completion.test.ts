@@ -4,6 +4,7 @@ import { commandNames, completionsAt, candidateText, type CompletionContext } fr
 
 const context: CompletionContext = {
   rooms: ["#lobby", "#dev", "+team", "@bob"],
+  serverRooms: ["#lobby", "#dev", "#design"],
   members: ["bob", "bella", "alice"],
   names: ["carol", "bob"],
   self: "alice",
@@ -38,20 +39,28 @@ describe("tui tab completion", () => {
   });
 
   it("completes rooms after # and +, and people after @", () => {
-    assert.deepEqual(complete("see #d")?.candidates, ["#dev"]);
+    assert.deepEqual(complete("see #d")?.candidates, ["#dev", "#design"], "yours first, then the server's");
     assert.deepEqual(complete("+t")?.candidates, ["+team"]);
     assert.deepEqual(complete("@c")?.candidates, ["@carol"]);
   });
 
   it("completes the argument of /join and /msg, even from nothing", () => {
-    assert.deepEqual(complete("/join ")?.candidates, ["#lobby", "#dev", "+team", "@bob", "@bella", "@carol"]);
+    assert.deepEqual(complete("/join ")?.candidates, [
+      "#lobby",
+      "#dev",
+      "+team",
+      "#design",
+      "@bob",
+      "@bella",
+      "@carol",
+    ]);
     assert.deepEqual(complete("/msg ")?.candidates, ["bob", "bella", "carol"]);
     assert.equal(complete("/msg b")?.suffix, " ");
     assert.equal(complete("hello "), undefined, "no completion of an empty word in a message");
   });
 
   it("completes the room of /say, then names in its text", () => {
-    assert.deepEqual(complete("/say ")?.candidates, ["#lobby", "#dev", "+team", "@bob", "@bella", "@carol"]);
+    assert.deepEqual(complete("/say ")?.candidates, ["#lobby", "#dev", "+team", "#design", "@bob", "@bella", "@carol"]);
     assert.deepEqual(complete("/say #dev b")?.candidates, ["bob", "bella"]);
     assert.equal(complete("/say #dev "), undefined);
   });

@@ -5,6 +5,7 @@ import {
   type Command,
   type MemberInfo,
   type MessageEvent,
+  type RoomListing,
   type SessionOutcome,
   type UiEvent,
 } from "@secure-chat/client";
@@ -14,7 +15,7 @@ import type { SavedRoom } from "../src/tui/saved-rooms.js";
 import { message } from "./tui-fixtures.js";
 
 class FakeClient implements ClientPort {
-  rooms = new Set<string>(["#lobby"]);
+  joined = new Set<string>(["#lobby"]);
   stored = new Map<string, MessageEvent[]>();
   historyCalls: [string, number][] = [];
   who(groupId: GroupId): MemberInfo[] {
@@ -26,7 +27,7 @@ class FakeClient implements ClientPort {
       : [{ name: "alice" as UserName, online: true, fingerprint: "aaaa" }];
   }
   joinedRooms(): GroupId[] {
-    return [...this.rooms] as GroupId[];
+    return [...this.joined] as GroupId[];
   }
   /** Rooms whose stored history fails to read, as a tampered state file's would. */
   unreadable = new Set<string>();
@@ -37,6 +38,23 @@ class FakeClient implements ClientPort {
     }
     return Promise.resolve((this.stored.get(groupId) ?? []).slice(-limit));
   }
+  /** The server's room list, in pages of two; undefined: offline. */
+  listed: string[] | undefined = ["#lobby", "#ops", "#oracle", "+hidden"];
+  roomPages: (string | undefined)[] = [];
+  rooms(after?: GroupId): Promise<{ rooms: RoomListing[]; next: GroupId | undefined }> {
+    this.roomPages.push(after);
+    const listed = this.listed;
+    if (listed === undefined) return Promise.reject(new ClientError("DISCONNECTED", "not connected"));
+    const from = after === undefined ? 0 : listed.indexOf(after) + 1;
+    const page = listed.slice(from, from + 2).map((id): RoomListing => ({
+      groupId: id as GroupId,
+      members: 1,
+      joined: this.joined.has(id),
+      kind: id.startsWith("+") ? "invite" : "open",
+    }));
+    const next = from + 2 < listed.length ? (page.at(-1)?.groupId as GroupId) : undefined;
+    return Promise.resolve({ rooms: page, next });
+  }
 }
 
 class FakeSession implements SessionPort {
@@ -46,7 +64,7 @@ class FakeSession implements SessionPort {
   async run(command: Command, room: string): Promise<SessionOutcome> {
     this.ran.push({ room, command });
     if (command.kind === "join") {
-      this.client.rooms.add(command.room);
+      this.client.joined.add(command.room);
       this.replies?.({ type: "info", message: `now talking in ${command.room}` });
       return { kind: "focus", room: command.room };
     }
@@ -54,15 +72,19 @@ class FakeSession implements SessionPort {
   }
 }
 
+/** Lets the fake client's answers (resolved promises) be handled. */
+const settled = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+
 /** A message as the client stores it (its room by group id). */
 function stored(room: string, from: string, text: string): MessageEvent {
   const { room: label, ...rest } = message(room, from, text);
   return { ...rest, groupId: groupOfLabel(label, "alice" as UserName) as GroupId };
 }
 
-function setup(bell = true, rooms: { saved?: readonly SavedRoom[]; joined?: string[] } = {}) {
+function setup(bell = true, rooms: { saved?: readonly SavedRoom[]; joined?: string[]; offline?: boolean } = {}) {
   const client = new FakeClient();
-  for (const room of rooms.joined ?? []) client.rooms.add(room);
+  if (rooms.offline === true) client.listed = undefined;
+  for (const room of rooms.joined ?? []) client.joined.add(room);
   const session = new FakeSession(client);
   let rung = 0;
   let quit = 0;
@@ -109,9 +131,9 @@ describe("tui controller", () => {
   it("keeps room numbers and the rooms you were removed from across restarts", async () => {
     const first = setup(true, { joined: ["#zed", "#abc"] });
     assert.deepEqual(first.controller.state.order, ["#lobby", "#abc", "#zed"]);
-    first.client.rooms.add("#new");
+    first.client.joined.add("#new");
     first.controller.event({ type: "room", room: "#new", change: "joined" });
-    first.client.rooms.delete("#abc");
+    first.client.joined.delete("#abc");
     first.controller.event({ type: "room", room: "#abc", change: "removed", by: "bob" as UserName });
     const saved = first.saves.at(-1) ?? [];
     assert.deepEqual(saved, [
@@ -133,7 +155,7 @@ describe("tui controller", () => {
 
   it("sends typed text to the room that was shown when Enter was pressed", async () => {
     const { controller, session, client } = setup();
-    client.rooms.add("#dev");
+    client.joined.add("#dev");
     controller.event({ type: "room", room: "#dev", change: "joined" });
     type(controller, "\x1b2", "hello dev\r");
     type(controller, "\x1b1");
@@ -180,10 +202,10 @@ describe("tui controller", () => {
 
   it("refuses room commands in a room you were removed from instead of sending elsewhere", async () => {
     const { controller, session, client } = setup();
-    client.rooms.add("#dev");
+    client.joined.add("#dev");
     controller.event({ type: "room", room: "#dev", change: "joined" });
     type(controller, "\x1b2");
-    client.rooms.delete("#dev");
+    client.joined.delete("#dev");
     controller.event({ type: "room", room: "#dev", change: "removed", by: "bob" as UserName });
     type(controller, "still here?\r");
     await controller.idle();
@@ -209,6 +231,31 @@ describe("tui controller", () => {
     assert.equal(controller.editorState.text, "bob: hi");
   });
 
+  it("completes /join with the server's open rooms too, read at the start and again on each Tab there", async () => {
+    const { controller, client } = setup();
+    await settled();
+    assert.deepEqual(client.roomPages, [undefined, "#ops"], "every page");
+    type(controller, "/join #o", "\t");
+    assert.equal(controller.editorState.text, "/join #ops ");
+    type(controller, "\t");
+    assert.equal(controller.editorState.text, "/join #oracle ");
+    type(controller, "\t");
+    assert.equal(controller.editorState.text, "/join #ops ", "cycles; +hidden (invite-only) is not offered");
+    // A room made since: the Tab above read the list again, so the next completion has it.
+    client.listed = ["#lobby", "#ops", "#oracle", "#owls"];
+    await settled();
+    assert.equal(client.roomPages.length, 4, "read again once: a read under way is not started twice");
+    type(controller, "\x15", "/join #ow", "\t");
+    assert.equal(controller.editorState.text, "/join #owls ");
+  });
+
+  it("completes /join with your own rooms when the server's list can't be read", async () => {
+    const { controller } = setup(true, { joined: ["#dev"], offline: true });
+    await settled();
+    type(controller, "/join #d", "\t");
+    assert.equal(controller.editorState.text, "/join #dev ");
+  });
+
   it("recalls sent lines with Up", async () => {
     const { controller } = setup();
     type(controller, "first\r", "second\r", "\x1b[A", "\x1b[A");
@@ -230,7 +277,7 @@ describe("tui controller", () => {
 
   it("loads a room's stored history the first time it is shown", async () => {
     const { controller, client } = setup();
-    client.rooms.add("#dev");
+    client.joined.add("#dev");
     client.stored.set("#dev", [stored("#dev", "bob", "from last week")]);
     controller.event({ type: "room", room: "#dev", change: "joined" });
     assert.ok(!client.historyCalls.some(([room]) => room === "#dev"), "not before it is shown");
@@ -242,7 +289,7 @@ describe("tui controller", () => {
 
   it("shows a history that can't be read as an error, and goes on running commands", async () => {
     const { controller, client, session } = setup();
-    client.rooms.add("#dev");
+    client.joined.add("#dev");
     client.unreadable.add("#dev");
     controller.event({ type: "room", room: "#dev", change: "joined" });
     type(controller, "\x0e");

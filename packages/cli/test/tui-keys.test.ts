@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { bindKey } from "../src/tui/key-bindings.js";
-import { decodeToken, initialDecoder, type DecoderState, type KeyEvent } from "../src/tui/keys.js";
+import { decodeToken, initialDecoder, splitInput, type DecoderState, type KeyEvent } from "../src/tui/keys.js";
 
 function decodeAll(tokens: string[]): KeyEvent[] {
   let state: DecoderState = initialDecoder;
@@ -15,6 +15,24 @@ function decodeAll(tokens: string[]): KeyEvent[] {
 }
 
 describe("tui keys", () => {
+  it("splits raw input into text runs and escape sequences, keeping a cut-off sequence for the next read", () => {
+    assert.deepEqual(splitInput("", "ab\x1b[Acd\x1b[1;3D\x1bx\x1b\x1b[B\x1bOP"), {
+      tokens: ["ab", "\x1b[A", "cd", "\x1b[1;3D", "\x1bx", "\x1b\x1b[B", "\x1bOP"],
+      pending: "",
+    });
+    assert.deepEqual(splitInput("", "hi\x1b[1;"), { tokens: ["hi"], pending: "\x1b[1;" });
+    assert.deepEqual(splitInput("\x1b[1;", "5C!"), { tokens: ["\x1b[1;5C", "!"], pending: "" });
+    assert.deepEqual(splitInput("", "\x1b"), { tokens: [], pending: "\x1b" });
+    assert.deepEqual(splitInput("", "\x1b[200~a\nb\x1b[201~"), {
+      tokens: ["\x1b[200~", "a\nb", "\x1b[201~"],
+      pending: "",
+    });
+    assert.deepEqual(decodeAll(splitInput("", "\x1b[200~a\nb\n\x1b[201~x").tokens), [
+      { type: "paste", text: "a\nb" },
+      { type: "text", text: "x" },
+    ]);
+  });
+
   it("splits typed text from Enter, Backspace and Tab", () => {
     assert.deepEqual(decodeAll(["hello\r"]), [
       { type: "text", text: "hello" },

@@ -11,6 +11,8 @@ import {
   roomListView,
   type TuiState,
 } from "../src/tui/view-model.js";
+import { titleLine } from "../src/tui/bars.js";
+import { memberListLines } from "../src/tui/member-list.js";
 import { entryLines } from "../src/tui/scrollback.js";
 import { plain } from "../src/tui/styled.js";
 import { ev, joined, message, ready, run, started } from "./tui-fixtures.js";
@@ -214,6 +216,21 @@ describe("tui view model: scrollback content", () => {
     assert.equal(memberListView(s)[1]?.online, true);
   });
 
+  it("shows presence as unknown while the link is down, and known again once it is back", () => {
+    let s = run([ev({ type: "presence", name: "bob" as UserName, online: true })], started());
+    assert.equal(memberListView(s).find((m) => m.name === "bob")?.online, true);
+    s = run([ev({ type: "link", state: "offline", reason: "closed with code 1006" })], s);
+    assert.deepEqual(
+      memberListView(s).map((m) => m.online),
+      memberListView(s).map(() => undefined),
+    );
+    assert.match(plain(titleLine(s, 120)), /2 members, presence unknown while offline/);
+    assert.match(memberListLines(s, 18, 10).map(plain).join("\n"), /\? bob/);
+    s = run([ev({ type: "link", state: "live" })], s);
+    assert.match(plain(titleLine(s, 120)), /2 members, 2 online/);
+    assert.match(memberListLines(s, 18, 10).map(plain).join("\n"), /● bob/);
+  });
+
   it("follows the link state, and shows the drop and the way back in the shown room", () => {
     let s = run(
       [
@@ -227,6 +244,15 @@ describe("tui view model: scrollback content", () => {
     s = run([ev({ type: "link", state: "live" }), ev({ type: "connection", state: "connected" })], s);
     assert.equal(s.connection, "live");
     assert.match(room(s, "#lobby").entries.at(-1)?.text ?? "", /reconnected/);
+  });
+
+  it("says a request failed while reconnecting as offline, not DISCONNECTED (the status bar's word for giving up)", () => {
+    const refused = ev({ type: "error", code: "DISCONNECTED", message: "not connected to the server right now" });
+    let s = run([ev({ type: "link", state: "offline", reason: "closed with code 1006" }), refused], started());
+    assert.equal(s.connection, "offline");
+    assert.equal(room(s, "#lobby").entries.at(-1)?.text, "offline: reconnecting…; try again once connected");
+    s = run([ev({ type: "link", state: "closed" }), refused], s);
+    assert.equal(room(s, "#lobby").entries.at(-1)?.text, "DISCONNECTED: not connected to the server right now");
   });
 
   it("keeps a room you were removed from, greyed, and drops one you left", () => {

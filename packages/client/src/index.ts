@@ -34,6 +34,7 @@ export {
 export { ChatSession, type SessionClient, type SessionOutcome } from "./session/chat-session.js";
 export {
   UiEvents,
+  presenceKnownWhen,
   uiMessage,
   type UiErrorCode,
   type UiEvent,

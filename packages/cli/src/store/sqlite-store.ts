@@ -100,7 +100,15 @@ export class SqliteClientStore implements ClientStore {
         `${this.path} is not a readable secure-chat state file: ${(error as Error).message}`,
       );
     }
-    const { keys, state } = this.transaction(() => this.unlock(passphrase));
+    let unlocked: { keys: StoreKeys; state: StateDigest };
+    try {
+      unlocked = this.transaction(() => this.unlock(passphrase));
+    } catch (error) {
+      // A wrong passphrase is asked for again: the next try opens the file anew.
+      this.db.close();
+      throw error;
+    }
+    const { keys, state } = unlocked;
     this.cipher = aesGcmFieldCipher(keys.seal);
     this.macKey = keys.mac;
     this.state = state;

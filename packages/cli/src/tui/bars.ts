@@ -1,7 +1,7 @@
 import { uiColors } from "./colors.js";
 import type { Segment, StyledLine } from "./styled.js";
 import { displayWidth, fit } from "./text-width.js";
-import { memberListView, scrollInfo, suiteShortName, type TuiState } from "./view-model.js";
+import { memberListView, presenceKnown, scrollInfo, suiteShortName, type TuiState } from "./view-model.js";
 
 /** The one-line bars around the panes: the title bar on top and the status bar above the input. */
 
@@ -24,12 +24,13 @@ const kindNames = { open: "open room", invite: "invite-only room", direct: "priv
 export function titleLine(state: TuiState, width: number): StyledLine {
   const room = state.rooms.get(state.current);
   const members = memberListView(state);
-  const online = members.filter((m) => m.online).length;
+  const online = members.filter((m) => m.online === true).length;
+  const presence = presenceKnown(state) ? `${online} online` : "presence unknown while offline";
   const parts: Segment[] = [{ text: ` ${state.current}`, bold: true }];
   if (room !== undefined) {
     parts.push({ text: ` · ${kindNames[room.kind]}` });
     if (room.joined) {
-      parts.push({ text: ` · ${members.length} member${members.length === 1 ? "" : "s"}, ${online} online` });
+      parts.push({ text: ` · ${members.length} member${members.length === 1 ? "" : "s"}, ${presence}` });
     } else parts.push({ text: " · you are no longer a member" });
     if (room.keyWarnings.length > 0) {
       parts.push({

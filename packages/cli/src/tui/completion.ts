@@ -14,6 +14,8 @@ export const commandNames: readonly string[] = [
 export interface CompletionContext {
   /** Room labels you are in (`#lobby`, `+team`, `@bob`). */
   readonly rooms: readonly string[];
+  /** The server's open rooms (`#ops`), offered after yours. */
+  readonly serverRooms: readonly string[];
   /** Members of the shown room, in the order to offer them. */
   readonly members: readonly string[];
   /** Every other name seen (members of other rooms, online users). */
@@ -27,6 +29,8 @@ export interface Completion {
   readonly candidates: readonly string[];
   /** Appended after the chosen candidate. */
   readonly suffix: string;
+  /** The candidates are rooms. */
+  readonly rooms: boolean;
 }
 
 const nameCommands = new Set(["/msg", "/invite", "/kick", "/fingerprint", "/trust"]);
@@ -46,6 +50,7 @@ export function completionsAt(text: string, cursor: number, context: CompletionC
   const pick = (pool: readonly string[]): string[] => uniq(pool).filter((c) => c.toLowerCase().startsWith(lower));
   let candidates: string[];
   let suffix = " ";
+  let rooms = false;
   // Where a room is expected: /join's argument, and /say's first one.
   const roomSlot =
     !atLineStart && (firstWord === "/join" || (firstWord === "/say" && before.slice(0, start).trim() === "/say"));
@@ -53,7 +58,12 @@ export function completionsAt(text: string, cursor: number, context: CompletionC
   if (atLineStart && word.startsWith("/")) {
     candidates = pick(commandNames);
   } else if (word.startsWith("#") || word.startsWith("+") || roomSlot) {
-    candidates = pick([...context.rooms.filter((r) => !r.startsWith("@")), ...people.map((n) => `@${n}`)]);
+    rooms = true;
+    candidates = pick([
+      ...context.rooms.filter((r) => !r.startsWith("@")),
+      ...context.serverRooms,
+      ...people.map((n) => `@${n}`),
+    ]);
   } else if (word.startsWith("@")) {
     candidates = pick(people.map((n) => `@${n}`));
   } else {
@@ -65,7 +75,7 @@ export function completionsAt(text: string, cursor: number, context: CompletionC
   // Tab on nothing offers something only where an argument is expected (/msg , /join ).
   const argumentSlot = roomSlot || (!atLineStart && nameCommands.has(firstWord));
   if (candidates.length === 0 || (word === "" && !argumentSlot)) return undefined;
-  return { start, candidates, suffix };
+  return { start, candidates, suffix, rooms };
 }
 
 /** State of repeated Tab presses: which candidate is inserted now. */

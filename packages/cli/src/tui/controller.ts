@@ -3,6 +3,7 @@ import {
   errorMessage,
   parseCommand,
   uiMessage,
+  type ChatClient,
   type Command,
   type MemberInfo,
   type MessageEvent,
@@ -29,7 +30,7 @@ import {
 /**
  * Glue between the chat client, the command session, the keyboard and the view: it feeds events
  * and keys through the pure reducers, runs commands one after another (so messages keep the
- * order they were typed in), and publishes snapshots that the Ink components render.
+ * order they were typed in), and publishes snapshots that the terminal driver draws (run-tui.ts).
  */
 
 /** What the controller uses of `ChatClient`. */
@@ -37,6 +38,7 @@ export interface ClientPort {
   who(groupId: GroupId): MemberInfo[];
   joinedRooms(): GroupId[];
   history(groupId: GroupId, limit: number): Promise<MessageEvent[]>;
+  rooms: ChatClient["rooms"];
 }
 
 /** What the controller uses of `ChatSession`: commands run in the room the UI shows. */
@@ -62,8 +64,6 @@ export interface ControllerOptions {
   ringBell: () => void;
   /** Called once, after every command typed before /quit has run. */
   onQuit: () => void;
-  /** Clears the terminal so the next frame is drawn from scratch. */
-  onRedraw?: () => void;
   now?: () => number;
   /** The room list of the last run, and where to keep this one's (numbers and removed rooms). */
   savedRooms?: readonly SavedRoom[];
@@ -72,6 +72,9 @@ export interface ControllerOptions {
 
 /** Messages loaded from the local store per step (first view of a room, then when scrolled to the top). */
 export const HISTORY_PAGE = 1_000;
+
+/** Pages of the server's room list read for Tab completion (100 rooms a page). */
+export const COMPLETION_ROOM_PAGES = 10;
 
 /** Commands that act on the current room: refused if the shown room is not one you are in. */
 const roomCommands = new Set<Command["kind"]>(["text", "leave", "invite", "kick", "history"]);
@@ -91,6 +94,9 @@ export class TuiController {
   private deferred: UiEvent[] | undefined;
   private readonly now: () => number;
   private savedList: string;
+  /** The server's open rooms, for Tab completion of /join (read at the start, again on each Tab there). */
+  private serverRooms: readonly string[] = [];
+  private readingRooms = false;
 
   constructor(private readonly options: ControllerOptions) {
     this.now = options.now ?? Date.now;
@@ -153,6 +159,7 @@ export class TuiController {
     this.dispatch({ type: "event", event, now: this.now() });
     if (event.type === "ready") {
       this.loadHistory(this.view.current);
+      this.readServerRooms();
     } else if (event.type === "room" && (event.change === "joined" || event.change === "created")) {
       this.refreshMembers(event.room);
       if (event.room === this.view.current) this.loadHistory(event.room);
@@ -238,7 +245,7 @@ export class TuiController {
     this.publish();
   }
 
-  /** One token of terminal input, as Ink's input parser splits it. */
+  /** One token of terminal input, as `splitInput` splits it. */
   readonly onInput = (token: string): void => {
     const decoded = decodeToken(this.decoder, token);
     this.decoder = decoded.state;
@@ -284,7 +291,6 @@ export class TuiController {
         this.dispatch({ type: "help", open: intent.open === "toggle" ? !this.view.help : intent.open });
         return;
       case "redraw":
-        this.options.onRedraw?.();
         this.generation++;
         return;
       case "quit-if-empty":
@@ -305,6 +311,28 @@ export class TuiController {
     if (atTop(room, paneGeometry(this.view, room))) this.loadHistory(this.view.current, true);
   }
 
+  /**
+   * Reads the server's open rooms into `serverRooms`, a page at a time. Nothing is said when
+   * it fails (offline, say): Tab then offers the rooms you are in, as it would anyway.
+   */
+  private readServerRooms(): void {
+    if (this.readingRooms) return;
+    this.readingRooms = true;
+    void (async () => {
+      const labels: string[] = [];
+      let after: GroupId | undefined;
+      for (let page = 0; page < COMPLETION_ROOM_PAGES; page++) {
+        const { rooms, next } = await this.options.client.rooms(after);
+        for (const room of rooms) if (room.kind === "open") labels.push(this.label(room.groupId));
+        if (next === undefined) break;
+        after = next;
+      }
+      this.serverRooms = labels;
+    })()
+      .catch(() => undefined)
+      .finally(() => (this.readingRooms = false));
+  }
+
   private complete(reverse: boolean): void {
     const cycle = this.cycle;
     if (cycle !== undefined && cycle.text === this.edit.text && cycle.cursor === this.edit.cursor) {
@@ -317,7 +345,10 @@ export class TuiController {
       this.cycle = { ...cycle, index, text: this.edit.text, cursor: this.edit.cursor };
       return;
     }
-    const completion = completionsAt(this.edit.text, this.edit.cursor, this.completionContext());
+    const context = this.completionContext();
+    const completion = completionsAt(this.edit.text, this.edit.cursor, context);
+    // Rooms come and go on the server: the list is read again for the next Tab.
+    if (completion?.rooms === true) this.readServerRooms();
     if (completion === undefined) return;
     const index = reverse ? completion.candidates.length - 1 : 0;
     this.edit = editor.replaceBeforeCursor(this.edit, completion.start, candidateText(completion, index));
@@ -330,7 +361,7 @@ export class TuiController {
     const names = new Set<string>(view.online);
     for (const room of view.rooms.values()) for (const m of room.members) names.add(m.name);
     for (const label of view.order) if (label.startsWith("@")) names.add(label.slice(1));
-    return { rooms: view.order, members, names: [...names].sort(), self: view.self };
+    return { rooms: view.order, serverRooms: this.serverRooms, members, names: [...names].sort(), self: view.self };
   }
 
   // ------------------------------------------------------------ commands

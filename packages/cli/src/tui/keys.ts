@@ -1,7 +1,6 @@
 /**
- * Terminal input to key events. Ink splits raw stdin into tokens (a run of plain text, or one
- * escape sequence); this turns tokens into keys. It is done here rather than with Ink's
- * `useInput` because that reports Backspace (0x7f) as "delete" and has no bracketed paste: a
+ * Terminal input to key events: raw stdin is split into tokens (a run of plain text, or one
+ * escape sequence), and tokens are turned into keys. Bracketed paste is decoded here: a
  * multi-line paste must arrive as one `paste` event so it can be sent as one message.
  */
 export type KeyName =
@@ -147,7 +146,61 @@ function pastedText(raw: string): string {
   return raw.replace(/\r\n?/g, "\n").replace(/\n+$/, "");
 }
 
-/** Decodes one token from Ink's input parser. */
+const isFinal = (code: number): boolean => code >= 0x40 && code <= 0x7e;
+
+/**
+ * Where the escape sequence starting at `at` ends (the index after it), or "pending" when the
+ * input stops inside it: CSI (ESC [ parameters intermediates final), SS3 (ESC O final),
+ * either after a second ESC (Alt), else ESC and one character.
+ */
+function sequenceEnd(input: string, at: number): number | "pending" {
+  let i = at + 1;
+  if (input[i] === "\x1b" && (input[i + 1] === "[" || input[i + 1] === "O")) i++;
+  const kind = input[i];
+  if (kind === undefined) return "pending";
+  if (kind === "O") {
+    if (i + 1 >= input.length) return "pending";
+    return isFinal(input.charCodeAt(i + 1)) ? i + 2 : i + 1;
+  }
+  if (kind === "[") {
+    // ESC [ [ A: the Linux console's function keys.
+    let j = input[i + 1] === "[" ? i + 2 : i + 1;
+    for (; j < input.length; j++) {
+      const code = input.charCodeAt(j);
+      if (code >= 0x20 && code <= 0x3f) continue;
+      return isFinal(code) ? j + 1 : j;
+    }
+    return "pending";
+  }
+  const code = input.codePointAt(i) ?? 0;
+  return i + (code > 0xffff ? 2 : 1);
+}
+
+/**
+ * Splits terminal input into tokens. A sequence cut off at the end of a read is kept in
+ * `pending` for the next read (a lone ESC there is the Escape key: `flushPending` gives it
+ * once no more input follows).
+ */
+export function splitInput(pending: string, chunk: string): { tokens: string[]; pending: string } {
+  const input = pending + chunk;
+  const tokens: string[] = [];
+  let at = 0;
+  while (at < input.length) {
+    const esc = input.indexOf("\x1b", at);
+    if (esc === -1) {
+      tokens.push(input.slice(at));
+      break;
+    }
+    if (esc > at) tokens.push(input.slice(at, esc));
+    const end = sequenceEnd(input, esc);
+    if (end === "pending") return { tokens, pending: input.slice(esc) };
+    tokens.push(input.slice(esc, end));
+    at = end;
+  }
+  return { tokens, pending: "" };
+}
+
+/** Decodes one token of `splitInput`. */
 export function decodeToken(state: DecoderState, token: string): { state: DecoderState; events: KeyEvent[] } {
   if (state.paste !== undefined) {
     const endAt = token.indexOf(PASTE_END);

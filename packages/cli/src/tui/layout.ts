@@ -6,14 +6,13 @@
  *   status bar                                 (1 row)
  *   input line                                 (1 row)
  *
- * Ink renders `rows - 1` lines: its output always ends with a newline, and a full-height frame
- * would make it clear and repaint the whole screen on every change instead of only the lines
- * that changed. The last terminal row stays blank.
+ * The frame is `rows - 1` lines: the last terminal row stays blank, so no character is ever
+ * written to the bottom-right cell (where some terminals scroll the whole screen up).
  */
 export interface Layout {
   cols: number;
   rows: number;
-  /** Rows Ink draws (the whole frame). */
+  /** Rows the frame has (frame.ts draws them). */
   frameRows: number;
   roomListWidth: number;
   memberListWidth: number;

@@ -1,4 +1,4 @@
-/** A run of text with one style, and a line made of runs: what the renderer turns into Ink `<Text>`. */
+/** A run of text with one style, and a line made of runs: what frame.ts turns into terminal text. */
 export interface Segment {
   readonly text: string;
   readonly color?: string;

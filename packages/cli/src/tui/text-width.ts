@@ -3,7 +3,7 @@ import stringWidth from "string-width";
 /**
  * Terminal cell widths of text: graphemes (so an emoji with modifiers or a flag is one unit),
  * wide CJK and emoji count 2, combining marks 0. Everything the UI lays out goes through here,
- * so wrapping and truncation agree with what Ink measures (it uses the same string-width).
+ * so wrapping, truncation and the frame's padding agree.
  */
 
 const segmenter = new Intl.Segmenter(undefined, { granularity: "grapheme" });

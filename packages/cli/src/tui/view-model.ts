@@ -1,4 +1,4 @@
-import type { LinkState, MemberInfo, UiEvent, UiMessage } from "@secure-chat/client";
+import { presenceKnownWhen, type LinkState, type MemberInfo, type UiEvent, type UiMessage } from "@secure-chat/client";
 import { formatHuman, invitation } from "../format-human.js";
 import { computeLayout, type Layout } from "./layout.js";
 import type { SavedRoom } from "./saved-rooms.js";
@@ -361,7 +361,13 @@ function onEvent(state: TuiState, event: UiEvent, now: number): TuiState {
       return next === state ? toCurrent(state, { kind: "warning", time: now, text }) : next;
     }
     case "error": {
-      return toCurrent(state, { kind: "error", time: now, text: `${event.code}: ${event.message}` });
+      // A request while the link is down fails as DISCONNECTED, but the client keeps
+      // reconnecting: say that, not the word the status bar uses for a link given up.
+      const text =
+        event.code === "DISCONNECTED" && state.connection !== "closed"
+          ? "offline: reconnecting…; try again once connected"
+          : `${event.code}: ${event.message}`;
+      return toCurrent(state, { kind: "error", time: now, text });
     }
     case "who": {
       const next = withRoom(state, event.room, (room) => ({
@@ -536,12 +542,18 @@ export function roomListView(
   };
 }
 
-/** Members of the shown room, online first, then by name. */
-export function memberListView(state: TuiState): { name: string; online: boolean; self: boolean }[] {
+/** Whether the online set is current (see presenceKnownWhen). */
+export function presenceKnown(state: TuiState): boolean {
+  return presenceKnownWhen(state.connection);
+}
+
+/** Members of the shown room, online first, then by name; `online` undefined: not known now. */
+export function memberListView(state: TuiState): { name: string; online: boolean | undefined; self: boolean }[] {
   const room = state.rooms.get(state.current);
+  const known = presenceKnown(state);
   return (room?.members ?? [])
-    .map((m) => ({ name: m.name, online: state.online.has(m.name), self: m.name === state.self }))
-    .sort((a, b) => Number(b.online) - Number(a.online) || a.name.localeCompare(b.name));
+    .map((m) => ({ name: m.name, online: known ? state.online.has(m.name) : undefined, self: m.name === state.self }))
+    .sort((a, b) => Number(b.online === true) - Number(a.online === true) || a.name.localeCompare(b.name));
 }
 
 /** The room list to keep for the next run. */

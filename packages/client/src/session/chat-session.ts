@@ -2,7 +2,7 @@ import type { ChatClient } from "../chat-client.js";
 import { errorCode, errorMessage } from "../errors.js";
 import { groupOfLabel, roomLabel, type GroupId, type UserName } from "@secure-chat/protocol";
 import { helpText, type Command } from "./commands.js";
-import { uiMessage, type UiSink } from "./ui-events.js";
+import { presenceKnownWhen, uiMessage, type UiSink } from "./ui-events.js";
 
 /** What a command asks of the interface after it ran: nothing, to show another room, or to quit. */
 export type SessionOutcome = { kind: "quit" } | { kind: "focus"; room: string } | undefined;
@@ -20,6 +20,7 @@ export type SessionClient = Pick<
   | "kick"
   | "who"
   | "whoOnline"
+  | "connectionState"
   | "rooms"
   | "history"
   | "fingerprintOf"
@@ -85,7 +86,10 @@ export class ChatSession {
         return;
       case "who":
         if (command.all) this.sink({ type: "online", names: await client.whoOnline() });
-        else this.sink({ type: "who", room: this.label(current), members: client.who(current) });
+        else {
+          const presenceKnown = presenceKnownWhen(client.connectionState);
+          this.sink({ type: "who", room: this.label(current), members: client.who(current), presenceKnown });
+        }
         return;
       case "rooms": {
         const page = await client.rooms(command.after);

@@ -22,7 +22,8 @@ export type UiEvent =
   | { type: "key_changed"; name: UserName; pinned: string; presented: string }
   | { type: "error"; code: UiErrorCode; message: string }
   | { type: "ready"; name: string; fingerprint: string; server: string; cipherSuite: string; room: string }
-  | { type: "who"; room: string; members: MemberInfo[] }
+  /** `presenceKnown`: false while offline, when the members' `online` is what the server said last. */
+  | { type: "who"; room: string; members: MemberInfo[]; presenceKnown: boolean }
   | { type: "online"; names: string[] }
   /** `next`: the room to list after (`/rooms NEXT`) when there are more. */
   | { type: "rooms"; rooms: { room: string; members: number; joined: boolean; kind: string }[]; next?: string }
@@ -31,6 +32,14 @@ export type UiEvent =
   | { type: "info"; message: string };
 
 export type UiSink = (event: UiEvent) => void;
+
+/**
+ * Whether the client's online set is current in this link state: only while logged in. During
+ * an outage it is what the server said last, so /who and the side panel call presence unknown.
+ */
+export function presenceKnownWhen(link: LinkState): boolean {
+  return link === "live" || link === "catching_up" || link === "halted";
+}
 
 /** A client event with its group named by label (`#room`, `+room`, `@peer`) instead of by id. */
 type Labelled<E> = E extends { groupId: GroupId } ? Omit<E, "groupId"> & { room: string } : never;

@@ -1,28 +1,24 @@
 import { nameColor } from "./colors.js";
-import { LinePanel } from "./styled-line.js";
 import { fillHeight, type StyledLine } from "./styled.js";
 import { fit } from "./text-width.js";
+import { presenceMark } from "../format-human.js";
 import { memberListView, type TuiState } from "./view-model.js";
 
-/** Members of the shown room with their online state (● online, ○ offline), online first. */
+/** Members of the shown room with their online state (● online, ○ offline, ? unknown while offline), online first. */
 export function memberListLines(state: TuiState, width: number, height: number): StyledLine[] {
   const members = memberListView(state);
   const lines: StyledLine[] = [[{ text: fit(`Members (${members.length})`, width), bold: true, color: "gray" }]];
   const room = members.length > height - 1 ? height - 2 : height - 1;
   for (const member of members.slice(0, Math.max(0, room))) {
     lines.push([
-      { text: member.online ? "● " : "○ ", color: member.online ? "greenBright" : "gray" },
+      { text: `${presenceMark(member.online)} `, color: member.online === true ? "greenBright" : "gray" },
       {
         text: fit(member.name, width - 2),
-        color: member.online ? nameColor(member.name) : "gray",
+        color: member.online === false ? "gray" : nameColor(member.name),
         bold: member.self,
       },
     ]);
   }
   if (members.length > room && room >= 0) lines.push([{ text: fit(` … ${members.length - room} more`, width) }]);
   return fillHeight(lines, width, height);
-}
-
-export function MemberList({ state, width, height }: { state: TuiState; width: number; height: number }) {
-  return <LinePanel lines={memberListLines(state, width, height)} width={width} height={height} />;
 }

@@ -1,4 +1,3 @@
-import { Text } from "ink";
 import type { EditorState } from "./line-editor.js";
 import { inputWindow } from "./input-view.js";
 import { displayWidth, fit } from "./text-width.js";
@@ -18,16 +17,4 @@ export function inputLine(
   const width = Math.max(1, cols - displayWidth(before));
   const window = inputWindow(editor.text, editor.cursor, width);
   return { prompt: before, text: fit(window.text, width), cursorX: displayWidth(before) + window.cursorColumn };
-}
-
-export function InputLine({ room, editor, cols }: { room: string; editor: EditorState; cols: number }) {
-  const line = inputLine(room, editor, cols);
-  return (
-    <Text wrap="truncate-end">
-      <Text color="cyanBright" bold>
-        {line.prompt}
-      </Text>
-      <Text>{line.text}</Text>
-    </Text>
-  );
 }

@@ -1,5 +1,4 @@
 import { visibleLines } from "./scrollback.js";
-import { LinePanel } from "./styled-line.js";
 import type { StyledLine } from "./styled.js";
 import { paneGeometry, type TuiState } from "./view-model.js";
 
@@ -9,9 +8,4 @@ export function messagePaneLines(state: TuiState): StyledLine[] {
   const height = state.layout.paneHeight;
   if (room === undefined) return Array.from({ length: height }, () => []);
   return visibleLines(room, paneGeometry(state, room));
-}
-
-export function MessagePane({ state }: { state: TuiState }) {
-  const { paneWidth, paneHeight } = state.layout;
-  return <LinePanel lines={messagePaneLines(state)} width={paneWidth} height={paneHeight} />;
 }

@@ -1,5 +1,4 @@
 import { uiColors } from "./colors.js";
-import { LinePanel } from "./styled-line.js";
 import { fillHeight, type Segment, type StyledLine } from "./styled.js";
 import { fit } from "./text-width.js";
 import { roomListView, type RoomListItem, type TuiState } from "./view-model.js";
@@ -36,8 +35,4 @@ export function roomListLines(state: TuiState, width: number, height: number): S
     lines.push([{ text: fit(` ↓ ${view.below} more${active}`, width), color: "gray" }]);
   }
   return fillHeight(lines, width, height);
-}
-
-export function RoomList({ state, width, height }: { state: TuiState; width: number; height: number }) {
-  return <LinePanel lines={roomListLines(state, width, height)} width={width} height={height} />;
 }

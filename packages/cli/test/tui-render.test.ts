@@ -1,18 +1,25 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { renderToString } from "ink";
 import type { UserName } from "@secure-chat/protocol";
+import type { Snapshot } from "../src/tui/controller.js";
+import { frameOf, frameUpdate } from "../src/tui/frame.js";
 import { emptyEditor, insert } from "../src/tui/line-editor.js";
-import { Screen } from "../src/tui/screen.js";
 import { displayWidth } from "../src/tui/text-width.js";
 import { reduce, type TuiState } from "../src/tui/view-model.js";
 import { ev, message, run, started } from "./tui-fixtures.js";
 
+const snapshot = (state: TuiState, text = ""): Snapshot => ({
+  view: state,
+  editor: insert(emptyEditor, text),
+  generation: 0,
+});
+
+/* eslint-disable no-control-regex -- the frame's styles and moves are escape sequences */
+const plainText = (row: string): string => row.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "");
+
+/** The screen as a terminal shows it: the frame's rows without their styles. */
 function screen(state: TuiState, text = ""): string[] {
-  const out = renderToString(<Screen snapshot={{ view: state, editor: insert(emptyEditor, text), generation: 0 }} />, {
-    columns: state.layout.cols,
-  });
-  return out.split("\n");
+  return frameOf(snapshot(state, text)).rows.map(plainText);
 }
 
 function busy(size = { cols: 120, rows: 40 }): TuiState {
@@ -82,5 +89,32 @@ describe("tui screen rendering", () => {
     assert.match(all, /Help · Esc, F1 or q closes it/);
     assert.match(all, /Alt\+1\.\.9, Alt\+0/);
     assert.match(all, /\/join #room/);
+  });
+
+  it("makes every row exactly as wide as the terminal, styles included", () => {
+    for (const row of screen(busy())) assert.equal(displayWidth(row), 120, row);
+    const rows = frameOf(snapshot(busy())).rows;
+    assert.match(rows.join("\n"), /\x1b\[1m/, "bold, for the current room's title");
+  });
+
+  it("writes only the rows that changed, and everything after a redraw", () => {
+    const before = frameOf(snapshot(busy()));
+    const after = frameOf(snapshot(run([ev(message("#lobby", "bob", "one more line"))], busy())));
+    const changed = after.rows.flatMap((row, i) => (row === before.rows[i] ? [] : [i + 1]));
+    const update = frameUpdate(before, after);
+    const written = [...update.matchAll(/\x1b\[(\d+);1H/g)].map((m) => Number(m[1]));
+    assert.deepEqual(written, changed);
+    assert.ok(changed.length > 0 && changed.length < after.rows.length / 2, `rows changed: ${changed.join(",")}`);
+    assert.match(update, /one more line/);
+    assert.equal(frameUpdate(after, after), "", "nothing to write when nothing changed");
+    const whole = frameUpdate(undefined, after);
+    assert.match(whole, /\x1b\[2J/, "a redraw clears the screen first");
+    assert.equal([...whole.matchAll(/\x1b\[(\d+);1H/g)].length, after.rows.length);
+  });
+
+  it("moves the cursor on the input line when only the cursor moved", () => {
+    const typed = frameOf(snapshot(busy(), "abc"));
+    const moved = { ...typed, cursor: { ...typed.cursor, x: typed.cursor.x - 1 } };
+    assert.equal(frameUpdate(typed, moved), `\x1b[?25l\x1b[39;${moved.cursor.x + 1}H\x1b[?25h`);
   });
 });

@@ -1,6 +1,5 @@
 import { helpText } from "@secure-chat/client";
 import { keyHelp } from "./key-bindings.js";
-import { LinePanel } from "./styled-line.js";
 import type { StyledLine } from "./styled.js";
 import { fit, wrapText } from "./text-width.js";
 
@@ -28,8 +27,4 @@ export function helpLines(width: number, height: number): StyledLine[] {
   }
   while (lines.length < height) lines.push([{ text: " " }]);
   return lines;
-}
-
-export function HelpOverlay({ width, height }: { width: number; height: number }) {
-  return <LinePanel lines={helpLines(width, height)} width={width} height={height} />;
 }
