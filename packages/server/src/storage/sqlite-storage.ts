@@ -93,9 +93,6 @@ CREATE TABLE IF NOT EXISTS messages (
 DROP INDEX IF EXISTS messages_by_group;
 CREATE UNIQUE INDEX IF NOT EXISTS messages_by_send_id ON messages(sender, send_id) WHERE send_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS messages_by_recipient ON messages(recipient, seq) WHERE recipient IS NOT NULL;
--- A Welcome is stored once however many members it adds: their delivery rows (payload empty)
--- point at it by messages.shared_payload. Ids grow with seq, so retention, which deletes a prefix
--- of the log, frees a prefix of this table too.
 -- Every #/+ room name in use or reserved, with its roomSkeleton: a new room is refused when
 -- another name here has its skeleton. The operator's reservations set owner: only they may
 -- create the room. A reclaimed room's row stays, so does its reservation.
@@ -105,6 +102,9 @@ CREATE TABLE IF NOT EXISTS room_names (
   owner TEXT
 );
 CREATE INDEX IF NOT EXISTS room_names_by_skeleton ON room_names(skeleton);
+-- A Welcome is stored once however many members it adds: their delivery rows (payload empty)
+-- point at it by messages.shared_payload. Ids grow with seq, so retention, which deletes a prefix
+-- of the log, frees a prefix of this table too.
 CREATE TABLE IF NOT EXISTS shared_payloads (
   id INTEGER PRIMARY KEY,
   data BLOB NOT NULL
