@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { get as httpGetRequest, type IncomingHttpHeaders } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -109,13 +110,13 @@ class Proc {
 export class ServerProcess extends Proc {
   url = "";
 
-  static async start(options: { dataDir?: string; port?: number; args?: string[] } = {}): Promise<ServerProcess> {
+  /** With `onlyArgs`, the server gets those arguments alone (no --port, no --data: a config file's test). */
+  static async start(
+    options: { dataDir?: string; port?: number; args?: string[]; onlyArgs?: boolean } = {},
+  ): Promise<ServerProcess> {
     const dataDir = options.dataDir ?? tempDir("server");
-    const child = spawn(
-      process.execPath,
-      [BIN, "server", "--port", String(options.port ?? 0), "--data", dataDir, ...(options.args ?? [])],
-      { stdio: "pipe" },
-    );
+    const placement = options.onlyArgs === true ? [] : ["--port", String(options.port ?? 0), "--data", dataDir];
+    const child = spawn(process.execPath, [BIN, "server", ...placement, ...(options.args ?? [])], { stdio: "pipe" });
     const server = new ServerProcess(child, dataDir);
     server.url = await until("the server's ready line", () => {
       if (server.exitCode !== undefined) throw new Error(`server exited early: ${server.stderr}`);
@@ -150,6 +151,26 @@ export class ServerProcess extends Proc {
     for (const file of filesUnder(this.dataDir)) parts.push(readFileSync(file));
     return Buffer.concat(parts);
   }
+}
+
+/** A plain HTTP GET of `path` on the port of the ws:// server at `serverUrl`, on a connection of its own. */
+export function httpGet(
+  serverUrl: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string; headers: IncomingHttpHeaders }> {
+  const url = new URL(path, serverUrl.replace(/^ws:/, "http:"));
+  return new Promise((resolve, reject) => {
+    const request = httpGetRequest(url, { headers, agent: false, timeout: DEFAULT_TIMEOUT_MS }, (response) => {
+      let body = "";
+      response.setEncoding("utf8");
+      response.on("data", (chunk: string) => (body += chunk));
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, body, headers: response.headers }));
+      response.on("error", reject);
+    });
+    request.on("timeout", () => request.destroy(new Error(`no answer to GET ${url.href}`)));
+    request.on("error", reject);
+  });
 }
 
 export function filesUnder(dir: string): string[] {

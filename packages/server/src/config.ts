@@ -42,6 +42,13 @@ export interface ServerConfig {
    * host may use; any other host gets a self-signed certificate kept in the data directory.
    */
   tls: { certFile: string; keyFile: string } | undefined;
+  /** A file holding the bearer token /metrics asks for; undefined: /metrics is open. */
+  metricsTokenFile: string | undefined;
+  /**
+   * How long shutdown keeps serving after /healthz turned "not ready", so a balancer stops
+   * sending new clients before the connections close.
+   */
+  drainMs: number;
 }
 
 export const defaultServerConfig: ServerConfig = {
@@ -64,4 +71,6 @@ export const defaultServerConfig: ServerConfig = {
   retentionDays: 90,
   maxSendBufferBytes: 8 * 1024 * 1024,
   tls: undefined,
+  metricsTokenFile: undefined,
+  drainMs: 0,
 };

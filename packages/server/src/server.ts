@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { MemoryBus } from "./bus/memory-bus.js";
 import { defaultServerConfig, type ServerConfig } from "./config.js";
 import { createContext } from "./context.js";
+import { httpEndpoints, readMetricsToken } from "./http-endpoints.js";
 import { stderrLogger, type Logger } from "./log.js";
 import { startRetention } from "./services/retention.js";
 import { SqliteStorage } from "./storage/sqlite-storage.js";
@@ -14,7 +15,10 @@ export interface RunningServer {
   url: string;
   /** SHA-256 fingerprint of the TLS certificate, when serving wss://. */
   certificateFingerprint: string | undefined;
+  /** Closes at once: every connection, then the storage. */
   close(): Promise<void>;
+  /** Shutdown for a balancer: /healthz says "not ready", the server serves on for drainMs, then closes. */
+  drain(): Promise<void>;
 }
 
 /** The storage adapter in a data directory (also for offline administration). */
@@ -39,23 +43,36 @@ export async function startServer(
         : isLoopback(config.host)
           ? undefined
           : await selfSignedTls(config.dataDir, config.host);
-    const transport = await listen(ctx, tls);
+    const metricsToken = config.metricsTokenFile === undefined ? undefined : readMetricsToken(config.metricsTokenFile);
+    const transport = await listen(ctx, tls, httpEndpoints(ctx, metricsToken));
     const retention = startRetention(ctx);
     log.info("listening", { url: transport.url, cipherSuite: config.cipherSuite, tls: tls !== undefined });
-    return {
-      url: transport.url,
-      certificateFingerprint: tls?.fingerprint256,
-      async close() {
+    let closing: Promise<void> | undefined;
+    const close = (): Promise<void> =>
+      (closing ??= (async () => {
+        ctx.draining = true;
         retention.stop();
         await transport.close();
         await ctx.sends.flush();
         await ctx.cursors.close();
+        ctx.metrics.close();
         bus.close();
         await storage.close();
+      })());
+    return {
+      url: transport.url,
+      certificateFingerprint: tls?.fingerprint256,
+      close,
+      async drain() {
+        ctx.draining = true;
+        log.info("draining", { seconds: config.drainMs / 1000 });
+        await new Promise((resolve) => setTimeout(resolve, config.drainMs));
+        await close();
       },
     };
   } catch (error) {
     // A bad certificate or a port in use: nothing was accepted, but the storage is open.
+    ctx.metrics.close();
     await ctx.cursors.close();
     await storage.close();
     throw error;

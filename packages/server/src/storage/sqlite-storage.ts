@@ -1,4 +1,4 @@
-import { closeSync, fdatasync, fdatasyncSync, fsyncSync, openSync } from "node:fs";
+import { closeSync, fdatasync, fdatasyncSync, fsyncSync, openSync, statSync, type Stats } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import {
@@ -159,8 +159,13 @@ export class SqliteStorage implements Storage {
   private syncsInFlight = 0;
   private closed = false;
   private readonly checkpoints: BackgroundCheckpointer;
+  /** The database file as opened: `ping` tells when the path no longer leads to it. */
+  private readonly opened: Stats;
 
-  constructor(path: string, checkpoints: Partial<CheckpointerOptions> = {}) {
+  constructor(
+    private readonly path: string,
+    checkpoints: Partial<CheckpointerOptions> = {},
+  ) {
     try {
       this.db = new Database(path);
       const mode = this.db.pragma("journal_mode = WAL", { simple: true });
@@ -184,6 +189,7 @@ export class SqliteStorage implements Storage {
     }
     // The log exists from here until the last connection closes; SQLite reuses it in place.
     this.wal = openSync(`${path}-wal`, "r");
+    this.opened = statSync(path);
     // SQLite may just have created it: its directory entry must survive a power cut as well.
     const directory = openSync(dirname(path), "r");
     try {
@@ -194,6 +200,7 @@ export class SqliteStorage implements Storage {
     this.checkpoints = new BackgroundCheckpointer(path, this.db, checkpoints);
     const db = this.db;
     this.statements = {
+      ping: db.prepare("SELECT 1"),
       userKey: db.prepare<[string], { public_key: Buffer }>("SELECT public_key FROM users WHERE name = ?"),
       insertUser: db.prepare(
         "INSERT INTO users (name, public_key, cursor) VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) FROM messages))",
@@ -560,6 +567,24 @@ export class SqliteStorage implements Storage {
         resolve();
       });
     });
+  }
+
+  /**
+   * SQLite is in the process, so what can go wrong is the file: removed or replaced under the
+   * running server (a data folder deleted or restored from backup), every write from then on
+   * goes to a file that no later start will open.
+   */
+  async ping(): Promise<void> {
+    if (this.closed) throw new Error("the database is closed");
+    this.statements.ping.get();
+    const now = statSync(this.path, { throwIfNoEntry: false });
+    if (now?.ino !== this.opened.ino || now.dev !== this.opened.dev) {
+      // No path: health answers go to whoever can reach the port.
+      throw new Error(
+        `the database file was ${now === undefined ? "removed" : "replaced"} while the server runs: ` +
+          "what it stores now is lost at the next start; restart the server",
+      );
+    }
   }
 
   /** Runs `body` as one transaction; a full disk becomes StorageFullError (SQLite rolled it back). */

@@ -179,6 +179,12 @@ export interface Storage {
    * clients waits for this (see DurabilityGate).
    */
   sync(): Promise<void>;
+  /**
+   * Settles once the storage has answered a trivial request; rejects with a sentence for the
+   * operator (what is wrong, what to do) when it cannot serve. Health checks call it, so it must
+   * be cheap and write nothing.
+   */
+  ping(): Promise<void>;
   /** Makes every write durable, then closes. */
   close(): Promise<void>;
 }
