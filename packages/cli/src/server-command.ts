@@ -1,5 +1,11 @@
 import { isCipherSuiteKey } from "@secure-chat/protocol";
-import { defaultServerConfig, startServer, StorageFullError, type ServerConfig } from "@secure-chat/server";
+import {
+  defaultServerConfig,
+  startServer,
+  StorageFullError,
+  StorageUnavailableError,
+  type ServerConfig,
+} from "@secure-chat/server";
 import { numberFlag, parseArgs, type FlagSpec } from "./args.js";
 import { CliExit, exitCodes } from "./exit.js";
 
@@ -20,7 +26,8 @@ const numericFlags = {
 } as const satisfies Record<string, { key: keyof ServerConfig; scale: number; min: number; max: number }>;
 
 export const serverUsage =
-  "secure-chat server [--host 127.0.0.1] [--port 7447] [--data DIR] [--suite xwing|x25519] [--heartbeat SECONDS]\n" +
+  "secure-chat server [--host 127.0.0.1] [--port 7447] [--data DIR] [--storage postgres://USER@HOST/DB]\n" +
+  "                   [--suite xwing|x25519] [--heartbeat SECONDS]\n" +
   "                   [--login-timeout SECONDS] [--max-frame-bytes N] [--max-send-buffer N] [--rate-limit N]\n" +
   "                   [--user-rate-limit N] [--max-connections-per-ip N] [--registrations-per-ip N]\n" +
   "                   [--quota-bytes-per-day N] [--groups-per-day N] [--retention-days N]\n" +
@@ -32,7 +39,14 @@ function usageError(message: string): CliExit {
 
 /** Turns the command line into a server configuration, or a usage error. */
 export function serverConfigFromArgs(argv: readonly string[]): ServerConfig {
-  const spec: FlagSpec = { host: "string", data: "string", suite: "string", "tls-cert": "string", "tls-key": "string" };
+  const spec: FlagSpec = {
+    host: "string",
+    data: "string",
+    storage: "string",
+    suite: "string",
+    "tls-cert": "string",
+    "tls-key": "string",
+  };
   for (const flag of Object.keys(numericFlags)) spec[flag] = "string";
   const parsed = parseArgs(argv, spec);
   if (parsed.kind === "error") throw usageError(parsed.message);
@@ -45,7 +59,10 @@ export function serverConfigFromArgs(argv: readonly string[]): ServerConfig {
     if (key === "port" && !Number.isInteger(value.value)) throw usageError(`--port must be a whole number`);
     config[key] = Math.round(value.value * scale);
   }
-  const { host, data, suite } = parsed.flags as Record<string, string | undefined>;
+  const { host, data, suite, storage } = parsed.flags as Record<string, string | undefined>;
+  if (storage !== undefined && !/^postgres(ql)?:\/\/./.test(storage)) {
+    throw usageError(`--storage must be a postgres:// URL (SQLite in --data is the default), not ${storage}`);
+  }
   const certFile = parsed.flags["tls-cert"] as string | undefined;
   const keyFile = parsed.flags["tls-key"] as string | undefined;
   if ((certFile === undefined) !== (keyFile === undefined)) throw usageError("--tls-cert and --tls-key go together");
@@ -55,6 +72,7 @@ export function serverConfigFromArgs(argv: readonly string[]): ServerConfig {
     ...config,
     host: host ?? config.host,
     dataDir: data ?? config.dataDir,
+    storageUrl: storage ?? config.storageUrl,
     cipherSuite: suite ?? config.cipherSuite,
     tls: certFile !== undefined && keyFile !== undefined ? { certFile, keyFile } : undefined,
   };
@@ -73,6 +91,13 @@ export async function runServer(argv: readonly string[]): Promise<void> {
         `cannot open the database in ${config.dataDir}: the disk is full; free some space and start again`,
       );
     }
+    if (error instanceof StorageUnavailableError) {
+      throw new CliExit(
+        exitCodes.failure,
+        "STORAGE_UNAVAILABLE",
+        `cannot reach the database at ${withoutPassword(config.storageUrl ?? "")}: ${String((error.cause as Error | undefined)?.message ?? error.message)}`,
+      );
+    }
     throw new CliExit(exitCodes.failure, "LISTEN_FAILED", `cannot start the server: ${(error as Error).message}`);
   }
   if (server.certificateFingerprint !== undefined) {
@@ -84,4 +109,9 @@ export async function runServer(argv: readonly string[]): Promise<void> {
   };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
+}
+
+/** A connection URL fit for messages: any password replaced. */
+function withoutPassword(url: string): string {
+  return url.replace(/^(postgres(?:ql)?:\/\/[^:@/]*):[^@]*@/, "$1:***@");
 }
