@@ -1,5 +1,11 @@
 import { isCipherSuiteKey } from "@secure-chat/protocol";
-import { defaultServerConfig, startServer, StorageFullError, type ServerConfig } from "@secure-chat/server";
+import {
+  defaultServerConfig,
+  startServer,
+  StorageFullError,
+  StorageUnavailableError,
+  type ServerConfig,
+} from "@secure-chat/server";
 import { numberFlag, parseArgs, type FlagSpec } from "./args.js";
 import { configKeyLabel, readConfigFile } from "./config-file.js";
 import { CliExit, exitCodes } from "./exit.js";
@@ -28,6 +34,7 @@ type Settings = Partial<Omit<ServerConfig, "tls">> & { certFile?: string; keyFil
 const textFlags = {
   host: "host",
   data: "dataDir",
+  storage: "storageUrl",
   "tls-cert": "certFile",
   "tls-key": "keyFile",
   "metrics-token-file": "metricsTokenFile",
@@ -39,8 +46,9 @@ const settingFlags: FlagSpec = Object.fromEntries(
 );
 
 export const serverUsage =
-  "secure-chat server [--config FILE] [--host 127.0.0.1] [--port 7447] [--data DIR] [--suite xwing|x25519]\n" +
-  "                   [--heartbeat SECONDS] [--login-timeout SECONDS] [--max-frame-bytes N] [--max-send-buffer N]\n" +
+  "secure-chat server [--config FILE] [--host 127.0.0.1] [--port 7447] [--data DIR]\n" +
+  "                   [--storage postgres://USER@HOST/DB] [--suite xwing|x25519] [--heartbeat SECONDS]\n" +
+  "                   [--login-timeout SECONDS] [--max-frame-bytes N] [--max-send-buffer N]\n" +
   "                   [--rate-limit N] [--user-rate-limit N] [--max-connections-per-ip N] [--registrations-per-ip N]\n" +
   "                   [--quota-bytes-per-day N] [--groups-per-day N] [--retention-days N]\n" +
   "                   [--tls-cert FILE --tls-key FILE] [--metrics-token-file FILE] [--drain-seconds SECONDS]";
@@ -70,6 +78,10 @@ function settingsFrom(
   for (const [flag, key] of Object.entries(textFlags)) {
     const value = flags[flag];
     if (typeof value === "string") settings[key] = value;
+  }
+  const storage = settings.storageUrl;
+  if (storage !== undefined && !/^postgres(ql)?:\/\/./.test(storage)) {
+    throw refuse(`${label("storage")} must be a postgres:// URL (SQLite in --data is the default), not ${storage}`);
   }
   const suite = flags["suite"];
   if (typeof suite === "string") {
@@ -119,6 +131,13 @@ export async function runServer(argv: readonly string[]): Promise<void> {
         `cannot open the database in ${config.dataDir}: the disk is full; free some space and start again`,
       );
     }
+    if (error instanceof StorageUnavailableError) {
+      throw new CliExit(
+        exitCodes.failure,
+        "STORAGE_UNAVAILABLE",
+        `cannot reach the database at ${withoutPassword(config.storageUrl ?? "")}: ${String((error.cause as Error | undefined)?.message ?? error.message)}`,
+      );
+    }
     throw new CliExit(exitCodes.failure, "LISTEN_FAILED", `cannot start the server: ${(error as Error).message}`);
   }
   if (server.certificateFingerprint !== undefined) {
@@ -134,4 +153,9 @@ export async function runServer(argv: readonly string[]): Promise<void> {
   };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
+}
+
+/** A connection URL fit for messages: any password replaced. */
+function withoutPassword(url: string): string {
+  return url.replace(/^(postgres(?:ql)?:\/\/[^:@/]*):[^@]*@/, "$1:***@");
 }

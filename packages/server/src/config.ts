@@ -3,8 +3,13 @@ import type { CipherSuiteKey } from "@secure-chat/protocol";
 export interface ServerConfig {
   host: string;
   port: number;
-  /** Folder for the SQLite database (created if missing). */
+  /** Folder for the SQLite database (created if missing), and the self-signed certificate. */
   dataDir: string;
+  /**
+   * A PostgreSQL connection URL (postgres://user@host/db) for several nodes on one database;
+   * undefined: SQLite in dataDir.
+   */
+  storageUrl: string | undefined;
   cipherSuite: CipherSuiteKey;
   /** Largest frame accepted; sized for a Welcome with its ratchet tree in a large group. */
   maxFrameBytes: number;
@@ -55,6 +60,7 @@ export const defaultServerConfig: ServerConfig = {
   host: "127.0.0.1",
   port: 7447,
   dataDir: "./data",
+  storageUrl: undefined,
   cipherSuite: "xwing",
   maxFrameBytes: 8 * 1024 * 1024,
   loginTimeoutMs: 10_000,

@@ -6,6 +6,7 @@ import { createContext } from "./context.js";
 import { httpEndpoints, readMetricsToken } from "./http-endpoints.js";
 import { stderrLogger, type Logger } from "./log.js";
 import { startRetention } from "./services/retention.js";
+import { PgStorage } from "./storage/pg-storage.js";
 import { SqliteStorage } from "./storage/sqlite-storage.js";
 import type { Storage } from "./storage/storage.js";
 import { isLoopback, loadTls, selfSignedTls } from "./tls.js";
@@ -27,13 +28,21 @@ export function openStorage(dataDir: string): Storage {
   return new SqliteStorage(join(dataDir, "secure-chat.db"));
 }
 
-/** Composition root of the server: picks the SQLite storage and the in-process bus. */
+/** The configured storage: PostgreSQL at `storageUrl`, else SQLite in the data directory. */
+async function openConfiguredStorage(config: ServerConfig, log: Logger): Promise<Storage> {
+  if (config.storageUrl === undefined) return openStorage(config.dataDir);
+  return PgStorage.open(config.storageUrl, {}, (error) =>
+    log.warn("storage_connection_lost", { error: error.message, action: "reconnecting on the next request" }),
+  );
+}
+
+/** Composition root of the server: picks the storage (SQLite or PostgreSQL) and the in-process bus. */
 export async function startServer(
   overrides: Partial<ServerConfig> = {},
   log: Logger = stderrLogger(),
 ): Promise<RunningServer> {
   const config = { ...defaultServerConfig, ...overrides };
-  const storage = openStorage(config.dataDir);
+  const storage = await openConfiguredStorage(config, log);
   const bus = new MemoryBus();
   const ctx = createContext(config, storage, bus, log);
   try {

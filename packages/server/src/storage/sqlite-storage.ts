@@ -2,7 +2,6 @@ import { closeSync, fdatasync, fdatasyncSync, fsyncSync, openSync, statSync, typ
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import {
-  deliveryKindOf,
   deliveryKinds,
   nameSkeleton,
   roomSkeleton,
@@ -22,6 +21,7 @@ import type {
   StoredDelivery,
   StoredGroup,
 } from "./storage.js";
+import { toDelivery, type MessageRow } from "./message-row.js";
 import { StorageFullError } from "./storage.js";
 import { BackgroundCheckpointer, type CheckpointerOptions } from "./wal-checkpointer.js";
 
@@ -120,26 +120,6 @@ function addMissingColumns(db: Database.Database): void {
   db.exec(
     "CREATE INDEX IF NOT EXISTS messages_by_shared_payload ON messages(shared_payload) WHERE shared_payload IS NOT NULL",
   );
-}
-
-interface MessageRow {
-  seq: number;
-  group_id: string;
-  sender: string;
-  kind: number;
-  server_ts: number;
-  payload: Buffer;
-}
-
-function toDelivery(row: MessageRow): StoredDelivery {
-  return {
-    seq: row.seq,
-    serverTs: row.server_ts,
-    groupId: row.group_id as GroupId,
-    sender: row.sender as UserName,
-    kind: deliveryKindOf(row.kind) ?? "message",
-    payload: new Uint8Array(row.payload.buffer, row.payload.byteOffset, row.payload.byteLength),
-  };
 }
 
 /**
