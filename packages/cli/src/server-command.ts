@@ -2,6 +2,7 @@ import { isCipherSuiteKey } from "@secure-chat/protocol";
 import { defaultServerConfig, startServer, StorageFullError, type ServerConfig } from "@secure-chat/server";
 import { numberFlag, parseArgs, type FlagSpec } from "./args.js";
 import { CliExit, exitCodes } from "./exit.js";
+import { webClientDir } from "./web-client.js";
 
 /** Numeric server settings: flag -> config key, unit scale (seconds -> ms) and range. */
 const numericFlags = {
@@ -24,7 +25,7 @@ export const serverUsage =
   "                   [--login-timeout SECONDS] [--max-frame-bytes N] [--max-send-buffer N] [--rate-limit N]\n" +
   "                   [--user-rate-limit N] [--max-connections-per-ip N] [--registrations-per-ip N]\n" +
   "                   [--quota-bytes-per-day N] [--groups-per-day N] [--retention-days N]\n" +
-  "                   [--tls-cert FILE --tls-key FILE]";
+  "                   [--tls-cert FILE --tls-key FILE] [--no-web]";
 
 function usageError(message: string): CliExit {
   return new CliExit(exitCodes.usage, "BAD_FLAG", `${message}\nusage: ${serverUsage}`);
@@ -32,7 +33,14 @@ function usageError(message: string): CliExit {
 
 /** Turns the command line into a server configuration, or a usage error. */
 export function serverConfigFromArgs(argv: readonly string[]): ServerConfig {
-  const spec: FlagSpec = { host: "string", data: "string", suite: "string", "tls-cert": "string", "tls-key": "string" };
+  const spec: FlagSpec = {
+    host: "string",
+    data: "string",
+    suite: "string",
+    "tls-cert": "string",
+    "tls-key": "string",
+    "no-web": "boolean",
+  };
   for (const flag of Object.keys(numericFlags)) spec[flag] = "string";
   const parsed = parseArgs(argv, spec);
   if (parsed.kind === "error") throw usageError(parsed.message);
@@ -57,6 +65,7 @@ export function serverConfigFromArgs(argv: readonly string[]): ServerConfig {
     dataDir: data ?? config.dataDir,
     cipherSuite: suite ?? config.cipherSuite,
     tls: certFile !== undefined && keyFile !== undefined ? { certFile, keyFile } : undefined,
+    webRoot: parsed.flags["no-web"] === true ? undefined : webClientDir(),
   };
 }
 
@@ -77,6 +86,10 @@ export async function runServer(argv: readonly string[]): Promise<void> {
   }
   if (server.certificateFingerprint !== undefined) {
     process.stdout.write(`TLS certificate SHA-256 fingerprint: ${server.certificateFingerprint}\n`);
+  }
+  if (server.webIndexSha256 !== undefined) {
+    const page = server.url.replace(/^ws/, "http");
+    process.stdout.write(`web client on ${page}/ (index.html SHA-256 ${server.webIndexSha256})\n`);
   }
   process.stdout.write(`secure-chat server listening on ${server.url}\n`);
   const stop = (): void => {

@@ -42,6 +42,8 @@ export interface ServerConfig {
    * host may use; any other host gets a self-signed certificate kept in the data directory.
    */
   tls: { certFile: string; keyFile: string } | undefined;
+  /** Folder of the built browser client to serve at `/` on the same port, or undefined for none. */
+  webRoot: string | undefined;
 }
 
 export const defaultServerConfig: ServerConfig = {
@@ -64,4 +66,5 @@ export const defaultServerConfig: ServerConfig = {
   retentionDays: 90,
   maxSendBufferBytes: 8 * 1024 * 1024,
   tls: undefined,
+  webRoot: undefined,
 };

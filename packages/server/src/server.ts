@@ -8,12 +8,15 @@ import { startRetention } from "./services/retention.js";
 import { SqliteStorage } from "./storage/sqlite-storage.js";
 import type { Storage } from "./storage/storage.js";
 import { isLoopback, loadTls, selfSignedTls } from "./tls.js";
+import { loadWebFiles } from "./web-files.js";
 import { listen } from "./ws-transport.js";
 
 export interface RunningServer {
   url: string;
   /** SHA-256 fingerprint of the TLS certificate, when serving wss://. */
   certificateFingerprint: string | undefined;
+  /** SHA-256 (hex) of the web client's index.html, when it is served. */
+  webIndexSha256: string | undefined;
   close(): Promise<void>;
 }
 
@@ -39,12 +42,14 @@ export async function startServer(
         : isLoopback(config.host)
           ? undefined
           : await selfSignedTls(config.dataDir, config.host);
-    const transport = await listen(ctx, tls);
+    const web = config.webRoot === undefined ? undefined : loadWebFiles(config.webRoot);
+    const transport = await listen(ctx, tls, web);
     const retention = startRetention(ctx);
     log.info("listening", { url: transport.url, cipherSuite: config.cipherSuite, tls: tls !== undefined });
     return {
       url: transport.url,
       certificateFingerprint: tls?.fingerprint256,
+      webIndexSha256: web?.indexSha256,
       async close() {
         retention.stop();
         await transport.close();

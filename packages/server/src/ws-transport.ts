@@ -1,3 +1,4 @@
+import { createServer as createHttpServer } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket as NetSocket } from "node:net";
 import { WebSocketServer, type WebSocket } from "ws";
@@ -8,6 +9,7 @@ import type { ServerContext } from "./context.js";
 import { dispatch } from "./dispatch.js";
 import { binaryFrame, joinFrames } from "./ws-frame.js";
 import { FlushScheduler } from "./flush-scheduler.js";
+import { noWebClient, type WebFiles } from "./web-files.js";
 
 /**
  * Queues a socket's outgoing frames until the FlushScheduler says to write them, so a burst of
@@ -77,20 +79,20 @@ class CoalescingWriter implements Peer {
 export async function listen(
   ctx: ServerContext,
   tls: TlsMaterial | undefined,
+  web: WebFiles | undefined,
 ): Promise<{ url: string; close(): Promise<void> }> {
   const options = { maxPayload: ctx.config.maxFrameBytes * 2, perMessageDeflate: false };
-  const https = tls === undefined ? undefined : createHttpsServer({ cert: tls.cert, key: tls.key });
-  const wss =
-    https === undefined
-      ? new WebSocketServer({ ...options, host: ctx.config.host, port: ctx.config.port })
-      : new WebSocketServer({ ...options, server: https });
-  const listening = https ?? wss;
+  // One HTTP(S) server for both: plain requests get the web client (or 426), upgrades the protocol.
+  const serveHttp = web === undefined ? noWebClient : web.handle;
+  const http =
+    tls === undefined ? createHttpServer(serveHttp) : createHttpsServer({ cert: tls.cert, key: tls.key }, serveHttp);
+  const wss = new WebSocketServer({ ...options, server: http });
   await new Promise<void>((resolve, reject) => {
-    listening.once("listening", resolve);
-    listening.once("error", reject);
-    // ws re-emits the HTTPS server's errors (an address that does not resolve, a port in use).
-    if (https !== undefined) wss.once("error", reject);
-    https?.listen(ctx.config.port, ctx.config.host);
+    http.once("listening", resolve);
+    http.once("error", reject);
+    // ws re-emits the HTTP server's errors (an address that does not resolve, a port in use).
+    wss.once("error", reject);
+    http.listen(ctx.config.port, ctx.config.host);
   });
   const alive = new WeakMap<WebSocket, boolean>();
   const scheduler = new FlushScheduler(ctx.durable);
@@ -162,7 +164,7 @@ export async function listen(
     }
   }, ctx.config.heartbeatMs);
 
-  const address = (https?.address() ?? wss.address()) as AddressInfo;
+  const address = http.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   return {
     url: `${tls === undefined ? "ws" : "wss"}://${host}:${address.port}`,
@@ -170,7 +172,11 @@ export async function listen(
       new Promise<void>((resolve) => {
         clearInterval(heartbeat);
         for (const socket of wss.clients) socket.close(1001, "server shutting down");
-        wss.close(() => (https === undefined ? resolve() : https.close(() => resolve())));
+        wss.close(() => {
+          http.close(() => resolve());
+          // Browsers keep idle HTTP connections open; they must not hold the shutdown up.
+          http.closeAllConnections();
+        });
       }),
   };
 }
