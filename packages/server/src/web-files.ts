@@ -31,6 +31,9 @@ interface WebFile {
   immutable: boolean;
 }
 
+/** The bundler's names, `app-AMY2EKDA.js`: a new build of the file gets a new name. */
+const CONTENT_HASHED = /-[A-Z0-9]{8}\.(?:js|css)$/;
+
 /** A Host header we are willing to echo into the CSP: a host name or address and a port, nothing else. */
 const SAFE_HOST = /^(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
 
@@ -63,7 +66,7 @@ export function loadWebFiles(dir: string): WebFiles {
     if (contentType === undefined || !statSync(path).isFile()) continue;
     const body = readFileSync(path);
     const etag = `"${createHash("sha256").update(body).digest("base64url").slice(0, 22)}"`;
-    files.set(`/${name}`, { body, contentType, etag, immutable: name !== "index.html" });
+    files.set(`/${name}`, { body, contentType, etag, immutable: CONTENT_HASHED.test(name) });
   }
   const index = files.get("/index.html");
   if (index === undefined)

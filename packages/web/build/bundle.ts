@@ -4,7 +4,7 @@
  * Runs after `tsc -b` (it bundles the compiled JavaScript); `npm run build` calls it.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -22,6 +22,7 @@ function indexHtml(script: { path: string; bytes: Uint8Array }, style: { path: s
     <meta charset="utf-8" />
     <meta name="viewport" content="width=device-width, initial-scale=1" />
     <meta name="color-scheme" content="light dark" />
+    <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
     <title>secure-chat</title>
     <link rel="stylesheet" href="/${basename(style.path)}" integrity="${integrity(style.bytes)}" />
     <script type="module" src="/${basename(script.path)}" integrity="${integrity(script.bytes)}"></script>
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
   for (const file of [script, style]) writeFileSync(file.path, file.contents);
   const html = indexHtml({ path: script.path, bytes: script.contents }, { path: style.path, bytes: style.contents });
   writeFileSync(`${out}/index.html`, html);
+  copyFileSync(root("src/ui/favicon.svg"), `${out}/favicon.svg`);
 }
 
 await main();
