@@ -11,47 +11,12 @@ import { IDBFactory } from "fake-indexeddb";
 import { storeContract } from "@secure-chat/client/testing";
 import type { GroupId, UserName } from "@secure-chat/protocol";
 import { IndexedDbClientStore } from "../src/store/indexeddb-store.js";
+import { indexedDbUnderTest, TEST_ITERATIONS, TEST_PASSPHRASE } from "./store-under-test.js";
 
-// Few iterations keep the suite quick; the default is what the page uses.
-const iterations = 1_000;
-const passphrase = "correct horse battery staple";
-let databases = 0;
+const iterations = TEST_ITERATIONS;
+const passphrase = TEST_PASSPHRASE;
 
-/** Makes every later write fail, as a full disk would: the adapter must abort its transaction. */
-function failingWrites(): () => void {
-  const proto = IDBObjectStore.prototype;
-  const saved = { put: proto.put, add: proto.add, delete: proto.delete };
-  const refuse = () => {
-    throw new DOMException("quota exceeded", "QuotaExceededError");
-  };
-  proto.put = refuse;
-  proto.add = refuse;
-  proto.delete = refuse;
-  return () => Object.assign(proto, saved);
-}
-
-storeContract("IndexedDB (fake-indexeddb)", async () => {
-  const factory = new IDBFactory();
-  const database = `test-${++databases}`;
-  const open = () => IndexedDbClientStore.open({ database, passphrase, factory, iterations });
-  let store = await open();
-  let restore: (() => void) | undefined;
-  return {
-    store,
-    async reopen() {
-      await store.close();
-      store = await open();
-      return store;
-    },
-    failWrites() {
-      restore = failingWrites();
-    },
-    async cleanup() {
-      restore?.();
-      await store.close();
-    },
-  };
-});
+storeContract("IndexedDB (fake-indexeddb)", () => indexedDbUnderTest(new IDBFactory()));
 
 describe("IndexedDB store: sealing", () => {
   it("refuses a wrong passphrase with BAD_PASSPHRASE and opens with the right one", async () => {
