@@ -108,6 +108,19 @@ describe("browser client", { skip: missing }, () => {
 
   it("keeps a private message between the browsers from the terminal user; Alt+number and Ctrl+K switch rooms", async () => {
     const secret = uniqueMarker("private");
+    // Bruno allowed notifications and looks at another window: the private message is notified.
+    await bruno.context.grantPermissions(["notifications"]);
+    await bruno.page.evaluate(() => {
+      const shown: string[] = [];
+      (window as unknown as { notified: string[] }).notified = shown;
+      document.hasFocus = () => false;
+      window.Notification = class extends Notification {
+        constructor(title: string, options?: NotificationOptions) {
+          super(title, options);
+          shown.push(`${title}: ${options?.body ?? ""}`);
+        }
+      };
+    });
     await wanda.say(`/msg bruno ${secret}`);
     const badge = bruno.page.locator("nav[aria-label=Rooms] button:has-text('@wanda') .badge");
     await badge.waitFor();
@@ -117,6 +130,8 @@ describe("browser client", { skip: missing }, () => {
     await bruno.page.keyboard.press("Alt+2");
     await bruno.page.waitForSelector(".room-title:text-is('@wanda')");
     await bruno.waitForMessage(secret);
+    const notified = await bruno.page.evaluate(() => (window as unknown as { notified: string[] }).notified);
+    assert.deepEqual(notified, [`wanda in @wanda: ${secret}`]);
     await bruno.page.keyboard.press("Control+k");
     await bruno.page.fill("#switcher-filter", "lob");
     await bruno.page.press("#switcher-filter", "Enter");
@@ -282,6 +297,14 @@ describe("browser client", { skip: missing }, () => {
     await wanda.page.waitForSelector(".switcher");
     await shoot(wanda, "room-switcher-1280x800.png");
     await wanda.page.keyboard.press("Escape");
+    await wanda.page.waitForSelector(".switcher", { state: "detached" });
+    // The dark theme follows the system's setting.
+    const background = () => wanda.page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    const light = await background();
+    await wanda.page.emulateMedia({ colorScheme: "dark" });
+    assert.notEqual(await background(), light);
+    await shoot(wanda, "chat-dark-1280x800.png");
+    await wanda.page.emulateMedia({ colorScheme: "light" });
     await wanda.page.setViewportSize({ width: 390, height: 844 });
     await shoot(wanda, "chat-390x844.png");
     const fresh = await BrowserUser.launch("newcomer", { width: 390, height: 844 });

@@ -16,6 +16,11 @@ const adapters: PageAdapters = {
   socketFactory: (url) => new WebSocket(url),
   hasState: (name) => IndexedDbClientStore.exists(databaseOf(name)),
   openStore: (name, passphrase) => IndexedDbClientStore.open({ database: databaseOf(name), passphrase }),
+  notify: (message) => {
+    // Only when the user allowed it and is looking elsewhere; the body is text, never markup.
+    if (typeof Notification === "undefined" || Notification.permission !== "granted" || document.hasFocus()) return;
+    new Notification(`${message.from} in ${message.room}`, { body: message.text, tag: message.room });
+  },
 };
 
 const root = document.getElementById("app");

@@ -6,6 +6,7 @@ import {
   uiMessage,
   type ClientStore,
   type SocketFactory,
+  type UiMessage,
 } from "@secure-chat/client";
 import { parseUserName, roomLabel, type UserName } from "@secure-chat/protocol";
 import { ChatModel } from "./ui/chat-model.js";
@@ -17,6 +18,8 @@ export interface PageAdapters {
   /** Whether this browser already holds state for `name` (a new one is asked for the passphrase twice). */
   hasState(name: UserName): Promise<boolean>;
   openStore(name: UserName, passphrase: string): Promise<ClientStore>;
+  /** Tells the user of a mention or a private message (the browser's notifications, when allowed). */
+  notify(message: UiMessage): void;
 }
 
 export interface SignedIn {
@@ -39,7 +42,7 @@ export async function signIn(adapters: PageAdapters, rawName: string, passphrase
     throw new ClientError("BAD_ARGUMENT", `${rawName} is not a valid name: 1-32 of a-z, 0-9, _ and -`);
   const store = await adapters.openStore(name, passphrase);
   const client = new ChatClient({ name, server: adapters.server, store, socketFactory: adapters.socketFactory });
-  const model = new ChatModel(name);
+  const model = new ChatModel(name, Date.now, adapters.notify);
   const events = new UiEvents(name, () => client.joinedRooms().flatMap((g) => client.who(g)));
   client.on((event) => events.from(event).forEach((uiEvent) => model.apply(uiEvent)));
   try {

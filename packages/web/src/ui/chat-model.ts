@@ -30,9 +30,11 @@ export class ChatModel {
   private listeners = new Set<() => void>();
   private notices = 0;
 
+  /** `alert`: told of each message that mentions us or is private, not our own, as it arrives. */
   constructor(
     readonly self: string,
     private readonly now: () => number = Date.now,
+    private readonly alert: (message: UiMessage) => void = () => undefined,
   ) {
     this.room("#lobby");
   }
@@ -172,9 +174,11 @@ export class ChatModel {
     if (room.items.some((item) => item.kind === "message" && item.message.id === message.id)) return;
     room.items.push({ kind: "message", message });
     if (room.items.length > PANE_LIMIT) room.items.shift();
+    const notable = message.from !== this.self && (mentions(message.text, this.self) || message.room.startsWith("@"));
+    if (notable) this.alert(message);
     if (message.room !== this.current && message.from !== this.self) {
       room.unread++;
-      if (mentions(message.text, this.self) || message.room.startsWith("@")) room.mentions++;
+      if (notable) room.mentions++;
     }
     this.changed();
   }

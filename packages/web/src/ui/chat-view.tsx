@@ -26,6 +26,7 @@ export function ChatView({ signedIn, onSignedOut }: { signedIn: SignedIn; onSign
   const [switcher, setSwitcher] = useState(false);
   const input = useRef<HTMLTextAreaElement>(null);
   const labels = model.roomLabels();
+  useEffect(() => input.current?.focus(), []);
 
   const focusRoom = (label: string): void => {
     model.focus(label);
@@ -75,6 +76,7 @@ export function ChatView({ signedIn, onSignedOut }: { signedIn: SignedIn; onSign
             {client.fingerprint}
           </span>
         </span>
+        <NotificationsButton />
         <span class={`link link-${model.link}`} role="status" aria-live="polite">
           {LINK_TEXT[model.link]}
           {model.link !== "live" && model.linkReason !== undefined ? ` (${model.linkReason})` : ""}
@@ -111,5 +113,18 @@ export function ChatView({ signedIn, onSignedOut }: { signedIn: SignedIn; onSign
         />
       )}
     </div>
+  );
+}
+
+/** Asks for the browser's permission to notify of mentions and private messages (a click must ask). */
+function NotificationsButton() {
+  const [permission, setPermission] = useState(() =>
+    typeof Notification === "undefined" ? "denied" : Notification.permission,
+  );
+  if (permission !== "default") return null;
+  return (
+    <button type="button" class="notify" onClick={() => void Notification.requestPermission().then(setPermission)}>
+      Notify me of mentions
+    </button>
   );
 }

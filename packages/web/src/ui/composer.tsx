@@ -37,8 +37,7 @@ export function Composer({
         id="message-input"
         ref={inputRef}
         rows={1}
-        autofocus
-        placeholder={`Message ${room} — /help for commands`}
+        placeholder={`Message ${room}`}
         value={text}
         onInput={(e) => setText(e.currentTarget.value)}
         onKeyDown={(e) => {

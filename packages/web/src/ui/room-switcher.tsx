@@ -1,4 +1,4 @@
-import { useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 
 /** Ctrl+K: type part of a room's name, Enter to go there, Escape to close. */
 export function RoomSwitcher({
@@ -12,6 +12,9 @@ export function RoomSwitcher({
 }) {
   const [filter, setFilter] = useState("");
   const [selected, setSelected] = useState(0);
+  const field = useRef<HTMLInputElement>(null);
+  // The autofocus attribute only works for what the page loaded with, not for a dialog added later.
+  useEffect(() => field.current?.focus(), []);
   const matches = labels.filter((label) => label.toLowerCase().includes(filter.toLowerCase()));
   const pick = matches[Math.min(selected, matches.length - 1)];
   return (
@@ -29,7 +32,7 @@ export function RoomSwitcher({
         </label>
         <input
           id="switcher-filter"
-          autofocus
+          ref={field}
           role="combobox"
           aria-expanded="true"
           aria-controls="switcher-list"
