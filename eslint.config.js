@@ -79,6 +79,23 @@ export default tseslint.config(
     },
   },
   {
+    // The browser client: the page's code is portable too, and message text never becomes HTML.
+    files: ["packages/web/src/**/*.ts", "packages/web/src/**/*.tsx"],
+    rules: {
+      "no-restricted-imports": ["error", { patterns: [portable, mlsInternals] }],
+      "no-restricted-syntax": [
+        "error",
+        { selector: "ExportDefaultDeclaration", message: "Use named exports." },
+        { selector: "TSEnumDeclaration", message: "Use an `as const` map and a derived union." },
+        { selector: "JSXAttribute[name.name='dangerouslySetInnerHTML']", message: "Text is never inserted as HTML." },
+        {
+          selector: "MemberExpression[property.name=/^(innerHTML|outerHTML|insertAdjacentHTML)$/]",
+          message: "Text is never inserted as HTML.",
+        },
+      ],
+    },
+  },
+  {
     files: ["packages/cli/src/**/*.ts", "packages/cli/src/**/*.tsx"],
     rules: { "no-restricted-imports": ["error", { patterns: [mlsInternals] }] },
   },

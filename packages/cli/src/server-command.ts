@@ -9,6 +9,7 @@ import {
 import { numberFlag, parseArgs, type FlagSpec } from "./args.js";
 import { configKeyLabel, readConfigFile } from "./config-file.js";
 import { CliExit, exitCodes } from "./exit.js";
+import { webClientDir } from "./web-client.js";
 
 /** Numeric server settings: flag -> config key, unit scale (seconds -> ms) and range. */
 const numericFlags = {
@@ -28,7 +29,11 @@ const numericFlags = {
 } as const satisfies Record<string, { key: keyof ServerConfig; scale: number; min: number; max: number }>;
 
 /** Settings as given, checked one by one; `tls` is only whole once both halves are merged. */
-type Settings = Partial<Omit<ServerConfig, "tls">> & { certFile?: string; keyFile?: string };
+type Settings = Partial<Omit<ServerConfig, "tls" | "webRoot">> & {
+  certFile?: string;
+  keyFile?: string;
+  noWeb?: boolean;
+};
 
 /** Settings taken as given (file names, an address): flag -> key of Settings. */
 const textFlags = {
@@ -41,9 +46,12 @@ const textFlags = {
 } as const satisfies Record<string, keyof Settings>;
 
 /** Every flag of the server but --config: each is also a key of the config file. */
-const settingFlags: FlagSpec = Object.fromEntries(
-  [...Object.keys(textFlags), "suite", ...Object.keys(numericFlags)].map((flag) => [flag, "string"]),
-);
+const settingFlags: FlagSpec = {
+  ...Object.fromEntries(
+    [...Object.keys(textFlags), "suite", ...Object.keys(numericFlags)].map((flag) => [flag, "string"]),
+  ),
+  "no-web": "boolean",
+};
 
 export const serverUsage =
   "secure-chat server [--config FILE] [--host 127.0.0.1] [--port 7447] [--data DIR]\n" +
@@ -88,6 +96,7 @@ function settingsFrom(
     if (!isCipherSuiteKey(suite)) throw refuse(`${label("suite")} must be xwing or x25519, not ${suite}`);
     settings.cipherSuite = suite;
   }
+  if (flags["no-web"] === true) settings.noWeb = true;
   return settings;
 }
 
@@ -109,12 +118,13 @@ export function serverConfigFromArgs(argv: readonly string[]): ServerConfig {
         )
       : {};
   const fromFlags = settingsFrom(flags, (flag) => `--${flag}`, usageError);
-  const { certFile, keyFile, ...settings } = { ...fromFile, ...fromFlags };
+  const { certFile, keyFile, noWeb, ...settings } = { ...fromFile, ...fromFlags };
   if ((certFile === undefined) !== (keyFile === undefined)) throw usageError("--tls-cert and --tls-key go together");
   return {
     ...defaultServerConfig,
     ...settings,
     tls: certFile !== undefined && keyFile !== undefined ? { certFile, keyFile } : undefined,
+    webRoot: noWeb === true ? undefined : webClientDir(),
   };
 }
 
@@ -142,6 +152,10 @@ export async function runServer(argv: readonly string[]): Promise<void> {
   }
   if (server.certificateFingerprint !== undefined) {
     process.stdout.write(`TLS certificate SHA-256 fingerprint: ${server.certificateFingerprint}\n`);
+  }
+  if (server.webIndexSha256 !== undefined) {
+    const page = server.url.replace(/^ws/, "http");
+    process.stdout.write(`web client on ${page}/ (index.html SHA-256 ${server.webIndexSha256})\n`);
   }
   process.stdout.write(`secure-chat server listening on ${server.url}\n`);
   // The first signal drains (see --drain-seconds), a second one closes at once.

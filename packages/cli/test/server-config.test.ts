@@ -45,6 +45,8 @@ describe("secure-chat server --config", () => {
       "tls-key": "/etc/chat/key.pem",
       "metrics-token-file": "/etc/chat/metrics-token",
       "drain-seconds": 10,
+      storage: "postgres://chat@db/chat",
+      "no-web": true,
     });
     assert.deepEqual(serverConfigFromArgs(["--config", path]), {
       ...defaultServerConfig,
@@ -57,6 +59,8 @@ describe("secure-chat server --config", () => {
       tls: { certFile: "/etc/chat/cert.pem", keyFile: "/etc/chat/key.pem" },
       metricsTokenFile: "/etc/chat/metrics-token",
       drainMs: 10_000,
+      storageUrl: "postgres://chat@db/chat",
+      webRoot: undefined,
     });
   });
 

@@ -54,6 +54,8 @@ export interface ServerConfig {
    * sending new clients before the connections close.
    */
   drainMs: number;
+  /** Folder of the built browser client to serve at `/` on the same port, or undefined for none. */
+  webRoot: string | undefined;
 }
 
 export const defaultServerConfig: ServerConfig = {
@@ -79,4 +81,5 @@ export const defaultServerConfig: ServerConfig = {
   tls: undefined,
   metricsTokenFile: undefined,
   drainMs: 0,
+  webRoot: undefined,
 };

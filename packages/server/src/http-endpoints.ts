@@ -37,9 +37,13 @@ function presentsToken(request: IncomingMessage, token: string): boolean {
 /**
  * The plain HTTP requests on the WebSocket port: `/healthz` for a balancer (200 "ready", or
  * 503 with the reason) and `/metrics` for Prometheus (behind a bearer token when the operator
- * set one). A change of readiness is logged, so the operator sees why a balancer dropped the node.
+ * set one); every other path goes to `otherPaths` (the web client). A change of readiness is logged, so the operator sees why a balancer dropped the node.
  */
-export function httpEndpoints(ctx: ServerContext, metricsToken: string | undefined): RequestListener {
+export function httpEndpoints(
+  ctx: ServerContext,
+  metricsToken: string | undefined,
+  otherPaths: RequestListener,
+): RequestListener {
   let lastReason: string | undefined;
   return (request, response) => {
     const path = (request.url ?? "/").split("?")[0];
@@ -70,6 +74,6 @@ export function httpEndpoints(ctx: ServerContext, metricsToken: string | undefin
       reply(response, 200, ctx.metrics.render(), { "content-type": EXPOSITION_CONTENT_TYPE });
       return;
     }
-    reply(response, 404, "this port serves secure-chat over WebSocket, /healthz and /metrics\n");
+    otherPaths(request, response);
   };
 }

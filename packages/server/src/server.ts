@@ -10,12 +10,15 @@ import { PgStorage } from "./storage/pg-storage.js";
 import { SqliteStorage } from "./storage/sqlite-storage.js";
 import type { Storage } from "./storage/storage.js";
 import { isLoopback, loadTls, selfSignedTls } from "./tls.js";
+import { loadWebFiles, noWebClient } from "./web-files.js";
 import { listen } from "./ws-transport.js";
 
 export interface RunningServer {
   url: string;
   /** SHA-256 fingerprint of the TLS certificate, when serving wss://. */
   certificateFingerprint: string | undefined;
+  /** SHA-256 (hex) of the web client's index.html, when it is served. */
+  webIndexSha256: string | undefined;
   /** Closes at once: every connection, then the storage. */
   close(): Promise<void>;
   /** Shutdown for a balancer: /healthz says "not ready", the server serves on for drainMs, then closes. */
@@ -52,8 +55,9 @@ export async function startServer(
         : isLoopback(config.host)
           ? undefined
           : await selfSignedTls(config.dataDir, config.host);
+    const web = config.webRoot === undefined ? undefined : loadWebFiles(config.webRoot);
     const metricsToken = config.metricsTokenFile === undefined ? undefined : readMetricsToken(config.metricsTokenFile);
-    const transport = await listen(ctx, tls, httpEndpoints(ctx, metricsToken));
+    const transport = await listen(ctx, tls, httpEndpoints(ctx, metricsToken, web?.handle ?? noWebClient));
     const retention = startRetention(ctx);
     log.info("listening", { url: transport.url, cipherSuite: config.cipherSuite, tls: tls !== undefined });
     let closing: Promise<void> | undefined;
@@ -71,6 +75,7 @@ export async function startServer(
     return {
       url: transport.url,
       certificateFingerprint: tls?.fingerprint256,
+      webIndexSha256: web?.indexSha256,
       close,
       async drain() {
         ctx.draining = true;

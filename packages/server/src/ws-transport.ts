@@ -183,7 +183,11 @@ export async function listen(
       new Promise<void>((resolve) => {
         clearInterval(heartbeat);
         for (const socket of wss.clients) socket.close(1001, "server shutting down");
-        wss.close(() => http.close(() => resolve()));
+        wss.close(() => {
+          http.close(() => resolve());
+          // Browsers keep idle HTTP connections open; they must not hold the shutdown up.
+          http.closeAllConnections();
+        });
       }),
   };
 }
