@@ -361,6 +361,12 @@ export class FakeServer {
       }
       case "ping":
         return { type: "pong", rid };
+      // Its users have one device each.
+      case "list_devices":
+        return { type: "devices", rid, name: request.name, listings: [] };
+      case "add_device":
+      case "revoke_device":
+        return refusal(request, "BAD_ARGUMENT", "this fake server keeps no linked devices");
     }
   }
 

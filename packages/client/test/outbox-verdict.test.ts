@@ -36,6 +36,8 @@ const expected: [ClientErrorCode, OutboxVerdict][] = [
   ["LOGIN_TIMEOUT", "drop"],
   ["NAME_TAKEN", "drop"],
   ["NAME_CONFUSABLE", "drop"],
+  ["DEVICE_REVOKED", "drop"],
+  ["BAD_CERTIFICATE", "drop"],
   ["BAD_NAME", "drop"],
   ["BAD_ARGUMENT", "drop"],
   ["NO_KEY_PACKAGE", "drop"],

@@ -80,6 +80,12 @@ export const frameSchemas = {
   list_online: { id: 12, dir: "c2s", fields: { rid: "u32" } },
   /** Client heartbeat: the server answers `pong`; a client hearing nothing reconnects. */
   ping: { id: 13, dir: "c2s", fields: { rid: "u32" } },
+  /** A device certificate (encodeDeviceCertificate) the account key signed: the server lists the device from then on. */
+  add_device: { id: 14, dir: "c2s", fields: { rid: "u32", certificate: "bytes" } },
+  /** A revocation (encodeDeviceRevocation) signed by the logged-in device: that device can no longer log in. */
+  revoke_device: { id: 15, dir: "c2s", fields: { rid: "u32", revocation: "bytes" } },
+  /** The linked devices of an account (`name` is the account's name). */
+  list_devices: { id: 16, dir: "c2s", fields: { rid: "u32", name: "str" } },
 
   // ---- server -> client
   challenge: {
@@ -122,6 +128,8 @@ export const frameSchemas = {
   /** Sent once after login, when every stored delivery up to `cursor` has been sent. */
   synced: { id: 76, dir: "s2c", fields: { cursor: "u53" } },
   pong: { id: 77, dir: "s2c", fields: { rid: "u32" } },
+  /** `listings`: encodeDeviceListing of each linked device (the first device, the bare name, is not listed). */
+  devices: { id: 78, dir: "s2c", fields: { rid: "u32", name: "str", listings: "bytesList" } },
 } as const satisfies Record<string, { id: number; dir: "c2s" | "s2c"; fields: Record<string, FieldKind> }>;
 
 type Schemas = typeof frameSchemas;

@@ -5,3 +5,4 @@ export * from "./names.js";
 export * from "./login.js";
 export * from "./cipher-suites.js";
 export * from "./send-id.js";
+export * from "./devices.js";

@@ -142,6 +142,9 @@ const samples: { [T in FrameType]: FrameOf<T> } = {
   list_rooms: { type: "list_rooms", rid: 0, after: "#lobby" },
   list_online: { type: "list_online", rid: 12 },
   ping: { type: "ping", rid: 13 },
+  add_device: { type: "add_device", rid: 14, certificate: bytes(1, 2) },
+  revoke_device: { type: "revoke_device", rid: 15, revocation: bytes() },
+  list_devices: { type: "list_devices", rid: 16, name: "alice" },
   challenge: {
     type: "challenge",
     rid: 64,
@@ -176,6 +179,7 @@ const samples: { [T in FrameType]: FrameOf<T> } = {
   presence: { type: "presence", name: "bob", online: false },
   synced: { type: "synced", cursor: 0 },
   pong: { type: "pong", rid: 77 },
+  devices: { type: "devices", rid: 78, name: "alice", listings: [bytes(9), bytes()] },
 };
 
 function sampleOf(type: FrameType): Frame {
