@@ -11,6 +11,19 @@ function messageLine(event: UiMessage): string {
 }
 
 /** Being added to a room by someone else, in words: it is news, and says how to go there. */
+/** A device added to or removed from a room, in the words both interfaces use. */
+export function deviceChange(event: Extract<UiEvent, { type: "device" }>): string {
+  const whose = event.account;
+  return event.change === "added"
+    ? `${whose} added a device: ${event.device} (key ${event.fingerprint}) is in ${event.room} now`
+    : `${whose}'s device ${event.device} was removed from ${event.room} by ${event.by}`;
+}
+
+/** A leaf under a device name that its account never certified, refused. */
+export function deviceRefusal(event: Extract<UiEvent, { type: "device_refused" }>): string {
+  return `WARNING: refused ${event.device}: ${event.reason}. The server may be trying to add a device to that account; nothing it sends is shown.`;
+}
+
 export function invitation(room: string, by: string): string {
   return room.startsWith("@")
     ? `${by} started a private conversation with you (/join ${room} to talk there)`
@@ -41,6 +54,10 @@ export function formatHuman(event: UiEvent, now: number = Date.now()): string[] 
         event.change === "joined" ? "joined" : event.change === "left" ? "left" : `was removed by ${event.by}`;
       return [`${at} ${event.room} * ${event.name} ${how} (key ${event.fingerprint})`];
     }
+    case "device":
+      return [`${at} ${event.room} * ${deviceChange(event)}`];
+    case "device_refused":
+      return [`${at} ! ${deviceRefusal(event)}`];
     case "room": {
       const by = event.by === undefined ? "" : ` by ${event.by}`;
       const text = {

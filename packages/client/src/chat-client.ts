@@ -1,4 +1,12 @@
-import { directPeer, groupOfLabel, roomKind, type GroupId, type RoomKind, type UserName } from "@secure-chat/protocol";
+import {
+  accountOf,
+  directPeer,
+  groupOfLabel,
+  roomKind,
+  type GroupId,
+  type RoomKind,
+  type UserName,
+} from "@secure-chat/protocol";
 import { ClientSession } from "./client-session.js";
 import { messageEvent } from "./engine/incoming.js";
 import { ClientError, errorCode, errorMessage } from "./errors.js";
@@ -91,7 +99,8 @@ export class ChatClient {
   /** Loads or creates the identity, logs in, catches up, and makes sure we are in #lobby. */
   async start(): Promise<void> {
     const stored = await this.store.identity();
-    if (stored !== undefined && stored.name !== this.name) {
+    // A linked device's home holds alice.N, which is alice's.
+    if (stored !== undefined && accountOf(stored.name) !== this.name) {
       const message = `this home folder belongs to ${stored.name}; use another --home for ${this.name}`;
       throw new ClientError("BAD_ARGUMENT", message);
     }
@@ -195,12 +204,18 @@ export class ChatClient {
     return this.session?.parts?.engine.table.joined() ?? [];
   }
 
+  /** The members of a group by account: online if any of its devices is; the fingerprint of its first device's leaf, if in. */
   who(groupId: GroupId): MemberInfo[] {
     const online = this.started().online;
-    return this.parts()
-      .engine.table.members(groupId)
-      .map((m) => ({ name: m.name, online: online.has(m.name), fingerprint: fingerprint(m.signaturePublicKey) }))
-      .sort((a, b) => a.name.localeCompare(b.name));
+    const byAccount = new Map<UserName, MemberInfo>();
+    for (const m of this.parts().engine.table.members(groupId)) {
+      const name = accountOf(m.name);
+      const known = byAccount.get(name);
+      const info = { name, online: online.has(m.name) || (known?.online ?? false) };
+      const first = m.name === name || known === undefined;
+      byAccount.set(name, { ...info, fingerprint: first ? fingerprint(m.signaturePublicKey) : known.fingerprint });
+    }
+    return [...byAccount.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
   async whoOnline(): Promise<UserName[]> {

@@ -60,6 +60,7 @@ export class ClientSession implements LinkSession {
         if (options.trustNewKeys) void queue.idle().then(() => this.parts?.rooms.renewDirect(name));
       },
       options.trustNewKeys,
+      (device, reason) => emit({ type: "device_refused", device, reason }),
     );
     this.shared = {
       self: identity.name,

@@ -16,7 +16,8 @@ export type UiMessage = Labelled<MessageEvent>;
 export type UiEvent =
   | UiMessage
   | { type: "presence"; name: UserName; online: boolean }
-  | Labelled<Extract<ChatEvent, { type: "member" | "room" }>>
+  | Labelled<Extract<ChatEvent, { type: "member" | "room" | "device" }>>
+  | Extract<ChatEvent, { type: "device_refused" }>
   | { type: "link"; state: LinkState; reason?: string }
   | { type: "connection"; state: "reconnecting" | "connected"; reason?: string }
   | { type: "key_changed"; name: UserName; pinned: string; presented: string }
@@ -81,6 +82,7 @@ export class UiEvents {
       case "message":
       case "member":
       case "room":
+      case "device":
         return [labelled(event, this.self)];
       case "connection":
         return [
@@ -92,6 +94,7 @@ export class UiEvents {
         this.told.set(event.name, event.online);
         return [event];
       case "key_changed":
+      case "device_refused":
       case "error":
         return [event];
     }
