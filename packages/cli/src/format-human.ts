@@ -1,6 +1,13 @@
 import { displayWidth, wrapLine } from "./tui/text-width.js";
 import type { UiEvent, UiMessage } from "@secure-chat/client";
 
+/** A date and time, as `2026-12-04 19:40` (local time). */
+function day(ms: number): string {
+  const d = new Date(ms);
+  const two = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${clock(ms)}`;
+}
+
 function clock(ms: number): string {
   const date = new Date(ms);
   return `${String(date.getHours()).padStart(2, "0")}:${String(date.getMinutes()).padStart(2, "0")}`;
@@ -112,7 +119,20 @@ export function formatHuman(event: UiEvent, now: number = Date.now()): string[] 
     case "history":
       return event.messages.length === 0 ? [`${at} * no history in ${event.room}`] : event.messages.map(messageLine);
     case "fingerprint":
-      return [`${at} * ${event.name}: ${event.fingerprint}`];
+      if (event.devices === undefined) return [`${at} * ${event.name}: ${event.fingerprint}`];
+      return event.devices.map((d) => `${at} * ${d.device}: ${d.fingerprint}${d.revoked ? " (revoked)" : ""}`);
+    case "devices":
+      return event.devices.map((d) => {
+        const added = d.addedAt === 0 ? "" : `, added ${day(d.addedAt)}`;
+        const seen = d.lastSeen === 0 ? "" : `, last seen ${day(d.lastSeen)}`;
+        const marks = `${d.thisDevice ? " (this device)" : ""}${d.revoked ? " (revoked)" : ""}`;
+        return `${at} * ${d.device}${marks}: ${d.label}, key ${d.fingerprint}${added}${seen}`;
+      });
+    case "device_link":
+      return [
+        `${at} * a device "${event.label}" (key ${event.fingerprint}) asks to join your account.`,
+        `${at} * Does it show ${event.sas}? If so: /devices approve. If not, do nothing: someone is in between.`,
+      ];
     case "info":
       return event.message.split("\n").map((line) => `${at} * ${line}`);
   }

@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import { adminUsage, runAdmin } from "./admin-command.js";
-import { chatUsage, runChat } from "./chat-command.js";
+import { chatUsage, linkUsage, runChat } from "./chat-command.js";
 import { CliExit, exitCodes } from "./exit.js";
 import { runServer, serverUsage } from "./server-command.js";
 
-const usage = `usage:\n  ${serverUsage}\n  ${chatUsage}\n  ${adminUsage}`;
+const usage = `usage:\n  ${serverUsage}\n  ${chatUsage}\n  ${linkUsage}\n  ${adminUsage}`;
 
 /** The version of this build, from the CLI package's package.json. */
 function version(): string {
@@ -14,7 +14,7 @@ function version(): string {
   return manifest.version;
 }
 
-const usageOf = { server: serverUsage, chat: chatUsage, admin: adminUsage } as const;
+const usageOf = { server: serverUsage, chat: chatUsage, link: linkUsage, admin: adminUsage } as const;
 
 async function main(argv: readonly string[]): Promise<void> {
   const [command, ...rest] = argv;
@@ -33,6 +33,8 @@ async function main(argv: readonly string[]): Promise<void> {
       return runServer(rest);
     case "chat":
       return runChat(rest);
+    case "link":
+      return runChat(rest, true);
     case "admin":
       return runAdmin(rest);
     case "--help":

@@ -366,6 +366,9 @@ export class FakeServer {
         return { type: "devices", rid, name: request.name, listings: [] };
       case "add_device":
       case "revoke_device":
+      case "link_open":
+      case "link_join":
+      case "link_relay":
         return refusal(request, "BAD_ARGUMENT", "this fake server keeps no linked devices");
     }
   }

@@ -38,6 +38,7 @@ const expected: [ClientErrorCode, OutboxVerdict][] = [
   ["NAME_CONFUSABLE", "drop"],
   ["DEVICE_REVOKED", "drop"],
   ["BAD_CERTIFICATE", "drop"],
+  ["LINK_ENDED", "drop"],
   ["BAD_NAME", "drop"],
   ["BAD_ARGUMENT", "drop"],
   ["NO_KEY_PACKAGE", "drop"],

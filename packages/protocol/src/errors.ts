@@ -18,6 +18,8 @@ export const errorCodes = {
   DEVICE_REVOKED: { close: 1008 },
   /** A device certificate or revocation that does not verify, or is not the sender's to give. */
   BAD_CERTIFICATE: { close: undefined },
+  /** A device link ended before approval: not approved in time, or the approving device went away. */
+  LINK_ENDED: { close: 1008 },
   BAD_NAME: { close: undefined },
   BAD_ARGUMENT: { close: undefined },
   NO_KEY_PACKAGE: { close: undefined },

@@ -86,6 +86,15 @@ export const frameSchemas = {
   revoke_device: { id: 15, dir: "c2s", fields: { rid: "u32", revocation: "bytes" } },
   /** The linked devices of an account (`name` is the account's name). */
   list_devices: { id: 16, dir: "c2s", fields: { rid: "u32", name: "str" } },
+  /**
+   * Linking a new device, before it can log in: the new device asks for a rendezvous code
+   * (`link_open`, no login), the account's first device joins it (`link_join`, logged in), and the
+   * two exchange `link_relay` payloads, which the server passes on as `link_message` without
+   * reading them (their keys are checked by a short authentication string both screens show).
+   */
+  link_open: { id: 17, dir: "c2s", fields: { rid: "u32", account: "str" } },
+  link_join: { id: 18, dir: "c2s", fields: { rid: "u32", code: "str" } },
+  link_relay: { id: 19, dir: "c2s", fields: { rid: "u32", code: "str", payload: "bytes" } },
 
   // ---- server -> client
   challenge: {
@@ -130,6 +139,9 @@ export const frameSchemas = {
   pong: { id: 77, dir: "s2c", fields: { rid: "u32" } },
   /** `listings`: encodeDeviceListing of each linked device (the first device, the bare name, is not listed). */
   devices: { id: 78, dir: "s2c", fields: { rid: "u32", name: "str", listings: "bytesList" } },
+  link_code: { id: 79, dir: "s2c", fields: { rid: "u32", code: "str" } },
+  /** A payload the other side of a link sent (see link_open); `code` says which link. */
+  link_message: { id: 80, dir: "s2c", fields: { code: "str", payload: "bytes" } },
 } as const satisfies Record<string, { id: number; dir: "c2s" | "s2c"; fields: Record<string, FieldKind> }>;
 
 type Schemas = typeof frameSchemas;

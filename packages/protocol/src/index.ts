@@ -6,3 +6,4 @@ export * from "./login.js";
 export * from "./cipher-suites.js";
 export * from "./send-id.js";
 export * from "./devices.js";
+export { ByteReader, ByteWriter, DecodeFailure } from "./binary.js";

@@ -145,6 +145,9 @@ const samples: { [T in FrameType]: FrameOf<T> } = {
   add_device: { type: "add_device", rid: 14, certificate: bytes(1, 2) },
   revoke_device: { type: "revoke_device", rid: 15, revocation: bytes() },
   list_devices: { type: "list_devices", rid: 16, name: "alice" },
+  link_open: { type: "link_open", rid: 17, account: "alice" },
+  link_join: { type: "link_join", rid: 18, code: "ABCD-EFGH" },
+  link_relay: { type: "link_relay", rid: 19, code: "ABCD-EFGH", payload: bytes(1, 2, 3) },
   challenge: {
     type: "challenge",
     rid: 64,
@@ -180,6 +183,8 @@ const samples: { [T in FrameType]: FrameOf<T> } = {
   synced: { type: "synced", cursor: 0 },
   pong: { type: "pong", rid: 77 },
   devices: { type: "devices", rid: 78, name: "alice", listings: [bytes(9), bytes()] },
+  link_code: { type: "link_code", rid: 79, code: "ABCD-EFGH" },
+  link_message: { type: "link_message", code: "ABCD-EFGH", payload: bytes() },
 };
 
 function sampleOf(type: FrameType): Frame {

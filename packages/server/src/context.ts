@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { ACK_INTERVAL_MS, type GroupId, type UserName } from "@secure-chat/protocol";
 import type { Bus } from "./bus/bus.js";
+import type { Connection } from "./connection.js";
 import type { ServerConfig } from "./config.js";
 import type { Logger } from "./log.js";
 import type { Storage } from "./storage/storage.js";
@@ -44,6 +45,15 @@ export interface ServerContext {
   sends: SendBatcher;
   /** Delivery cursors, flushed to storage in batches. */
   cursors: CursorBatcher;
+  /** Device links waiting for approval, by rendezvous code (in memory: a link lives minutes). */
+  links: Map<string, PendingLink>;
+}
+
+/** A new device's link: its connection, its account, and once joined the approving device's connection. */
+export interface PendingLink {
+  account: UserName;
+  newDevice: Connection;
+  approver: Connection | undefined;
 }
 
 /**
@@ -78,6 +88,7 @@ export function createContext(
     // The send handler has the group's members in the cache before it adds (never evicted).
     sends: new SendBatcher(storage, durable, (groupId) => members.get(groupId) ?? new Set()),
     cursors: new CursorBatcher(storage, log, cursorFlushMs),
+    links: new Map(),
   };
 }
 

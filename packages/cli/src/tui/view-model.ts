@@ -393,6 +393,8 @@ function onEvent(state: TuiState, event: UiEvent, now: number): TuiState {
     case "online":
     case "rooms":
     case "fingerprint":
+    case "devices":
+    case "device_link":
     case "info":
       return notices(state, event, now);
   }
