@@ -7,7 +7,12 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { ChatProcess, Lobby, tempDir, uniqueMarker, type JsonEvent } from "./harness.js";
+import { clientConfig, decodeMessage, loadCipherSuite } from "@secure-chat/client";
+import { cipherSuites } from "@secure-chat/protocol";
+import { ChatProcess, Lobby, savedGroupState, tempDir, uniqueMarker, type JsonEvent } from "./harness.js";
+import { decryptWith, serverMessages } from "./server-log.js";
+
+const trustAll = clientConfig({ validateCredential: async () => true });
 
 describe("a second device of alice's account", () => {
   let lobby: Lobby;
@@ -15,9 +20,10 @@ describe("a second device of alice's account", () => {
   let bob: ChatProcess;
   let alice2: ChatProcess;
   const linkedHome = tempDir("alice2");
+  const dataDir = tempDir("server");
 
   before(async () => {
-    lobby = await Lobby.start(["alice", "bob"]);
+    lobby = await Lobby.start(["alice", "bob"], { dataDir });
     alice = lobby.get("alice");
     bob = lobby.get("bob");
     // A private conversation and an invite-only room exist before the new device does.
@@ -101,7 +107,12 @@ describe("a second device of alice's account", () => {
     );
   });
 
-  it("a revoked device leaves every group, gets nothing sent afterwards and can no longer log in", async () => {
+  it("a revoked device leaves every group, its saved state decrypts nothing sent afterwards, and it can no longer log in", async () => {
+    // Offline while bob writes: its saved state has not spent the key of `control`.
+    await alice2.kill();
+    const control = uniqueMarker("control");
+    bob.send(`/msg alice ${control}`);
+    await alice.waitFor(control, message(control));
     const from = bob.events.length;
     const reply = await alice.command("/devices revoke alice.2", "info");
     assert.equal(reply.type, "info", JSON.stringify(reply));
@@ -115,8 +126,15 @@ describe("a second device of alice's account", () => {
     const afterwards = uniqueMarker("after");
     bob.send(`/msg alice ${afterwards}`);
     await alice.waitFor(afterwards, message(afterwards));
-    await alice2.kill();
-    assert.ok(!alice2.events.some(message(afterwards)), "the revoked device got it");
+
+    const log = serverMessages(dataDir, "@alice@bob").filter((m) => m.kind === 0);
+    const [before, secret] = log.slice(-2).map((m) => decodeMessage(new Uint8Array(m.payload))!);
+    const saved = await savedGroupState(linkedHome, "@alice@bob", trustAll);
+    const impl = await loadCipherSuite(cipherSuites.xwing);
+    // Positive control: the saved state reads what was sent before the revocation.
+    assert.ok((await decryptWith(saved, before!, impl)).includes(control), "the control decryption failed");
+    await assert.rejects(decryptWith(saved, secret!, impl), "the revoked device's state decrypted a later message");
+
     const again = ChatProcess.spawn("alice", lobby.server.url, linkedHome);
     assert.equal(await again.wait(), 1);
     assert.match(again.stderr, /DEVICE_REVOKED/);
