@@ -196,9 +196,18 @@ export class ChatProcess extends Proc {
 
   /** Starts the process without waiting for `ready` (for starts that are meant to fail). */
   static spawn(name: string, server: string, home: string, extraArgs: string[] = []): ChatProcess {
+    return ChatProcess.run("chat", name, server, home, extraArgs);
+  }
+
+  /** `secure-chat link` for a new device of `name`'s account: it prints link_code, link_sas, linked, then chats. */
+  static link(name: string, server: string, home: string, extraArgs: string[] = []): ChatProcess {
+    return ChatProcess.run("link", name, server, home, extraArgs);
+  }
+
+  private static run(command: string, name: string, server: string, home: string, extraArgs: string[]): ChatProcess {
     const child = spawn(
       process.execPath,
-      [BIN, "chat", "--json", "--server", server, "--home", home, ...extraArgs, name],
+      [BIN, command, "--json", "--server", server, "--home", home, ...extraArgs, name],
       { stdio: "pipe", env: chatEnv },
     );
     return new ChatProcess(child, name, home);

@@ -22,6 +22,8 @@ export interface Peer {
 export type ConnectionPhase =
   | { phase: "awaiting_hello" }
   | { phase: "awaiting_proof"; name: UserName; publicKey: Uint8Array; nonce: Uint8Array }
+  /** A new device waiting, not logged in, for its account's first device to approve it (handlers/linking.ts). */
+  | { phase: "linking"; code: string }
   | { phase: "ready"; name: UserName }
   | { phase: "closed" };
 

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { ACK_INTERVAL_MS, type GroupId, type UserName } from "@secure-chat/protocol";
 import type { Bus } from "./bus/bus.js";
+import type { Connection } from "./connection.js";
 import type { ServerConfig } from "./config.js";
 import type { Logger } from "./log.js";
 import { ServerMetrics } from "./metrics/server-metrics.js";
@@ -50,6 +51,15 @@ export interface ServerContext {
   metrics: ServerMetrics;
   /** Set once shutdown has begun: health checks answer "not ready" from then on. */
   draining: boolean;
+  /** Device links waiting for approval, by rendezvous code (in memory: a link lives minutes). */
+  links: Map<string, PendingLink>;
+}
+
+/** A new device's link: its connection, its account, and once joined the approving device's connection. */
+export interface PendingLink {
+  account: UserName;
+  newDevice: Connection;
+  approver: Connection | undefined;
 }
 
 /**
@@ -91,6 +101,7 @@ export function createContext(
     cursors: new CursorBatcher(storage, log, cursorFlushMs),
     metrics,
     draining: false,
+    links: new Map(),
   };
 }
 

@@ -146,7 +146,10 @@ export async function listen(
     alive.set(socket, true);
     socket.on("pong", () => alive.set(socket, true));
     const loginTimer = setTimeout(() => {
-      if (connection.name === undefined) connection.fail(0, "LOGIN_TIMEOUT", "no login within the time allowed");
+      // A new device being linked waits for a person to approve it: its link has a timeout of its own.
+      if (connection.name === undefined && connection.state.phase !== "linking") {
+        connection.fail(0, "LOGIN_TIMEOUT", "no login within the time allowed");
+      }
     }, ctx.config.loginTimeoutMs);
     socket.on("message", (data, isBinary) => {
       if (!isBinary) {

@@ -8,6 +8,7 @@ import {
   type UserName,
 } from "@secure-chat/protocol";
 import type {
+  AddDeviceResult,
   AppendInput,
   AppendResult,
   CommitInput,
@@ -17,8 +18,10 @@ import type {
   ReserveRoomResult,
   Storage,
   StoredDelivery,
+  StoredDevice,
   StoredGroup,
 } from "./storage.js";
+import { toStoredDevice, type DeviceRow } from "./device-row.js";
 import { toDelivery, type MessageRow } from "./message-row.js";
 import { StorageFullError, StorageUnavailableError } from "./storage.js";
 
@@ -97,6 +100,16 @@ CREATE TABLE IF NOT EXISTS room_names (
   owner TEXT
 );
 CREATE INDEX IF NOT EXISTS room_names_by_skeleton ON room_names(skeleton);
+-- Linked devices (account.N): each also has a users row (its key, cursor, KeyPackages).
+CREATE TABLE IF NOT EXISTS devices (
+  id BIGSERIAL,
+  name TEXT PRIMARY KEY,
+  account TEXT NOT NULL,
+  certificate BYTEA NOT NULL,
+  revocation BYTEA,
+  last_seen BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS devices_by_account ON devices(account, id);
 -- The last seq handed out. Every write that hands out or reads seqs locks this one row first
 -- (see PgStorage), so seqs become visible in the order they were handed out.
 CREATE TABLE IF NOT EXISTS seq_counter (
@@ -212,6 +225,71 @@ export class PgStorage implements Storage {
       ]);
       return { kind: "registered" };
     });
+  }
+
+  async addDevice(
+    account: UserName,
+    device: UserName,
+    publicKey: Uint8Array,
+    certificate: Uint8Array,
+  ): Promise<AddDeviceResult> {
+    return this.write(async (client, last): Promise<AddDeviceResult> => {
+      if ((await one(client, "SELECT 1 FROM users WHERE name = $1", [account])) === undefined) {
+        return { kind: "no_account" };
+      }
+      const taken =
+        (await one(client, "SELECT 1 FROM devices WHERE name = $1", [device])) !== undefined ||
+        (await one(client, "SELECT 1 FROM users WHERE name = $1", [device])) !== undefined;
+      if (taken) return { kind: "exists" };
+      await client.query("INSERT INTO users (name, public_key, cursor) VALUES ($1, $2, $3)", [
+        device,
+        param(publicKey),
+        last,
+      ]);
+      await client.query("INSERT INTO devices (name, account, certificate) VALUES ($1, $2, $3)", [
+        device,
+        account,
+        param(certificate),
+      ]);
+      return { kind: "added" };
+    });
+  }
+
+  async revokeDevice(device: UserName, revocation: Uint8Array): Promise<"revoked" | "already" | "unknown"> {
+    return this.write(async (client) => {
+      const row = await one<{ revocation: Buffer | null }>(
+        client,
+        "SELECT revocation FROM devices WHERE name = $1 FOR UPDATE",
+        [device],
+      );
+      if (row === undefined) return "unknown";
+      if (row.revocation !== null) return "already";
+      await client.query("UPDATE devices SET revocation = $1 WHERE name = $2", [param(revocation), device]);
+      await client.query("DELETE FROM key_packages WHERE name = $1", [device]);
+      return "revoked";
+    }, false);
+  }
+
+  async devices(account: UserName): Promise<StoredDevice[]> {
+    const rows = await this.read<DeviceRow>(
+      "SELECT name, certificate, revocation, last_seen FROM devices WHERE account = $1 ORDER BY id",
+      [account],
+    );
+    return rows.map(toStoredDevice);
+  }
+
+  async device(device: UserName): Promise<StoredDevice | undefined> {
+    const row = await this.readOne<DeviceRow>(
+      "SELECT name, certificate, revocation, last_seen FROM devices WHERE name = $1",
+      [device],
+    );
+    return row === undefined ? undefined : toStoredDevice(row);
+  }
+
+  async deviceSeen(device: UserName, at: number): Promise<void> {
+    await this.write(async (client) => {
+      await client.query("UPDATE devices SET last_seen = GREATEST(last_seen, $1) WHERE name = $2", [at, device]);
+    }, false);
   }
 
   async userKey(name: UserName): Promise<Uint8Array | undefined> {

@@ -10,6 +10,7 @@ import {
   type UserName,
 } from "@secure-chat/protocol";
 import type {
+  AddDeviceResult,
   AppendInput,
   AppendResult,
   CommitInput,
@@ -19,8 +20,10 @@ import type {
   ReserveRoomResult,
   Storage,
   StoredDelivery,
+  StoredDevice,
   StoredGroup,
 } from "./storage.js";
+import { toStoredDevice, type DeviceRow } from "./device-row.js";
 import { toDelivery, type MessageRow } from "./message-row.js";
 import { StorageFullError } from "./storage.js";
 import { BackgroundCheckpointer, type CheckpointerOptions } from "./wal-checkpointer.js";
@@ -102,6 +105,15 @@ CREATE TABLE IF NOT EXISTS room_names (
   owner TEXT
 );
 CREATE INDEX IF NOT EXISTS room_names_by_skeleton ON room_names(skeleton);
+-- Linked devices (account.N): each also has a users row (its key, cursor, KeyPackages).
+CREATE TABLE IF NOT EXISTS devices (
+  name TEXT PRIMARY KEY,
+  account TEXT NOT NULL,
+  certificate BLOB NOT NULL,
+  revocation BLOB,
+  last_seen INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS devices_by_account ON devices(account);
 -- A Welcome is stored once however many members it adds: their delivery rows (payload empty)
 -- point at it by messages.shared_payload. Ids grow with seq, so retention, which deletes a prefix
 -- of the log, frees a prefix of this table too.
@@ -319,6 +331,53 @@ export class SqliteStorage implements Storage {
   async userKey(name: UserName): Promise<Uint8Array | undefined> {
     const row = this.statements.userKey.get(name);
     return row === undefined ? undefined : new Uint8Array(row.public_key);
+  }
+
+  async addDevice(
+    account: UserName,
+    device: UserName,
+    publicKey: Uint8Array,
+    certificate: Uint8Array,
+  ): Promise<AddDeviceResult> {
+    return this.write((): AddDeviceResult => {
+      if (this.statements.userKey.get(account) === undefined) return { kind: "no_account" };
+      const taken = this.db.prepare("SELECT 1 FROM devices WHERE name = ?").get(device) !== undefined;
+      if (taken || this.statements.userKey.get(device) !== undefined) return { kind: "exists" };
+      this.statements.insertUser.run(device, publicKey);
+      this.db
+        .prepare("INSERT INTO devices (name, account, certificate) VALUES (?, ?, ?)")
+        .run(device, account, certificate);
+      return { kind: "added" };
+    });
+  }
+
+  async revokeDevice(device: UserName, revocation: Uint8Array): Promise<"revoked" | "already" | "unknown"> {
+    return this.write(() => {
+      const row = this.db
+        .prepare<[string], { revocation: Buffer | null }>("SELECT revocation FROM devices WHERE name = ?")
+        .get(device);
+      if (row === undefined) return "unknown";
+      if (row.revocation !== null) return "already";
+      this.db.prepare("UPDATE devices SET revocation = ? WHERE name = ?").run(revocation, device);
+      this.db.prepare("DELETE FROM key_packages WHERE name = ?").run(device);
+      return "revoked";
+    });
+  }
+
+  async devices(account: UserName): Promise<StoredDevice[]> {
+    return this.db
+      .prepare<[string], DeviceRow>("SELECT * FROM devices WHERE account = ? ORDER BY rowid")
+      .all(account)
+      .map(toStoredDevice);
+  }
+
+  async device(device: UserName): Promise<StoredDevice | undefined> {
+    const row = this.db.prepare<[string], DeviceRow>("SELECT * FROM devices WHERE name = ?").get(device);
+    return row === undefined ? undefined : toStoredDevice(row);
+  }
+
+  async deviceSeen(device: UserName, at: number): Promise<void> {
+    this.write(() => this.db.prepare("UPDATE devices SET last_seen = ? WHERE name = ?").run(at, device));
   }
 
   async addKeyPackages(name: UserName, keyPackages: Uint8Array[], lastResort: Uint8Array | undefined): Promise<void> {
