@@ -53,7 +53,7 @@ async function connectOnceListening(url: string, ca: string, log: () => string):
     try {
       return await RawClient.connect(url, ca);
     } catch (error) {
-      if (Date.now() > deadline) throw new Error(`no connection through haproxy (${String(error)}): ${log()}`);
+      if (Date.now() > deadline) throw new Error(`no connection through haproxy: ${log()}`, { cause: error });
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
