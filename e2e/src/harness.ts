@@ -6,6 +6,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { get as httpGetRequest, type IncomingHttpHeaders } from "node:http";
+import { get as httpsGetRequest } from "node:https";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -153,15 +154,21 @@ export class ServerProcess extends Proc {
   }
 }
 
-/** A plain HTTP GET of `path` on the port of the ws:// server at `serverUrl`, on a connection of its own. */
+/**
+ * A plain HTTP GET of `path` on the port of the server at `serverUrl`, on a connection of its own:
+ * HTTPS for a wss:// server, trusting the certificate `ca` (PEM) whatever name it was made for.
+ */
 export function httpGet(
   serverUrl: string,
   path: string,
   headers: Record<string, string> = {},
+  ca?: string,
 ): Promise<{ status: number; body: string; headers: IncomingHttpHeaders }> {
-  const url = new URL(path, serverUrl.replace(/^ws:/, "http:"));
+  const url = new URL(path, serverUrl.replace(/^ws/, "http"));
+  const get = url.protocol === "https:" ? httpsGetRequest : httpGetRequest;
+  const tls = { ca, checkServerIdentity: () => undefined };
   return new Promise((resolve, reject) => {
-    const request = httpGetRequest(url, { headers, agent: false, timeout: DEFAULT_TIMEOUT_MS }, (response) => {
+    const request = get(url, { headers, agent: false, timeout: DEFAULT_TIMEOUT_MS, ...tls }, (response) => {
       let body = "";
       response.setEncoding("utf8");
       response.on("data", (chunk: string) => (body += chunk));

@@ -3,10 +3,11 @@
  * its database file is gone from under it or once it drains for a shutdown.
  */
 import assert from "node:assert/strict";
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import { RawClient } from "./raw-client.js";
-import { ServerProcess, httpGet } from "./harness.js";
+import { ServerProcess, httpGet, tempDir } from "./harness.js";
 
 /** Asks /healthz until its status is `status`; answers that reply. */
 async function healthBecomes(server: ServerProcess, status: number): Promise<{ status: number; body: string }> {
@@ -34,6 +35,20 @@ describe("/healthz", () => {
     } finally {
       await server.kill();
     }
+  });
+
+  it("answers over HTTPS, with the server's certificate, when the server speaks wss://", async (t) => {
+    const certDir = tempDir("health-cert");
+    const generator = await ServerProcess.start({ dataDir: certDir, args: ["--host", "0.0.0.0"] });
+    await generator.kill();
+    const certFile = join(certDir, "tls-cert.pem");
+    const server = await ServerProcess.start({
+      args: ["--tls-cert", certFile, "--tls-key", join(certDir, "tls-key.pem")],
+    });
+    t.after(() => server.kill());
+    assert.match(server.url, /^wss:/);
+    const reply = await httpGet(server.url, "/healthz", {}, readFileSync(certFile, "utf8"));
+    assert.deepEqual([reply.status, reply.body], [200, "ready\n"]);
   });
 
   it("answers 503 with the reason once the database file was removed under the running server", async () => {

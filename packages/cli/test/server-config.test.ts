@@ -1,6 +1,6 @@
 import { describe, it, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defaultServerConfig } from "@secure-chat/server";
@@ -114,6 +114,16 @@ describe("secure-chat server --config", () => {
 
   it("still names the flag when the bad value is the flag's", () => {
     refused(["--config", configFile({ port: 7450 }), "--port", "70000"], "BAD_FLAG", /--port must be a number/);
+  });
+
+  it("takes the README's example file as it is", () => {
+    const readme = readFileSync(new URL("../../../../README.md", import.meta.url), "utf8");
+    const example = /\*\*Config file\.\*\*[\s\S]*?```json\n([\s\S]*?)```/.exec(readme)?.[1];
+    assert.ok(example !== undefined, "the README has an example config file");
+    const config = serverConfigFromArgs(["--config", configFile(example), "--port", "7448"]);
+    assert.equal(config.port, 7448);
+    assert.equal(config.dataDir, "/var/lib/secure-chat");
+    assert.equal(config.drainMs, 10_000);
   });
 
   it("refuses a file it cannot read, or that is not one JSON object", () => {

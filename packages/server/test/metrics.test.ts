@@ -88,5 +88,7 @@ describe("timed", () => {
     await assert.rejects(wrapped.fails(), /no/);
     await new Promise((resolve) => setImmediate(resolve));
     assert.deepEqual(observed, ["slow", "now", "own", "fails"]);
+    assert.ok(wrapped instanceof Derived, "still an instance of its class");
+    assert.equal(wrapped.calls, 1, "fields read through");
   });
 });
