@@ -7,8 +7,8 @@ const mlsInternals = {
   message: "ts-mls internals are used only in packages/client/src/engine and packages/server/src/mls/**.",
 };
 const serverNeverImportsClient = {
-  group: ["@secure-chat/client", "@secure-chat/client/*"],
-  message: "The server never imports the client.",
+  group: ["@secure-chat/client", "@secure-chat/client/*", "@secure-chat/web", "@secure-chat/web/*"],
+  message: "The server never imports the client or the web client.",
 };
 const engineIsPure = "The engine does no I/O: callers pass deliveries in and carry its changes out.";
 

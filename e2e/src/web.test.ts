@@ -10,7 +10,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { BrowserUser, chromiumMissing } from "./browser.js";
-import { ChatProcess, filesUnder, ServerProcess, tempDir, uniqueMarker, until } from "./harness.js";
+import { ChatProcess, filesUnder, PASSPHRASE, ServerProcess, tempDir, uniqueMarker, until } from "./harness.js";
 
 const missing = chromiumMissing();
 if (missing !== undefined && process.env["CI"] === "true") {
@@ -213,6 +213,20 @@ describe("browser client", { skip: missing }, () => {
       texts.filter((text) => lobby.includes(text)),
       lobby,
     );
+  });
+
+  it("refuses the same name in a second tab of the same browser", async () => {
+    const second = await wanda.context.newPage();
+    try {
+      await second.goto(page);
+      await second.fill("#name", "wanda");
+      await second.fill("#passphrase", PASSPHRASE);
+      await second.click("button[type=submit]");
+      await second.waitForSelector(".error:has-text('signed in in another tab')");
+      assert.equal(await second.$(".chat"), null);
+    } finally {
+      await second.close();
+    }
   });
 
   it("keeps a marker sent from the browser out of the server's files and out of IndexedDB's raw content", async () => {

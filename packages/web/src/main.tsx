@@ -5,6 +5,7 @@
 import { render } from "preact";
 import type { UserName } from "@secure-chat/protocol";
 import { IndexedDbClientStore } from "./store/indexeddb-store.js";
+import { holdTabLock } from "./store/tab-lock.js";
 import type { PageAdapters } from "./session.js";
 import { App } from "./ui/app.js";
 
@@ -15,7 +16,15 @@ const adapters: PageAdapters = {
   server: `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}`,
   socketFactory: (url) => new WebSocket(url),
   hasState: (name) => IndexedDbClientStore.exists(databaseOf(name)),
-  openStore: (name, passphrase) => IndexedDbClientStore.open({ database: databaseOf(name), passphrase }),
+  openStore: async (name, passphrase) => {
+    const release = await holdTabLock(databaseOf(name));
+    try {
+      return await IndexedDbClientStore.open({ database: databaseOf(name), passphrase, onClose: release });
+    } catch (error) {
+      release();
+      throw error;
+    }
+  },
   notify: (message) => {
     // Only when the user allowed it and is looking elsewhere; the body is text, never markup.
     if (typeof Notification === "undefined" || Notification.permission !== "granted" || document.hasFocus()) return;

@@ -76,12 +76,15 @@ export interface OpenOptions {
   factory?: IDBFactory;
   /** For a new database only (tests lower it); an existing one keeps what it was made with. */
   iterations?: number;
+  /** Runs once the store is closed (the page lets go of its tab lock). */
+  onClose?: () => void;
 }
 
 export class IndexedDbClientStore implements ClientStore {
   private constructor(
     private readonly db: IDBDatabase,
     private readonly sealer: Sealer,
+    private readonly onClose: () => void,
   ) {}
 
   /** Whether a database of this name holds saved state (a new user is asked for the passphrase twice). */
@@ -103,7 +106,8 @@ export class IndexedDbClientStore implements ClientStore {
     };
     const db = await request(opening);
     try {
-      return new IndexedDbClientStore(db, await IndexedDbClientStore.unlock(db, options));
+      const sealer = await IndexedDbClientStore.unlock(db, options);
+      return new IndexedDbClientStore(db, sealer, options.onClose ?? (() => undefined));
     } catch (error) {
       db.close();
       throw error;
@@ -423,6 +427,7 @@ export class IndexedDbClientStore implements ClientStore {
 
   close(): Promise<void> {
     this.db.close();
+    this.onClose();
     return Promise.resolve();
   }
 }
