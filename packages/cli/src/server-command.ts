@@ -27,6 +27,7 @@ const numericFlags = {
 
 export const serverUsage =
   "secure-chat server [--host 127.0.0.1] [--port 7447] [--data DIR] [--storage postgres://USER@HOST/DB]\n" +
+  "                   [--bus nats://HOST:PORT --node-id ID]\n" +
   "                   [--suite xwing|x25519] [--heartbeat SECONDS]\n" +
   "                   [--login-timeout SECONDS] [--max-frame-bytes N] [--max-send-buffer N] [--rate-limit N]\n" +
   "                   [--user-rate-limit N] [--max-connections-per-ip N] [--registrations-per-ip N]\n" +
@@ -43,6 +44,8 @@ export function serverConfigFromArgs(argv: readonly string[]): ServerConfig {
     host: "string",
     data: "string",
     storage: "string",
+    bus: "string",
+    "node-id": "string",
     suite: "string",
     "tls-cert": "string",
     "tls-key": "string",
@@ -63,6 +66,16 @@ export function serverConfigFromArgs(argv: readonly string[]): ServerConfig {
   if (storage !== undefined && !/^postgres(ql)?:\/\/./.test(storage)) {
     throw usageError(`--storage must be a postgres:// URL (SQLite in --data is the default), not ${storage}`);
   }
+  const bus = parsed.flags["bus"] as string | undefined;
+  const nodeId = parsed.flags["node-id"] as string | undefined;
+  if (bus !== undefined && !/^nats:\/\/./.test(bus)) throw usageError(`--bus must be a nats:// URL, not ${bus}`);
+  if (bus !== undefined && storage === undefined) {
+    throw usageError("--bus links nodes that share one database: it needs --storage postgres://…");
+  }
+  if ((bus === undefined) !== (nodeId === undefined)) throw usageError("--bus and --node-id go together");
+  if (nodeId !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(nodeId)) {
+    throw usageError(`--node-id must be 1-64 letters, digits, _ or -, not ${nodeId}`);
+  }
   const certFile = parsed.flags["tls-cert"] as string | undefined;
   const keyFile = parsed.flags["tls-key"] as string | undefined;
   if ((certFile === undefined) !== (keyFile === undefined)) throw usageError("--tls-cert and --tls-key go together");
@@ -73,6 +86,8 @@ export function serverConfigFromArgs(argv: readonly string[]): ServerConfig {
     host: host ?? config.host,
     dataDir: data ?? config.dataDir,
     storageUrl: storage ?? config.storageUrl,
+    busUrl: bus ?? config.busUrl,
+    nodeId: nodeId ?? config.nodeId,
     cipherSuite: suite ?? config.cipherSuite,
     tls: certFile !== undefined && keyFile !== undefined ? { certFile, keyFile } : undefined,
   };

@@ -5,6 +5,8 @@ import type { ServerConfig } from "./config.js";
 import type { Logger } from "./log.js";
 import type { Storage } from "./storage/storage.js";
 import { CursorBatcher } from "./services/cursor-batcher.js";
+import type { Connection } from "./connection.js";
+import type { OrderedDelivery } from "./services/delivery.js";
 import { DurabilityGate } from "./services/durability-gate.js";
 import { Quotas } from "./services/quotas.js";
 import { SendBatcher } from "./services/send-batcher.js";
@@ -19,11 +21,12 @@ export interface ServerContext {
   log: Logger;
   now(): number;
   randomBytes(count: number): Uint8Array;
-  /** Open connections per user name: presence. */
+  /** Open connections per user name on this node: presence (other nodes' is the bus's). */
   online: Map<UserName, number>;
   /**
    * Cache of each group's current members, filled from storage on first use. Each set is a
    * value: a change replaces it (never mutate one), so the bus may cache who it reaches.
+   * A change made on another node drops the entry (see Bus.onMembersChanged).
    */
   members: Map<GroupId, ReadonlySet<UserName>>;
   /** Rate limit shared by all connections of a user. */
@@ -44,6 +47,8 @@ export interface ServerContext {
   sends: SendBatcher;
   /** Delivery cursors, flushed to storage in batches. */
   cursors: CursorBatcher;
+  /** Live connections whose deliveries are fetched in order (several nodes; see OrderedDelivery). */
+  orderedDeliveries: Map<Connection, OrderedDelivery>;
 }
 
 /**
@@ -59,6 +64,7 @@ export function createContext(
 ): ServerContext {
   const durable = new DurabilityGate(storage, log);
   const members = new Map<GroupId, ReadonlySet<UserName>>();
+  bus.onMembersChanged((groupId) => members.delete(groupId));
   return {
     config,
     storage,
@@ -78,6 +84,7 @@ export function createContext(
     // The send handler has the group's members in the cache before it adds (never evicted).
     sends: new SendBatcher(storage, durable, (groupId) => members.get(groupId) ?? new Set()),
     cursors: new CursorBatcher(storage, log, cursorFlushMs),
+    orderedDeliveries: new Map(),
   };
 }
 
@@ -91,4 +98,10 @@ export async function groupMembers(ctx: ServerContext, groupId: GroupId): Promis
   if (meanwhile !== undefined) return meanwhile;
   ctx.members.set(groupId, read);
   return read;
+}
+
+/** A group's members changed here: cached now, and forgotten by the other nodes. */
+export function setGroupMembers(ctx: ServerContext, groupId: GroupId, members: ReadonlySet<UserName>): void {
+  ctx.members.set(groupId, members);
+  ctx.bus.shareMembersChanged(groupId);
 }

@@ -1,9 +1,12 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import type { Bus } from "./bus/bus.js";
 import { MemoryBus } from "./bus/memory-bus.js";
+import { NatsBus } from "./bus/nats-bus.js";
 import { defaultServerConfig, type ServerConfig } from "./config.js";
 import { createContext } from "./context.js";
 import { stderrLogger, type Logger } from "./log.js";
+import { watchForMissedHints } from "./services/delivery.js";
 import { startRetention } from "./services/retention.js";
 import { PgStorage } from "./storage/pg-storage.js";
 import { SqliteStorage } from "./storage/sqlite-storage.js";
@@ -32,14 +35,35 @@ async function openConfiguredStorage(config: ServerConfig, log: Logger): Promise
   );
 }
 
-/** Composition root of the server: picks the storage (SQLite or PostgreSQL) and the in-process bus. */
+/**
+ * How often a node of several checks storage for seqs the bus did not tell it about (a frame
+ * lost on the bus, or sent while NATS was away).
+ */
+const MISSED_HINTS_CHECK_MS = 1_000;
+
+/** The configured bus: NATS at `busUrl`, else the in-process one. */
+async function openConfiguredBus(config: ServerConfig, log: Logger): Promise<Bus> {
+  if (config.busUrl === undefined) return new MemoryBus();
+  return NatsBus.connect(config.busUrl, {
+    nodeId: config.nodeId,
+    onStatus: (event, detail) => log.info(event, { detail }),
+  });
+}
+
+/** Composition root of the server: picks the storage (SQLite or PostgreSQL) and the bus (in-process or NATS). */
 export async function startServer(
   overrides: Partial<ServerConfig> = {},
   log: Logger = stderrLogger(),
 ): Promise<RunningServer> {
   const config = { ...defaultServerConfig, ...overrides };
   const storage = await openConfiguredStorage(config, log);
-  const bus = new MemoryBus();
+  let bus: Bus;
+  try {
+    bus = await openConfiguredBus(config, log);
+  } catch (error) {
+    await storage.close();
+    throw error;
+  }
   const ctx = createContext(config, storage, bus, log);
   try {
     const tls =
@@ -50,12 +74,14 @@ export async function startServer(
           : await selfSignedTls(config.dataDir, config.host);
     const transport = await listen(ctx, tls);
     const retention = startRetention(ctx);
+    const missedHints = bus.crossNode ? watchForMissedHints(ctx, MISSED_HINTS_CHECK_MS) : undefined;
     log.info("listening", { url: transport.url, cipherSuite: config.cipherSuite, tls: tls !== undefined });
     return {
       url: transport.url,
       certificateFingerprint: tls?.fingerprint256,
       async close() {
         retention.stop();
+        missedHints?.stop();
         await transport.close();
         await ctx.sends.flush();
         await ctx.cursors.close();
@@ -66,6 +92,7 @@ export async function startServer(
   } catch (error) {
     // A bad certificate or a port in use: nothing was accepted, but the storage is open.
     await ctx.cursors.close();
+    bus.close();
     await storage.close();
     throw error;
   }

@@ -17,6 +17,8 @@ interface Reach {
  * objects per delivery costs cache misses).
  */
 export class MemoryBus implements Bus {
+  /** One node: nobody is elsewhere, and nobody else changes a group. */
+  readonly crossNode = false;
   private readonly subscribers = new Map<UserName, DeliveryTarget[]>();
   /** Bumped by every subscribe and unsubscribe; a Reach of an older version is stale. */
   private version = 0;
@@ -53,6 +55,20 @@ export class MemoryBus implements Bus {
       this.version++;
     };
   }
+
+  shareOnline(): void {}
+
+  onlineElsewhere(): boolean {
+    return false;
+  }
+
+  namesOnlineElsewhere(): UserName[] {
+    return [];
+  }
+
+  shareMembersChanged(): void {}
+
+  onMembersChanged(): void {}
 
   close(): void {
     this.subscribers.clear();
