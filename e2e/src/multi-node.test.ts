@@ -96,6 +96,29 @@ describe("several nodes on one PostgreSQL and one NATS", { skip, timeout: 240_00
     await waitForText(bobAgain, whileAway);
   });
 
+  it("two clients joining at once through different nodes (rival external commits): both end in the room, nobody forks", async () => {
+    const alice = clients.find((client) => client.name === "alice");
+    assert.ok(alice !== undefined);
+    const from = alice.events.length;
+    // Both join #lobby by external commit at once, each through its own node.
+    const [frank, grace] = await Promise.all([
+      start("frank", cluster.node("a").url),
+      start("grace", cluster.node("b").url),
+    ]);
+    for (const name of ["frank", "grace"]) {
+      await alice.waitFor(`${name} joined`, (e) => e.type === "member" && e.name === name, from);
+    }
+    // Everyone can read what each sends afterwards: all are in one epoch with the same keys.
+    const fromFrank = uniqueMarker("frank");
+    const fromGrace = uniqueMarker("grace");
+    frank.send(fromFrank);
+    grace.send(fromGrace);
+    for (const client of [alice, frank, grace]) {
+      await waitForText(client, client === frank ? fromGrace : fromFrank);
+    }
+    await waitForText(alice, fromGrace);
+  });
+
   it("kill -9 of a node: its clients reconnect through haproxy to the other; nothing acknowledged is lost or shown twice", async () => {
     const entry = await cluster.startBalancer();
     const dave = await start("dave", entry);
@@ -140,5 +163,21 @@ describe("several nodes on one PostgreSQL and one NATS", { skip, timeout: 240_00
       texts(dave, "#lobby").filter((t) => all.includes(t)),
       "one order",
     );
+  });
+  it("PostgreSQL stopped for 5 s under traffic: STORAGE_UNAVAILABLE meanwhile, then everything goes out, nothing lost", async () => {
+    const dave = clients.find((client) => client.name === "dave" && client.exitCode === undefined);
+    const erin = clients.find((client) => client.name === "erin" && client.exitCode === undefined);
+    assert.ok(dave !== undefined && erin !== undefined);
+    const from = dave.events.length;
+    await cluster.postgres.stopServer();
+    const typed = Array.from({ length: 5 }, (_, i) => uniqueMarker(`typed-while-down-${i}`));
+    for (const text of typed) dave.send(text);
+    const told = await dave.waitFor("told the database is away", (e) => e.type === "error", from);
+    assert.equal(told.code, "STORAGE_UNAVAILABLE", JSON.stringify(told));
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    await cluster.postgres.restart();
+    for (const text of typed) await waitForText(erin, text);
+    const shown = texts(erin, "#lobby").filter((text) => typed.includes(text));
+    assert.deepEqual(shown, typed, "each once, in the order typed");
   });
 });

@@ -27,6 +27,11 @@ export interface Bus {
    * order, each delivery frame only saying there is something to fetch (see OrderedDelivery).
    */
   readonly crossNode: boolean;
+  /**
+   * The highest delivery seq announced on the bus by any node, this one included (crossNode
+   * only): storage holding a higher one means a frame was lost on the way.
+   */
+  readonly announcedSeq: number;
   /** Tells the other nodes that `name` is now online on this one (first connection here) or not (last). */
   shareOnline(name: UserName, online: boolean): void;
   /** Whether `name` is online on another node, as far as this one knows. */

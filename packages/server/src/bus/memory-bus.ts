@@ -19,6 +19,7 @@ interface Reach {
 export class MemoryBus implements Bus {
   /** One node: nobody is elsewhere, and nobody else changes a group. */
   readonly crossNode = false;
+  readonly announcedSeq = 0;
   private readonly subscribers = new Map<UserName, DeliveryTarget[]>();
   /** Bumped by every subscribe and unsubscribe; a Reach of an older version is stale. */
   private version = 0;

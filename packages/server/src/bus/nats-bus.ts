@@ -1,6 +1,7 @@
 import { connect, headers, type MsgHdrs, type NatsConnection } from "nats";
 import type { GroupId, UserName } from "@secure-chat/protocol";
 import type { Bus, DeliveryTarget } from "./bus.js";
+import { deliverySeq } from "./delivery-seq.js";
 import { MemoryBus } from "./memory-bus.js";
 
 /** Subjects, under one prefix so several deployments can share a NATS server. */
@@ -49,6 +50,7 @@ export interface NatsBusOptions {
  */
 export class NatsBus implements Bus {
   readonly crossNode = true;
+  announcedSeq = 0;
   private readonly local = new MemoryBus();
   private readonly subjects;
   private readonly remote = new Map<string, RemoteNode>();
@@ -148,9 +150,12 @@ export class NatsBus implements Bus {
   }
 
   private send(to: string, except: UserName | undefined, frame: Uint8Array): void {
+    const seq = deliverySeq(frame);
+    if (seq !== undefined) this.announcedSeq = Math.max(this.announcedSeq, seq);
     if (this.nc.isClosed()) return;
     const h = headers();
     h.set("node", this.options.nodeId);
+    if (seq !== undefined) h.set("seq", String(seq));
     h.set("to", to);
     if (except !== undefined) h.set("except", except);
     // While NATS is away the client buffers a little and drops the rest: deliveries are fetched anyway.
@@ -163,6 +168,8 @@ export class NatsBus implements Bus {
 
   private receiveFrame(h: MsgHdrs | undefined, frame: Uint8Array): void {
     if (h === undefined || h.get("node") === this.options.nodeId) return;
+    const seq = Number(h.get("seq"));
+    if (Number.isSafeInteger(seq)) this.announcedSeq = Math.max(this.announcedSeq, seq);
     const except = h.get("except");
     const to = h.get("to").split(",") as UserName[];
     this.local.publish(except === "" ? to : to.filter((name) => name !== except), frame);

@@ -1,5 +1,6 @@
-import { ProtocolError, decodeFrame, deliveryKinds, encodeFrame, type UserName } from "@secure-chat/protocol";
+import { ProtocolError, deliveryKinds, encodeFrame, type UserName } from "@secure-chat/protocol";
 import type { DeliveryTarget } from "../bus/bus.js";
+import { deliverySeq } from "../bus/delivery-seq.js";
 import type { Connection } from "../connection.js";
 import type { ServerContext } from "../context.js";
 import type { StoredDelivery } from "../storage/storage.js";
@@ -266,19 +267,15 @@ export function answerInOrder(ctx: ServerContext, connection: Connection, seq: n
   else ordered.answerAfter(seq, answer);
 }
 
-/** The seq of an encoded `deliver` frame, or undefined for any other frame. */
-function deliverySeq(frame: Uint8Array): number | undefined {
-  const decoded = decodeFrame(frame);
-  return decoded.kind === "ok" && decoded.frame.type === "deliver" ? decoded.frame.seq : undefined;
-}
-
 /**
  * When several nodes write, the bus is best effort: every interval, if storage has handed out
- * seqs beyond what this node has heard of, every live connection here fetches what it may have
- * missed. Nothing waits for a reconnect.
+ * seqs beyond the highest any node announced on the bus (a frame lost, or published while NATS
+ * was away), every live connection here fetches what it may have missed. Nothing waits for a
+ * reconnect.
  */
 export function watchForMissedHints(ctx: ServerContext, intervalMs: number): { stop(): void } {
-  let known = 0;
+  /** The last seq this check made every connection fetch up to. */
+  let fetchedUpTo = 0;
   let checking = false;
   const timer = setInterval(() => {
     if (checking) return;
@@ -286,8 +283,10 @@ export function watchForMissedHints(ctx: ServerContext, intervalMs: number): { s
     ctx.storage
       .lastSeq()
       .then((last) => {
-        if (last > known) for (const ordered of ctx.orderedDeliveries.values()) ordered.fetch();
-        known = last;
+        if (last > Math.max(ctx.bus.announcedSeq, fetchedUpTo)) {
+          for (const ordered of ctx.orderedDeliveries.values()) ordered.fetch();
+        }
+        fetchedUpTo = last;
       })
       .catch(() => undefined) // storage unreachable: checked again next interval
       .finally(() => (checking = false));
