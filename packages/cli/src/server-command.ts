@@ -40,6 +40,8 @@ const textFlags = {
   host: "host",
   data: "dataDir",
   storage: "storageUrl",
+  bus: "busUrl",
+  "node-id": "nodeId",
   "tls-cert": "certFile",
   "tls-key": "keyFile",
   "metrics-token-file": "metricsTokenFile",
@@ -55,7 +57,8 @@ const settingFlags: FlagSpec = {
 
 export const serverUsage =
   "secure-chat server [--config FILE] [--host 127.0.0.1] [--port 7447] [--data DIR]\n" +
-  "                   [--storage postgres://USER@HOST/DB] [--suite xwing|x25519] [--heartbeat SECONDS]\n" +
+  "                   [--storage postgres://USER@HOST/DB] [--bus nats://HOST:PORT --node-id ID]\n" +
+  "                   [--suite xwing|x25519] [--heartbeat SECONDS]\n" +
   "                   [--login-timeout SECONDS] [--max-frame-bytes N] [--max-send-buffer N]\n" +
   "                   [--rate-limit N] [--user-rate-limit N] [--max-connections-per-ip N] [--registrations-per-ip N]\n" +
   "                   [--quota-bytes-per-day N] [--groups-per-day N] [--retention-days N]\n" +
@@ -89,7 +92,15 @@ function settingsFrom(
   }
   const storage = settings.storageUrl;
   if (storage !== undefined && !/^postgres(ql)?:\/\/./.test(storage)) {
-    throw refuse(`${label("storage")} must be a postgres:// URL (SQLite in --data is the default), not ${storage}`);
+    throw refuse(
+      `${label("storage")} must be a postgres:// URL (SQLite in --data is the default), not ${withoutPassword(storage)}`,
+    );
+  }
+  const bus = settings.busUrl;
+  if (bus !== undefined && !/^nats:\/\/./.test(bus)) throw refuse(`${label("bus")} must be a nats:// URL, not ${bus}`);
+  const nodeId = settings.nodeId;
+  if (nodeId !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(nodeId)) {
+    throw refuse(`${label("node-id")} must be 1-64 letters, digits, _ or -, not ${nodeId}`);
   }
   const suite = flags["suite"];
   if (typeof suite === "string") {
@@ -120,6 +131,12 @@ export function serverConfigFromArgs(argv: readonly string[]): ServerConfig {
   const fromFlags = settingsFrom(flags, (flag) => `--${flag}`, usageError);
   const { certFile, keyFile, noWeb, ...settings } = { ...fromFile, ...fromFlags };
   if ((certFile === undefined) !== (keyFile === undefined)) throw usageError("--tls-cert and --tls-key go together");
+  if (settings.busUrl !== undefined && settings.storageUrl === undefined) {
+    throw usageError("--bus links nodes that share one database: it needs --storage postgres://…");
+  }
+  if ((settings.busUrl === undefined) !== (settings.nodeId === undefined)) {
+    throw usageError("--bus and --node-id go together");
+  }
   return {
     ...defaultServerConfig,
     ...settings,

@@ -10,6 +10,13 @@ export interface ServerConfig {
    * undefined: SQLite in dataDir.
    */
   storageUrl: string | undefined;
+  /**
+   * A NATS URL (nats://host:4222) linking the nodes that share `storageUrl`; undefined: this
+   * process is the only node (in-process bus).
+   */
+  busUrl: string | undefined;
+  /** This node's name among the nodes on the bus (unique per node). */
+  nodeId: string;
   cipherSuite: CipherSuiteKey;
   /** Largest frame accepted; sized for a Welcome with its ratchet tree in a large group. */
   maxFrameBytes: number;
@@ -63,6 +70,8 @@ export const defaultServerConfig: ServerConfig = {
   port: 7447,
   dataDir: "./data",
   storageUrl: undefined,
+  busUrl: undefined,
+  nodeId: "node",
   cipherSuite: "xwing",
   maxFrameBytes: 8 * 1024 * 1024,
   loginTimeoutMs: 10_000,

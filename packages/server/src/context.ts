@@ -8,6 +8,7 @@ import { ServerMetrics } from "./metrics/server-metrics.js";
 import { timed } from "./metrics/timed.js";
 import type { Storage } from "./storage/storage.js";
 import { CursorBatcher } from "./services/cursor-batcher.js";
+import type { OrderedDelivery } from "./services/delivery.js";
 import { DurabilityGate } from "./services/durability-gate.js";
 import { Quotas } from "./services/quotas.js";
 import { SendBatcher } from "./services/send-batcher.js";
@@ -22,11 +23,12 @@ export interface ServerContext {
   log: Logger;
   now(): number;
   randomBytes(count: number): Uint8Array;
-  /** Open connections per user name: presence. */
+  /** Open connections per user name on this node: presence (other nodes' is the bus's). */
   online: Map<UserName, number>;
   /**
    * Cache of each group's current members, filled from storage on first use. Each set is a
    * value: a change replaces it (never mutate one), so the bus may cache who it reaches.
+   * A change made on another node drops the entry (see Bus.onMembersChanged).
    */
   members: Map<GroupId, ReadonlySet<UserName>>;
   /** Rate limit shared by all connections of a user. */
@@ -51,6 +53,8 @@ export interface ServerContext {
   metrics: ServerMetrics;
   /** Set once shutdown has begun: health checks answer "not ready" from then on. */
   draining: boolean;
+  /** Live connections whose deliveries are fetched in order (several nodes; see OrderedDelivery). */
+  orderedDeliveries: Map<Connection, OrderedDelivery>;
   /** Device links waiting for approval, by rendezvous code (in memory: a link lives minutes). */
   links: Map<string, PendingLink>;
 }
@@ -80,6 +84,7 @@ export function createContext(
   const bus = timed(adapterBus, (operation, seconds) => metrics.busSeconds.observe(operation, seconds));
   const durable = new DurabilityGate(storage, log);
   const members = new Map<GroupId, ReadonlySet<UserName>>();
+  bus.onMembersChanged((groupId) => members.delete(groupId));
   return {
     config,
     storage,
@@ -102,6 +107,7 @@ export function createContext(
     metrics,
     draining: false,
     links: new Map(),
+    orderedDeliveries: new Map(),
   };
 }
 
@@ -115,4 +121,10 @@ export async function groupMembers(ctx: ServerContext, groupId: GroupId): Promis
   if (meanwhile !== undefined) return meanwhile;
   ctx.members.set(groupId, read);
   return read;
+}
+
+/** A group's members changed here: cached now, and forgotten by the other nodes. */
+export function setGroupMembers(ctx: ServerContext, groupId: GroupId, members: ReadonlySet<UserName>): void {
+  ctx.members.set(groupId, members);
+  ctx.bus.shareMembersChanged(groupId);
 }

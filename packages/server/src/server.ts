@@ -1,10 +1,13 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import type { Bus } from "./bus/bus.js";
 import { MemoryBus } from "./bus/memory-bus.js";
+import { NatsBus } from "./bus/nats-bus.js";
 import { defaultServerConfig, type ServerConfig } from "./config.js";
 import { createContext } from "./context.js";
 import { httpEndpoints, readMetricsToken } from "./http-endpoints.js";
 import { stderrLogger, type Logger } from "./log.js";
+import { watchForMissedHints } from "./services/delivery.js";
 import { startRetention } from "./services/retention.js";
 import { PgStorage } from "./storage/pg-storage.js";
 import { SqliteStorage } from "./storage/sqlite-storage.js";
@@ -39,14 +42,35 @@ async function openConfiguredStorage(config: ServerConfig, log: Logger): Promise
   );
 }
 
-/** Composition root of the server: picks the storage (SQLite or PostgreSQL) and the in-process bus. */
+/**
+ * How often a node of several checks storage for seqs the bus did not tell it about (a frame
+ * lost on the bus, or sent while NATS was away).
+ */
+const MISSED_HINTS_CHECK_MS = 1_000;
+
+/** The configured bus: NATS at `busUrl`, else the in-process one. */
+async function openConfiguredBus(config: ServerConfig, log: Logger): Promise<Bus> {
+  if (config.busUrl === undefined) return new MemoryBus();
+  return NatsBus.connect(config.busUrl, {
+    nodeId: config.nodeId,
+    onStatus: (event, detail) => log.info(event, { detail }),
+  });
+}
+
+/** Composition root of the server: picks the storage (SQLite or PostgreSQL) and the bus (in-process or NATS). */
 export async function startServer(
   overrides: Partial<ServerConfig> = {},
   log: Logger = stderrLogger(),
 ): Promise<RunningServer> {
   const config = { ...defaultServerConfig, ...overrides };
   const storage = await openConfiguredStorage(config, log);
-  const bus = new MemoryBus();
+  let bus: Bus;
+  try {
+    bus = await openConfiguredBus(config, log);
+  } catch (error) {
+    await storage.close();
+    throw error;
+  }
   const ctx = createContext(config, storage, bus, log);
   try {
     const tls =
@@ -59,12 +83,14 @@ export async function startServer(
     const metricsToken = config.metricsTokenFile === undefined ? undefined : readMetricsToken(config.metricsTokenFile);
     const transport = await listen(ctx, tls, httpEndpoints(ctx, metricsToken, web?.handle ?? noWebClient));
     const retention = startRetention(ctx);
+    const missedHints = bus.crossNode ? watchForMissedHints(ctx, MISSED_HINTS_CHECK_MS) : undefined;
     log.info("listening", { url: transport.url, cipherSuite: config.cipherSuite, tls: tls !== undefined });
     let closing: Promise<void> | undefined;
     const close = (): Promise<void> =>
       (closing ??= (async () => {
         ctx.draining = true;
         retention.stop();
+        missedHints?.stop();
         await transport.close();
         await ctx.sends.flush();
         await ctx.cursors.close();
@@ -88,6 +114,7 @@ export async function startServer(
     // A bad certificate or a port in use: nothing was accepted, but the storage is open.
     ctx.metrics.close();
     await ctx.cursors.close();
+    bus.close();
     await storage.close();
     throw error;
   }

@@ -17,6 +17,9 @@ interface Reach {
  * objects per delivery costs cache misses).
  */
 export class MemoryBus implements Bus {
+  /** One node: nobody is elsewhere, and nobody else changes a group. */
+  readonly crossNode = false;
+  readonly announcedSeq = 0;
   private readonly subscribers = new Map<UserName, DeliveryTarget[]>();
   /** Bumped by every subscribe and unsubscribe; a Reach of an older version is stale. */
   private version = 0;
@@ -54,6 +57,20 @@ export class MemoryBus implements Bus {
       this.version++;
     };
   }
+
+  shareOnline(): void {}
+
+  onlineElsewhere(): boolean {
+    return false;
+  }
+
+  namesOnlineElsewhere(): UserName[] {
+    return [];
+  }
+
+  shareMembersChanged(): void {}
+
+  onMembersChanged(): void {}
 
   /** In the process: it carries frames as long as it is open. */
   async ping(): Promise<void> {
