@@ -51,10 +51,14 @@ const MISSED_HINTS_CHECK_MS = 1_000;
 /** The configured bus: NATS at `busUrl`, else the in-process one. */
 async function openConfiguredBus(config: ServerConfig, log: Logger): Promise<Bus> {
   if (config.busUrl === undefined) return new MemoryBus();
-  return NatsBus.connect(config.busUrl, {
-    nodeId: config.nodeId,
-    onStatus: (event, detail) => log.info(event, { detail }),
-  });
+  try {
+    return await NatsBus.connect(config.busUrl, {
+      nodeId: config.nodeId,
+      onStatus: (event, detail) => log.info(event, { detail }),
+    });
+  } catch (error) {
+    throw new Error(`cannot reach the bus at ${config.busUrl}: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 /** Composition root of the server: picks the storage (SQLite or PostgreSQL) and the bus (in-process or NATS). */
