@@ -146,7 +146,7 @@ describe("tui view model: scrollback content", () => {
     const s = run([ev({ type: "history", room: "#lobby", messages: [old] })], started());
     const line = room(s, "#lobby").entries.at(-1);
     assert.equal(line?.time, old.serverTs);
-    assert.equal(line?.text, "#lobby <bob> from before");
+    assert.equal(line?.text, "#lobby m35 <bob> from before");
   });
 
   it("marks where your membership begins when you join a room", () => {

@@ -6,13 +6,16 @@ export {
   type LinkState,
   type MemberInfo,
   type MessageEvent,
+  type ReactionCount,
 } from "./events.js";
+export { shortId } from "./engine/message-effects.js";
 export { ClientError, errorCode, errorMessage, isClientErrorCode, type ClientErrorCode } from "./errors.js";
 export { fingerprint, type Identity } from "./identity.js";
 export type {
   ClientStore,
   HistoryEntry,
   OutboxEntry,
+  StoredReaction,
   StoreBatch,
   StoredGroupState,
   StoredIdentity,

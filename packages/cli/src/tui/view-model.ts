@@ -1,4 +1,11 @@
-import { presenceKnownWhen, type LinkState, type MemberInfo, type UiEvent, type UiMessage } from "@secure-chat/client";
+import {
+  presenceKnownWhen,
+  type LinkState,
+  type MemberInfo,
+  type ReactionCount,
+  type UiEvent,
+  type UiMessage,
+} from "@secure-chat/client";
 import { formatHuman, invitation } from "../format-human.js";
 import { computeLayout, type Layout } from "./layout.js";
 import type { SavedRoom } from "./saved-rooms.js";
@@ -186,6 +193,63 @@ function roomOrderKey(label: string): string {
   return label === "#lobby" ? "0" : label.startsWith("@") ? `2${label}` : `1${label.slice(1)}`;
 }
 
+/** The line a reply quotes: the message it answers if `shown` has it. */
+function quoteOf(shown: readonly Omit<Entry, "n">[], replyTo: string | undefined): string | undefined {
+  if (replyTo === undefined) return undefined;
+  const quoted = shown.find((e) => e.kind === "message" && e.id === replyTo);
+  if (quoted === undefined) return "an earlier message";
+  return quoted.deleted === true
+    ? `<${quoted.from ?? "?"}> (message deleted)`
+    : `<${quoted.from ?? "?"}> ${quoted.text}`;
+}
+
+/** A message's scrollback entry, with what the history knows of it. */
+function messageEntry(state: TuiState, shown: readonly Omit<Entry, "n">[], m: UiMessage): Omit<Entry, "n"> {
+  const own = m.from === state.self;
+  const quote = quoteOf(shown, m.replyTo);
+  return {
+    kind: "message",
+    time: m.serverTs,
+    text: m.text,
+    from: m.from,
+    own,
+    mention: !own && m.deleted !== true && mentions(m.text, state.self),
+    id: m.id,
+    ...(m.replyTo === undefined ? {} : { replyTo: m.replyTo, quote }),
+    ...(m.edited === true ? { edited: true } : {}),
+    ...(m.deleted === true ? { deleted: true } : {}),
+    ...(m.reactions === undefined ? {} : { reactions: m.reactions }),
+  };
+}
+
+/** History entries with the lines their replies quote, from among themselves and what is shown. */
+function withQuotes(older: Omit<Entry, "n">[], shown: readonly Entry[]): Omit<Entry, "n">[] {
+  const all = [...older, ...shown];
+  return older.map((e) => (e.replyTo === undefined ? e : { ...e, quote: quoteOf(all, e.replyTo) }));
+}
+
+/** Replaces the entry of message `id` in `label` (a new object: its wrapped lines are made again). */
+function reviseMessage(state: TuiState, label: string, id: string, revise: (entry: Entry) => Entry): TuiState {
+  const room = state.rooms.get(label);
+  const index = room?.entries.findIndex((e) => e.kind === "message" && e.id === id) ?? -1;
+  const entry = room?.entries[index];
+  if (room === undefined || entry === undefined) return state;
+  const entries = [...room.entries];
+  entries[index] = revise(entry);
+  return withRoom(state, label, (r) => ({ ...r, entries }));
+}
+
+/** Reaction counts with `from`'s `emoji` added or taken away. */
+function countsWith(counts: readonly ReactionCount[], emoji: string, from: string, removed: boolean): ReactionCount[] {
+  const next = counts.map((c) =>
+    c.emoji !== emoji
+      ? c
+      : { emoji, from: removed ? c.from.filter((name) => name !== from) : [...c.from.filter((n) => n !== from), from] },
+  ) as ReactionCount[];
+  if (!removed && !next.some((c) => c.emoji === emoji)) next.push({ emoji, from: [from] } as ReactionCount);
+  return next.filter((c) => c.from.length > 0);
+}
+
 function onMessage(state: TuiState, event: UiMessage): TuiState {
   const own = event.from === state.self;
   const direct = roomKind(event.room) === "direct";
@@ -193,15 +257,7 @@ function onMessage(state: TuiState, event: UiMessage): TuiState {
   const shown = state.phase === "ready" && event.room === state.current;
   let next = withRoom(state, event.room, (room) => {
     // The client already drops replays and duplicates; history merges skip what is here.
-    let updated = append(room, {
-      kind: "message",
-      time: event.serverTs,
-      text: event.text,
-      from: event.from,
-      own,
-      mention,
-      id: event.id,
-    });
+    let updated = append(room, messageEntry(state, room.entries, event));
     if (!own && !shown) {
       updated = {
         ...updated,
@@ -232,6 +288,27 @@ function onEvent(state: TuiState, event: UiEvent, now: number): TuiState {
   switch (event.type) {
     case "message":
       return onMessage(state, event);
+    case "reaction":
+      return reviseMessage(state, event.room, event.id, (e) => ({
+        ...e,
+        reactions: countsWith(e.reactions ?? [], event.emoji, event.from, event.removed),
+      }));
+    case "edit":
+      return reviseMessage(state, event.room, event.id, (e) => ({ ...e, text: event.text, edited: true }));
+    case "delete":
+      return reviseMessage(state, event.room, event.id, (e) => {
+        const tombstone: { -readonly [K in keyof Entry]: Entry[K] } = { ...e, text: "", deleted: true, mention: false };
+        delete tombstone.reactions;
+        return tombstone;
+      });
+    case "unsupported":
+      return withRoom(state, event.room, (room) =>
+        append(room, {
+          kind: "notice",
+          time: now,
+          text: `${event.from} sent ${event.what}, which this version can't show`,
+        }),
+      );
     case "ready": {
       let known = state;
       // A room you were removed from stays listed, greyed: its history is still in the store.
@@ -418,15 +495,10 @@ function onHistory(state: TuiState, action: Extract<TuiAction, { type: "history"
     }
     const added: Omit<Entry, "n">[] = [
       ...room0,
-      ...older.map((m) => ({
-        kind: "message" as const,
-        time: m.serverTs,
-        text: m.text,
-        from: m.from,
-        own: m.from === state.self,
-        mention: m.from !== state.self && mentions(m.text, state.self),
-        id: m.id,
-      })),
+      ...withQuotes(
+        older.map((m) => messageEntry(state, [], m)),
+        room.entries,
+      ),
     ];
     const firstN = (room.entries[0]?.n ?? room.nextN) - added.length;
     const entries = [...added.map((e, i) => ({ ...e, n: firstN + i })), ...room.entries].slice(-MAX_SCROLLBACK);

@@ -1,10 +1,11 @@
 import { emptyPskIndex, joinGroup, processMessage, zeroOutUint8Array, type ClientState } from "ts-mls";
 import type { DeliveryKind, GroupId, UserName } from "@secure-chat/protocol";
-import { decodeContent } from "../content.js";
+import { decodeContent } from "../content/content.js";
 import { ClientError, errorMessage } from "../errors.js";
 import type { ChatEvent } from "../events.js";
 import { sameKey } from "../identity.js";
 import type { HistoryEntry, StoreBatch, StoredKeyPackage } from "../store/store.js";
+import { messageEffect } from "./message-effects.js";
 import type { EngineOptions } from "./group-engine.js";
 import { groupRecord, type GroupSlot, type GroupTable } from "./group-table.js";
 import { memberChanges } from "./membership.js";
@@ -53,7 +54,7 @@ export interface Received {
 /** The saved state the engine reads while processing (it never writes: it returns changes). */
 export interface EngineReads {
   keyPackages(): Promise<StoredKeyPackage[]>;
-  hasMessage(groupId: GroupId, id: string): Promise<boolean>;
+  message(groupId: GroupId, id: string): Promise<HistoryEntry | undefined>;
 }
 
 /** Incoming deliveries: Welcomes, commits (ours settle here), messages and proposals. */
@@ -274,20 +275,11 @@ export class IncomingProcessor {
       out.followUps.push({ kind: "complete_leaves", groupId });
       return;
     }
-    const content = decodeContent(result.message);
+    const content = decodeContent(result.message, from, groupId);
     if (content === undefined) throw new ClientError("BAD_ARGUMENT", "unreadable message content");
-    if (await reads.hasMessage(groupId, content.id)) return; // a replay or duplicate
-    const entry: HistoryEntry = {
-      room: groupId,
-      id: content.id,
-      from,
-      text: content.text,
-      sentAt: content.sentAt,
-      serverTs: delivery.serverTs,
-      seq: delivery.seq,
-    };
-    out.changes.messages = [entry];
-    out.events.push(messageEvent(entry));
+    const effect = await messageEffect((group, id) => reads.message(group, id), groupId, from, content, delivery);
+    Object.assign(out.changes, effect.changes);
+    out.events.push(...effect.events);
   }
 
   /** Processes a group message under the room's policy; the secrets it used are zeroed. */
@@ -302,17 +294,4 @@ export class IncomingProcessor {
     result.consumed.forEach(zeroOutUint8Array);
     return result;
   }
-}
-
-export function messageEvent(entry: HistoryEntry): ChatEvent & { type: "message" } {
-  return {
-    type: "message",
-    groupId: entry.room,
-    from: entry.from,
-    text: entry.text,
-    id: entry.id,
-    sentAt: entry.sentAt,
-    serverTs: entry.serverTs,
-    seq: entry.seq,
-  };
 }

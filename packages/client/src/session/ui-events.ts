@@ -16,7 +16,7 @@ export type UiMessage = Labelled<MessageEvent>;
 export type UiEvent =
   | UiMessage
   | { type: "presence"; name: UserName; online: boolean }
-  | Labelled<Extract<ChatEvent, { type: "member" | "room" }>>
+  | Labelled<Extract<ChatEvent, { type: "member" | "room" | "reaction" | "edit" | "delete" | "unsupported" }>>
   | { type: "link"; state: LinkState; reason?: string }
   | { type: "connection"; state: "reconnecting" | "connected"; reason?: string }
   | { type: "key_changed"; name: UserName; pinned: string; presented: string }
@@ -81,6 +81,10 @@ export class UiEvents {
       case "message":
       case "member":
       case "room":
+      case "reaction":
+      case "edit":
+      case "delete":
+      case "unsupported":
         return [labelled(event, this.self)];
       case "connection":
         return [
