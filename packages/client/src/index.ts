@@ -9,6 +9,7 @@ export {
   type ReactionCount,
 } from "./events.js";
 export { shortId } from "./engine/message-effects.js";
+export { decodeMimi, encodeMimi, type MimiContent, type NestedPart } from "./content/mimi.js";
 export { ClientError, errorCode, errorMessage, isClientErrorCode, type ClientErrorCode } from "./errors.js";
 export { fingerprint, type Identity } from "./identity.js";
 export type {

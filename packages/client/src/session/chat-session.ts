@@ -25,6 +25,10 @@ export type SessionClient = Pick<
   | "history"
   | "fingerprintOf"
   | "trust"
+  | "reply"
+  | "react"
+  | "edit"
+  | "delete"
 >;
 
 /**
@@ -109,6 +113,18 @@ export class ChatSession {
         });
         return;
       }
+      case "reply":
+        await client.reply(current, command.message, command.text);
+        return;
+      case "react":
+        await client.react(current, command.message, command.emoji);
+        return;
+      case "edit":
+        await client.edit(current, command.message, command.text);
+        return;
+      case "delete":
+        await client.delete(current, command.message);
+        return;
       case "fingerprint":
         this.sink({
           type: "fingerprint",
