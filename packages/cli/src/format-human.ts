@@ -90,6 +90,10 @@ export function formatHuman(event: UiEvent, now: number = Date.now()): string[] 
       return [
         `${at} ${event.room} * ${event.from} sent ${event.what}, which this version can't show (${shortId(event.id)})`,
       ];
+    case "typing":
+      return []; // the full-screen UI's status bar says it; as lines it would be noise
+    case "seen":
+      return [`${at} ${event.room} * seen by ${event.from} (up to ${shortId(event.id)})`];
     case "error":
       return [`${at} ! ${event.code}: ${event.message}`];
     case "who": {

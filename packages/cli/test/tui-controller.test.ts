@@ -18,6 +18,16 @@ class FakeClient implements ClientPort {
   joined = new Set<string>(["#lobby"]);
   stored = new Map<string, MessageEvent[]>();
   historyCalls: [string, number][] = [];
+  /** The typing notices and receipts the UI asked for. */
+  notices: string[] = [];
+  typing(groupId: GroupId): Promise<void> {
+    this.notices.push(`typing ${groupId}`);
+    return Promise.resolve();
+  }
+  seen(groupId: GroupId, id: string): Promise<void> {
+    this.notices.push(`seen ${groupId} ${id}`);
+    return Promise.resolve();
+  }
   who(groupId: GroupId): MemberInfo[] {
     return groupId === "#lobby"
       ? [
@@ -161,6 +171,26 @@ describe("tui controller", () => {
     type(controller, "\x1b1");
     await controller.idle();
     assert.deepEqual(session.ran, [{ room: "#dev", command: { kind: "text", text: "hello dev" } }]);
+  });
+
+  it("tells the room you are typing text (not a command), and a private conversation what you saw", () => {
+    const { controller, client } = setup();
+    type(controller, "h", "i");
+    assert.deepEqual(client.notices, ["typing #lobby", "typing #lobby"], "the client keeps them to one per 3 s");
+    type(controller, "\x15", "/who");
+    assert.equal(client.notices.length, 2, "no notice while typing a command");
+    client.joined.add("@alice@bob");
+    controller.event({ type: "room", room: "@bob", change: "joined", by: "bob" as UserName });
+    const psst = message("@bob", "bob", "psst");
+    controller.event(psst);
+    assert.ok(!client.notices.some((n) => n.startsWith("seen")), "not seen while another room is shown");
+    type(controller, "\x1b2");
+    assert.equal(controller.state.current, "@bob");
+    assert.deepEqual(client.notices.slice(2), [`seen @alice@bob ${psst.id}`]);
+    controller.event({ type: "typing", room: "@bob", from: "bob" as UserName });
+    assert.deepEqual([...(controller.state.rooms.get("@bob")?.typing.keys() ?? [])], ["bob"]);
+    controller.event(message("@bob", "bob", "there?"));
+    assert.equal(controller.state.rooms.get("@bob")?.typing.size, 0, "his message ends his typing");
   });
 
   it("never loses what is being typed while messages arrive", () => {

@@ -144,7 +144,7 @@ describe("tui view model: replies, reactions, edits, deletes", () => {
     const react = (from: string, emoji: string, removed = false) =>
       ev({ type: "reaction", room: "#lobby", id: question.id, from: from as UserName, emoji, removed });
     s = run([react("alice", "👍"), react("carol", "👍"), react("carol", "🎉"), react("carol", "👍", true)], s);
-    assert.match(lines(s, question.id).at(-1) ?? "", /│ 👍 1  🎉 1$/);
+    assert.match(lines(s, question.id).at(-1) ?? "", /│ 👍 1 {2}🎉 1$/);
     s = run([ev({ type: "edit", room: "#lobby", id: question.id, from: "bob" as UserName, text: "lunch at 1?" })], s);
     assert.match(lines(s, question.id)[0] ?? "", /│ lunch at 1\? \(edited\)$/);
     s = run([ev({ type: "delete", room: "#lobby", id: question.id, from: "bob" as UserName })], s);

@@ -1,6 +1,6 @@
 import { directPeer, groupOfLabel, roomKind, type GroupId, type RoomKind, type UserName } from "@secure-chat/protocol";
 import { ClientSession } from "./client-session.js";
-import { idBytes, MAX_REACTION_BYTES, type OutgoingBody } from "./content/content.js";
+import { idBytes, MAX_REACTION_BYTES, type StoredBody } from "./content/content.js";
 import { idMatches, messageEvent, shortId } from "./engine/message-effects.js";
 import { ClientError, errorCode, errorMessage } from "./errors.js";
 import type { ChatEvent, ChatEventListener, LinkState, MemberInfo, MessageEvent } from "./events.js";
@@ -29,6 +29,10 @@ export interface ChatClientOptions {
   now?: () => number;
   /** Accept a peer's changed key at once instead of waiting for `trust(name)` (bots). */
   trustNewKeys?: boolean;
+  /** Send (and show) typing notices; default true. */
+  typing?: boolean;
+  /** Send (and show) read receipts in private conversations; default true. */
+  receipts?: boolean;
 }
 
 /** How many of a room's latest messages a short id is looked up among. */
@@ -112,6 +116,7 @@ export class ChatClient {
       now: this.now,
       emit: (event) => this.emit(event),
       trustNewKeys,
+      notices: { typing: this.options.typing ?? true, receipts: this.options.receipts ?? true },
       link: { url: this.server, socketFactory, reconnect, heartbeatMs, dialTimeoutMs: 10_000, handshakeIdleMs },
     });
     await this.session.directory.load();
@@ -168,7 +173,7 @@ export class ChatClient {
     return this.enqueue(groupId, { kind: "text", text });
   }
 
-  private enqueue(groupId: GroupId, body: OutgoingBody): Promise<string> {
+  private enqueue(groupId: GroupId, body: StoredBody): Promise<string> {
     const peer = directPeer(groupId, this.name);
     if (peer !== undefined) this.started().directory.requireTrusted(peer);
     return this.parts().outbox.enqueue(groupId, body);
@@ -243,6 +248,19 @@ export class ChatClient {
       );
     }
     return target;
+  }
+
+  /**
+   * Tells `groupId` we are typing (at most every few seconds; nothing with typing off). Best
+   * effort: never fails, a notice that can't go is dropped.
+   */
+  async typing(groupId: GroupId): Promise<void> {
+    await this.session?.parts?.notices.typing(groupId).catch(() => undefined);
+  }
+
+  /** Tells the peer of private conversation `groupId` that its messages up to `id` were shown (best effort). */
+  async seen(groupId: GroupId, id: string): Promise<void> {
+    await this.session?.parts?.notices.seen(groupId, id).catch(() => undefined);
   }
 
   /** Accepts `name`'s changed key (after comparing fingerprints) and moves our private conversation to it. */

@@ -73,6 +73,10 @@ export type ChatEvent =
   | { type: "edit"; groupId: GroupId; id: string; from: UserName; text: string }
   /** Message `id`'s sender deleted it. */
   | { type: "delete"; groupId: GroupId; id: string; from: UserName }
+  /** `from` is typing in `groupId` (a notice comes every few seconds while it lasts). */
+  | { type: "typing"; groupId: GroupId; from: UserName }
+  /** The peer of a private conversation has been shown our messages up to `id`. */
+  | { type: "seen"; groupId: GroupId; from: UserName; id: string }
   /** A message of a kind this version cannot show; `what` says what it holds. */
   | { type: "unsupported"; groupId: GroupId; id: string; from: UserName; what: string }
   | { type: "error"; code: ClientErrorCode; message: string };

@@ -80,6 +80,11 @@ export const frameSchemas = {
   list_online: { id: 12, dir: "c2s", fields: { rid: "u32" } },
   /** Client heartbeat: the server answers `pong`; a client hearing nothing reconnects. */
   ping: { id: 13, dir: "c2s", fields: { rid: "u32" } },
+  /**
+   * An MLS application message for the members online now (typing notices, read receipts):
+   * passed on as `ephemeral`, never stored, answered `ok`.
+   */
+  send_ephemeral: { id: 14, dir: "c2s", fields: { rid: "u32", groupId: "str", message: "bytes" } },
 
   // ---- server -> client
   challenge: {
@@ -122,6 +127,8 @@ export const frameSchemas = {
   /** Sent once after login, when every stored delivery up to `cursor` has been sent. */
   synced: { id: 76, dir: "s2c", fields: { cursor: "u53" } },
   pong: { id: 77, dir: "s2c", fields: { rid: "u32" } },
+  /** A `send_ephemeral` of `sender`'s, to the members of `groupId` online when it came. */
+  ephemeral: { id: 78, dir: "s2c", fields: { groupId: "str", sender: "str", message: "bytes" } },
 } as const satisfies Record<string, { id: number; dir: "c2s" | "s2c"; fields: Record<string, FieldKind> }>;
 
 type Schemas = typeof frameSchemas;

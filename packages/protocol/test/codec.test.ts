@@ -142,6 +142,7 @@ const samples: { [T in FrameType]: FrameOf<T> } = {
   list_rooms: { type: "list_rooms", rid: 0, after: "#lobby" },
   list_online: { type: "list_online", rid: 12 },
   ping: { type: "ping", rid: 13 },
+  send_ephemeral: { type: "send_ephemeral", rid: 14, groupId: "@alice@bob", message: bytes(1, 2, 3) },
   challenge: {
     type: "challenge",
     rid: 64,
@@ -176,6 +177,7 @@ const samples: { [T in FrameType]: FrameOf<T> } = {
   presence: { type: "presence", name: "bob", online: false },
   synced: { type: "synced", cursor: 0 },
   pong: { type: "pong", rid: 77 },
+  ephemeral: { type: "ephemeral", groupId: "#lobby", sender: "bob", message: bytes(9) },
 };
 
 function sampleOf(type: FrameType): Frame {

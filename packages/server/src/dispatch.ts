@@ -3,7 +3,7 @@ import type { Connection } from "./connection.js";
 import type { ServerContext } from "./context.js";
 import { TokenBucket } from "./token-bucket.js";
 import { hello, login } from "./handlers/auth.js";
-import { commit, createGroup, getGroupInfo, listRooms, send } from "./handlers/groups.js";
+import { commit, createGroup, getGroupInfo, listRooms, send, sendEphemeral } from "./handlers/groups.js";
 import { answerFailure, type Handler, type HandlerTable } from "./handlers/handler.js";
 import { claimKeyPackage, lookupKeys, uploadKeyPackages } from "./handlers/key-packages.js";
 import { ack, listOnline, ping } from "./handlers/misc.js";
@@ -19,6 +19,7 @@ export const handlers: HandlerTable = {
   get_group_info: getGroupInfo,
   commit,
   send,
+  send_ephemeral: sendEphemeral,
   ack,
   list_rooms: listRooms,
   list_online: listOnline,

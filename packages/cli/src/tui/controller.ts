@@ -23,6 +23,7 @@ import {
   reduce,
   roomsToSave,
   MAX_SCROLLBACK,
+  TYPING_SHOWN_MS,
   type TuiAction,
   type TuiState,
 } from "./view-model.js";
@@ -36,6 +37,8 @@ import {
 /** What the controller uses of `ChatClient`. */
 export interface ClientPort {
   who(groupId: GroupId): MemberInfo[];
+  typing(groupId: GroupId): Promise<void>;
+  seen(groupId: GroupId, id: string): Promise<void>;
   joinedRooms(): GroupId[];
   history(groupId: GroupId, limit: number): Promise<MessageEvent[]>;
   rooms: ChatClient["rooms"];
@@ -133,7 +136,28 @@ export class TuiController {
       this.bellsRung = this.view.bell;
       if (this.options.bell) this.options.ringBell();
     }
-    if (before.current !== this.view.current) this.loadHistory(this.view.current);
+    if (before.current !== this.view.current) {
+      this.loadHistory(this.view.current);
+      this.tellSeen();
+    }
+  }
+
+  /** In a private conversation on screen, the peer's last message shown has been seen. */
+  private tellSeen(): void {
+    const label = this.view.current;
+    const groupId = this.joinedGroup(label);
+    if (groupId === undefined || !label.startsWith("@") || this.view.phase !== "ready") return;
+    const last = this.view.rooms.get(label)?.entries.findLast((e) => e.kind === "message" && e.own !== true);
+    if (last?.id !== undefined) void this.options.client.seen(groupId, last.id);
+  }
+
+  /** "bob is typing…" goes once his notices stop: a tick after the longest it is shown. */
+  private expireTyping(): void {
+    const timer = setTimeout(() => {
+      this.dispatch({ type: "tick", now: this.now() });
+      this.publish();
+    }, TYPING_SHOWN_MS + 100);
+    timer.unref?.();
   }
 
   get state(): TuiState {
@@ -157,6 +181,8 @@ export class TuiController {
       for (const groupId of this.options.client.joinedRooms()) this.refreshMembers(this.label(groupId));
     }
     this.dispatch({ type: "event", event, now: this.now() });
+    if (event.type === "typing") this.expireTyping();
+    if (event.type === "message" && event.room === this.view.current) this.tellSeen();
     if (event.type === "ready") {
       this.loadHistory(this.view.current);
       this.readServerRooms();
@@ -261,9 +287,12 @@ export class TuiController {
 
   private apply(intent: Intent): void {
     switch (intent.kind) {
-      case "insert":
+      case "insert": {
         this.edit = editor.insert(this.edit, intent.text);
+        const groupId = this.joinedGroup(this.view.current);
+        if (groupId !== undefined && !this.edit.text.startsWith("/")) void this.options.client.typing(groupId);
         return;
+      }
       case "edit":
         this.edit = editOps[intent.op](this.edit);
         return;

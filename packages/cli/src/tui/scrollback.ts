@@ -32,6 +32,8 @@ export interface Entry {
   readonly deleted?: boolean;
   /** Who reacted with what, by emoji. */
   readonly reactions?: readonly ReactionCount[];
+  /** Our last message the peer of a private conversation has been shown. */
+  readonly seen?: boolean;
   /** Picked in select mode (its id shown, r / e / d / + act on it). */
   readonly selected?: boolean;
 }
@@ -124,6 +126,7 @@ function formatEntry(entry: Entry, geometry: PaneGeometry): StyledLine[] {
       ? lines
       : lines.map((line, i) => (i === 0 ? [...indent, ...line.slice(head.length)] : line))),
     ...(reactions.length === 0 ? [] : [aside(reactions.map((r) => `${r.emoji} ${r.from.length}`).join("  "))]),
+    ...(entry.seen === true ? [aside("seen")] : []),
   ];
 }
 

@@ -57,6 +57,8 @@ export interface RoomView {
   readonly historyComplete: boolean;
   /** Names whose key changed (new device) while they are in this room: verify out of band. */
   readonly keyWarnings: readonly string[];
+  /** Who is typing here, and when their last notice came (local clock). */
+  readonly typing: ReadonlyMap<string, number>;
 }
 
 export interface TuiState {
@@ -90,7 +92,12 @@ export type TuiAction =
   | { type: "history"; room: string; messages: readonly UiMessage[]; complete: boolean }
   | { type: "scroll"; to: "page-up" | "page-down" | "top" | "bottom" }
   | { type: "resize"; cols: number; rows: number }
-  | { type: "help"; open: boolean };
+  | { type: "help"; open: boolean }
+  /** Time passes: typing notices older than TYPING_SHOWN_MS are dropped. */
+  | { type: "tick"; now: number };
+
+/** How long "bob is typing…" stays after bob's last notice (they come every 3 s while he types). */
+export const TYPING_SHOWN_MS = 6_000;
 
 export function initialState(options: {
   self: string;
@@ -136,6 +143,7 @@ function newRoom(label: string): RoomView {
     historyLoaded: false,
     historyComplete: false,
     keyWarnings: [],
+    typing: new Map(),
   };
 }
 
@@ -250,6 +258,30 @@ function countsWith(counts: readonly ReactionCount[], emoji: string, from: strin
   return next.filter((c) => c.from.length > 0);
 }
 
+function withTyping(state: TuiState, label: string, update: (typing: Map<string, number>) => void): TuiState {
+  if (!state.rooms.has(label)) return state;
+  return withRoom(state, label, (room) => {
+    const typing = new Map(room.typing);
+    update(typing);
+    return { ...room, typing };
+  });
+}
+
+/** Marks `seen` our last message at or before message `id` (the peer has been shown everything up to it). */
+function markSeen(state: TuiState, label: string, id: string): TuiState {
+  const room = state.rooms.get(label);
+  if (room === undefined) return state;
+  const upTo = room.entries.findIndex((e) => e.kind === "message" && e.id === id);
+  if (upTo < 0) return state;
+  let ours = upTo;
+  while (ours >= 0 && !(room.entries[ours]?.kind === "message" && room.entries[ours]?.own === true)) ours--;
+  const entries = room.entries.map((e, i) => {
+    const seen = i === ours;
+    return (e.seen === true) === seen ? e : { ...e, seen };
+  });
+  return withRoom(state, label, (r) => ({ ...r, entries }));
+}
+
 function onMessage(state: TuiState, event: UiMessage): TuiState {
   const own = event.from === state.self;
   const direct = roomKind(event.room) === "direct";
@@ -258,6 +290,11 @@ function onMessage(state: TuiState, event: UiMessage): TuiState {
   let next = withRoom(state, event.room, (room) => {
     // The client already drops replays and duplicates; history merges skip what is here.
     let updated = append(room, messageEntry(state, room.entries, event));
+    if (room.typing.has(event.from)) {
+      const typing = new Map(room.typing);
+      typing.delete(event.from);
+      updated = { ...updated, typing };
+    }
     if (!own && !shown) {
       updated = {
         ...updated,
@@ -301,6 +338,10 @@ function onEvent(state: TuiState, event: UiEvent, now: number): TuiState {
         delete tombstone.reactions;
         return tombstone;
       });
+    case "typing":
+      return withTyping(state, event.room, (typing) => typing.set(event.from, now));
+    case "seen":
+      return markSeen(state, event.room, event.id);
     case "unsupported":
       return withRoom(state, event.room, (room) =>
         append(room, {
@@ -563,6 +604,17 @@ export function reduce(state: TuiState, action: TuiAction): TuiState {
       return scroll(state, action.to);
     case "resize":
       return { ...state, layout: computeLayout(action.cols, action.rows) };
+    case "tick": {
+      let next = state;
+      for (const [label, room] of state.rooms) {
+        if ([...room.typing.values()].some((at) => action.now - at >= TYPING_SHOWN_MS)) {
+          next = withTyping(next, label, (typing) => {
+            for (const [name, at] of typing) if (action.now - at >= TYPING_SHOWN_MS) typing.delete(name);
+          });
+        }
+      }
+      return next;
+    }
     case "help":
       return { ...state, help: action.open };
   }

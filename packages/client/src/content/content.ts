@@ -28,11 +28,19 @@ export type MessageBody =
   /** New text for `target`; `replyTo` is kept when the edited message was a reply. */
   | { kind: "edit"; target: string; text: string; replyTo?: string }
   | { kind: "delete"; target: string }
+  /** Ephemeral (never stored by the server): the sender is typing in the room. */
+  | { kind: "typing" }
+  /** Ephemeral: the sender's client has shown everything up to message `target`. */
+  | { kind: "seen"; target: string }
   /** A kind this version cannot show (a newer client's, or another MIMI client's): `what` says which. */
   | { kind: "unsupported"; what: string };
 
 /** The kinds a client sends. */
 export type OutgoingBody = Exclude<MessageBody, { kind: "unsupported" }>;
+/** Sent as ephemeral frames, which the server passes on to those online and never stores. */
+export type EphemeralBody = Extract<MessageBody, { kind: "typing" | "seen" }>;
+/** Sent as messages, which the server stores for every member. */
+export type StoredBody = Exclude<OutgoingBody, EphemeralBody>;
 
 export interface MessageContent {
   id: string;
@@ -47,6 +55,12 @@ export const MAX_REACTION_BYTES = 64;
 const BUCKETS = [64, 128, 256, 512, 1024, 2048, 4096];
 const LARGE_BUCKET = 4096;
 const TEXT_TYPE = "text/plain;charset=utf-8";
+/**
+ * MIMI defines no typing notices, and its receipts (draft-mahy-mimi-message-status) are not
+ * settled: ours are empty parts of our own media types, under the session disposition.
+ */
+const TYPING_TYPE = "application/vnd.secure-chat.typing";
+const SEEN_TYPE = "application/vnd.secure-chat.seen";
 /** A private extension (text keys are free for anyone's use): the sender's clock in ms. */
 const SENT_AT = "sentAt";
 const EMPTY = new Uint8Array(0);
@@ -95,6 +109,13 @@ const textPart = (disposition: number, text: string): NestedPart => ({
   content: utf8(text),
 });
 const nullPart = (disposition: number): NestedPart => ({ disposition, language: "", cardinality: "null" });
+const sessionPart = (contentType: string): NestedPart => ({
+  disposition: Disposition.session,
+  language: "",
+  cardinality: "single",
+  contentType,
+  content: EMPTY,
+});
 
 function mimiFields(body: OutgoingBody): Pick<MimiContent, "replaces" | "inReplyTo" | "part"> {
   const reply = (id: string | undefined): Uint8Array | null => (id === undefined ? null : requireId(id));
@@ -117,6 +138,10 @@ function mimiFields(body: OutgoingBody): Pick<MimiContent, "replaces" | "inReply
       };
     case "delete":
       return { replaces: requireId(body.target), inReplyTo: null, part: nullPart(Disposition.render) };
+    case "typing":
+      return { replaces: null, inReplyTo: null, part: sessionPart(TYPING_TYPE) };
+    case "seen":
+      return { replaces: null, inReplyTo: requireId(body.target), part: sessionPart(SEEN_TYPE) };
   }
 }
 
@@ -174,6 +199,11 @@ function bodyOf(content: MimiContent): MessageBody | undefined {
   const target = (id: Uint8Array | null): string | undefined => (id === null ? undefined : toHex(id));
   const text = partText(part);
   const unsupported: MessageBody = { kind: "unsupported", what: describe(part) };
+  if (part.disposition === Disposition.session && part.cardinality === "single") {
+    if (part.contentType === TYPING_TYPE) return { kind: "typing" };
+    if (part.contentType === SEEN_TYPE)
+      return inReplyTo === null ? undefined : { kind: "seen", target: toHex(inReplyTo) };
+  }
   if (part.disposition === Disposition.reaction) {
     if (inReplyTo === null) return undefined;
     if (replaces !== null) {

@@ -66,6 +66,11 @@ export class GroupEngine {
     return this.incoming.receive(delivery, reads);
   }
 
+  /** See IncomingProcessor.openEphemeral. */
+  openEphemeral(groupId: GroupId, payload: Uint8Array): ReturnType<IncomingProcessor["openEphemeral"]> {
+    return this.incoming.openEphemeral(groupId, payload);
+  }
+
   // ------------------------------------------------------------------ our commits
 
   /**

@@ -1,6 +1,6 @@
 import { emptyPskIndex, joinGroup, processMessage, zeroOutUint8Array, type ClientState } from "ts-mls";
 import type { DeliveryKind, GroupId, UserName } from "@secure-chat/protocol";
-import { decodeContent } from "../content/content.js";
+import { decodeContent, type MessageContent } from "../content/content.js";
 import { ClientError, errorMessage } from "../errors.js";
 import type { ChatEvent } from "../events.js";
 import { sameKey } from "../identity.js";
@@ -280,6 +280,34 @@ export class IncomingProcessor {
     const effect = await messageEffect((group, id) => reads.message(group, id), groupId, from, content, delivery);
     Object.assign(out.changes, effect.changes);
     out.events.push(...effect.events);
+  }
+
+  /**
+   * An ephemeral application message (one the server passes on and never stores): who sent it
+   * and what, or undefined for anything else and anything this copy can't read (another epoch,
+   * a generation too old). Never an error and never a rejoin: a missed typing notice is nothing.
+   */
+  async openEphemeral(
+    groupId: GroupId,
+    payload: Uint8Array,
+  ): Promise<{ from: UserName; content: MessageContent } | undefined> {
+    const slot = this.table.slot(groupId);
+    const message = decodeMessage(payload);
+    if (slot?.state === undefined || message?.wireformat !== "mls_private_message") return undefined;
+    if (contentTypeOf(message) !== "application") return undefined;
+    try {
+      const sender = await handshakeSender(slot.state, message, this.options.impl);
+      if (sender?.kind !== "member" || sender.leafIndex === ownLeafIndex(slot.state)) return undefined;
+      const from = leafName(slot.state.ratchetTree, sender.leafIndex);
+      const result = await this.process(groupId, slot.state, message);
+      if (from === undefined || result.kind !== "applicationMessage") return undefined;
+      // In memory only: the next saved change of the group saves this too.
+      slot.state = result.newState;
+      const content = decodeContent(result.message, from, groupId);
+      return content === undefined ? undefined : { from, content };
+    } catch {
+      return undefined;
+    }
   }
 
   /** Processes a group message under the room's policy; the secrets it used are zeroed. */

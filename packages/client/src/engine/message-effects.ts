@@ -52,6 +52,10 @@ export async function messageEffect(
     }
     case "unsupported":
       return { changes: {}, events: [{ type: "unsupported", groupId, id: content.id, from, what: body.what }] };
+    case "typing":
+    case "seen":
+      return NOTHING; // only ever ephemeral: one the server stored means nothing
+
     case "reaction":
     case "unreaction":
     case "edit":

@@ -1,5 +1,5 @@
 import { SendIds, type GroupId, type UserName } from "@secure-chat/protocol";
-import { decodeContent, encodeContent, MAX_TEXT_BYTES, type OutgoingBody } from "../content/content.js";
+import { decodeContent, encodeContent, MAX_TEXT_BYTES, type StoredBody } from "../content/content.js";
 import type { GroupEngine } from "../engine/group-engine.js";
 import { messageEffect } from "../engine/message-effects.js";
 import { ClientError, errorCode, errorMessage, type ClientErrorCode } from "../errors.js";
@@ -84,7 +84,7 @@ export class OutboxPump {
    * Saves a message of any kind to the outbox (sent from there, in order, as soon as the link
    * is live); its id, which a reply or reaction to it will name.
    */
-  async enqueue(groupId: GroupId, body: OutgoingBody): Promise<string> {
+  async enqueue(groupId: GroupId, body: StoredBody): Promise<string> {
     const text = body.kind === "text" || body.kind === "edit" ? body.text : "";
     if (new TextEncoder().encode(text).length > MAX_TEXT_BYTES) {
       throw new ClientError("BAD_ARGUMENT", `messages are limited to ${MAX_TEXT_BYTES} bytes`);
@@ -203,6 +203,8 @@ export class OutboxPump {
         return "taking back your reaction";
       case "delete":
         return "your delete";
+      case "typing":
+      case "seen":
       case "unsupported":
       case undefined:
         return "a message";

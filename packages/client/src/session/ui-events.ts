@@ -16,7 +16,12 @@ export type UiMessage = Labelled<MessageEvent>;
 export type UiEvent =
   | UiMessage
   | { type: "presence"; name: UserName; online: boolean }
-  | Labelled<Extract<ChatEvent, { type: "member" | "room" | "reaction" | "edit" | "delete" | "unsupported" }>>
+  | Labelled<
+      Extract<
+        ChatEvent,
+        { type: "member" | "room" | "reaction" | "edit" | "delete" | "unsupported" | "typing" | "seen" }
+      >
+    >
   | { type: "link"; state: LinkState; reason?: string }
   | { type: "connection"; state: "reconnecting" | "connected"; reason?: string }
   | { type: "key_changed"; name: UserName; pinned: string; presented: string }
@@ -85,6 +90,8 @@ export class UiEvents {
       case "edit":
       case "delete":
       case "unsupported":
+      case "typing":
+      case "seen":
         return [labelled(event, this.self)];
       case "connection":
         return [
