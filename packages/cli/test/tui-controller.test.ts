@@ -193,6 +193,32 @@ describe("tui controller", () => {
     assert.equal(controller.state.rooms.get("@bob")?.typing.size, 0, "his message ends his typing");
   });
 
+  it("select mode: Alt+Up picks the newest message, Up/Down move, r / e / d / + start its command", () => {
+    const { controller } = setup();
+    const first = message("#lobby", "bob", "first");
+    const mine = { ...message("#lobby", "alice", "my text"), id: `01${"ab".repeat(31)}` };
+    controller.event(first);
+    controller.event(mine);
+    const selected = () => controller.state.rooms.get("#lobby")?.selected;
+    type(controller, "\x1b[1;3A");
+    assert.equal(selected(), mine.id, "Alt+Up: the newest message");
+    type(controller, "\x1b[A");
+    assert.equal(selected(), first.id);
+    type(controller, "\x1b[A");
+    assert.equal(selected(), first.id, "stays at the oldest");
+    type(controller, "\x1b[B");
+    type(controller, "e");
+    assert.equal(controller.editorState.text, "/edit ababab my text");
+    assert.equal(selected(), undefined, "acting leaves select mode");
+    type(controller, "\x15", "\x1b[1;3A", "+");
+    assert.equal(controller.editorState.text, "/react ababab ");
+    type(controller, "\x15", "\x1b[1;3A", "\x1b[A", "r");
+    assert.equal(controller.editorState.text, `/reply ${first.id} `);
+    type(controller, "\x15", "\x1b[1;3A", "x");
+    assert.equal(selected(), undefined, "another key leaves select mode…");
+    assert.equal(controller.editorState.text, "x", "…and does what it does");
+  });
+
   it("never loses what is being typed while messages arrive", () => {
     const { controller } = setup();
     type(controller, "half a sen");

@@ -2,6 +2,7 @@ import {
   errorCode,
   errorMessage,
   parseCommand,
+  shortId,
   uiMessage,
   type ChatClient,
   type Command,
@@ -12,7 +13,7 @@ import {
 } from "@secure-chat/client";
 import { groupOfLabel, roomLabel, type GroupId, type UserName } from "@secure-chat/protocol";
 import { candidateText, completionsAt, type CompletionCycle, type CompletionContext } from "./completion.js";
-import { bindKey, type EditOp, type Intent } from "./key-bindings.js";
+import { bindKey, bindSelectKey, type EditOp, type Intent } from "./key-bindings.js";
 import { decodeToken, initialDecoder, type DecoderState, type KeyEvent } from "./keys.js";
 import * as editor from "./line-editor.js";
 import { atTop } from "./scrollback.js";
@@ -280,7 +281,10 @@ export class TuiController {
   };
 
   key(event: KeyEvent): void {
-    const intent = bindKey(event, this.view.help);
+    const selecting = this.view.rooms.get(this.view.current)?.selected !== undefined;
+    const picked = selecting ? bindSelectKey(event) : undefined;
+    if (selecting && picked === undefined) this.dispatch({ type: "select-message", move: "clear" });
+    const intent = picked ?? bindKey(event, this.view.help);
     if (intent.kind !== "complete") this.cycle = undefined;
     this.apply(intent);
   }
@@ -328,9 +332,31 @@ export class TuiController {
       case "quit":
         this.quit();
         return;
+      case "select":
+        this.dispatch({ type: "select-message", move: intent.move });
+        return;
+      case "select-act":
+        this.actOnSelected(intent.act);
+        return;
       case "none":
         return;
     }
+  }
+
+  /** Puts the command for the picked message in the input line, to finish and send with Enter. */
+  private actOnSelected(act: "reply" | "edit" | "delete" | "react"): void {
+    const room = this.view.rooms.get(this.view.current);
+    const entry = room?.entries.find((e) => e.kind === "message" && e.id === room.selected);
+    this.dispatch({ type: "select-message", move: "clear" });
+    if (entry?.id === undefined) return;
+    const id = shortId(entry.id);
+    const line = {
+      reply: `/reply ${id} `,
+      edit: `/edit ${id} ${entry.text}`,
+      delete: `/delete ${id}`,
+      react: `/react ${id} `,
+    }[act];
+    this.edit = editor.insert({ ...this.edit, text: "", cursor: 0, historyIndex: undefined }, line);
   }
 
   private loadOlderAtTop(): void {

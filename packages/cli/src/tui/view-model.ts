@@ -59,6 +59,8 @@ export interface RoomView {
   readonly keyWarnings: readonly string[];
   /** Who is typing here, and when their last notice came (local clock). */
   readonly typing: ReadonlyMap<string, number>;
+  /** Select mode: the id of the picked message (its entry is marked `selected`). */
+  readonly selected: string | undefined;
 }
 
 export interface TuiState {
@@ -93,6 +95,8 @@ export type TuiAction =
   | { type: "scroll"; to: "page-up" | "page-down" | "top" | "bottom" }
   | { type: "resize"; cols: number; rows: number }
   | { type: "help"; open: boolean }
+  /** Select mode: pick the message before or after the picked one in the shown room, or none. */
+  | { type: "select-message"; move: "older" | "newer" | "clear" }
   /** Time passes: typing notices older than TYPING_SHOWN_MS are dropped. */
   | { type: "tick"; now: number };
 
@@ -144,6 +148,7 @@ function newRoom(label: string): RoomView {
     historyComplete: false,
     keyWarnings: [],
     typing: new Map(),
+    selected: undefined,
   };
 }
 
@@ -265,6 +270,29 @@ function withTyping(state: TuiState, label: string, update: (typing: Map<string,
     update(typing);
     return { ...room, typing };
   });
+}
+
+/** Moves select mode's pick in the shown room (messages only, not tombstones). */
+function selectMessage(state: TuiState, move: "older" | "newer" | "clear"): TuiState {
+  const label = state.current;
+  const room = state.rooms.get(label);
+  if (room === undefined) return state;
+  const ids = room.entries.flatMap((e) =>
+    e.kind === "message" && e.id !== undefined && e.deleted !== true ? [e.id] : [],
+  );
+  const at = room.selected === undefined ? ids.length : ids.indexOf(room.selected);
+  const next = move === "clear" ? undefined : ids[move === "older" ? Math.max(0, at - 1) : at + 1];
+  let updated = state;
+  if (room.selected !== undefined)
+    updated = reviseMessage(updated, label, room.selected, (e) => ({ ...e, selected: false }));
+  if (next !== undefined) updated = reviseMessage(updated, label, next, (e) => ({ ...e, selected: true }));
+  // The pick is kept on screen: its last row at the bottom of the pane (as if scrolled to it).
+  const entry = next === undefined ? undefined : room.entries.find((e) => e.id === next);
+  return withRoom(updated, label, (r) => ({
+    ...r,
+    selected: next,
+    ...(entry === undefined ? {} : { scroll: { n: entry.n, line: Number.MAX_SAFE_INTEGER } }),
+  }));
 }
 
 /** Marks `seen` our last message at or before message `id` (the peer has been shown everything up to it). */
@@ -604,6 +632,8 @@ export function reduce(state: TuiState, action: TuiAction): TuiState {
       return scroll(state, action.to);
     case "resize":
       return { ...state, layout: computeLayout(action.cols, action.rows) };
+    case "select-message":
+      return selectMessage(state, action.move);
     case "tick": {
       let next = state;
       for (const [label, room] of state.rooms) {
