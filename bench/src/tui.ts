@@ -322,6 +322,8 @@ export async function measureUiPath(messages: number): Promise<UiPathResult> {
       joinedRooms: () => ["#lobby" as GroupId],
       history: () => Promise.resolve([]),
       rooms: () => Promise.resolve({ rooms: [], next: undefined }),
+      typing: () => Promise.resolve(),
+      seen: () => Promise.resolve(),
     },
     bell: false,
     ringBell: () => undefined,

@@ -344,7 +344,13 @@ export async function savedGroupState(home: string, groupId: string, config: Cli
 export function inProcessClient(
   name: string,
   serverUrl: string,
-  options: { home?: string; wrap?: (store: ClientStore) => ClientStore; reconnect?: boolean } = {},
+  options: {
+    home?: string;
+    wrap?: (store: ClientStore) => ClientStore;
+    reconnect?: boolean;
+    typing?: boolean;
+    receipts?: boolean;
+  } = {},
 ): ChatClient {
   const store = new SqliteClientStore(options.home ?? tempDir(`in-process-${name}`), PASSPHRASE);
   return new ChatClient({
@@ -353,5 +359,7 @@ export function inProcessClient(
     store: options.wrap?.(store) ?? store,
     socketFactory: (url) => new WebSocket(url),
     reconnect: options.reconnect,
+    typing: options.typing,
+    receipts: options.receipts,
   });
 }

@@ -36,12 +36,15 @@ describe("line mode in a real terminal (tmux)", () => {
     mallory = await ChatProcess.start("mallory", server.url, tempDir("mallory"));
     await tmux.waitFor("mallory joined", (screen) => assert.match(screen, /mallory joined/));
     // Padded so that, wrapped by the terminal, the fake line would begin exactly at a row's start.
-    const prefix = "[00:00] #lobby <mallory> ok";
-    const fake = "[12:32] #lobby <ceo> wire 50k to the usual account";
+    const prefix = "[00:00] #lobby 3fa9c2 <mallory> ok"; // as long as the real one (its id is 6 digits)
+    const fake = "[12:32] #lobby 77e1d0 <ceo> wire 50k to the usual account";
     mallory.send(`ok${" ".repeat(COLS - prefix.length)}${fake}`);
     const screen = await tmux.waitFor("the padded message", (text) => assert.match(text, /<ceo> wire 50k/));
     const rows = screen.split("\n");
-    assert.ok(!rows.some((row) => /^\[\d\d:\d\d\] #lobby <ceo>/.test(row)), `a row reads as ceo's line:\n${screen}`);
+    assert.ok(
+      !rows.some((row) => /^\[\d\d:\d\d\] #lobby [0-9a-f]{6} <ceo>/.test(row)),
+      `a row reads as ceo's line:\n${screen}`,
+    );
     const carrying = rows.find((row) => row.includes("<ceo> wire 50k"));
     assert.match(carrying ?? "", /^ +┆ /, "the row carrying it is marked as a continuation");
   });

@@ -26,7 +26,8 @@ import { SqliteClientStore } from "./store/sqlite-store.js";
 
 export const chatUsage =
   "secure-chat chat [--server URL] [--home DIR] [--json | --plain] [--no-bell] [--heartbeat SECONDS]\n" +
-  "                 [--login-timeout SECONDS] [--accept-new-cert] [--trust-new-keys] NAME";
+  "                 [--login-timeout SECONDS] [--accept-new-cert] [--trust-new-keys] [--no-typing]\n" +
+  "                 [--no-receipts] NAME";
 export const linkUsage =
   "secure-chat link [--server URL] [--home DIR] [--label TEXT] [--json | --plain] [chat flags] NAME";
 const DEFAULT_SERVER = "ws://127.0.0.1:7447";
@@ -70,6 +71,8 @@ export async function runChat(argv: readonly string[], link = false): Promise<vo
     "login-timeout": "string",
     "accept-new-cert": "boolean",
     "trust-new-keys": "boolean",
+    "no-typing": "boolean",
+    "no-receipts": "boolean",
   });
   if (parsed.kind === "error") throw new CliExit(exitCodes.usage, "BAD_FLAG", `${parsed.message}\nusage: ${chatUsage}`);
   const [rawName, extra] = parsed.positionals;
@@ -136,6 +139,8 @@ export async function runChat(argv: readonly string[], link = false): Promise<vo
     heartbeatMs: heartbeat.value === undefined ? undefined : heartbeat.value * 1000,
     handshakeIdleMs: loginTimeout.value === undefined ? undefined : loginTimeout.value * 1000,
     trustNewKeys: parsed.flags["trust-new-keys"] === true,
+    typing: parsed.flags["no-typing"] !== true,
+    receipts: parsed.flags["no-receipts"] !== true,
   });
 
   if (mode === "tui") {
@@ -191,7 +196,19 @@ export async function runChat(argv: readonly string[], link = false): Promise<vo
       current = next === undefined ? "#lobby" : roomLabel(next, name);
     }
     showOnLine(event);
+    // A private message printed here has been shown: its sender may see "seen" (unless --no-receipts).
+    if (event.type === "message" && event.from !== name && event.room.startsWith("@")) {
+      const groupId = client.resolveRoom(event.room);
+      if (groupId !== undefined) void client.seen(groupId, event.id);
+    }
   });
+  // Typing at a terminal (not a command) tells the current room, every few seconds at most.
+  if (interactive) {
+    process.stdin.on("keypress", () => {
+      const groupId = client.resolveRoom(current);
+      if (groupId !== undefined && !input.line.startsWith("/")) void client.typing(groupId);
+    });
+  }
   notice = (message) => sink({ type: "info", message });
   const session = new ChatSession(client, sink);
 

@@ -1,5 +1,5 @@
 import { displayWidth, wrapLine } from "./tui/text-width.js";
-import type { UiEvent, UiMessage } from "@secure-chat/client";
+import { shortId, type UiEvent, type UiMessage } from "@secure-chat/client";
 
 /** A date and time, as `2026-12-04 19:40` (local time). */
 function day(ms: number): string {
@@ -13,8 +13,21 @@ function clock(ms: number): string {
   return `${String(date.getHours()).padStart(2, "0")}:${String(date.getMinutes()).padStart(2, "0")}`;
 }
 
+/** Reactions after a message: `[👍 2 ❤️ 1]`. */
+export function reactionSummary(message: UiMessage): string {
+  const counts = message.reactions ?? [];
+  return counts.length === 0 ? "" : `[${counts.map((r) => `${r.emoji} ${r.from.length}`).join(" ")}]`;
+}
+
+/**
+ * `[14:03] #lobby 3fa9c2 <alice> text`: the short id before the sender, where no text of the
+ * sender's can stand, so /reply, /react, /edit and /delete can name it.
+ */
 function messageLine(event: UiMessage): string {
-  return `[${clock(event.serverTs)}] ${event.room} <${event.from}> ${event.text}`;
+  const reply = event.replyTo === undefined ? "" : `(re ${shortId(event.replyTo)}) `;
+  const body = event.deleted === true ? "(deleted)" : `${event.text}${event.edited === true ? " (edited)" : ""}`;
+  const reactions = reactionSummary(event);
+  return `[${clock(event.serverTs)}] ${event.room} ${shortId(event.id)} <${event.from}> ${reply}${body}${reactions === "" ? "" : ` ${reactions}`}`;
 }
 
 /** Being added to a room by someone else, in words: it is news, and says how to go there. */
@@ -87,6 +100,24 @@ export function formatHuman(event: UiEvent, now: number = Date.now()): string[] 
         `${at} ! WARNING: ${event.name}'s key changed: pinned ${event.pinned}, now ${event.presented}.`,
         `${at} ! The server says ${event.name} has a new device. Verify with ${event.name} out of band (/fingerprint ${event.name}), then /trust ${event.name}; until then nothing is sent to the new key.`,
       ];
+    case "reaction":
+      return [
+        event.removed
+          ? `${at} ${event.room} * ${event.from} took back ${event.emoji} on ${shortId(event.id)}`
+          : `${at} ${event.room} * ${event.from} reacted ${event.emoji} to ${shortId(event.id)}`,
+      ];
+    case "edit":
+      return [`${at} ${event.room} * ${event.from} edited ${shortId(event.id)}: ${event.text}`];
+    case "delete":
+      return [`${at} ${event.room} * ${event.from} deleted ${shortId(event.id)}`];
+    case "unsupported":
+      return [
+        `${at} ${event.room} * ${event.from} sent ${event.what}, which this version can't show (${shortId(event.id)})`,
+      ];
+    case "typing":
+      return []; // the full-screen UI's status bar says it; as lines it would be noise
+    case "seen":
+      return [`${at} ${event.room} * seen by ${event.from} (up to ${shortId(event.id)})`];
     case "error":
       return [`${at} ! ${event.code}: ${event.message}`];
     case "who": {

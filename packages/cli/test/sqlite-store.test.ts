@@ -12,6 +12,9 @@ import { SqliteClientStore } from "../src/store/sqlite-store.js";
 
 const PASSPHRASE = "correct horse battery staple";
 
+/** A stand-in plaintext that starts as MIMI content does (a CBOR array of 7). */
+const mimiLike = (n: number): Uint8Array => Uint8Array.from([0x87, n]);
+
 function tempHome(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), "secure-chat-store-"));
 }
@@ -135,8 +138,14 @@ describe("SQLite store: a file altered without the passphrase", () => {
     await store.pin(bob, fill(14));
     await store.pin(carol, fill(15));
     await store.setTrusted(carol, false);
-    const queued = await store.addOutbox({ room: lobby, sendId: fill(16, 16), id: "o1", sentAt: 40, text: "first" });
-    await store.addOutbox({ room: team, sendId: fill(17, 16), id: "o2", sentAt: 41, text: "second" });
+    const queued = await store.addOutbox({
+      room: lobby,
+      sendId: fill(16, 16),
+      id: "o1",
+      sentAt: 40,
+      content: mimiLike(1),
+    });
+    await store.addOutbox({ room: team, sendId: fill(17, 16), id: "o2", sentAt: 41, content: mimiLike(2) });
     await store.apply({ outboxCiphertext: { localId: queued, ciphertext: fill(18, 64) } });
     const reader = new Database(path.join(original, "client.db"), { readonly: true });
     earlier = {
@@ -176,7 +185,7 @@ describe("SQLite store: a file altered without the passphrase", () => {
             (await store.history(lobby, 10)).map((m) => `${m.from}: ${m.text}`),
             ["bob: bob wrote a", "carol: carol wrote b"],
           );
-          assert.equal((await store.nextOutbox())?.text, "first");
+          assert.deepEqual((await store.nextOutbox())?.content, mimiLike(1));
         } finally {
           await store.close();
         }
@@ -370,7 +379,8 @@ describe("SQLite store: a file from before row binding (format 1)", () => {
           sendId: fill(16, 16),
           id: "m3",
           sentAt: 30,
-          text: "waiting, encrypted",
+          // Saved as text before MIMI content: it goes out as the version 1 plaintext it was.
+          content: new TextEncoder().encode(JSON.stringify({ v: 1, id: "m3", sentAt: 30, text: "waiting, encrypted" })),
           ciphertext: fill(18, 64),
         });
       } finally {

@@ -18,6 +18,16 @@ class FakeClient implements ClientPort {
   joined = new Set<string>(["#lobby"]);
   stored = new Map<string, MessageEvent[]>();
   historyCalls: [string, number][] = [];
+  /** The typing notices and receipts the UI asked for. */
+  notices: string[] = [];
+  typing(groupId: GroupId): Promise<void> {
+    this.notices.push(`typing ${groupId}`);
+    return Promise.resolve();
+  }
+  seen(groupId: GroupId, id: string): Promise<void> {
+    this.notices.push(`seen ${groupId} ${id}`);
+    return Promise.resolve();
+  }
   who(groupId: GroupId): MemberInfo[] {
     return groupId === "#lobby"
       ? [
@@ -161,6 +171,52 @@ describe("tui controller", () => {
     type(controller, "\x1b1");
     await controller.idle();
     assert.deepEqual(session.ran, [{ room: "#dev", command: { kind: "text", text: "hello dev" } }]);
+  });
+
+  it("tells the room you are typing text (not a command), and a private conversation what you saw", () => {
+    const { controller, client } = setup();
+    type(controller, "h", "i");
+    assert.deepEqual(client.notices, ["typing #lobby", "typing #lobby"], "the client keeps them to one per 3 s");
+    type(controller, "\x15", "/who");
+    assert.equal(client.notices.length, 2, "no notice while typing a command");
+    client.joined.add("@alice@bob");
+    controller.event({ type: "room", room: "@bob", change: "joined", by: "bob" as UserName });
+    const psst = message("@bob", "bob", "psst");
+    controller.event(psst);
+    assert.ok(!client.notices.some((n) => n.startsWith("seen")), "not seen while another room is shown");
+    type(controller, "\x1b2");
+    assert.equal(controller.state.current, "@bob");
+    assert.deepEqual(client.notices.slice(2), [`seen @alice@bob ${psst.id}`]);
+    controller.event({ type: "typing", room: "@bob", from: "bob" as UserName });
+    assert.deepEqual([...(controller.state.rooms.get("@bob")?.typing.keys() ?? [])], ["bob"]);
+    controller.event(message("@bob", "bob", "there?"));
+    assert.equal(controller.state.rooms.get("@bob")?.typing.size, 0, "his message ends his typing");
+  });
+
+  it("select mode: Alt+Up picks the newest message, Up/Down move, r / e / d / + start its command", () => {
+    const { controller } = setup();
+    const first = message("#lobby", "bob", "first");
+    const mine = { ...message("#lobby", "alice", "my text"), id: `01${"ab".repeat(31)}` };
+    controller.event(first);
+    controller.event(mine);
+    const selected = () => controller.state.rooms.get("#lobby")?.selected;
+    type(controller, "\x1b[1;3A");
+    assert.equal(selected(), mine.id, "Alt+Up: the newest message");
+    type(controller, "\x1b[A");
+    assert.equal(selected(), first.id);
+    type(controller, "\x1b[A");
+    assert.equal(selected(), first.id, "stays at the oldest");
+    type(controller, "\x1b[B");
+    type(controller, "e");
+    assert.equal(controller.editorState.text, "/edit ababab my text");
+    assert.equal(selected(), undefined, "acting leaves select mode");
+    type(controller, "\x15", "\x1b[1;3A", "+");
+    assert.equal(controller.editorState.text, "/react ababab ");
+    type(controller, "\x15", "\x1b[1;3A", "\x1b[A", "r");
+    assert.equal(controller.editorState.text, `/reply ${first.id} `);
+    type(controller, "\x15", "\x1b[1;3A", "x");
+    assert.equal(selected(), undefined, "another key leaves select mode…");
+    assert.equal(controller.editorState.text, "x", "…and does what it does");
   });
 
   it("never loses what is being typed while messages arrive", () => {

@@ -126,6 +126,35 @@ describe("tui view model: rooms and unread counts", () => {
   });
 });
 
+describe("tui view model: replies, reactions, edits, deletes", () => {
+  const lines = (s: ReturnType<typeof started>, id: string): string[] => {
+    const entry = room(s, "#lobby").entries.find((e) => e.id === id);
+    assert.ok(entry !== undefined, `entry ${id}`);
+    return entryLines(entry, paneGeometry(s, room(s, "#lobby"))).map(plain);
+  };
+
+  it("quotes the message a reply answers, counts reactions, marks edits, leaves a tombstone", () => {
+    const question = message("#lobby", "bob", "lunch at 12?");
+    const answer = { ...message("#lobby", "alice", "yes!"), replyTo: question.id };
+    const stray = { ...message("#lobby", "carol", "me too"), replyTo: "not-shown-here" };
+    let s = run([ev(question), ev(answer), ev(stray)], started());
+    assert.match(lines(s, answer.id)[0] ?? "", /↪ <bob> lunch at 12\?/);
+    assert.match(lines(s, answer.id)[1] ?? "", /│ yes!$/);
+    assert.match(lines(s, stray.id)[0] ?? "", /↪ an earlier message/);
+    const react = (from: string, emoji: string, removed = false) =>
+      ev({ type: "reaction", room: "#lobby", id: question.id, from: from as UserName, emoji, removed });
+    s = run([react("alice", "👍"), react("carol", "👍"), react("carol", "🎉"), react("carol", "👍", true)], s);
+    assert.match(lines(s, question.id).at(-1) ?? "", /│ 👍 1 {2}🎉 1$/);
+    s = run([ev({ type: "edit", room: "#lobby", id: question.id, from: "bob" as UserName, text: "lunch at 1?" })], s);
+    assert.match(lines(s, question.id)[0] ?? "", /│ lunch at 1\? \(edited\)$/);
+    s = run([ev({ type: "delete", room: "#lobby", id: question.id, from: "bob" as UserName })], s);
+    assert.deepEqual(lines(s, question.id).length, 1, "no reactions under a tombstone");
+    assert.match(lines(s, question.id)[0] ?? "", /│ \(message deleted\)$/);
+    const unknown = ev({ type: "edit", room: "#lobby", id: "absent", from: "bob" as UserName, text: "x" });
+    assert.equal(run([unknown], s), s, "an edit of a message not shown changes nothing");
+  });
+});
+
 describe("tui view model: scrollback content", () => {
   it("caps the sender column at 12 however long a member's name is; longer names end in …", () => {
     const long = "b".repeat(32);
@@ -146,7 +175,7 @@ describe("tui view model: scrollback content", () => {
     const s = run([ev({ type: "history", room: "#lobby", messages: [old] })], started());
     const line = room(s, "#lobby").entries.at(-1);
     assert.equal(line?.time, old.serverTs);
-    assert.equal(line?.text, "#lobby <bob> from before");
+    assert.match(line?.text ?? "", /^#lobby m\d+ <bob> from before$/);
   });
 
   it("marks where your membership begins when you join a room", () => {

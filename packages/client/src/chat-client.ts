@@ -12,7 +12,8 @@ import {
 } from "@secure-chat/protocol";
 import { ClientSession } from "./client-session.js";
 import type { PendingApproval } from "./devices/linking.js";
-import { messageEvent } from "./engine/incoming.js";
+import { idBytes, MAX_REACTION_BYTES, type StoredBody } from "./content/content.js";
+import { idMatches, messageEvent, shortId } from "./engine/message-effects.js";
 import { ClientError, errorCode, errorMessage } from "./errors.js";
 import type { ChatEvent, ChatEventListener, LinkState, MemberInfo, MessageEvent } from "./events.js";
 import { fingerprint, generateIdentity } from "./identity.js";
@@ -20,7 +21,7 @@ import type { SocketFactory } from "./link/rpc.js";
 import { realTimers, sleep, type Timers } from "./link/timers.js";
 import { Outages } from "./outages.js";
 import { SerialQueue } from "./serial-queue.js";
-import type { ClientStore } from "./store/store.js";
+import type { ClientStore, HistoryEntry } from "./store/store.js";
 import { guardWrites } from "./store/write-guard.js";
 
 export interface ChatClientOptions {
@@ -40,6 +41,10 @@ export interface ChatClientOptions {
   now?: () => number;
   /** Accept a peer's changed key at once instead of waiting for `trust(name)` (bots). */
   trustNewKeys?: boolean;
+  /** Send (and show) typing notices; default true. */
+  typing?: boolean;
+  /** Send (and show) read receipts in private conversations; default true. */
+  receipts?: boolean;
 }
 
 /** One device of our account, as `/devices` lists it. */
@@ -54,6 +59,9 @@ export interface DeviceInfo {
   revoked: boolean;
   thisDevice: boolean;
 }
+
+/** How many of a room's latest messages a short id is looked up among. */
+const FIND_WINDOW = 1_000;
 
 export interface RoomListing {
   groupId: GroupId;
@@ -134,6 +142,7 @@ export class ChatClient {
       now: this.now,
       emit: (event) => this.emit(event),
       trustNewKeys,
+      notices: { typing: this.options.typing ?? true, receipts: this.options.receipts ?? true },
       link: { url: this.server, socketFactory, reconnect, heartbeatMs, dialTimeoutMs: 10_000, handshakeIdleMs },
     });
     await this.session.directory.load();
@@ -182,11 +191,102 @@ export class ChatClient {
     return this.parts().rooms.kick(groupId, name);
   }
 
-  /** Queues a message; it is sent as soon as the link is live, and shown once the server has stored it. */
-  async send(groupId: GroupId, text: string): Promise<void> {
+  /**
+   * Queues a message; it is sent as soon as the link is live, and shown once the server has
+   * stored it. The answer is its id.
+   */
+  async send(groupId: GroupId, text: string): Promise<string> {
+    return this.enqueue(groupId, { kind: "text", text });
+  }
+
+  private enqueue(groupId: GroupId, body: StoredBody): Promise<string> {
     const peer = directPeer(groupId, this.name);
     if (peer !== undefined) this.started().directory.requireTrusted(peer);
-    return this.parts().outbox.enqueue(groupId, text);
+    return this.parts().outbox.enqueue(groupId, body);
+  }
+
+  /**
+   * The stored message of `groupId` that `ref` names: its short id (as shown), a longer
+   * prefix, or its whole id, among the last FIND_WINDOW messages.
+   */
+  async findMessage(groupId: GroupId, ref: string): Promise<HistoryEntry> {
+    const found = (await this.store.history(groupId, FIND_WINDOW)).filter((m) => idMatches(m.id, ref));
+    const [entry, other] = found;
+    if (entry === undefined) throw new ClientError("NO_SUCH_MESSAGE", `no message ${ref} in ${groupId}`);
+    if (other !== undefined) {
+      throw new ClientError("BAD_ARGUMENT", `${ref} names ${found.length} messages in ${groupId}: type more of its id`);
+    }
+    if (idBytes(entry.id) === undefined) {
+      throw new ClientError(
+        "BAD_ARGUMENT",
+        `message ${shortId(entry.id)} is from an older version: it can't be replied to, reacted to or changed`,
+      );
+    }
+    if (entry.deleted === true) throw new ClientError("BAD_ARGUMENT", `message ${shortId(entry.id)} was deleted`);
+    return entry;
+  }
+
+  /** Answers message `ref` (quoted by the interfaces). */
+  async reply(groupId: GroupId, ref: string, text: string): Promise<string> {
+    const target = await this.findMessage(groupId, ref);
+    return this.enqueue(groupId, { kind: "text", text, replyTo: target.id });
+  }
+
+  /** Reacts to message `ref` with `emoji`; the same emoji again takes our reaction back. */
+  async react(groupId: GroupId, ref: string, emoji: string): Promise<string> {
+    const bytes = new TextEncoder().encode(emoji).length;
+    if (bytes === 0 || bytes > MAX_REACTION_BYTES || /\s/.test(emoji)) {
+      throw new ClientError(
+        "BAD_ARGUMENT",
+        `a reaction is one emoji (or a short word), at most ${MAX_REACTION_BYTES} bytes`,
+      );
+    }
+    const target = await this.findMessage(groupId, ref);
+    const ours = target.reactions?.find((r) => r.from === this.name && r.emoji === emoji);
+    return ours === undefined
+      ? this.enqueue(groupId, { kind: "reaction", target: target.id, emoji })
+      : this.enqueue(groupId, { kind: "unreaction", target: target.id, reaction: ours.id });
+  }
+
+  /** Replaces the text of our message `ref`; everyone sees it marked as edited. */
+  async edit(groupId: GroupId, ref: string, text: string): Promise<string> {
+    const target = await this.ownMessage(groupId, ref, "edit");
+    return this.enqueue(groupId, {
+      kind: "edit",
+      target: target.id,
+      text,
+      ...(target.replyTo === undefined ? {} : { replyTo: target.replyTo }),
+    });
+  }
+
+  /** Deletes our message `ref` for everyone: a tombstone stays in its place. */
+  async delete(groupId: GroupId, ref: string): Promise<string> {
+    const target = await this.ownMessage(groupId, ref, "delete");
+    return this.enqueue(groupId, { kind: "delete", target: target.id });
+  }
+
+  private async ownMessage(groupId: GroupId, ref: string, verb: string): Promise<HistoryEntry> {
+    const target = await this.findMessage(groupId, ref);
+    if (target.from !== this.name) {
+      throw new ClientError(
+        "NOT_YOUR_MESSAGE",
+        `message ${shortId(target.id)} is ${target.from}'s: only its sender can ${verb} it`,
+      );
+    }
+    return target;
+  }
+
+  /**
+   * Tells `groupId` we are typing (at most every few seconds; nothing with typing off). Best
+   * effort: never fails, a notice that can't go is dropped.
+   */
+  async typing(groupId: GroupId): Promise<void> {
+    await this.session?.parts?.notices.typing(groupId).catch(() => undefined);
+  }
+
+  /** Tells the peer of private conversation `groupId` that its messages up to `id` were shown (best effort). */
+  async seen(groupId: GroupId, id: string): Promise<void> {
+    await this.session?.parts?.notices.seen(groupId, id).catch(() => undefined);
   }
 
   /** Accepts `name`'s changed key (after comparing fingerprints) and moves our private conversation to it. */
@@ -196,7 +296,7 @@ export class ChatClient {
   }
 
   /** A private message: starts the two-member conversation (works while the peer is offline). */
-  async sendPrivate(peer: UserName, text: string): Promise<void> {
+  async sendPrivate(peer: UserName, text: string): Promise<string> {
     return this.send(await this.openPrivate(peer), text);
   }
 

@@ -15,6 +15,7 @@ import { Rooms } from "./rooms/rooms.js";
 import type { SerialQueue } from "./serial-queue.js";
 import type { ClientStore } from "./store/store.js";
 import { DeliveryStream } from "./sync/delivery-stream.js";
+import { EphemeralNotices, type NoticeSettings } from "./sync/ephemeral-notices.js";
 
 /** What every part shares: made by the facade before the first login. */
 export interface SharedParts {
@@ -29,6 +30,7 @@ export interface SharedParts {
   outages: Outages;
   link: Link;
   directory: ClientKeyDirectory;
+  notices: NoticeSettings;
   now(): number;
   emit(event: ChatEvent): void;
   followUp(work: FollowUp): void;
@@ -40,6 +42,7 @@ export interface SuiteParts {
   engine: GroupEngine;
   stream: DeliveryStream;
   outbox: OutboxPump;
+  notices: EphemeralNotices;
   rooms: Rooms;
   stock: KeyPackageStock;
 }
@@ -81,6 +84,17 @@ export async function buildSuiteParts(
     connection,
     emit,
   });
+  const notices = new EphemeralNotices({
+    self,
+    engine,
+    store,
+    queue,
+    settings: shared.notices,
+    now,
+    isLive: () => link.isLive,
+    connection,
+    emit,
+  });
   const commits = new CommitCoordinator({ engine, store, queue, timers, connection });
   const rooms = new Rooms({
     self: account,
@@ -98,5 +112,5 @@ export async function buildSuiteParts(
   const stock = new KeyPackageStock(identity, () => impl, store, connection, now);
   await queue.run(() => stream.reload());
   await outbox.load();
-  return { cipherSuite, engine, stream, outbox, rooms, stock };
+  return { cipherSuite, engine, stream, outbox, notices, rooms, stock };
 }

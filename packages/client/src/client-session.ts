@@ -15,6 +15,7 @@ import type { Timers } from "./link/timers.js";
 import type { Outages } from "./outages.js";
 import type { SerialQueue } from "./serial-queue.js";
 import type { ClientStore } from "./store/store.js";
+import type { NoticeSettings } from "./sync/ephemeral-notices.js";
 
 export interface ClientSessionOptions {
   identity: Identity;
@@ -26,6 +27,7 @@ export interface ClientSessionOptions {
   link: Omit<LinkOptions, "timers">;
   /** Accept a peer's changed key without the user's `/trust` (see ClientKeyDirectory). */
   trustNewKeys: boolean;
+  notices: NoticeSettings;
   now(): number;
   emit(event: ChatEvent): void;
 }
@@ -82,6 +84,7 @@ export class ClientSession implements LinkSession {
       outages,
       link: this.link,
       directory: this.directory,
+      notices: options.notices,
       now,
       emit,
       followUp: (work) => this.followUp(work),
@@ -125,6 +128,8 @@ export class ClientSession implements LinkSession {
         return this.parts?.stream.deliver(frame);
       case "synced":
         return this.parts?.stream.synced();
+      case "ephemeral":
+        return this.parts?.notices.receive(frame);
       case "presence":
         if (frame.online) this.online.add(frame.name as UserName);
         else this.online.delete(frame.name as UserName);

@@ -16,6 +16,8 @@ export const clientErrorCodes = [
   "DISK_FULL",
   "RELOADING",
   "SERVER_ERROR",
+  "NOT_YOUR_MESSAGE",
+  "NO_SUCH_MESSAGE",
 ] as const;
 
 /** Every code a ClientError can carry: the client's own, or a server's passed through. */

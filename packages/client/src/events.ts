@@ -14,6 +14,19 @@ export interface MessageEvent {
   /** Server's clock (ms) when it stored the ciphertext. */
   serverTs: number;
   seq: number;
+  /** The message this one answers (absent: none). */
+  replyTo?: string;
+  /** From the local history: the text was edited, or the message deleted (a tombstone, text ""). */
+  edited?: true;
+  deleted?: true;
+  /** From the local history: who reacted with what, in the order the reactions came. */
+  reactions?: ReactionCount[];
+}
+
+/** One emoji's reactions to a message: `from.length` is its count. */
+export interface ReactionCount {
+  emoji: string;
+  from: UserName[];
 }
 
 export interface MemberInfo {
@@ -70,6 +83,18 @@ export type ChatEvent =
   /** `reason` says why the link is not live (the last failure), when there is one. */
   | { type: "connection"; state: LinkState; reason?: string }
   | { type: "key_changed"; name: UserName; pinned: string; presented: string }
+  /** `from` reacted to message `id` with `emoji`, or took that reaction back (`removed`). */
+  | { type: "reaction"; groupId: GroupId; id: string; from: UserName; emoji: string; removed: boolean }
+  /** Message `id`'s sender replaced its text. */
+  | { type: "edit"; groupId: GroupId; id: string; from: UserName; text: string }
+  /** Message `id`'s sender deleted it. */
+  | { type: "delete"; groupId: GroupId; id: string; from: UserName }
+  /** `from` is typing in `groupId` (a notice comes every few seconds while it lasts). */
+  | { type: "typing"; groupId: GroupId; from: UserName }
+  /** The peer of a private conversation has been shown our messages up to `id`. */
+  | { type: "seen"; groupId: GroupId; from: UserName; id: string }
+  /** A message of a kind this version cannot show; `what` says what it holds. */
+  | { type: "unsupported"; groupId: GroupId; id: string; from: UserName; what: string }
   | { type: "error"; code: ClientErrorCode; message: string };
 
 export type ChatEventListener = (event: ChatEvent) => void;

@@ -7,19 +7,24 @@ export {
   type LinkState,
   type MemberInfo,
   type MessageEvent,
+  type ReactionCount,
 } from "./events.js";
+export { reactionCountsWith, shortId } from "./engine/message-effects.js";
+export { decodeMimi, encodeMimi, type MimiContent, type NestedPart } from "./content/mimi.js";
 export { ClientError, errorCode, errorMessage, isClientErrorCode, type ClientErrorCode } from "./errors.js";
 export { fingerprint, type Identity } from "./identity.js";
 export type {
   ClientStore,
   HistoryEntry,
   OutboxEntry,
+  StoredReaction,
   StoreBatch,
   StoredGroupState,
   StoredIdentity,
   StoredKeyPackage,
 } from "./store/store.js";
 export { MemoryClientStore } from "./store/memory-store.js";
+export { historyExtraOf, type HistoryExtra } from "./store/history-extra.js";
 export type { SocketFactory, WebSocketLike } from "./link/rpc.js";
 export { decodeState, decodeMessage, members } from "./engine/mls/groups.js";
 export { clientConfig } from "./engine/mls/config.js";

@@ -169,6 +169,20 @@ describe("parseCommand: commands", () => {
     }
   });
 
+  it("/reply, /react, /edit and /delete take a message id (4 to 64 hex digits)", () => {
+    expectCommand("/reply 3fa9c2 sure,  at 10", { kind: "reply", message: "3fa9c2", text: "sure,  at 10" });
+    expectCommand("/edit 3FA9 fixed", { kind: "edit", message: "3FA9", text: "fixed" });
+    expectCommand("/react 3fa9c2 👍", { kind: "react", message: "3fa9c2", emoji: "👍" });
+    expectCommand("/delete 3fa9c2", { kind: "delete", message: "3fa9c2" });
+    expectInvalid("/reply 3fa9c2", /usage: \/reply ID TEXT/);
+    expectInvalid("/reply 3fa9c2    ", /usage: \/reply ID TEXT/);
+    expectInvalid("/edit zz12 text", /usage: \/edit ID TEXT/);
+    expectInvalid("/react 3fa9c2", /usage: \/react ID EMOJI/);
+    expectInvalid("/react 3fa9c2 👍 👎", /usage: \/react ID EMOJI/);
+    expectInvalid("/delete", /usage: \/delete ID/);
+    expectInvalid("/delete abc", /usage: \/delete ID/);
+  });
+
   it("/fingerprint with no name or one valid name", () => {
     expectCommand("/fingerprint", { kind: "fingerprint", name: undefined });
     expectCommand("/fingerprint bob", { kind: "fingerprint", name: bob });

@@ -15,7 +15,8 @@ import { encodeMessage, encodeState, newKeyPackage } from "../src/engine/mls/gro
 import { loadCipherSuite } from "../src/engine/mls/suite.js";
 import type { ChatEvent } from "../src/events.js";
 import { generateIdentity, type Identity } from "../src/identity.js";
-import type { StoredKeyPackage } from "../src/store/store.js";
+import type { HistoryEntry, StoredKeyPackage } from "../src/store/store.js";
+import { encodeContent } from "../src/content/content.js";
 
 /**
  * The engines' clock is the real one, taken once: ts-mls checks KeyPackage lifetimes against
@@ -37,7 +38,8 @@ let seq = 0;
 export class Member {
   readonly engine: GroupEngine;
   readonly keyPackages: StoredKeyPackage[] = [];
-  readonly messageIds = new Set<string>();
+  /** The history the member "saved", by message id. */
+  readonly messages = new Map<string, HistoryEntry>();
 
   constructor(
     readonly name: UserName,
@@ -49,7 +51,7 @@ export class Member {
 
   private readonly reads: EngineReads = {
     keyPackages: async () => this.keyPackages,
-    hasMessage: async (_groupId, id) => this.messageIds.has(id),
+    message: async (_groupId, id) => this.messages.get(id),
   };
 
   /**
@@ -64,7 +66,7 @@ export class Member {
         .map((groupId) => ({ groupId, state: encodeState(this.state(groupId)), pending: undefined })),
     );
     restarted.keyPackages.push(...this.keyPackages);
-    for (const id of this.messageIds) restarted.messageIds.add(id);
+    for (const [id, entry] of this.messages) restarted.messages.set(id, entry);
     return restarted;
   }
 
@@ -72,7 +74,8 @@ export class Member {
   async receive(groupId: GroupId, kind: DeliveryKind, payload: Uint8Array, sender: string): Promise<Received> {
     seq++;
     const received = await this.engine.receive({ groupId, kind, payload, seq, serverTs: seq * 10, sender }, this.reads);
-    for (const message of received.changes.messages ?? []) this.messageIds.add(message.id);
+    const { messages = [], revisions = [] } = received.changes;
+    for (const message of [...messages, ...revisions]) this.messages.set(message.id, message);
     return received;
   }
 
@@ -116,15 +119,14 @@ export async function pair(groupId = team): Promise<{ alice: Member; bob: Member
   return { alice, bob };
 }
 
-export async function say(
-  from: Member,
-  to: Member,
-  groupId: GroupId,
-  text: string,
-  id = `${text}-id`,
-): Promise<Received> {
-  const { ciphertext } = await from.engine.encrypt(groupId, { id, sentAt: NOW, text });
+export async function say(from: Member, to: Member, groupId: GroupId, text: string): Promise<Received> {
+  const { ciphertext } = await from.engine.encrypt(groupId, textPlaintext(from.name, groupId, text));
   return to.receive(groupId, "message", ciphertext, from.name);
+}
+
+/** The plaintext of a text message `sender` sends to `groupId` (a fresh salt each time). */
+export function textPlaintext(sender: UserName, groupId: GroupId, text: string): Uint8Array {
+  return encodeContent(sender, groupId, NOW, { kind: "text", text }).plaintext;
 }
 
 /** A KeyPackage of `member`'s valid from `notBefore` to `notAfter` (seconds), held as the store would. */

@@ -28,7 +28,7 @@ import { NOW } from "./engine-members.js";
 
 const lobby = "#lobby" as GroupId;
 const trustAll = clientConfig({ validateCredential: async () => true });
-const nothingStored: EngineReads = { keyPackages: async () => [], hasMessage: async () => false };
+const nothingStored: EngineReads = { keyPackages: async () => [], message: async () => undefined };
 
 /**
  * Per suite: the length of its HPKE public keys (RFC 9180's Npk: 32 for DHKEM(X25519); 1216 for

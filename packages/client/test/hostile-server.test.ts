@@ -34,6 +34,7 @@ import {
   type UserName,
 } from "@secure-chat/protocol";
 import { ChatClient } from "../src/chat-client.js";
+import { encodeContent } from "../src/content/content.js";
 import type { ClientSession } from "../src/client-session.js";
 import type { Planner } from "../src/engine/commit-plans.js";
 import { addPlan } from "../src/engine/commit-plans.js";
@@ -294,7 +295,7 @@ class World {
 const impl = await loadCipherSuite(cipherSuites.x25519);
 // Copies of members' states make frames the server never saw; whose key is whose is not their concern.
 const trustAll = clientConfig({ validateCredential: async () => true });
-const noReads: EngineReads = { keyPackages: async () => [], hasMessage: async () => false };
+const noReads: EngineReads = { keyPackages: async () => [], message: async () => undefined };
 const update: Planner = () => ({ proposals: [], added: [], removed: [] });
 
 /** A member's engine on copies of the states in its store: it speaks for the member, unseen by them. */
@@ -427,7 +428,10 @@ describe("a hostile server fuzzing the real client", () => {
       const own = { groupId, kind: "commit" as const, payload: now.frame.commit, seq: 0, serverTs: 0, sender: bob };
       await bobCopy.receive(own, noReads);
       pools.add("commit", { groupId, payload: (await prepared(bobCopy, groupId, update)).frame.commit });
-      const future = await bobCopy.encrypt(groupId, { id: `future-${groupId}`, sentAt: NOW, text: "from the future" });
+      const future = await bobCopy.encrypt(
+        groupId,
+        encodeContent(bob, groupId, NOW, { kind: "text", text: "from the future" }).plaintext,
+      );
       pools.add("message", { groupId, payload: future.ciphertext });
     }
     // A Welcome for +team, which alice is in, to a KeyPackage she holds.
@@ -727,8 +731,8 @@ describe("a hostile server fuzzing the real client", () => {
   const fresh: { message?: Fresh; commit?: Fresh } = {};
 
   async function freshMessage(): Promise<Fresh> {
-    const content = { id: `fresh-${unique()}`, sentAt: NOW, text: `fresh from carol ${counter}` };
-    const { ciphertext } = await carolCopy!.encrypt(lobby, content);
+    const content = encodeContent(carol, lobby, NOW, { kind: "text", text: `fresh from carol ${counter}` });
+    const { ciphertext } = await carolCopy!.encrypt(lobby, content.plaintext);
     return {
       payload: ciphertext,
       uses: 0,

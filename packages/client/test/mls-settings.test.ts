@@ -22,7 +22,7 @@ import {
 import { ratchetUntil } from "ts-mls/secretTree.js";
 import { leafToNodeIndex, toLeafIndex } from "ts-mls/treemath.js";
 import type { GroupId, UserName } from "@secure-chat/protocol";
-import { encodeContent } from "../src/content.js";
+import { padContent } from "../src/content/content.js";
 import { addPlan, type Planner } from "../src/engine/commit-plans.js";
 import type { Received } from "../src/engine/incoming.js";
 import { directoryAuthService, type KeyDirectory } from "../src/engine/mls/auth-service.js";
@@ -31,7 +31,7 @@ import { encodeMessage, members, newKeyPackage, ownLeafIndex } from "../src/engi
 import { errorCode, errorMessage } from "../src/errors.js";
 import { generateIdentity, sameKey, type Identity } from "../src/identity.js";
 import { DAY, NOW, impl, lobby, nowSeconds, team, trustAll } from "./engine-members.js";
-import { Member, created, keyPackageValid, names, pair, update } from "./engine-members.js";
+import { Member, created, keyPackageValid, names, pair, textPlaintext, update } from "./engine-members.js";
 
 /** The client's config with some of its parts replaced. */
 const changed = (parts: Partial<ClientConfig>): ClientConfig => ({ ...trustAll, ...parts });
@@ -59,7 +59,7 @@ async function attempt(operation: () => Promise<unknown>): Promise<string> {
 }
 
 async function encrypted(alice: Member, text: string): Promise<Uint8Array> {
-  return (await alice.engine.encrypt(team, { id: text, sentAt: NOW, text })).ciphertext;
+  return (await alice.engine.encrypt(team, textPlaintext(alice.name, team, text))).ciphertext;
 }
 
 /** alice's next `count` messages in +team ("message FIRST" on), one generation after another, not delivered yet. */
@@ -246,11 +246,11 @@ describe("ts-mls reads the client's keyPackageEqualityConfig (one device per nam
 describe("ts-mls reads the client's paddingConfig (MLS padding off)", () => {
   it("ciphertext sizes step with the client's buckets; under ts-mls's default padding (to 256 bytes) they would not", async () => {
     const { alice } = await pair();
-    const texts = ["a", "a".repeat(10), "a".repeat(50)];
-    const content = (text: string) => ({ id: "m", sentAt: NOW, text });
+    const texts = ["a", "a".repeat(10), "a".repeat(60)];
+    const content = (text: string) => textPlaintext(alice.name, team, text);
     assert.deepEqual(
-      texts.map((text) => encodeContent(content(text)).length),
-      [64, 64, 128],
+      texts.map((text) => padContent(content(text)).length),
+      [128, 128, 256],
       "the client's buckets",
     );
     /** The ciphertext sizes of `texts` from `sender`, less the first one's. */
@@ -259,8 +259,9 @@ describe("ts-mls reads the client's paddingConfig (MLS padding off)", () => {
       for (const text of texts) sizes.push((await sender.engine.encrypt(team, content(text))).ciphertext.length);
       return sizes.map((size) => size - (sizes[0] ?? 0));
     }
-    assert.deepEqual(await steps(alice), [0, 0, 64]);
-    assert.deepEqual(await steps(alice.restartedWith(changed({ paddingConfig: defaultPaddingConfig }))), [0, 0, 0]);
+    assert.deepEqual(await steps(alice), [0, 0, 128]);
+    const underDefault = await steps(alice.restartedWith(changed({ paddingConfig: defaultPaddingConfig })));
+    assert.notDeepEqual(underDefault, [0, 0, 128], "ts-mls's own padding would add to ours");
   });
 });
 

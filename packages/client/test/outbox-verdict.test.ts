@@ -25,6 +25,8 @@ const expected: [ClientErrorCode, OutboxVerdict][] = [
   ["DISK_FULL", "wait_for_reload"],
   ["RELOADING", "wait_for_reload"],
   ["SERVER_ERROR", "drop"],
+  ["NOT_YOUR_MESSAGE", "drop"],
+  ["NO_SUCH_MESSAGE", "drop"],
   // The server's codes.
   ["BAD_FRAME", "drop"],
   ["UNKNOWN_FRAME", "drop"],

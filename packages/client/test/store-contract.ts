@@ -18,6 +18,7 @@ export interface StoreUnderTest {
 }
 
 const alice = "alice" as UserName;
+const bob = "bob" as UserName;
 const lobby = "#lobby" as GroupId;
 const dev = "#dev" as GroupId;
 const bytes = (...values: number[]): Uint8Array => new Uint8Array(values);
@@ -50,10 +51,10 @@ const calls: { [M in keyof ClientStore]: (store: ClientStore) => Promise<unknown
   untrustedNames: (s) => s.untrustedNames(),
   setTrusted: (s) => s.setTrusted(alice, false),
   history: (s) => s.history(lobby, 10),
-  hasMessage: (s) => s.hasMessage(lobby, "id"),
+  message: (s) => s.message(lobby, "id"),
   nextOutbox: (s) => s.nextOutbox(),
   outboxSize: (s) => s.outboxSize(),
-  addOutbox: (s) => s.addOutbox({ room: lobby, sendId: bytes(4), id: "id", sentAt: 1, text: "hi" }),
+  addOutbox: (s) => s.addOutbox({ room: lobby, sendId: bytes(4), id: "id", sentAt: 1, content: bytes(0x87) }),
   close: () => Promise.resolve(), // neither: it ends every later call
 };
 
@@ -136,8 +137,29 @@ export function storeContract(adapter: string, open: () => Promise<StoreUnderTes
         );
         assert.equal(await store.cursor(), 5, "a lower cursor does not move it back");
         assert.deepEqual(await store.history(lobby, 10), [entry(lobby, "a", 5), entry(lobby, "b", 6)]);
-        assert.equal(await store.hasMessage(lobby, "b"), true);
-        assert.equal(await store.hasMessage(dev, "b"), false);
+        assert.deepEqual(await store.message(lobby, "b"), entry(lobby, "b", 6));
+        assert.equal(await store.message(dev, "b"), undefined);
+      }));
+
+    it("writes a revised message whole (text, replyTo, edited, deleted, reactions); a revision of no stored message is ignored", () =>
+      withStore(async ({ store }) => {
+        const original = { ...entry(lobby, "a", 1), replyTo: "r".repeat(64) };
+        await store.apply({ messages: [original, entry(lobby, "b", 2)] });
+        assert.deepEqual(await store.message(lobby, "a"), original, "replyTo is kept");
+        const reactions = [
+          { from: bob, emoji: "👍", id: "x1" },
+          { from: alice, emoji: "🎉", id: "x2" },
+        ];
+        const edited = { ...original, text: "new text", edited: true, reactions };
+        await store.apply({ revisions: [edited, entry(lobby, "absent", 3)] });
+        assert.deepEqual(await store.message(lobby, "a"), edited);
+        assert.equal(await store.message(lobby, "absent"), undefined);
+        const tombstone = { ...entry(lobby, "b", 2), text: "", deleted: true };
+        await store.apply({ revisions: [tombstone] });
+        assert.deepEqual(await store.history(lobby, 10), [edited, tombstone]);
+        // A second copy of a stored id changes nothing: revisions do.
+        await store.apply({ messages: [entry(lobby, "a", 1)] });
+        assert.deepEqual(await store.message(lobby, "a"), edited);
       }));
 
     it("gives the last N messages of a room, oldest first", () =>
@@ -172,8 +194,20 @@ export function storeContract(adapter: string, open: () => Promise<StoreUnderTes
 
     it("keeps the outbox in order; a ciphertext is saved with its entry, a removed entry is gone", () =>
       withStore(async ({ store }) => {
-        const first = await store.addOutbox({ room: lobby, sendId: bytes(1), id: "m1", sentAt: 1, text: "one" });
-        const second = await store.addOutbox({ room: dev, sendId: bytes(2), id: "m2", sentAt: 2, text: "two" });
+        const first = await store.addOutbox({
+          room: lobby,
+          sendId: bytes(1),
+          id: "m1",
+          sentAt: 1,
+          content: bytes(0x87, 1),
+        });
+        const second = await store.addOutbox({
+          room: dev,
+          sendId: bytes(2),
+          id: "m2",
+          sentAt: 2,
+          content: bytes(0x87, 2),
+        });
         assert.equal(await store.outboxSize(), 2);
         assert.deepEqual(await store.nextOutbox(), {
           localId: first,
@@ -181,7 +215,7 @@ export function storeContract(adapter: string, open: () => Promise<StoreUnderTes
           sendId: bytes(1),
           id: "m1",
           sentAt: 1,
-          text: "one",
+          content: bytes(0x87, 1),
           ciphertext: undefined,
         });
         await store.apply({ outboxCiphertext: { localId: first, ciphertext: bytes(7, 7) } });
@@ -207,9 +241,17 @@ export function storeContract(adapter: string, open: () => Promise<StoreUnderTes
       withCapability("reopen", async (under) => {
         await under.store.saveIdentity({ name: alice, secretKey: bytes(1), publicKey: bytes(2), server: "ws://x" });
         await under.store.apply({ groups: [{ groupId: lobby, state: bytes(5), pending: null }], cursor: 8 });
-        await under.store.addOutbox({ room: lobby, sendId: bytes(1), id: "m1", sentAt: 1, text: "one" });
+        await under.store.addOutbox({ room: lobby, sendId: bytes(1), id: "m1", sentAt: 1, content: bytes(0x87, 1) });
         await under.store.setTrusted(alice, false);
+        const reacted = {
+          ...entry(lobby, "a", 1),
+          replyTo: "r".repeat(64),
+          reactions: [{ from: bob, emoji: "👍", id: "x" }],
+        };
+        await under.store.apply({ messages: [entry(lobby, "a", 1)] });
+        await under.store.apply({ revisions: [reacted] });
         const again = await under.reopen();
+        assert.deepEqual(await again.message(lobby, "a"), reacted);
         assert.deepEqual(await again.untrustedNames(), [alice]);
         assert.equal((await again.identity())?.name, alice);
         assert.equal(await again.cursor(), 8);

@@ -33,7 +33,13 @@ describe("guardWrites", () => {
     halted = true;
     await assert.rejects(guarded.apply({ cursor: 3 }), (error: unknown) => (error as ClientError).code === "RELOADING");
     await assert.rejects(
-      guarded.addOutbox({ room: "#lobby" as never, sendId: new Uint8Array(1), id: "x", sentAt: 1, text: "hi" }),
+      guarded.addOutbox({
+        room: "#lobby" as never,
+        sendId: new Uint8Array(1),
+        id: "x",
+        sentAt: 1,
+        content: new Uint8Array(1),
+      }),
       (error: unknown) => (error as ClientError).code === "RELOADING",
     );
     assert.equal(await store.cursor(), 1, "nothing reached the store while halted");

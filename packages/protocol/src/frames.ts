@@ -95,6 +95,11 @@ export const frameSchemas = {
   link_open: { id: 17, dir: "c2s", fields: { rid: "u32", account: "str" } },
   link_join: { id: 18, dir: "c2s", fields: { rid: "u32", code: "str" } },
   link_relay: { id: 19, dir: "c2s", fields: { rid: "u32", code: "str", payload: "bytes" } },
+  /**
+   * An MLS application message for the members online now (typing notices, read receipts):
+   * passed on as `ephemeral`, never stored, answered `ok`.
+   */
+  send_ephemeral: { id: 20, dir: "c2s", fields: { rid: "u32", groupId: "str", message: "bytes" } },
 
   // ---- server -> client
   challenge: {
@@ -142,6 +147,8 @@ export const frameSchemas = {
   link_code: { id: 79, dir: "s2c", fields: { rid: "u32", code: "str" } },
   /** A payload the other side of a link sent (see link_open); `code` says which link. */
   link_message: { id: 80, dir: "s2c", fields: { code: "str", payload: "bytes" } },
+  /** A `send_ephemeral` of `sender`'s, to the members of `groupId` online when it came. */
+  ephemeral: { id: 81, dir: "s2c", fields: { groupId: "str", sender: "str", message: "bytes" } },
 } as const satisfies Record<string, { id: number; dir: "c2s" | "s2c"; fields: Record<string, FieldKind> }>;
 
 type Schemas = typeof frameSchemas;

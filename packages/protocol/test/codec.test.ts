@@ -148,6 +148,7 @@ const samples: { [T in FrameType]: FrameOf<T> } = {
   link_open: { type: "link_open", rid: 17, account: "alice" },
   link_join: { type: "link_join", rid: 18, code: "ABCD-EFGH" },
   link_relay: { type: "link_relay", rid: 19, code: "ABCD-EFGH", payload: bytes(1, 2, 3) },
+  send_ephemeral: { type: "send_ephemeral", rid: 20, groupId: "@alice@bob", message: bytes(1, 2, 3) },
   challenge: {
     type: "challenge",
     rid: 64,
@@ -185,6 +186,7 @@ const samples: { [T in FrameType]: FrameOf<T> } = {
   devices: { type: "devices", rid: 78, name: "alice", listings: [bytes(9), bytes()] },
   link_code: { type: "link_code", rid: 79, code: "ABCD-EFGH" },
   link_message: { type: "link_message", code: "ABCD-EFGH", payload: bytes() },
+  ephemeral: { type: "ephemeral", groupId: "#lobby", sender: "bob", message: bytes(9) },
 };
 
 function sampleOf(type: FrameType): Frame {

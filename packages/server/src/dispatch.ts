@@ -3,7 +3,7 @@ import type { Connection } from "./connection.js";
 import type { ServerContext } from "./context.js";
 import { TokenBucket } from "./token-bucket.js";
 import { hello, login } from "./handlers/auth.js";
-import { commit, createGroup, getGroupInfo, listRooms, send } from "./handlers/groups.js";
+import { commit, createGroup, getGroupInfo, listRooms, send, sendEphemeral } from "./handlers/groups.js";
 import { addDevice, listDevices, revokeDevice } from "./handlers/devices.js";
 import { linkJoin, linkOpen, linkRelay } from "./handlers/linking.js";
 import { answerFailure, type Handler, type HandlerTable } from "./handlers/handler.js";
@@ -21,6 +21,7 @@ export const handlers: HandlerTable = {
   get_group_info: getGroupInfo,
   commit,
   send,
+  send_ephemeral: sendEphemeral,
   ack,
   list_rooms: listRooms,
   list_online: listOnline,

@@ -52,7 +52,13 @@ describe("IndexedDB store: sealing", () => {
       ],
       groups: [{ groupId: "#lobby" as GroupId, state: secret, pending: null }],
     });
-    await store.addOutbox({ room: "#lobby" as GroupId, sendId: new Uint8Array(16), id: "m2", sentAt: 1, text: marker });
+    await store.addOutbox({
+      room: "#lobby" as GroupId,
+      sendId: new Uint8Array(16),
+      id: "m2",
+      sentAt: 1,
+      content: new TextEncoder().encode(marker),
+    });
     await store.close();
     const raw = await dumpDatabase(factory, "carol");
     for (const needle of [marker, "secret-key-bytes", "dave"]) assert.equal(raw.includes(needle), false, needle);

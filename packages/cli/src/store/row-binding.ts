@@ -58,6 +58,7 @@ export interface SealedColumn {
 }
 
 const outboxRow = ["room", "send_id", "id", "sent_at"] as const;
+const historyRow = ["room", "id", "sender", "sent_at", "server_ts", "seq"] as const;
 
 export const SEALED = {
   identitySecret: {
@@ -93,9 +94,17 @@ export const SEALED = {
   historyText: {
     table: "history",
     column: "text",
-    boundTo: ["room", "id", "sender", "sent_at", "server_ts", "seq"],
+    boundTo: historyRow,
     what: (row) => `a saved message in ${String(row.room)}`,
   },
+  /** What else is known of a saved message (reply, edited, deleted, reactions), as JSON. */
+  historyExtra: {
+    table: "history",
+    column: "extra",
+    boundTo: historyRow,
+    what: (row) => `a saved message in ${String(row.room)}`,
+  },
+  /** The plaintext (MIMI content) of a message waiting; a format 2 file before MIMI holds its UTF-8 text. */
   outboxText: {
     table: "outbox",
     column: "text",

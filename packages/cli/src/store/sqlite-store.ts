@@ -4,8 +4,10 @@ import Database from "better-sqlite3";
 import type { GroupId, UserName } from "@secure-chat/protocol";
 import {
   ClientError,
+  historyExtraOf,
   type ClientStore,
   type HistoryEntry,
+  type HistoryExtra,
   type OutboxEntry,
   type StoreBatch,
   type StoredGroupState,
@@ -37,7 +39,7 @@ CREATE TABLE IF NOT EXISTS pins (name TEXT PRIMARY KEY, public_key BLOB NOT NULL
 CREATE TABLE IF NOT EXISTS untrusted (name TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS history (
   room TEXT NOT NULL, id TEXT NOT NULL, sender TEXT NOT NULL, text BLOB NOT NULL,
-  sent_at INTEGER NOT NULL, server_ts INTEGER NOT NULL, seq INTEGER NOT NULL,
+  sent_at INTEGER NOT NULL, server_ts INTEGER NOT NULL, seq INTEGER NOT NULL, extra BLOB,
   PRIMARY KEY (room, id)
 );
 CREATE INDEX IF NOT EXISTS history_by_room ON history(room, seq);
@@ -53,6 +55,19 @@ const STATE_TABLES = [...coveredTables, "history", "integrity"] as const;
 /** Format 2 (fields bound to their rows, state MAC); format 1 sealed with the scrypt key and `table.column`. */
 const CHECK_PLAINTEXT = new TextEncoder().encode("secure-chat local state v2");
 const FORMAT1_CHECK_AD = "sealing.check";
+
+/** The first byte of every MIMI content (a CBOR array of 7); UTF-8 text never starts with it. */
+const MIMI_FIRST_BYTE = 0x87;
+
+/**
+ * history.extra holds the entry's HistoryExtra, sealed. A file made before replies and reactions
+ * has no such column: it is added (history is not MAC-covered, so the integrity record does not
+ * change).
+ */
+function addHistoryExtra(db: Database.Database): void {
+  const columns = db.prepare("SELECT name FROM pragma_table_info('history')").all() as { name: string }[];
+  if (!columns.some((column) => column.name === "extra")) db.exec("ALTER TABLE history ADD COLUMN extra BLOB");
+}
 
 const bytes = (buffer: Buffer): Uint8Array => new Uint8Array(buffer);
 const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
@@ -93,6 +108,7 @@ export class SqliteClientStore implements ClientStore {
       // Overwrite deleted content (old group states, used keys) instead of leaving it in free pages.
       this.db.pragma("secure_delete = ON");
       this.db.exec(SCHEMA);
+      addHistoryExtra(this.db);
     } catch (error) {
       if (isDiskFull(error)) throw diskFull(`cannot open ${this.path}`);
       throw new ClientError(
@@ -291,13 +307,22 @@ export class SqliteClientStore implements ClientStore {
         }
       }
       const insert = this.sql(
-        "INSERT OR IGNORE INTO history (room, id, sender, text, sent_at, server_ts, seq) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT OR IGNORE INTO history (room, id, sender, text, sent_at, server_ts, seq, extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
       );
       for (const m of batch.messages ?? []) {
-        const row = { room: m.room, id: m.id, sender: m.from, sent_at: m.sentAt, server_ts: m.serverTs, seq: m.seq };
-        const sealed = this.seal(SEALED.historyText, row, utf8(m.text));
+        const row = historyRow(m);
+        const [text, extra] = this.sealHistory(row, m);
         // Positional, like every statement on the message path: named parameters bind slower.
-        insert.run(row.room, row.id, row.sender, sealed, row.sent_at, row.server_ts, row.seq);
+        insert.run(row.room, row.id, row.sender, text, row.sent_at, row.server_ts, row.seq, extra);
+      }
+      // Only the row the revision was made from: its bound columns are the ones sealed with.
+      const revise = this.sql(
+        "UPDATE history SET text = ?, extra = ? WHERE room = ? AND id = ? AND sender = ? AND sent_at = ? AND server_ts = ? AND seq = ?",
+      );
+      for (const m of batch.revisions ?? []) {
+        const row = historyRow(m);
+        const [text, extra] = this.sealHistory(row, m);
+        revise.run(text, extra, row.room, row.id, row.sender, row.sent_at, row.server_ts, row.seq);
       }
       if (batch.cursor !== undefined) {
         changes.written(
@@ -336,6 +361,29 @@ export class SqliteClientStore implements ClientStore {
         );
       }
     });
+  }
+
+  /** A history entry's sealed text and extra (null when there is nothing beyond the text). */
+  private sealHistory(row: Row, entry: HistoryEntry): [Uint8Array, Uint8Array | null] {
+    const extra = historyExtraOf(entry);
+    return [
+      this.seal(SEALED.historyText, row, utf8(entry.text)),
+      extra === undefined ? null : this.seal(SEALED.historyExtra, row, utf8(JSON.stringify(extra))),
+    ];
+  }
+
+  private historyEntry(row: HistoryRow): HistoryEntry {
+    const extra = row.extra === null ? {} : (JSON.parse(text(this.open(SEALED.historyExtra, row))) as HistoryExtra);
+    return {
+      room: row.room as GroupId,
+      id: row.id,
+      from: row.sender as UserName,
+      text: text(this.open(SEALED.historyText, row)),
+      sentAt: row.sent_at,
+      serverTs: row.server_ts,
+      seq: row.seq,
+      ...extra,
+    };
   }
 
   async keyPackages(): Promise<StoredKeyPackage[]> {
@@ -416,28 +464,13 @@ export class SqliteClientStore implements ClientStore {
   async history(room: GroupId, limit: number): Promise<HistoryEntry[]> {
     const rows = this.sql(
       "SELECT * FROM (SELECT * FROM history WHERE room = ? ORDER BY seq DESC LIMIT ?) ORDER BY seq",
-    ).all(room, limit) as {
-      room: string;
-      id: string;
-      sender: string;
-      text: Buffer;
-      sent_at: number;
-      server_ts: number;
-      seq: number;
-    }[];
-    return rows.map((row) => ({
-      room: row.room as GroupId,
-      id: row.id,
-      from: row.sender as UserName,
-      text: text(this.open(SEALED.historyText, row)),
-      sentAt: row.sent_at,
-      serverTs: row.server_ts,
-      seq: row.seq,
-    }));
+    ).all(room, limit) as HistoryRow[];
+    return rows.map((row) => this.historyEntry(row));
   }
 
-  async hasMessage(room: GroupId, id: string): Promise<boolean> {
-    return this.sql("SELECT 1 FROM history WHERE room = ? AND id = ?").get(room, id) !== undefined;
+  async message(room: GroupId, id: string): Promise<HistoryEntry | undefined> {
+    const row = this.sql("SELECT * FROM history WHERE room = ? AND id = ?").get(room, id) as HistoryRow | undefined;
+    return row === undefined ? undefined : this.historyEntry(row);
   }
 
   async nextOutbox(): Promise<OutboxEntry | undefined> {
@@ -459,7 +492,7 @@ export class SqliteClientStore implements ClientStore {
       sendId: bytes(row.send_id),
       id: row.id,
       sentAt: row.sent_at,
-      text: text(this.open(SEALED.outboxText, row)),
+      content: outboxContent(row.id, row.sent_at, this.open(SEALED.outboxText, row)),
       ciphertext: row.ciphertext === null ? undefined : this.open(SEALED.outboxCiphertext, row),
     };
   }
@@ -473,7 +506,7 @@ export class SqliteClientStore implements ClientStore {
     const [written] = this.write((changes) => {
       const rows = this.sql(
         "INSERT INTO outbox (room, send_id, id, sent_at, text) VALUES (?, ?, ?, ?, ?) RETURNING *",
-      ).all(row.room, row.send_id, row.id, row.sent_at, this.seal(SEALED.outboxText, row, utf8(entry.text))) as Row[];
+      ).all(row.room, row.send_id, row.id, row.sent_at, this.seal(SEALED.outboxText, row, entry.content)) as Row[];
       changes.written("outbox", rows);
       return rows;
     });
@@ -510,6 +543,37 @@ export class SqliteClientStore implements ClientStore {
   async close(): Promise<void> {
     this.db.close();
   }
+}
+
+type HistoryRow = {
+  room: string;
+  id: string;
+  sender: string;
+  text: Buffer;
+  sent_at: number;
+  server_ts: number;
+  seq: number;
+  extra: Buffer | null;
+};
+
+function historyRow(entry: HistoryEntry): Row {
+  return {
+    room: entry.room,
+    id: entry.id,
+    sender: entry.from,
+    sent_at: entry.sentAt,
+    server_ts: entry.serverTs,
+    seq: entry.seq,
+  };
+}
+
+/**
+ * An outbox entry's plaintext. One saved before MIMI content holds its text: it goes out as the
+ * version 1 plaintext that client would have sent (receivers still read it), under its own id.
+ */
+function outboxContent(id: string, sentAt: number, saved: Uint8Array): Uint8Array {
+  if (saved[0] === MIMI_FIRST_BYTE) return saved;
+  return utf8(JSON.stringify({ v: 1, id, sentAt, text: text(saved) }));
 }
 
 /** Whether `open` authenticated (a check value: failing is an answer, not an error). */

@@ -90,6 +90,13 @@ export function statusLine(state: TuiState, width: number): StyledLine {
     return [`${i + 1}${r.highlights > 0 ? "!" : ""}`];
   });
   if (activity.length > 0) parts.push({ text: `[act: ${activity.join(",")}] `, color: "yellowBright" });
+  // Kept current by the controller's ticks (view-model TYPING_SHOWN_MS).
+  const typing = [...(room?.typing.keys() ?? [])];
+  if (typing.length > 0) {
+    const who =
+      typing.length > 3 ? `${typing.length} people are` : `${typing.join(", ")} ${typing.length === 1 ? "is" : "are"}`;
+    parts.push({ text: `[${who} typing…] `, color: "cyanBright" });
+  }
   const scroll = scrollInfo(state);
   if (scroll.below > 0) parts.push({ text: `-MORE(${scroll.below})-`, color: "yellowBright", bold: true });
   return fill(parts, width, { color: "white", inverse: false });

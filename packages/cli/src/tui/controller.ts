@@ -2,6 +2,7 @@ import {
   errorCode,
   errorMessage,
   parseCommand,
+  shortId,
   uiMessage,
   type ChatClient,
   type Command,
@@ -12,7 +13,7 @@ import {
 } from "@secure-chat/client";
 import { groupOfLabel, roomLabel, type GroupId, type UserName } from "@secure-chat/protocol";
 import { candidateText, completionsAt, type CompletionCycle, type CompletionContext } from "./completion.js";
-import { bindKey, type EditOp, type Intent } from "./key-bindings.js";
+import { bindKey, bindSelectKey, type EditOp, type Intent } from "./key-bindings.js";
 import { decodeToken, initialDecoder, type DecoderState, type KeyEvent } from "./keys.js";
 import * as editor from "./line-editor.js";
 import { atTop } from "./scrollback.js";
@@ -23,6 +24,7 @@ import {
   reduce,
   roomsToSave,
   MAX_SCROLLBACK,
+  TYPING_SHOWN_MS,
   type TuiAction,
   type TuiState,
 } from "./view-model.js";
@@ -36,6 +38,8 @@ import {
 /** What the controller uses of `ChatClient`. */
 export interface ClientPort {
   who(groupId: GroupId): MemberInfo[];
+  typing(groupId: GroupId): Promise<void>;
+  seen(groupId: GroupId, id: string): Promise<void>;
   joinedRooms(): GroupId[];
   history(groupId: GroupId, limit: number): Promise<MessageEvent[]>;
   rooms: ChatClient["rooms"];
@@ -133,7 +137,28 @@ export class TuiController {
       this.bellsRung = this.view.bell;
       if (this.options.bell) this.options.ringBell();
     }
-    if (before.current !== this.view.current) this.loadHistory(this.view.current);
+    if (before.current !== this.view.current) {
+      this.loadHistory(this.view.current);
+      this.tellSeen();
+    }
+  }
+
+  /** In a private conversation on screen, the peer's last message shown has been seen. */
+  private tellSeen(): void {
+    const label = this.view.current;
+    const groupId = this.joinedGroup(label);
+    if (groupId === undefined || !label.startsWith("@") || this.view.phase !== "ready") return;
+    const last = this.view.rooms.get(label)?.entries.findLast((e) => e.kind === "message" && e.own !== true);
+    if (last?.id !== undefined) void this.options.client.seen(groupId, last.id);
+  }
+
+  /** "bob is typing…" goes once his notices stop: a tick after the longest it is shown. */
+  private expireTyping(): void {
+    const timer = setTimeout(() => {
+      this.dispatch({ type: "tick", now: this.now() });
+      this.publish();
+    }, TYPING_SHOWN_MS + 100);
+    timer.unref?.();
   }
 
   get state(): TuiState {
@@ -157,6 +182,8 @@ export class TuiController {
       for (const groupId of this.options.client.joinedRooms()) this.refreshMembers(this.label(groupId));
     }
     this.dispatch({ type: "event", event, now: this.now() });
+    if (event.type === "typing") this.expireTyping();
+    if (event.type === "message" && event.room === this.view.current) this.tellSeen();
     if (event.type === "ready") {
       this.loadHistory(this.view.current);
       this.readServerRooms();
@@ -254,16 +281,22 @@ export class TuiController {
   };
 
   key(event: KeyEvent): void {
-    const intent = bindKey(event, this.view.help);
+    const selecting = this.view.rooms.get(this.view.current)?.selected !== undefined;
+    const picked = selecting ? bindSelectKey(event) : undefined;
+    if (selecting && picked === undefined) this.dispatch({ type: "select-message", move: "clear" });
+    const intent = picked ?? bindKey(event, this.view.help);
     if (intent.kind !== "complete") this.cycle = undefined;
     this.apply(intent);
   }
 
   private apply(intent: Intent): void {
     switch (intent.kind) {
-      case "insert":
+      case "insert": {
         this.edit = editor.insert(this.edit, intent.text);
+        const groupId = this.joinedGroup(this.view.current);
+        if (groupId !== undefined && !this.edit.text.startsWith("/")) void this.options.client.typing(groupId);
         return;
+      }
       case "edit":
         this.edit = editOps[intent.op](this.edit);
         return;
@@ -299,9 +332,31 @@ export class TuiController {
       case "quit":
         this.quit();
         return;
+      case "select":
+        this.dispatch({ type: "select-message", move: intent.move });
+        return;
+      case "select-act":
+        this.actOnSelected(intent.act);
+        return;
       case "none":
         return;
     }
+  }
+
+  /** Puts the command for the picked message in the input line, to finish and send with Enter. */
+  private actOnSelected(act: "reply" | "edit" | "delete" | "react"): void {
+    const room = this.view.rooms.get(this.view.current);
+    const entry = room?.entries.find((e) => e.kind === "message" && e.id === room.selected);
+    this.dispatch({ type: "select-message", move: "clear" });
+    if (entry?.id === undefined) return;
+    const id = shortId(entry.id);
+    const line = {
+      reply: `/reply ${id} `,
+      edit: `/edit ${id} ${entry.text}`,
+      delete: `/delete ${id}`,
+      react: `/react ${id} `,
+    }[act];
+    this.edit = editor.insert({ ...this.edit, text: "", cursor: 0, historyIndex: undefined }, line);
   }
 
   private loadOlderAtTop(): void {

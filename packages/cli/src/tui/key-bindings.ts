@@ -30,6 +30,10 @@ export type Intent =
   | { kind: "redraw" }
   | { kind: "quit-if-empty" }
   | { kind: "quit" }
+  /** Select mode: pick a message of the shown room (`clear` leaves the mode). */
+  | { kind: "select"; move: "older" | "newer" | "clear" }
+  /** Select mode: start the command for the picked message in the input line. */
+  | { kind: "select-act"; act: "reply" | "edit" | "delete" | "react" }
   | { kind: "none" };
 
 export const keyHelp: readonly (readonly [string, string])[] = [
@@ -40,6 +44,7 @@ export const keyHelp: readonly (readonly [string, string])[] = [
   ["Alt+Home / Alt+End", "top of scrollback / back to the newest line"],
   ["Tab / Shift+Tab", "complete a name, room or command; again for the next"],
   ["Up / Down", "input history"],
+  ["Alt+Up", "select mode: Up/Down pick a message; r reply, e edit, d delete, + react; Esc leaves"],
   ["Left Right Home End", "move (also Ctrl+A / Ctrl+E; Ctrl+Left/Right by word)"],
   ["Ctrl+W / Ctrl+U / Ctrl+K", "delete word / to line start / to line end"],
   ["Enter", "send; a multi-line paste is sent as one message"],
@@ -70,7 +75,7 @@ export function bindKey(event: KeyEvent, helpOpen: boolean): Intent {
     case "escape":
       return helpOpen ? { kind: "help", open: false } : { kind: "none" };
     case "up":
-      return { kind: "history", direction: "prev" };
+      return alt ? { kind: "select", move: "older" } : { kind: "history", direction: "prev" };
     case "down":
       return { kind: "history", direction: "next" };
     case "left":
@@ -91,6 +96,32 @@ export function bindKey(event: KeyEvent, helpOpen: boolean): Intent {
       return { kind: "help", open: "toggle" };
     case "char":
       return charKey(event.char ?? "", ctrl, alt);
+  }
+}
+
+/**
+ * Keys while a message is selected; undefined for any other key, which leaves select mode and
+ * then does what it always does.
+ */
+export function bindSelectKey(event: KeyEvent): Intent | undefined {
+  if (event.type === "text") {
+    const act = ({ r: "reply", e: "edit", d: "delete", "+": "react" } as const)[event.text];
+    return act === undefined ? undefined : { kind: "select-act", act };
+  }
+  if (event.type !== "key") return undefined;
+  switch (event.name) {
+    case "up":
+      return { kind: "select", move: "older" };
+    case "down":
+      return { kind: "select", move: "newer" };
+    case "escape":
+      return { kind: "select", move: "clear" };
+    case "char": {
+      const act = ({ r: "reply", e: "edit", d: "delete", "+": "react" } as const)[event.char ?? ""];
+      return act === undefined || event.ctrl === true || event.alt === true ? undefined : { kind: "select-act", act };
+    }
+    default:
+      return undefined;
   }
 }
 

@@ -1,3 +1,4 @@
+import { shortId, type ReactionCount } from "@secure-chat/client";
 import { nameColor, uiColors } from "./colors.js";
 import type { Segment, StyledLine } from "./styled.js";
 import { displayWidth, fit, sanitize, truncate, wrapText } from "./text-width.js";
@@ -23,6 +24,18 @@ export interface Entry {
   readonly mention?: boolean;
   /** The message id, to drop duplicates (a message can come live and again from history). */
   readonly id?: string;
+  /** A message answering another: that one's id, and the line quoted (`<bob> what it said`). */
+  readonly replyTo?: string;
+  readonly quote?: string;
+  readonly edited?: boolean;
+  /** A tombstone: its sender deleted it. */
+  readonly deleted?: boolean;
+  /** Who reacted with what, by emoji. */
+  readonly reactions?: readonly ReactionCount[];
+  /** Our last message the peer of a private conversation has been shown. */
+  readonly seen?: boolean;
+  /** Picked in select mode (its id shown, r / e / d / + act on it). */
+  readonly selected?: boolean;
 }
 
 /** The bottom row of the pane shows wrapped line `line` of the block of entry `n`. */
@@ -75,7 +88,12 @@ function formatEntry(entry: Entry, geometry: PaneGeometry): StyledLine[] {
   const time: Segment = { text: `${clock(entry.time)} `, color: "gray" };
   const prefixWidth = 6 + 1 + nickWidth + 3;
   const textWidth = Math.max(4, width - prefixWidth);
-  const body = wrapText(sanitize(entry.text), textWidth);
+  const shown =
+    entry.deleted === true ? "(message deleted)" : `${entry.text}${entry.edited === true ? " (edited)" : ""}`;
+  const body = wrapText(
+    sanitize(entry.selected === true && entry.id !== undefined ? `[${shortId(entry.id)}] ${shown}` : shown),
+    textWidth,
+  );
   let head: Segment[];
   let style: Omit<Segment, "text">;
   if (entry.kind === "message") {
@@ -87,6 +105,8 @@ function formatEntry(entry: Entry, geometry: PaneGeometry): StyledLine[] {
       { text: " │ ", color: "gray" },
     ];
     style = entry.mention ? { color: uiColors.highlight, bold: true } : {};
+    if (entry.deleted === true) style = { color: "gray" };
+    if (entry.selected === true) style = { ...style, inverse: true };
   } else {
     const symbol = symbols[entry.kind];
     head = [time, { text: " " }, { text: fit(symbol.mark, nickWidth, "right"), color: symbol.color, bold: true }];
@@ -94,7 +114,20 @@ function formatEntry(entry: Entry, geometry: PaneGeometry): StyledLine[] {
     style = { color: symbol.color, bold: symbol.bold };
   }
   const indent: Segment[] = [{ text: " ".repeat(prefixWidth - 3) }, { text: " │ ", color: "gray" }];
-  return body.map((text, i) => [...(i === 0 ? head : indent), { ...style, text }]);
+  const lines = body.map((text, i): StyledLine => [...(i === 0 ? head : indent), { ...style, text }]);
+  // The quoted message above, the reactions below, each one row, in grey.
+  const aside = (text: string): StyledLine => [...indent, { text: truncate(sanitize(text), textWidth), color: "gray" }];
+  const reactions = entry.reactions ?? [];
+  return [
+    ...(entry.quote === undefined
+      ? []
+      : [[...head, { text: truncate(`↪ ${sanitize(entry.quote)}`, textWidth), color: "gray" }]]),
+    ...(entry.quote === undefined
+      ? lines
+      : lines.map((line, i) => (i === 0 ? [...indent, ...line.slice(head.length)] : line))),
+    ...(reactions.length === 0 ? [] : [aside(reactions.map((r) => `${r.emoji} ${r.from.length}`).join("  "))]),
+    ...(entry.seen === true ? [aside("seen")] : []),
+  ];
 }
 
 const memo = new WeakMap<Entry, { key: string; lines: readonly StyledLine[] }>();

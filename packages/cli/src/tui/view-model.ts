@@ -1,4 +1,11 @@
-import { presenceKnownWhen, type LinkState, type MemberInfo, type UiEvent, type UiMessage } from "@secure-chat/client";
+import {
+  presenceKnownWhen,
+  reactionCountsWith,
+  type LinkState,
+  type MemberInfo,
+  type UiEvent,
+  type UiMessage,
+} from "@secure-chat/client";
 import { deviceChange, deviceRefusal, formatHuman, invitation } from "../format-human.js";
 import { computeLayout, type Layout } from "./layout.js";
 import type { SavedRoom } from "./saved-rooms.js";
@@ -50,6 +57,10 @@ export interface RoomView {
   readonly historyComplete: boolean;
   /** Names whose key changed (new device) while they are in this room: verify out of band. */
   readonly keyWarnings: readonly string[];
+  /** Who is typing here, and when their last notice came (local clock). */
+  readonly typing: ReadonlyMap<string, number>;
+  /** Select mode: the id of the picked message (its entry is marked `selected`). */
+  readonly selected: string | undefined;
 }
 
 export interface TuiState {
@@ -83,7 +94,14 @@ export type TuiAction =
   | { type: "history"; room: string; messages: readonly UiMessage[]; complete: boolean }
   | { type: "scroll"; to: "page-up" | "page-down" | "top" | "bottom" }
   | { type: "resize"; cols: number; rows: number }
-  | { type: "help"; open: boolean };
+  | { type: "help"; open: boolean }
+  /** Select mode: pick the message before or after the picked one in the shown room, or none. */
+  | { type: "select-message"; move: "older" | "newer" | "clear" }
+  /** Time passes: typing notices older than TYPING_SHOWN_MS are dropped. */
+  | { type: "tick"; now: number };
+
+/** How long "bob is typing…" stays after bob's last notice (they come every 3 s while he types). */
+export const TYPING_SHOWN_MS = 6_000;
 
 export function initialState(options: {
   self: string;
@@ -129,6 +147,8 @@ function newRoom(label: string): RoomView {
     historyLoaded: false,
     historyComplete: false,
     keyWarnings: [],
+    typing: new Map(),
+    selected: undefined,
   };
 }
 
@@ -186,6 +206,100 @@ function roomOrderKey(label: string): string {
   return label === "#lobby" ? "0" : label.startsWith("@") ? `2${label}` : `1${label.slice(1)}`;
 }
 
+/** The line a reply quotes: the message it answers if `shown` has it. */
+function quoteOf(shown: readonly Omit<Entry, "n">[], replyTo: string | undefined): string | undefined {
+  if (replyTo === undefined) return undefined;
+  const quoted = shown.find((e) => e.kind === "message" && e.id === replyTo);
+  if (quoted === undefined) return "an earlier message";
+  return quoted.deleted === true
+    ? `<${quoted.from ?? "?"}> (message deleted)`
+    : `<${quoted.from ?? "?"}> ${quoted.text}`;
+}
+
+/** A message's scrollback entry, with what the history knows of it. */
+function messageEntry(state: TuiState, shown: readonly Omit<Entry, "n">[], m: UiMessage): Omit<Entry, "n"> {
+  const own = m.from === state.self;
+  const quote = quoteOf(shown, m.replyTo);
+  return {
+    kind: "message",
+    time: m.serverTs,
+    text: m.text,
+    from: m.from,
+    own,
+    mention: !own && m.deleted !== true && mentions(m.text, state.self),
+    id: m.id,
+    ...(m.replyTo === undefined ? {} : { replyTo: m.replyTo, quote }),
+    ...(m.edited === true ? { edited: true } : {}),
+    ...(m.deleted === true ? { deleted: true } : {}),
+    ...(m.reactions === undefined ? {} : { reactions: m.reactions }),
+  };
+}
+
+/** History entries with the lines their replies quote, from among themselves and what is shown. */
+function withQuotes(older: Omit<Entry, "n">[], shown: readonly Entry[]): Omit<Entry, "n">[] {
+  const all = [...older, ...shown];
+  return older.map((e) => (e.replyTo === undefined ? e : { ...e, quote: quoteOf(all, e.replyTo) }));
+}
+
+/** Replaces the entry of message `id` in `label` (a new object: its wrapped lines are made again). */
+function reviseMessage(state: TuiState, label: string, id: string, revise: (entry: Entry) => Entry): TuiState {
+  const room = state.rooms.get(label);
+  const index = room?.entries.findIndex((e) => e.kind === "message" && e.id === id) ?? -1;
+  const entry = room?.entries[index];
+  if (room === undefined || entry === undefined) return state;
+  const entries = [...room.entries];
+  entries[index] = revise(entry);
+  return withRoom(state, label, (r) => ({ ...r, entries }));
+}
+
+/** Reaction counts with `from`'s `emoji` added or taken away. */
+function withTyping(state: TuiState, label: string, update: (typing: Map<string, number>) => void): TuiState {
+  if (!state.rooms.has(label)) return state;
+  return withRoom(state, label, (room) => {
+    const typing = new Map(room.typing);
+    update(typing);
+    return { ...room, typing };
+  });
+}
+
+/** Moves select mode's pick in the shown room (messages only, not tombstones). */
+function selectMessage(state: TuiState, move: "older" | "newer" | "clear"): TuiState {
+  const label = state.current;
+  const room = state.rooms.get(label);
+  if (room === undefined) return state;
+  const ids = room.entries.flatMap((e) =>
+    e.kind === "message" && e.id !== undefined && e.deleted !== true ? [e.id] : [],
+  );
+  const at = room.selected === undefined ? ids.length : ids.indexOf(room.selected);
+  const next = move === "clear" ? undefined : ids[move === "older" ? Math.max(0, at - 1) : at + 1];
+  let updated = state;
+  if (room.selected !== undefined)
+    updated = reviseMessage(updated, label, room.selected, (e) => ({ ...e, selected: false }));
+  if (next !== undefined) updated = reviseMessage(updated, label, next, (e) => ({ ...e, selected: true }));
+  // The pick is kept on screen: its last row at the bottom of the pane (as if scrolled to it).
+  const entry = next === undefined ? undefined : room.entries.find((e) => e.id === next);
+  return withRoom(updated, label, (r) => ({
+    ...r,
+    selected: next,
+    ...(entry === undefined ? {} : { scroll: { n: entry.n, line: Number.MAX_SAFE_INTEGER } }),
+  }));
+}
+
+/** Marks `seen` our last message at or before message `id` (the peer has been shown everything up to it). */
+function markSeen(state: TuiState, label: string, id: string): TuiState {
+  const room = state.rooms.get(label);
+  if (room === undefined) return state;
+  const upTo = room.entries.findIndex((e) => e.kind === "message" && e.id === id);
+  if (upTo < 0) return state;
+  let ours = upTo;
+  while (ours >= 0 && !(room.entries[ours]?.kind === "message" && room.entries[ours]?.own === true)) ours--;
+  const entries = room.entries.map((e, i) => {
+    const seen = i === ours;
+    return (e.seen === true) === seen ? e : { ...e, seen };
+  });
+  return withRoom(state, label, (r) => ({ ...r, entries }));
+}
+
 function onMessage(state: TuiState, event: UiMessage): TuiState {
   const own = event.from === state.self;
   const direct = roomKind(event.room) === "direct";
@@ -193,15 +307,12 @@ function onMessage(state: TuiState, event: UiMessage): TuiState {
   const shown = state.phase === "ready" && event.room === state.current;
   let next = withRoom(state, event.room, (room) => {
     // The client already drops replays and duplicates; history merges skip what is here.
-    let updated = append(room, {
-      kind: "message",
-      time: event.serverTs,
-      text: event.text,
-      from: event.from,
-      own,
-      mention,
-      id: event.id,
-    });
+    let updated = append(room, messageEntry(state, room.entries, event));
+    if (room.typing.has(event.from)) {
+      const typing = new Map(room.typing);
+      typing.delete(event.from);
+      updated = { ...updated, typing };
+    }
     if (!own && !shown) {
       updated = {
         ...updated,
@@ -232,6 +343,31 @@ function onEvent(state: TuiState, event: UiEvent, now: number): TuiState {
   switch (event.type) {
     case "message":
       return onMessage(state, event);
+    case "reaction":
+      return reviseMessage(state, event.room, event.id, (e) => ({
+        ...e,
+        reactions: reactionCountsWith(e.reactions ?? [], event.emoji, event.from, event.removed),
+      }));
+    case "edit":
+      return reviseMessage(state, event.room, event.id, (e) => ({ ...e, text: event.text, edited: true }));
+    case "delete":
+      return reviseMessage(state, event.room, event.id, (e) => {
+        const tombstone: { -readonly [K in keyof Entry]: Entry[K] } = { ...e, text: "", deleted: true, mention: false };
+        delete tombstone.reactions;
+        return tombstone;
+      });
+    case "typing":
+      return withTyping(state, event.room, (typing) => typing.set(event.from, now));
+    case "seen":
+      return markSeen(state, event.room, event.id);
+    case "unsupported":
+      return withRoom(state, event.room, (room) =>
+        append(room, {
+          kind: "notice",
+          time: now,
+          text: `${event.from} sent ${event.what}, which this version can't show`,
+        }),
+      );
     case "ready": {
       let known = state;
       // A room you were removed from stays listed, greyed: its history is still in the store.
@@ -426,15 +562,10 @@ function onHistory(state: TuiState, action: Extract<TuiAction, { type: "history"
     }
     const added: Omit<Entry, "n">[] = [
       ...room0,
-      ...older.map((m) => ({
-        kind: "message" as const,
-        time: m.serverTs,
-        text: m.text,
-        from: m.from,
-        own: m.from === state.self,
-        mention: m.from !== state.self && mentions(m.text, state.self),
-        id: m.id,
-      })),
+      ...withQuotes(
+        older.map((m) => messageEntry(state, [], m)),
+        room.entries,
+      ),
     ];
     const firstN = (room.entries[0]?.n ?? room.nextN) - added.length;
     const entries = [...added.map((e, i) => ({ ...e, n: firstN + i })), ...room.entries].slice(-MAX_SCROLLBACK);
@@ -499,6 +630,19 @@ export function reduce(state: TuiState, action: TuiAction): TuiState {
       return scroll(state, action.to);
     case "resize":
       return { ...state, layout: computeLayout(action.cols, action.rows) };
+    case "select-message":
+      return selectMessage(state, action.move);
+    case "tick": {
+      let next = state;
+      for (const [label, room] of state.rooms) {
+        if ([...room.typing.values()].some((at) => action.now - at >= TYPING_SHOWN_MS)) {
+          next = withTyping(next, label, (typing) => {
+            for (const [name, at] of typing) if (action.now - at >= TYPING_SHOWN_MS) typing.delete(name);
+          });
+        }
+      }
+      return next;
+    }
     case "help":
       return { ...state, help: action.open };
   }

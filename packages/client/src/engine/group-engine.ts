@@ -12,7 +12,7 @@ import {
 import { ratchetTreeFromExtension } from "ts-mls/groupInfo.js";
 import { createConfirmedHash, createInterimHash } from "ts-mls/transcriptHash.js";
 import { type FrameOf, type GroupId, type UserName } from "@secure-chat/protocol";
-import { encodeContent, type MessageContent } from "../content.js";
+import { padContent } from "../content/content.js";
 import { ClientError } from "../errors.js";
 import { sameKey, type Identity } from "../identity.js";
 import type { StoreBatch, StoredGroupState } from "../store/store.js";
@@ -64,6 +64,11 @@ export class GroupEngine {
   /** Processes one delivery (see IncomingProcessor.receive). */
   receive(delivery: Delivery, reads: EngineReads): Promise<Received> {
     return this.incoming.receive(delivery, reads);
+  }
+
+  /** See IncomingProcessor.openEphemeral. */
+  openEphemeral(groupId: GroupId, payload: Uint8Array): ReturnType<IncomingProcessor["openEphemeral"]> {
+    return this.incoming.openEphemeral(groupId, payload);
   }
 
   // ------------------------------------------------------------------ our commits
@@ -272,11 +277,11 @@ export class GroupEngine {
 
   // ------------------------------------------------------------------ messages
 
-  /** Encrypts a message; the new ratchet state must be saved with the ciphertext (a resend reuses it). */
-  async encrypt(groupId: GroupId, content: MessageContent): Promise<{ ciphertext: Uint8Array; changes: StoreBatch }> {
+  /** Encrypts a plaintext, padded; the new ratchet state must be saved with the ciphertext (a resend reuses it). */
+  async encrypt(groupId: GroupId, plaintext: Uint8Array): Promise<{ ciphertext: Uint8Array; changes: StoreBatch }> {
     const slot = this.table.slot(groupId);
     if (slot?.state === undefined) throw new ClientError("NOT_IN_ROOM", `you are not in ${groupId}`);
-    const result = await createApplicationMessage(slot.state, encodeContent(content), this.options.impl);
+    const result = await createApplicationMessage(slot.state, padContent(plaintext), this.options.impl);
     result.consumed.forEach(zeroOutUint8Array);
     slot.state = result.newState;
     const ciphertext = encodeMessage({

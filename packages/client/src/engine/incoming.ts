@@ -1,10 +1,11 @@
 import { emptyPskIndex, joinGroup, processMessage, zeroOutUint8Array, type ClientState } from "ts-mls";
 import { accountOf, type DeliveryKind, type GroupId, type UserName } from "@secure-chat/protocol";
-import { decodeContent } from "../content.js";
+import { decodeContent, type MessageContent } from "../content/content.js";
 import { ClientError, errorMessage } from "../errors.js";
 import type { ChatEvent } from "../events.js";
 import { sameKey } from "../identity.js";
 import type { HistoryEntry, StoreBatch, StoredKeyPackage } from "../store/store.js";
+import { messageEffect } from "./message-effects.js";
 import type { EngineOptions } from "./group-engine.js";
 import { groupRecord, type GroupSlot, type GroupTable } from "./group-table.js";
 import { memberChanges } from "./membership.js";
@@ -53,7 +54,7 @@ export interface Received {
 /** The saved state the engine reads while processing (it never writes: it returns changes). */
 export interface EngineReads {
   keyPackages(): Promise<StoredKeyPackage[]>;
-  hasMessage(groupId: GroupId, id: string): Promise<boolean>;
+  message(groupId: GroupId, id: string): Promise<HistoryEntry | undefined>;
 }
 
 /** Incoming deliveries: Welcomes, commits (ours settle here), messages and proposals. */
@@ -278,20 +279,39 @@ export class IncomingProcessor {
       out.followUps.push({ kind: "complete_leaves", groupId });
       return;
     }
-    const content = decodeContent(result.message);
+    const content = decodeContent(result.message, from, groupId);
     if (content === undefined) throw new ClientError("BAD_ARGUMENT", "unreadable message content");
-    if (await reads.hasMessage(groupId, content.id)) return; // a replay or duplicate
-    const entry: HistoryEntry = {
-      room: groupId,
-      id: content.id,
-      from,
-      text: content.text,
-      sentAt: content.sentAt,
-      serverTs: delivery.serverTs,
-      seq: delivery.seq,
-    };
-    out.changes.messages = [entry];
-    out.events.push(messageEvent(entry));
+    const effect = await messageEffect((group, id) => reads.message(group, id), groupId, from, content, delivery);
+    Object.assign(out.changes, effect.changes);
+    out.events.push(...effect.events);
+  }
+
+  /**
+   * An ephemeral application message (one the server passes on and never stores): who sent it
+   * and what, or undefined for anything else and anything this copy can't read (another epoch,
+   * a generation too old). Never an error and never a rejoin: a missed typing notice is nothing.
+   */
+  async openEphemeral(
+    groupId: GroupId,
+    payload: Uint8Array,
+  ): Promise<{ from: UserName; content: MessageContent } | undefined> {
+    const slot = this.table.slot(groupId);
+    const message = decodeMessage(payload);
+    if (slot?.state === undefined || message?.wireformat !== "mls_private_message") return undefined;
+    if (contentTypeOf(message) !== "application") return undefined;
+    try {
+      const sender = await handshakeSender(slot.state, message, this.options.impl);
+      if (sender?.kind !== "member" || sender.leafIndex === ownLeafIndex(slot.state)) return undefined;
+      const from = leafName(slot.state.ratchetTree, sender.leafIndex);
+      const result = await this.process(groupId, slot.state, message);
+      if (from === undefined || result.kind !== "applicationMessage") return undefined;
+      // In memory only: the next saved change of the group saves this too.
+      slot.state = result.newState;
+      const content = decodeContent(result.message, from, groupId);
+      return content === undefined ? undefined : { from, content };
+    } catch {
+      return undefined;
+    }
   }
 
   /** Processes a group message under the room's policy; the secrets it used are zeroed. */
@@ -306,17 +326,4 @@ export class IncomingProcessor {
     result.consumed.forEach(zeroOutUint8Array);
     return result;
   }
-}
-
-export function messageEvent(entry: HistoryEntry): ChatEvent & { type: "message" } {
-  return {
-    type: "message",
-    groupId: entry.room,
-    from: entry.from,
-    text: entry.text,
-    id: entry.id,
-    sentAt: entry.sentAt,
-    serverTs: entry.serverTs,
-    seq: entry.seq,
-  };
 }

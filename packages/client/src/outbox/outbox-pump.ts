@@ -1,7 +1,7 @@
 import { SendIds, type GroupId, type UserName } from "@secure-chat/protocol";
-import { MAX_TEXT_BYTES, newMessageId } from "../content.js";
+import { decodeContent, encodeContent, MAX_TEXT_BYTES, type StoredBody } from "../content/content.js";
 import type { GroupEngine } from "../engine/group-engine.js";
-import { messageEvent } from "../engine/incoming.js";
+import { messageEffect } from "../engine/message-effects.js";
 import { ClientError, errorCode, errorMessage, type ClientErrorCode } from "../errors.js";
 import type { ChatEvent } from "../events.js";
 import type { RpcConnection } from "../link/rpc.js";
@@ -9,7 +9,7 @@ import { sleep, type Timers } from "../link/timers.js";
 import type { Outages } from "../outages.js";
 import type { SerialQueue } from "../serial-queue.js";
 import type { DeliveryStream } from "../sync/delivery-stream.js";
-import type { ClientStore, HistoryEntry, OutboxEntry } from "../store/store.js";
+import type { ClientStore, OutboxEntry } from "../store/store.js";
 
 /** What the pump does with an entry the server (or the link) did not take. */
 export type OutboxVerdict =
@@ -85,16 +85,22 @@ export class OutboxPump {
     return this.waiting === 0;
   }
 
-  /** Saves a message to the outbox (sent from there, in order, as soon as the link is live). */
-  async enqueue(groupId: GroupId, text: string): Promise<void> {
+  /**
+   * Saves a message of any kind to the outbox (sent from there, in order, as soon as the link
+   * is live); its id, which a reply or reaction to it will name.
+   */
+  async enqueue(groupId: GroupId, body: StoredBody): Promise<string> {
+    const text = body.kind === "text" || body.kind === "edit" ? body.text : "";
     if (new TextEncoder().encode(text).length > MAX_TEXT_BYTES) {
       throw new ClientError("BAD_ARGUMENT", `messages are limited to ${MAX_TEXT_BYTES} bytes`);
     }
     this.options.engine.table.current(groupId); // NOT_IN_ROOM unless we are in it
-    const entry = { room: groupId, sendId: this.sendIds.next(), id: newMessageId(), sentAt: this.options.now(), text };
-    await this.options.store.addOutbox(entry);
+    const sentAt = this.options.now();
+    const { id, plaintext } = encodeContent(this.options.self, groupId, sentAt, body);
+    await this.options.store.addOutbox({ room: groupId, sendId: this.sendIds.next(), id, sentAt, content: plaintext });
     this.waiting++;
     this.kick();
+    return id;
   }
 
   /** Starts the loop unless it is running; it ends when the outbox is empty or the link is down. */
@@ -158,7 +164,7 @@ export class OutboxPump {
           this.options.emit({
             type: "error",
             code: errorCode(error),
-            message: `not sent to ${entry.room}: "${entry.text.slice(0, 40)}": ${errorMessage(error)}`,
+            message: `not sent to ${entry.room}: ${this.preview(entry)}: ${errorMessage(error)}`,
           });
           break;
       }
@@ -172,8 +178,7 @@ export class OutboxPump {
     const message =
       entry.ciphertext ??
       (await queue.run(async () => {
-        const content = { id: entry.id, sentAt: entry.sentAt, text: entry.text };
-        const { ciphertext, changes } = await engine.encrypt(groupId, content);
+        const { ciphertext, changes } = await engine.encrypt(groupId, entry.content);
         // The new ratchet state and the ciphertext are saved together: a resend reuses it.
         await store.apply({ ...changes, outboxCiphertext: { localId: entry.localId, ciphertext } });
         return ciphertext;
@@ -184,21 +189,39 @@ export class OutboxPump {
       .connection()
       .requestThen({ type: "send", rid: 0, groupId, sendId: entry.sendId, message }, "accepted", (accepted) =>
         queue.run(async () => {
-          const stored: HistoryEntry = {
-            room: groupId,
-            id: entry.id,
-            from: self,
-            text: entry.text,
-            sentAt: entry.sentAt,
-            serverTs: accepted.serverTs,
-            seq: accepted.seq,
-          };
+          // Our own message does to our history what it does to everyone's (messageEffect).
+          const content = decodeContent(entry.content, self, groupId);
+          const effect =
+            content === undefined
+              ? { changes: {}, events: [] }
+              : await messageEffect((group, id) => store.message(group, id), groupId, self, content, accepted);
           // The seq orders the history but moves no cursor: it is the server's word, and an answer
           // with seq 2^53-1 would make every later delivery look old, for good.
-          await store.apply({ messages: [stored], removeOutbox: entry.localId });
+          await store.apply({ ...effect.changes, removeOutbox: entry.localId });
           this.waiting--;
-          this.options.emit(messageEvent(stored));
+          for (const event of effect.events) this.options.emit(event);
         }),
       );
+  }
+
+  /** A few words on an entry, for the notice that it was not sent. */
+  private preview(entry: OutboxEntry): string {
+    const body = decodeContent(entry.content, this.options.self, entry.room)?.body;
+    switch (body?.kind) {
+      case "text":
+      case "edit":
+        return `"${body.text.slice(0, 40)}"`;
+      case "reaction":
+        return `your reaction ${body.emoji}`;
+      case "unreaction":
+        return "taking back your reaction";
+      case "delete":
+        return "your delete";
+      case "typing":
+      case "seen":
+      case "unsupported":
+      case undefined:
+        return "a message";
+    }
   }
 }

@@ -30,6 +30,10 @@ export type SessionClient = Pick<
   | "linkDevice"
   | "approveDevice"
   | "revokeDevice"
+  | "reply"
+  | "react"
+  | "edit"
+  | "delete"
 >;
 
 /**
@@ -114,6 +118,18 @@ export class ChatSession {
         });
         return;
       }
+      case "reply":
+        await client.reply(current, command.message, command.text);
+        return;
+      case "react":
+        await client.react(current, command.message, command.emoji);
+        return;
+      case "edit":
+        await client.edit(current, command.message, command.text);
+        return;
+      case "delete":
+        await client.delete(current, command.message);
+        return;
       case "fingerprint": {
         const devices = command.name === undefined ? undefined : await client.fingerprintsOf(command.name);
         this.sink({

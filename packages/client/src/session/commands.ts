@@ -22,6 +22,11 @@ export type Command =
   | { kind: "kick"; name: UserName }
   | { kind: "leave" }
   | { kind: "history"; count: number }
+  /** `message`: a message id as shown (its short form), a longer prefix, or the whole id. */
+  | { kind: "reply"; message: string; text: string }
+  | { kind: "react"; message: string; emoji: string }
+  | { kind: "edit"; message: string; text: string }
+  | { kind: "delete"; message: string }
   | { kind: "fingerprint"; name: UserName | undefined }
   | { kind: "trust"; name: UserName }
   /** This account's devices: list, join a new device's link, approve it after comparing the SAS, revoke one. */
@@ -50,6 +55,10 @@ export const helpText = [
   "/kick NAME           remove NAME from the current room",
   "/leave               leave the current room",
   "/history [N]         the last N messages of the current room (default 20)",
+  "/reply ID TEXT       answer message ID (the short id shown before its sender)",
+  "/react ID EMOJI      react to message ID; the same emoji again takes it back",
+  "/edit ID TEXT        replace the text of your message ID (shown as edited)",
+  "/delete ID           delete your message ID for everyone (a tombstone stays)",
   "/fingerprint [NAME]  your key fingerprint, or NAME's, to compare out of band",
   "/trust NAME          accept NAME's changed key once the fingerprints match",
   "/devices             your account's devices (fingerprint, added, last seen)",
@@ -76,6 +85,11 @@ function roomArg(room: string): { kind: "invalid"; message: string } | undefined
   return parseRoomName(room) === undefined
     ? { kind: "invalid", message: `${room} is not a room name: #name (open) or +name (invite-only), lower case` }
     : undefined;
+}
+
+/** A message id as typed: hex, at least 4 digits (a short id is 6). */
+function isMessageRef(value: string): boolean {
+  return /^[0-9a-fA-F]{4,64}$/.test(value);
 }
 
 export function parseCommand(line: string): Command {
@@ -134,6 +148,29 @@ export function parseCommand(line: string): Command {
       return args.length === 1 && Number.isInteger(count) && count > 0 && count <= MAX_HISTORY
         ? { kind: "history", count }
         : { kind: "invalid", message: `usage: /history [N], N from 1 to ${MAX_HISTORY}` };
+    }
+    case "reply":
+    case "edit": {
+      const match = /^\S+\s+(\S+)\s+(\S.*)$/s.exec(line);
+      const message = match?.[1];
+      if (match === null || message === undefined || !isMessageRef(message)) {
+        return { kind: "invalid", message: `usage: /${command} ID TEXT` };
+      }
+      return { kind: command, message, text: match[2] ?? "" };
+    }
+    case "react": {
+      const [message, emoji] = args;
+      if (args.length !== 2 || message === undefined || emoji === undefined || !isMessageRef(message)) {
+        return { kind: "invalid", message: "usage: /react ID EMOJI" };
+      }
+      return { kind: "react", message, emoji };
+    }
+    case "delete": {
+      const [message] = args;
+      if (args.length !== 1 || message === undefined || !isMessageRef(message)) {
+        return { kind: "invalid", message: "usage: /delete ID" };
+      }
+      return { kind: "delete", message };
     }
     case "fingerprint":
       if (args.length === 0) return { kind: "fingerprint", name: undefined };

@@ -17,7 +17,12 @@ export type UiMessage = Labelled<MessageEvent>;
 export type UiEvent =
   | UiMessage
   | { type: "presence"; name: UserName; online: boolean }
-  | Labelled<Extract<ChatEvent, { type: "member" | "room" | "device" }>>
+  | Labelled<
+      Extract<
+        ChatEvent,
+        { type: "member" | "room" | "device" | "reaction" | "edit" | "delete" | "unsupported" | "typing" | "seen" }
+      >
+    >
   | Extract<ChatEvent, { type: "device_refused" }>
   | { type: "link"; state: LinkState; reason?: string }
   | { type: "connection"; state: "reconnecting" | "connected"; reason?: string }
@@ -93,6 +98,12 @@ export class UiEvents {
       case "member":
       case "room":
       case "device":
+      case "reaction":
+      case "edit":
+      case "delete":
+      case "unsupported":
+      case "typing":
+      case "seen":
         return [labelled(event, this.self)];
       case "connection":
         return [

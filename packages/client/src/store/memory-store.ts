@@ -11,6 +11,9 @@ import type {
 } from "./store.js";
 
 const copy = (bytes: Uint8Array): Uint8Array => bytes.slice();
+/** A history entry copied in or out (its reactions are a list of their own). */
+const copyEntry = (entry: HistoryEntry): HistoryEntry =>
+  entry.reactions === undefined ? { ...entry } : { ...entry, reactions: entry.reactions.map((r) => ({ ...r })) };
 
 /**
  * A store that keeps everything in memory, for tests and for a client that should leave no
@@ -70,7 +73,11 @@ export class MemoryClientStore implements ClientStore {
     for (const message of batch.messages ?? []) {
       const room = this.messages.get(message.room) ?? new Map<string, HistoryEntry>();
       this.messages.set(message.room, room);
-      if (!room.has(message.id)) room.set(message.id, { ...message });
+      if (!room.has(message.id)) room.set(message.id, copyEntry(message));
+    }
+    for (const revised of batch.revisions ?? []) {
+      const room = this.messages.get(revised.room);
+      if (room?.has(revised.id) === true) room.set(revised.id, copyEntry(revised));
     }
     if (batch.cursor !== undefined) this.savedCursor = Math.max(this.savedCursor, batch.cursor);
     const sealed = batch.outboxCiphertext;
@@ -120,16 +127,17 @@ export class MemoryClientStore implements ClientStore {
 
   history(room: GroupId, limit: number): Promise<HistoryEntry[]> {
     const all = [...(this.messages.get(room)?.values() ?? [])].sort((a, b) => a.seq - b.seq);
-    return Promise.resolve(all.slice(Math.max(0, all.length - limit)).map((m) => ({ ...m })));
+    return Promise.resolve(all.slice(Math.max(0, all.length - limit)).map(copyEntry));
   }
 
-  hasMessage(room: GroupId, id: string): Promise<boolean> {
-    return Promise.resolve(this.messages.get(room)?.has(id) ?? false);
+  message(room: GroupId, id: string): Promise<HistoryEntry | undefined> {
+    const entry = this.messages.get(room)?.get(id);
+    return Promise.resolve(entry === undefined ? undefined : copyEntry(entry));
   }
 
   nextOutbox(): Promise<OutboxEntry | undefined> {
     const first = this.outbox.values().next();
-    return Promise.resolve(first.done === true ? undefined : { ...first.value });
+    return Promise.resolve(first.done === true ? undefined : { ...first.value, content: copy(first.value.content) });
   }
 
   outboxSize(): Promise<number> {
@@ -138,7 +146,14 @@ export class MemoryClientStore implements ClientStore {
 
   addOutbox(entry: Omit<OutboxEntry, "localId" | "ciphertext">): Promise<number> {
     const localId = this.nextLocalId++;
-    this.outbox.set(localId, { ...entry, sendId: copy(entry.sendId), localId, ciphertext: undefined });
+    const saved = {
+      ...entry,
+      sendId: copy(entry.sendId),
+      content: copy(entry.content),
+      localId,
+      ciphertext: undefined,
+    };
+    this.outbox.set(localId, saved);
     return Promise.resolve(localId);
   }
 

@@ -26,14 +26,30 @@ export interface StoredKeyPackage {
   lastResort: boolean;
 }
 
+/** A reaction to a stored message: `id` is the reaction's own message id (an unreaction names it). */
+export interface StoredReaction {
+  from: UserName;
+  emoji: string;
+  id: string;
+}
+
 export interface HistoryEntry {
   room: GroupId;
   id: string;
   from: UserName;
+  /** The latest text: an edit replaces it, a delete empties it. */
   text: string;
   sentAt: number;
   serverTs: number;
   seq: number;
+  /** The message this one answers (it may be one this client never had). */
+  replyTo?: string;
+  /** Its sender replaced the text. */
+  edited?: boolean;
+  /** Its sender deleted it: a tombstone, with no text and no reactions. */
+  deleted?: boolean;
+  /** In the order they arrived; one per sender and emoji. */
+  reactions?: StoredReaction[];
 }
 
 /** A message the user sent that the server has not acknowledged yet. */
@@ -44,7 +60,8 @@ export interface OutboxEntry {
   sendId: Uint8Array;
   id: string;
   sentAt: number;
-  text: string;
+  /** The plaintext (MIMI content, unpadded): what it is, and what is stored once the server has it. */
+  content: Uint8Array;
   /** Set once encrypted: a resend must reuse the same ciphertext (its MLS key is spent). */
   ciphertext: Uint8Array | undefined;
 }
@@ -56,7 +73,10 @@ export interface OutboxEntry {
  */
 export interface StoreBatch {
   groups?: { groupId: GroupId; state: Uint8Array | null; pending: Uint8Array | null }[];
+  /** New messages (a second copy of an id is ignored). */
   messages?: HistoryEntry[];
+  /** Stored messages written again whole: edited, deleted, reacted to. */
+  revisions?: HistoryEntry[];
   cursor?: number;
   removeKeyPackage?: Uint8Array;
   outboxCiphertext?: { localId: number; ciphertext: Uint8Array };
@@ -85,7 +105,7 @@ export interface ClientStore {
   setTrusted(name: UserName, trusted: boolean): Promise<void>;
   /** The last `limit` messages of a room, oldest first. */
   history(room: GroupId, limit: number): Promise<HistoryEntry[]>;
-  hasMessage(room: GroupId, id: string): Promise<boolean>;
+  message(room: GroupId, id: string): Promise<HistoryEntry | undefined>;
   /** The oldest pending message, if any. */
   nextOutbox(): Promise<OutboxEntry | undefined>;
   outboxSize(): Promise<number>;

@@ -15,7 +15,7 @@ export const storeAccess = {
   untrustedNames: "read",
   setTrusted: "write",
   history: "read",
-  hasMessage: "read",
+  message: "read",
   nextOutbox: "read",
   outboxSize: "read",
   addOutbox: "write",

@@ -68,7 +68,7 @@ export class DeliveryStream {
         ? { changes: {}, events: [], followUps: [] }
         : await engine.receive(
             { groupId, kind, payload: frame.payload, seq: frame.seq, serverTs: frame.serverTs, sender: frame.sender },
-            { keyPackages: () => store.keyPackages(), hasMessage: (group, id) => store.hasMessage(group, id) },
+            { keyPackages: () => store.keyPackages(), message: (group, id) => store.message(group, id) },
           );
     // Nothing changed (ignored, or refused): nothing to save, and the cursor stays (see receive).
     const { cursor } = received.changes;

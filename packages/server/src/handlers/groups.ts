@@ -343,6 +343,32 @@ function storeSend(
   });
 }
 
+/**
+ * Typing notices and receipts: checked as a send is (a member's application message for this
+ * group), then passed to the members online, and forgotten. No storage, no quota, no seq.
+ */
+export const sendEphemeral: Handler<"send_ephemeral"> = {
+  requiresAuth: true,
+  handle(ctx, connection, frame, name) {
+    const groupId = requireGroupId(frame.groupId);
+    const pass = (members: ReadonlySet<UserName>): void => {
+      if (!members.has(name)) throw new ProtocolError("NOT_MEMBER", `you are not in ${groupId}`);
+      const inspected = inspectGroupMessage(frame.message);
+      if (inspected === undefined || inspected.kind !== "other" || inspected.groupId !== groupId) {
+        throw new ProtocolError("BAD_MLS", `not an MLS application message for ${groupId}`);
+      }
+      const encoded = encodeFrame({ type: "ephemeral", groupId, sender: name, message: frame.message });
+      ctx.bus.publishToGroup(members, encoded, name);
+      connection.send({ type: "ok", rid: frame.rid });
+    };
+    const members = ctx.members.get(groupId);
+    if (members !== undefined) return pass(members);
+    return requireGroup(ctx, groupId)
+      .then(() => groupMembers(ctx, groupId))
+      .then(pass);
+  },
+};
+
 export const listRooms: Handler<"list_rooms"> = {
   requiresAuth: true,
   async handle(ctx, connection, frame, name) {

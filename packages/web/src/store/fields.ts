@@ -53,6 +53,11 @@ export class FieldReader {
     return fromUtf8.decode(this.bytesField());
   }
 
+  /** Whether fields are left (a record made before a field was added ends early). */
+  hasMore(): boolean {
+    return this.at < this.bytes.length;
+  }
+
   number(): number {
     const value = Number(this.text());
     if (!Number.isFinite(value)) throw this.malformed();

@@ -1,8 +1,10 @@
 import type { GroupId, UserName } from "@secure-chat/protocol";
 import {
   ClientError,
+  historyExtraOf,
   type ClientStore,
   type HistoryEntry,
+  type HistoryExtra,
   type OutboxEntry,
   type StoreBatch,
   type StoredGroupState,
@@ -216,6 +218,7 @@ export class IndexedDbClientStore implements ClientStore {
       (m) => !seen.has(`${m.room}\n${m.id}`) && seen.add(`${m.room}\n${m.id}`),
     );
     const messages = await Promise.all(fresh.map((m) => this.sealHistory(m)));
+    const revisions = await Promise.all((batch.revisions ?? []).map((m) => this.sealHistory(m)));
     const ciphertext = batch.outboxCiphertext;
     const sealedCiphertext =
       ciphertext === undefined ? undefined : await this.sealOutboxCiphertext(ciphertext.localId, ciphertext.ciphertext);
@@ -230,6 +233,13 @@ export class IndexedDbClientStore implements ClientStore {
         const probe = history.getKey([message.room, message.id]);
         probe.onsuccess = () => {
           if (probe.result === undefined) history.put(message);
+        };
+      }
+      // A revision (edited, deleted, reacted to) replaces a message held, never adds one.
+      for (const revised of revisions) {
+        const probe = history.getKey([revised.room, revised.id]);
+        probe.onsuccess = () => {
+          if (probe.result !== undefined) history.put(revised);
         };
       }
       if (batch.cursor !== undefined) {
@@ -267,21 +277,32 @@ export class IndexedDbClientStore implements ClientStore {
 
   private async sealHistory(message: HistoryEntry): Promise<HistoryRecord> {
     const where = `history/${message.room}/${message.id}`;
-    const plain = packFields([message.from, message.text, message.sentAt, message.serverTs]);
+    const extra = historyExtraOf(message);
+    const plain = packFields([
+      message.from,
+      message.text,
+      message.sentAt,
+      message.serverTs,
+      extra === undefined ? "" : JSON.stringify(extra),
+    ]);
     return { room: message.room, id: message.id, seq: message.seq, sealed: await this.sealer.seal(plain, where) };
   }
 
   private async openHistory(record: HistoryRecord): Promise<HistoryEntry> {
     const where = `history/${record.room}/${record.id}`;
     const r = new FieldReader(await this.sealer.open(record.sealed, where), where);
+    const [from, text, sentAt, serverTs] = [r.text() as UserName, r.text(), r.number(), r.number()];
+    // Records made before replies and reactions end after the time.
+    const extra = r.hasMore() ? r.text() : "";
     return {
       room: record.room as GroupId,
       id: record.id,
-      from: r.text() as UserName,
-      text: r.text(),
-      sentAt: r.number(),
-      serverTs: r.number(),
+      from,
+      text,
+      sentAt,
+      serverTs,
       seq: record.seq,
+      ...(extra === "" ? {} : (JSON.parse(extra) as HistoryExtra)),
     };
   }
 
@@ -378,8 +399,9 @@ export class IndexedDbClientStore implements ClientStore {
     return Promise.all(records.map((record) => this.openHistory(record)));
   }
 
-  async hasMessage(room: GroupId, id: string): Promise<boolean> {
-    return (await this.read("history", (s) => s.getKey([room, id]))) !== undefined;
+  async message(room: GroupId, id: string): Promise<HistoryEntry | undefined> {
+    const record = (await this.read("history", (s) => s.get([room, id]))) as HistoryRecord | undefined;
+    return record === undefined ? undefined : this.openHistory(record);
   }
 
   async nextOutbox(): Promise<OutboxEntry | undefined> {
@@ -400,7 +422,7 @@ export class IndexedDbClientStore implements ClientStore {
       room: r.text() as GroupId,
       id: r.text(),
       sentAt: r.number(),
-      text: r.text(),
+      content: r.bytesField(),
       ciphertext,
     };
   }
@@ -411,7 +433,7 @@ export class IndexedDbClientStore implements ClientStore {
 
   async addOutbox(entry: Omit<OutboxEntry, "localId" | "ciphertext">): Promise<number> {
     const sendId = entry.sendId.slice();
-    const plain = packFields([entry.room, entry.id, entry.sentAt, entry.text]);
+    const plain = packFields([entry.room, entry.id, entry.sentAt, entry.content]);
     const record: OutboxRecord = {
       sendId,
       sealed: await this.sealer.seal(plain, `outbox/${hex(sendId)}`),

@@ -1,4 +1,4 @@
-import type { LinkState, UiEvent, UiMessage } from "@secure-chat/client";
+import { reactionCountsWith, type LinkState, type UiEvent, type UiMessage } from "@secure-chat/client";
 
 /** One line of a room's pane: a message, or a notice (replies to commands, joins, warnings). */
 export type PaneItem =
@@ -181,9 +181,39 @@ export class ChatModel {
           `a device "${event.label}" (key ${event.fingerprint}) asks to join your account. Does it show ${event.sas}? If so: /devices approve.`,
           "warning",
         );
+      case "reaction":
+        return this.revise(event.room, event.id, (m) => ({
+          ...m,
+          reactions: reactionCountsWith(m.reactions ?? [], event.emoji, event.from, event.removed),
+        }));
+      case "edit":
+        return this.revise(event.room, event.id, (m) => ({ ...m, text: event.text, edited: true }));
+      case "delete":
+        return this.revise(event.room, event.id, (m) => {
+          const tombstone: UiMessage = { ...m, text: "", deleted: true };
+          delete tombstone.reactions;
+          delete tombstone.edited;
+          return tombstone;
+        });
+      case "unsupported":
+        return this.notice(`${event.from} sent ${event.what}, which this version can't show`, "info", event.room);
+      // Typing notices and read receipts are not shown in the browser yet (the terminal shows them).
+      case "typing":
+      case "seen":
+        return;
       case "info":
         return this.notice(event.message);
     }
+  }
+
+  /** Replaces a message on the pane (edited, deleted, reacted to); one not on it stays in the store. */
+  private revise(label: string, id: string, change: (message: UiMessage) => UiMessage): void {
+    const room = this.rooms.get(label);
+    const at = room?.items.findIndex((item) => item.kind === "message" && item.message.id === id) ?? -1;
+    const item = room?.items[at];
+    if (room === undefined || item?.kind !== "message") return;
+    room.items = room.items.map((held, i) => (i === at ? { kind: "message", message: change(item.message) } : held));
+    this.changed();
   }
 
   trusted(name: string): void {

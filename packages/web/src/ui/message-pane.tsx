@@ -1,5 +1,6 @@
 import type { ComponentChildren } from "preact";
 import { useLayoutEffect, useRef } from "preact/hooks";
+import type { UiMessage } from "@secure-chat/client";
 import type { PaneItem, RoomView } from "./chat-model.js";
 import { dayKey, dayLabel, senderClass, timeOfDay } from "./format.js";
 import { mentions } from "./chat-model.js";
@@ -17,6 +18,9 @@ export function MessagePane({ room, self }: { room: RoomView; self: string }) {
     if (element !== null && pinned.current) element.scrollTop = element.scrollHeight;
   });
   const now = Date.now();
+  const byId = new Map(
+    room.items.flatMap((item) => (item.kind === "message" ? [[item.message.id, item.message]] : [])),
+  );
   const rows: ComponentChildren[] = [];
   let lastDay = "";
   for (const item of room.items) {
@@ -29,7 +33,7 @@ export function MessagePane({ room, self }: { room: RoomView; self: string }) {
         </div>,
       );
     }
-    rows.push(itemRow(item, self));
+    rows.push(itemRow(item, self, byId));
   }
   return (
     <div
@@ -51,7 +55,7 @@ export function MessagePane({ room, self }: { room: RoomView; self: string }) {
 
 const itemTime = (item: PaneItem): number => (item.kind === "message" ? item.message.sentAt : item.at);
 
-function itemRow(item: PaneItem, self: string) {
+function itemRow(item: PaneItem, self: string, byId: ReadonlyMap<string, UiMessage>) {
   if (item.kind === "notice") {
     return (
       <div key={item.key} class={`notice ${item.tone}`}>
@@ -61,10 +65,34 @@ function itemRow(item: PaneItem, self: string) {
   }
   const { message } = item;
   const highlight = message.from !== self && mentions(message.text, self);
+  const quoted = message.replyTo === undefined ? undefined : byId.get(message.replyTo);
   return (
     <div key={message.id} class={highlight ? "message mention" : "message"}>
+      {message.replyTo === undefined ? null : (
+        <div class="reply">
+          ↪{" "}
+          {quoted === undefined
+            ? "an earlier message"
+            : `${quoted.from}: ${quoted.deleted === true ? "(message deleted)" : quoted.text}`}
+        </div>
+      )}
       <time dateTime={new Date(message.sentAt).toISOString()}>{timeOfDay(message.sentAt)}</time>{" "}
-      <span class={`from ${senderClass(message.from)}`}>{message.from}</span> <span class="text">{message.text}</span>
+      <span class={`from ${senderClass(message.from)}`}>{message.from}</span>{" "}
+      {message.deleted === true ? (
+        <span class="text deleted">(message deleted)</span>
+      ) : (
+        <span class="text">{message.text}</span>
+      )}
+      {message.edited === true ? <span class="edited"> (edited)</span> : null}
+      {message.reactions === undefined ? null : (
+        <div class="reactions">
+          {message.reactions.map((r) => (
+            <span key={r.emoji} class="reaction" title={r.from.join(", ")}>
+              {r.emoji} {r.from.length}
+            </span>
+          ))}
+        </div>
+      )}
     </div>
   );
 }

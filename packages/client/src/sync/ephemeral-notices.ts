@@ -1,0 +1,88 @@
+import { directPeer, parseGroupId, type FrameOf, type GroupId, type UserName } from "@secure-chat/protocol";
+import { encodeContent, idBytes, type EphemeralBody } from "../content/content.js";
+import type { GroupEngine } from "../engine/group-engine.js";
+import type { ChatEvent } from "../events.js";
+import type { RpcConnection } from "../link/rpc.js";
+import type { SerialQueue } from "../serial-queue.js";
+import type { ClientStore } from "../store/store.js";
+
+/** At most one typing notice per room this often. */
+export const TYPING_INTERVAL_MS = 3_000;
+
+/** Which notices this user sends, and so sees: with one off, neither way. */
+export interface NoticeSettings {
+  typing: boolean;
+  receipts: boolean;
+}
+
+export interface EphemeralNoticesOptions {
+  self: UserName;
+  engine: GroupEngine;
+  store: ClientStore;
+  queue: SerialQueue;
+  settings: NoticeSettings;
+  now(): number;
+  isLive(): boolean;
+  connection(): RpcConnection;
+  emit(event: ChatEvent): void;
+}
+
+/**
+ * Typing notices and read receipts: MLS application messages like any other (padded, in MIMI
+ * content), sent as `send_ephemeral` frames that the server passes to the members online and
+ * never stores. They are best effort: one that can't go, or can't be read (another epoch, an
+ * old generation), is dropped without a word. Receipts are for private conversations only.
+ */
+export class EphemeralNotices {
+  private readonly lastTyping = new Map<GroupId, number>();
+  private readonly lastSeen = new Map<GroupId, string>();
+
+  constructor(private readonly options: EphemeralNoticesOptions) {}
+
+  /** Tells `groupId` we are typing, at most once every TYPING_INTERVAL_MS. */
+  async typing(groupId: GroupId): Promise<void> {
+    if (!this.options.settings.typing || !this.options.isLive()) return;
+    const now = this.options.now();
+    const last = this.lastTyping.get(groupId);
+    if (last !== undefined && now - last < TYPING_INTERVAL_MS) return;
+    this.lastTyping.set(groupId, now);
+    await this.send(groupId, { kind: "typing" });
+  }
+
+  /** Tells the peer of private conversation `groupId` that we have shown its messages up to `id`. */
+  async seen(groupId: GroupId, id: string): Promise<void> {
+    const { settings, self } = this.options;
+    if (!settings.receipts || !this.options.isLive() || directPeer(groupId, self) === undefined) return;
+    if (this.lastSeen.get(groupId) === id || idBytes(id) === undefined) return;
+    this.lastSeen.set(groupId, id);
+    await this.send(groupId, { kind: "seen", target: id });
+  }
+
+  private async send(groupId: GroupId, body: EphemeralBody): Promise<void> {
+    const { engine, store, queue, self } = this.options;
+    const { plaintext } = encodeContent(self, groupId, this.options.now(), body);
+    const message = await queue.run(async () => {
+      const { ciphertext, changes } = await engine.encrypt(groupId, plaintext);
+      // Saved before it goes: a generation's key is never used twice, not even after a crash.
+      await store.apply(changes);
+      return ciphertext;
+    });
+    await this.options.connection().request({ type: "send_ephemeral", rid: 0, groupId, message }, "ok");
+  }
+
+  /** A pushed `ephemeral` frame: read in the serial queue (it uses the group's state), shown if wanted. */
+  receive(frame: FrameOf<"ephemeral">): void {
+    const groupId = parseGroupId(frame.groupId);
+    if (groupId === undefined) return;
+    void this.options.queue.run(async () => {
+      const opened = await this.options.engine.openEphemeral(groupId, frame.message);
+      if (opened === undefined) return;
+      const { from, content } = opened;
+      const { settings, self, emit } = this.options;
+      if (content.body.kind === "typing" && settings.typing) emit({ type: "typing", groupId, from });
+      if (content.body.kind === "seen" && settings.receipts && directPeer(groupId, self) === from) {
+        emit({ type: "seen", groupId, from, id: content.body.target });
+      }
+    });
+  }
+}
