@@ -229,6 +229,23 @@ describe("browser client", { skip: missing }, () => {
     }
   });
 
+  it("leaves no state behind when a new name is refused (taken by the terminal user)", async () => {
+    const other = await bruno.context.newPage();
+    try {
+      await other.goto(page);
+      await other.fill("#name", "tess");
+      await other.fill("#passphrase", PASSPHRASE);
+      await other.click("button[type=submit]");
+      await other.fill("#confirm", PASSPHRASE);
+      await other.click("button[type=submit]");
+      await other.waitForSelector(".error:has-text('NAME_TAKEN')");
+      const names = await other.evaluate(async () => (await indexedDB.databases()).map((d) => d.name));
+      assert.deepEqual(names, ["secure-chat/bruno"]);
+    } finally {
+      await other.close();
+    }
+  });
+
   it("keeps a marker sent from the browser out of the server's files and out of IndexedDB's raw content", async () => {
     const marker = uniqueMarker("at-rest");
     await wanda.say(marker);

@@ -2,6 +2,7 @@ import {
   ChatClient,
   ChatSession,
   ClientError,
+  errorCode,
   UiEvents,
   uiMessage,
   type ClientStore,
@@ -18,6 +19,8 @@ export interface PageAdapters {
   /** Whether this browser already holds state for `name` (a new one is asked for the passphrase twice). */
   hasState(name: UserName): Promise<boolean>;
   openStore(name: UserName, passphrase: string): Promise<ClientStore>;
+  /** Deletes the saved state of `name` in this browser. */
+  forget(name: UserName): Promise<void>;
   /** Tells the user of a mention or a private message (the browser's notifications, when allowed). */
   notify(message: UiMessage): void;
 }
@@ -32,11 +35,23 @@ export interface SignedIn {
 const HISTORY_AT_START = 200;
 
 /**
+ * Failures of a first sign-in after which nothing of the new identity is on the server: its
+ * state is deleted again, so the name can be tried again or another one chosen (as the terminal
+ * removes a new home folder).
+ */
+const NOTHING_REGISTERED = new Set(["UNREACHABLE", "NAME_CONFUSABLE", "NAME_TAKEN"]);
+
+/**
  * Signs in as the terminal client starts: unlock the store, log in, catch up, join #lobby.
  * The model hears every event from the start, so nothing that arrives during catch-up is lost;
- * saved history is merged in after.
+ * saved history is merged in after. `isNew`: this browser had no state for the name.
  */
-export async function signIn(adapters: PageAdapters, rawName: string, passphrase: string): Promise<SignedIn> {
+export async function signIn(
+  adapters: PageAdapters,
+  rawName: string,
+  passphrase: string,
+  isNew: boolean,
+): Promise<SignedIn> {
   const name = parseUserName(rawName.trim());
   if (name === undefined)
     throw new ClientError("BAD_ARGUMENT", `${rawName} is not a valid name: 1-32 of a-z, 0-9, _ and -`);
@@ -49,6 +64,7 @@ export async function signIn(adapters: PageAdapters, rawName: string, passphrase
     await client.start();
   } catch (error) {
     await store.close();
+    if (isNew && NOTHING_REGISTERED.has(errorCode(error))) await adapters.forget(name);
     throw error;
   }
   for (const groupId of client.joinedRooms()) {

@@ -29,11 +29,13 @@ export function SignInForm({ adapters, onSignedIn }: { adapters: PageAdapters; o
         return setError(`${parsed} is new in this browser: type the passphrase again to confirm it`);
       }
       if (confirm !== undefined && confirm !== passphrase) return setError("the two passphrases differ");
-      const signedIn = await signIn(adapters, parsed, passphrase);
+      const signedIn = await signIn(adapters, parsed, passphrase, confirm !== undefined);
       localStorage.setItem(LAST_NAME, parsed);
       onSignedIn(signedIn);
     } catch (failure) {
       const code = errorCode(failure);
+      // A new name refused by the server left nothing here: the next try is a new name again.
+      if (confirm !== undefined && !(await adapters.hasState(parsed))) setConfirm(undefined);
       setError(code === "UNREACHABLE" ? "cannot reach the server" : `${errorMessage(failure)} (${code})`);
     } finally {
       setBusy(false);
