@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { BrowserUser, chromiumMissing } from "./browser.js";
+import { BrowserUser, chromiumMissing, submitSignIn } from "./browser.js";
 import { ChatProcess, filesUnder, PASSPHRASE, ServerProcess, tempDir, uniqueMarker, until } from "./harness.js";
 
 const missing = chromiumMissing();
@@ -218,10 +218,7 @@ describe("browser client", { skip: missing }, () => {
   it("refuses the same name in a second tab of the same browser", async () => {
     const second = await wanda.context.newPage();
     try {
-      await second.goto(page);
-      await second.fill("#name", "wanda");
-      await second.fill("#passphrase", PASSPHRASE);
-      await second.click("button[type=submit]");
+      await submitSignIn(second, page, "wanda");
       await second.waitForSelector(".error:has-text('signed in in another tab')");
       assert.equal(await second.$(".chat"), null);
     } finally {
@@ -232,10 +229,7 @@ describe("browser client", { skip: missing }, () => {
   it("leaves no state behind when a new name is refused (taken by the terminal user)", async () => {
     const other = await bruno.context.newPage();
     try {
-      await other.goto(page);
-      await other.fill("#name", "tess");
-      await other.fill("#passphrase", PASSPHRASE);
-      await other.click("button[type=submit]");
+      await submitSignIn(other, page, "tess");
       await other.fill("#confirm", PASSPHRASE);
       await other.click("button[type=submit]");
       await other.waitForSelector(".error:has-text('NAME_TAKEN')");
