@@ -47,13 +47,19 @@ export class BrowserUser {
     readonly pageErrors: string[],
   ) {}
 
-  static async launch(name: string, viewport = { width: 1280, height: 800 }): Promise<BrowserUser> {
+  /** `acceptCertificate`: take a self-signed certificate, as a user who compared its fingerprint would. */
+  static async launch(
+    name: string,
+    viewport = { width: 1280, height: 800 },
+    acceptCertificate = false,
+  ): Promise<BrowserUser> {
     const profile = tempDir(`chromium-${name}`);
     const context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
       args: ARGS,
       viewport,
+      ignoreHTTPSErrors: acceptCertificate,
     });
     const page = context.pages()[0] ?? (await context.newPage());
     const user = new BrowserUser(name, profile, context, page, []);

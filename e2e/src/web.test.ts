@@ -343,3 +343,29 @@ describe("browser client", { skip: missing }, () => {
     for (const path of shots) assert.ok(readFileSync(path).subarray(1, 4).toString() === "PNG", path);
   });
 });
+
+describe("browser client over TLS", { skip: missing }, () => {
+  it("is served over https:// with --tls-cert and talks wss:// to the same server", async () => {
+    const certDir = tempDir("web-certs");
+    const generator = await ServerProcess.start({ dataDir: certDir, args: ["--host", "0.0.0.0"] });
+    await generator.kill();
+    const server = await ServerProcess.start({
+      args: ["--tls-cert", join(certDir, "tls-cert.pem"), "--tls-key", join(certDir, "tls-key.pem")],
+    });
+    const url = `${server.url.replace(/^wss/, "https")}/`;
+    const printed = server.stdoutLines.find((line) => line.startsWith("web client on "));
+    assert.match(printed ?? "", /^web client on https:\/\/127\.0\.0\.1:\d+\/ /);
+    const user = await BrowserUser.launch("tina", undefined, true);
+    const terminal = await ChatProcess.start("terry", server.url, tempDir("terry"));
+    try {
+      await user.signIn(url);
+      const marker = uniqueMarker("over-tls");
+      await user.say(marker);
+      await terminal.waitFor("the line over TLS", (e) => e.type === "message" && e.text === marker);
+    } finally {
+      await user.close();
+      await terminal.kill();
+      await server.kill();
+    }
+  });
+});
