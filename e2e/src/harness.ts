@@ -152,6 +152,14 @@ export class ServerProcess extends Proc {
   }
 }
 
+/** Server arguments for TLS with a certificate file and key (made by a server bound to 0.0.0.0, then stopped). */
+export async function tlsFileArgs(): Promise<string[]> {
+  const certDir = tempDir("certs");
+  const generator = await ServerProcess.start({ dataDir: certDir, args: ["--host", "0.0.0.0"] });
+  await generator.kill();
+  return ["--tls-cert", join(certDir, "tls-cert.pem"), "--tls-key", join(certDir, "tls-key.pem")];
+}
+
 export function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((entry) => {
     const path = join(dir, entry);

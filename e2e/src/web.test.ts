@@ -10,7 +10,16 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { BrowserUser, chromiumMissing, submitSignIn } from "./browser.js";
-import { ChatProcess, filesUnder, PASSPHRASE, ServerProcess, tempDir, uniqueMarker, until } from "./harness.js";
+import {
+  ChatProcess,
+  filesUnder,
+  PASSPHRASE,
+  ServerProcess,
+  tempDir,
+  tlsFileArgs,
+  uniqueMarker,
+  until,
+} from "./harness.js";
 
 const missing = chromiumMissing();
 if (missing !== undefined && process.env["CI"] === "true") {
@@ -346,12 +355,7 @@ describe("browser client", { skip: missing }, () => {
 
 describe("browser client over TLS", { skip: missing }, () => {
   it("is served over https:// with --tls-cert and talks wss:// to the same server", async () => {
-    const certDir = tempDir("web-certs");
-    const generator = await ServerProcess.start({ dataDir: certDir, args: ["--host", "0.0.0.0"] });
-    await generator.kill();
-    const server = await ServerProcess.start({
-      args: ["--tls-cert", join(certDir, "tls-cert.pem"), "--tls-key", join(certDir, "tls-key.pem")],
-    });
+    const server = await ServerProcess.start({ args: await tlsFileArgs() });
     const url = `${server.url.replace(/^wss/, "https")}/`;
     const printed = server.stdoutLines.find((line) => line.startsWith("web client on "));
     assert.match(printed ?? "", /^web client on https:\/\/127\.0\.0\.1:\d+\/ /);
