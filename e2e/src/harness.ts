@@ -5,6 +5,8 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { get as httpGetRequest, type IncomingHttpHeaders } from "node:http";
+import { get as httpsGetRequest } from "node:https";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -109,13 +111,13 @@ class Proc {
 export class ServerProcess extends Proc {
   url = "";
 
-  static async start(options: { dataDir?: string; port?: number; args?: string[] } = {}): Promise<ServerProcess> {
+  /** With `onlyArgs`, the server gets those arguments alone (no --port, no --data: a config file's test). */
+  static async start(
+    options: { dataDir?: string; port?: number; args?: string[]; onlyArgs?: boolean } = {},
+  ): Promise<ServerProcess> {
     const dataDir = options.dataDir ?? tempDir("server");
-    const child = spawn(
-      process.execPath,
-      [BIN, "server", "--port", String(options.port ?? 0), "--data", dataDir, ...(options.args ?? [])],
-      { stdio: "pipe" },
-    );
+    const placement = options.onlyArgs === true ? [] : ["--port", String(options.port ?? 0), "--data", dataDir];
+    const child = spawn(process.execPath, [BIN, "server", ...placement, ...(options.args ?? [])], { stdio: "pipe" });
     const server = new ServerProcess(child, dataDir);
     server.url = await until("the server's ready line", () => {
       if (server.exitCode !== undefined) throw new Error(`server exited early: ${server.stderr}`);
@@ -160,6 +162,32 @@ export async function tlsFileArgs(): Promise<string[]> {
   return ["--tls-cert", join(certDir, "tls-cert.pem"), "--tls-key", join(certDir, "tls-key.pem")];
 }
 
+/**
+ * A plain HTTP GET of `path` on the port of the server at `serverUrl`, on a connection of its own:
+ * HTTPS for a wss:// server, trusting the certificate `ca` (PEM) whatever name it was made for.
+ */
+export function httpGet(
+  serverUrl: string,
+  path: string,
+  headers: Record<string, string> = {},
+  ca?: string,
+): Promise<{ status: number; body: string; headers: IncomingHttpHeaders }> {
+  const url = new URL(path, serverUrl.replace(/^ws/, "http"));
+  const get = url.protocol === "https:" ? httpsGetRequest : httpGetRequest;
+  const tls = { ca, checkServerIdentity: () => undefined };
+  return new Promise((resolve, reject) => {
+    const request = get(url, { headers, agent: false, timeout: DEFAULT_TIMEOUT_MS, ...tls }, (response) => {
+      let body = "";
+      response.setEncoding("utf8");
+      response.on("data", (chunk: string) => (body += chunk));
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, body, headers: response.headers }));
+      response.on("error", reject);
+    });
+    request.on("timeout", () => request.destroy(new Error(`no answer to GET ${url.href}`)));
+    request.on("error", reject);
+  });
+}
+
 export function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((entry) => {
     const path = join(dir, entry);
@@ -183,9 +211,18 @@ export class ChatProcess extends Proc {
 
   /** Starts the process without waiting for `ready` (for starts that are meant to fail). */
   static spawn(name: string, server: string, home: string, extraArgs: string[] = []): ChatProcess {
+    return ChatProcess.run("chat", name, server, home, extraArgs);
+  }
+
+  /** `secure-chat link` for a new device of `name`'s account: it prints link_code, link_sas, linked, then chats. */
+  static link(name: string, server: string, home: string, extraArgs: string[] = []): ChatProcess {
+    return ChatProcess.run("link", name, server, home, extraArgs);
+  }
+
+  private static run(command: string, name: string, server: string, home: string, extraArgs: string[]): ChatProcess {
     const child = spawn(
       process.execPath,
-      [BIN, "chat", "--json", "--server", server, "--home", home, ...extraArgs, name],
+      [BIN, command, "--json", "--server", server, "--home", home, ...extraArgs, name],
       { stdio: "pipe", env: chatEnv },
     );
     return new ChatProcess(child, name, home);

@@ -1,5 +1,5 @@
 import { existsSync, rmSync } from "node:fs";
-import { homedir } from "node:os";
+import { homedir, hostname } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import {
@@ -7,8 +7,10 @@ import {
   ChatSession,
   ClientError,
   UiEvents,
+  linkNewDevice,
   parseCommand,
   parseJsonModeLine,
+  type SocketFactory,
   type UiEvent,
   type UiSink,
 } from "@secure-chat/client";
@@ -25,6 +27,8 @@ import { SqliteClientStore } from "./store/sqlite-store.js";
 export const chatUsage =
   "secure-chat chat [--server URL] [--home DIR] [--json | --plain] [--no-bell] [--heartbeat SECONDS]\n" +
   "                 [--login-timeout SECONDS] [--accept-new-cert] [--trust-new-keys] NAME";
+export const linkUsage =
+  "secure-chat link [--server URL] [--home DIR] [--label TEXT] [--json | --plain] [chat flags] NAME";
 const DEFAULT_SERVER = "ws://127.0.0.1:7447";
 
 export type ChatMode = "tui" | "line" | "json";
@@ -50,9 +54,13 @@ export function bellEnabled(noBellFlag: boolean, env: Record<string, string | un
   return !noBellFlag && setting !== "0" && setting !== "off" && setting !== "false" && setting !== "no";
 }
 
-/** Composition root of the terminal client: SQLite store, `ws` sockets, readline or the full-screen UI. */
-export async function runChat(argv: readonly string[]): Promise<void> {
+/**
+ * Composition root of the terminal client: SQLite store, `ws` sockets, readline or the full-screen
+ * UI. `link`: this home becomes a new device of NAME's account first (secure-chat link), then chats.
+ */
+export async function runChat(argv: readonly string[], link = false): Promise<void> {
   const parsed = parseArgs(argv, {
+    ...(link ? { label: "string" as const } : {}),
     server: "string",
     home: "string",
     json: "boolean",
@@ -77,9 +85,9 @@ export async function runChat(argv: readonly string[]): Promise<void> {
     throw new CliExit(exitCodes.usage, "BAD_FLAG", `--server must be a ws:// or wss:// URL`);
   const home = (parsed.flags.home as string | undefined) ?? join(homedir(), ".secure-chat", name);
   const json = parsed.flags.json === true;
-  const heartbeat = numberFlag(parsed.flags.heartbeat, "heartbeat", { min: 0.05, max: 3600 });
+  const heartbeat = numberFlag(parsed.flags.heartbeat, "--heartbeat", { min: 0.05, max: 3600 });
   if (heartbeat.kind === "error") throw new CliExit(exitCodes.usage, "BAD_FLAG", heartbeat.message);
-  const loginTimeout = numberFlag(parsed.flags["login-timeout"], "login-timeout", { min: 0.5, max: 3600 });
+  const loginTimeout = numberFlag(parsed.flags["login-timeout"], "--login-timeout", { min: 0.5, max: 3600 });
   if (loginTimeout.kind === "error") throw new CliExit(exitCodes.usage, "BAD_FLAG", loginTimeout.message);
   const plain = parsed.flags.plain === true;
   if (json && plain) throw new CliExit(exitCodes.usage, "BAD_FLAG", `--json and --plain exclude each other`);
@@ -113,11 +121,18 @@ export async function runChat(argv: readonly string[]): Promise<void> {
   }
   // Notices from the socket layer (certificate pinning) go to whichever interface runs.
   let notice: (message: string) => void = () => undefined;
+  const socketFactory = pinningSocketFactory(home, parsed.flags["accept-new-cert"] === true, (message) =>
+    notice(message),
+  );
+  if (link) {
+    const label = (parsed.flags.label as string | undefined) ?? hostname();
+    await linkHome({ name, server, home, store, label, json, newHome, socketFactory });
+  }
   const client = new ChatClient({
     name,
     server,
     store,
-    socketFactory: pinningSocketFactory(home, parsed.flags["accept-new-cert"] === true, (message) => notice(message)),
+    socketFactory,
     heartbeatMs: heartbeat.value === undefined ? undefined : heartbeat.value * 1000,
     handshakeIdleMs: loginTimeout.value === undefined ? undefined : loginTimeout.value * 1000,
     trustNewKeys: parsed.flags["trust-new-keys"] === true,
@@ -219,6 +234,54 @@ export async function runChat(argv: readonly string[]): Promise<void> {
     input.prompt();
   }
   markStarted();
+}
+
+/**
+ * Makes this (new) home a device of `name`'s account: prints the code to type on the account's
+ * first device and the string to compare, and returns once the first device approved it. A home
+ * that already holds an identity is refused; a new one that was not linked is removed again.
+ */
+async function linkHome(options: {
+  name: UserName;
+  server: string;
+  home: string;
+  store: SqliteClientStore;
+  label: string;
+  json: boolean;
+  newHome: string | undefined;
+  socketFactory: SocketFactory;
+}): Promise<void> {
+  const { name, server, store, json } = options;
+  const existing = await store.identity();
+  if (existing !== undefined) {
+    await store.close();
+    throw new CliExit(
+      exitCodes.usage,
+      "BAD_ARGUMENT",
+      `${options.home} is ${existing.name} already; start it with chat`,
+    );
+  }
+  const say = (event: Record<string, string>, line: string): void =>
+    void process.stdout.write(`${json ? JSON.stringify(event) : `secure-chat: ${line}`}\n`);
+  try {
+    const identity = await linkNewDevice({
+      account: name,
+      server,
+      socketFactory: options.socketFactory,
+      store,
+      label: options.label,
+      onCode: (code) => say({ type: "link_code", code }, `on ${name}'s first device, type: /devices link ${code}`),
+      onSas: (sas) =>
+        say({ type: "link_sas", sas }, `${name}'s first device must show ${sas}; approve there only if it does`),
+    });
+    say({ type: "linked", device: identity.name }, `linked: this device is ${identity.name}`);
+  } catch (error) {
+    await store.close();
+    if (options.newHome !== undefined) rmSync(options.newHome, { recursive: true, force: true });
+    const code = error instanceof ClientError ? error.code : "INTERNAL";
+    const message = code === "UNREACHABLE" ? `cannot reach the server at ${server}` : (error as Error).message;
+    throw new CliExit(exitCodes.failure, code, message);
+  }
 }
 
 /** Logs in and catches up; a failure is fatal (one stderr line, exit status 1). */

@@ -1,6 +1,13 @@
 import { displayWidth, wrapLine } from "./tui/text-width.js";
 import type { UiEvent, UiMessage } from "@secure-chat/client";
 
+/** A date and time, as `2026-12-04 19:40` (local time). */
+function day(ms: number): string {
+  const d = new Date(ms);
+  const two = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${clock(ms)}`;
+}
+
 function clock(ms: number): string {
   const date = new Date(ms);
   return `${String(date.getHours()).padStart(2, "0")}:${String(date.getMinutes()).padStart(2, "0")}`;
@@ -11,6 +18,19 @@ function messageLine(event: UiMessage): string {
 }
 
 /** Being added to a room by someone else, in words: it is news, and says how to go there. */
+/** A device added to or removed from a room, in the words both interfaces use. */
+export function deviceChange(event: Extract<UiEvent, { type: "device" }>): string {
+  const whose = event.account;
+  return event.change === "added"
+    ? `${whose} added a device: ${event.device} (key ${event.fingerprint}) is in ${event.room} now`
+    : `${whose}'s device ${event.device} was removed from ${event.room} by ${event.by}`;
+}
+
+/** A leaf under a device name that its account never certified, refused. */
+export function deviceRefusal(event: Extract<UiEvent, { type: "device_refused" }>): string {
+  return `WARNING: refused ${event.device}: ${event.reason}. The server may be trying to add a device to that account; nothing it sends is shown.`;
+}
+
 export function invitation(room: string, by: string): string {
   return room.startsWith("@")
     ? `${by} started a private conversation with you (/join ${room} to talk there)`
@@ -41,6 +61,10 @@ export function formatHuman(event: UiEvent, now: number = Date.now()): string[] 
         event.change === "joined" ? "joined" : event.change === "left" ? "left" : `was removed by ${event.by}`;
       return [`${at} ${event.room} * ${event.name} ${how} (key ${event.fingerprint})`];
     }
+    case "device":
+      return [`${at} ${event.room} * ${deviceChange(event)}`];
+    case "device_refused":
+      return [`${at} ! ${deviceRefusal(event)}`];
     case "room": {
       const by = event.by === undefined ? "" : ` by ${event.by}`;
       const text = {
@@ -95,7 +119,20 @@ export function formatHuman(event: UiEvent, now: number = Date.now()): string[] 
     case "history":
       return event.messages.length === 0 ? [`${at} * no history in ${event.room}`] : event.messages.map(messageLine);
     case "fingerprint":
-      return [`${at} * ${event.name}: ${event.fingerprint}`];
+      if (event.devices === undefined) return [`${at} * ${event.name}: ${event.fingerprint}`];
+      return event.devices.map((d) => `${at} * ${d.device}: ${d.fingerprint}${d.revoked ? " (revoked)" : ""}`);
+    case "devices":
+      return event.devices.map((d) => {
+        const added = d.addedAt === 0 ? "" : `, added ${day(d.addedAt)}`;
+        const seen = d.lastSeen === 0 ? "" : `, last seen ${day(d.lastSeen)}`;
+        const marks = `${d.thisDevice ? " (this device)" : ""}${d.revoked ? " (revoked)" : ""}`;
+        return `${at} * ${d.device}${marks}: ${d.label}, key ${d.fingerprint}${added}${seen}`;
+      });
+    case "device_link":
+      return [
+        `${at} * a device "${event.label}" (key ${event.fingerprint}) asks to join your account.`,
+        `${at} * Does it show ${event.sas}? If so: /devices approve. If not, do nothing: someone is in between.`,
+      ];
     case "info":
       return event.message.split("\n").map((line) => `${at} * ${line}`);
   }

@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
 import { adminUsage, runAdmin } from "./admin-command.js";
-import { chatUsage, runChat } from "./chat-command.js";
+import { chatUsage, linkUsage, runChat } from "./chat-command.js";
 import { CliExit, exitCodes } from "./exit.js";
 import { runServer, serverUsage } from "./server-command.js";
 import { runWebHash, webHashUsage } from "./web-client.js";
 
-const usage = `usage:\n  ${serverUsage}\n  ${chatUsage}\n  ${adminUsage}\n  ${webHashUsage}`;
+const usage = `usage:\n  ${serverUsage}\n  ${chatUsage}\n  ${linkUsage}\n  ${adminUsage}\n  ${webHashUsage}`;
 
 /** The version of this build, from the CLI package's package.json. */
 function version(): string {
@@ -15,7 +15,13 @@ function version(): string {
   return manifest.version;
 }
 
-const usageOf = { server: serverUsage, chat: chatUsage, admin: adminUsage, "web-hash": webHashUsage } as const;
+const usageOf = {
+  server: serverUsage,
+  chat: chatUsage,
+  link: linkUsage,
+  admin: adminUsage,
+  "web-hash": webHashUsage,
+} as const;
 
 async function main(argv: readonly string[]): Promise<void> {
   const [command, ...rest] = argv;
@@ -34,6 +40,8 @@ async function main(argv: readonly string[]): Promise<void> {
       return runServer(rest);
     case "chat":
       return runChat(rest);
+    case "link":
+      return runChat(rest, true);
     case "admin":
       return runAdmin(rest);
     case "web-hash":

@@ -1,5 +1,17 @@
-import { directPeer, groupOfLabel, roomKind, type GroupId, type RoomKind, type UserName } from "@secure-chat/protocol";
+import {
+  accountOf,
+  deviceNumberOf,
+  directPeer,
+  encodeDeviceRevocation,
+  signDeviceRevocation,
+  groupOfLabel,
+  roomKind,
+  type GroupId,
+  type RoomKind,
+  type UserName,
+} from "@secure-chat/protocol";
 import { ClientSession } from "./client-session.js";
+import type { PendingApproval } from "./devices/linking.js";
 import { messageEvent } from "./engine/incoming.js";
 import { ClientError, errorCode, errorMessage } from "./errors.js";
 import type { ChatEvent, ChatEventListener, LinkState, MemberInfo, MessageEvent } from "./events.js";
@@ -28,6 +40,19 @@ export interface ChatClientOptions {
   now?: () => number;
   /** Accept a peer's changed key at once instead of waiting for `trust(name)` (bots). */
   trustNewKeys?: boolean;
+}
+
+/** One device of our account, as `/devices` lists it. */
+export interface DeviceInfo {
+  device: UserName;
+  label: string;
+  fingerprint: string;
+  /** When the account key certified it (ms; 0 for the first device). */
+  addedAt: number;
+  /** When the server last saw it log in (its word; 0 for never or not recorded). */
+  lastSeen: number;
+  revoked: boolean;
+  thisDevice: boolean;
 }
 
 export interface RoomListing {
@@ -91,7 +116,8 @@ export class ChatClient {
   /** Loads or creates the identity, logs in, catches up, and makes sure we are in #lobby. */
   async start(): Promise<void> {
     const stored = await this.store.identity();
-    if (stored !== undefined && stored.name !== this.name) {
+    // A linked device's home holds alice.N, which is alice's.
+    if (stored !== undefined && accountOf(stored.name) !== this.name) {
       const message = `this home folder belongs to ${stored.name}; use another --home for ${this.name}`;
       throw new ClientError("BAD_ARGUMENT", message);
     }
@@ -195,12 +221,18 @@ export class ChatClient {
     return this.session?.parts?.engine.table.joined() ?? [];
   }
 
+  /** The members of a group by account: online if any of its devices is; the fingerprint of its first device's leaf, if in. */
   who(groupId: GroupId): MemberInfo[] {
     const online = this.started().online;
-    return this.parts()
-      .engine.table.members(groupId)
-      .map((m) => ({ name: m.name, online: online.has(m.name), fingerprint: fingerprint(m.signaturePublicKey) }))
-      .sort((a, b) => a.name.localeCompare(b.name));
+    const byAccount = new Map<UserName, MemberInfo>();
+    for (const m of this.parts().engine.table.members(groupId)) {
+      const name = accountOf(m.name);
+      const known = byAccount.get(name);
+      const info = { name, online: online.has(m.name) || (known?.online ?? false) };
+      const first = m.name === name || known === undefined;
+      byAccount.set(name, { ...info, fingerprint: first ? fingerprint(m.signaturePublicKey) : known.fingerprint });
+    }
+    return [...byAccount.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
   async whoOnline(): Promise<UserName[]> {
@@ -227,6 +259,20 @@ export class ChatClient {
     return (await this.store.history(groupId, limit)).map(messageEvent);
   }
 
+  /** Every device of `name`'s account with its fingerprint: the first device's key, then each certified linked one. */
+  async fingerprintsOf(name: UserName): Promise<{ device: UserName; fingerprint: string; revoked: boolean }[]> {
+    const directory = this.started().directory;
+    const accountKey = await directory.accountKey(name);
+    if (accountKey === undefined) throw new ClientError("NO_SUCH_USER", `nobody is registered as ${name}`);
+    const first = { device: name, fingerprint: fingerprint(accountKey), revoked: false };
+    const linked = (await directory.devices(name, true)).map((d) => ({
+      device: d.device,
+      fingerprint: fingerprint(d.publicKey),
+      revoked: d.revoked,
+    }));
+    return [first, ...linked];
+  }
+
   /** Our own fingerprint, or a peer's (pinned key first, else the server's directory). */
   async fingerprintOf(name?: UserName): Promise<string> {
     if (name === undefined || name === this.name) return this.fingerprint;
@@ -234,6 +280,62 @@ export class ChatClient {
     const key = (await directory.pinnedKey(name)) ?? (await directory.serverKey(name));
     if (key === undefined) throw new ClientError("NO_SUCH_USER", `nobody is registered as ${name}`);
     return fingerprint(key);
+  }
+
+  // ---------------------------------------------------------------- devices
+
+  /** Joins the link a new device shows the code of; answers the SAS to compare with the new device's screen. */
+  linkDevice(code: string): Promise<PendingApproval> {
+    return this.started().approver.start(code);
+  }
+
+  /** After the same SAS showed on both screens: certifies the new device and adds it to our groups. */
+  approveDevice(): Promise<UserName> {
+    return this.started().approver.approve();
+  }
+
+  /** Our account's devices: the first (the account key) and every linked one the account key certified. */
+  async devices(): Promise<DeviceInfo[]> {
+    const directory = this.started().directory;
+    const own = directory.self.name;
+    const accountKey = await directory.accountKey(this.name);
+    const first: DeviceInfo = {
+      device: this.name,
+      label: "first device (account key)",
+      fingerprint: accountKey === undefined ? "" : fingerprint(accountKey),
+      addedAt: 0,
+      lastSeen: 0,
+      revoked: false,
+      thisDevice: own === this.name,
+    };
+    const linked = (await directory.devices(this.name, true)).map((d) => ({
+      device: d.device,
+      label: d.label,
+      fingerprint: fingerprint(d.publicKey),
+      addedAt: d.addedAt,
+      lastSeen: d.lastSeen,
+      revoked: d.revoked,
+      thisDevice: d.device === own,
+    }));
+    return [first, ...linked];
+  }
+
+  /** Revokes another device of ours: it can no longer log in, and leaves every group (a commit per group). */
+  async revokeDevice(device: UserName): Promise<void> {
+    const directory = this.started().directory;
+    const self = directory.self;
+    if (accountOf(device) !== this.name || deviceNumberOf(device) < 2) {
+      throw new ClientError(
+        "BAD_ARGUMENT",
+        `${device} is not a linked device of ${this.name} (the first device can't be revoked)`,
+      );
+    }
+    if (device === self.name) throw new ClientError("BAD_ARGUMENT", "revoke this device from another one");
+    const revocation = signDeviceRevocation(self.secretKey, { device, revokedAt: this.now(), signer: self.name });
+    await this.started()
+      .link.connection()
+      .request({ type: "revoke_device", rid: 0, revocation: encodeDeviceRevocation(revocation) }, "ok");
+    await this.parts().rooms.removeOwnDevice(device);
   }
 
   /** The engine's live group slots (read by the secret-zeroing test; not an API). */

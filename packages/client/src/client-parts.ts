@@ -1,5 +1,5 @@
 import type { CiphersuiteImpl, ClientConfig } from "ts-mls";
-import type { UserName } from "@secure-chat/protocol";
+import { accountOf, type UserName } from "@secure-chat/protocol";
 import type { ClientKeyDirectory } from "./directory/key-directory.js";
 import { KeyPackageStock } from "./directory/key-package-stock.js";
 import { GroupEngine } from "./engine/group-engine.js";
@@ -18,6 +18,7 @@ import { DeliveryStream } from "./sync/delivery-stream.js";
 
 /** What every part shares: made by the facade before the first login. */
 export interface SharedParts {
+  /** Our member name: the account's for its first device, `account.N` for a linked one. */
   self: UserName;
   identity: Identity;
   config: ClientConfig;
@@ -65,8 +66,10 @@ export async function buildSuiteParts(
       if (link.loggedIn) connection().post({ type: "ack", seq });
     },
   });
+  // Our messages are our account's, whichever device sends them; rooms are named by accounts.
+  const account = accountOf(self);
   const outbox = new OutboxPump({
-    self,
+    self: account,
     store,
     engine,
     queue,
@@ -79,7 +82,19 @@ export async function buildSuiteParts(
     emit,
   });
   const commits = new CommitCoordinator({ engine, store, queue, timers, connection });
-  const rooms = new Rooms({ self, engine, commits, directory, config, store, queue, timers, now, connection, emit });
+  const rooms = new Rooms({
+    self: account,
+    engine,
+    commits,
+    directory,
+    config,
+    store,
+    queue,
+    timers,
+    now,
+    connection,
+    emit,
+  });
   const stock = new KeyPackageStock(identity, () => impl, store, connection, now);
   await queue.run(() => stream.reload());
   await outbox.load();

@@ -1,5 +1,6 @@
 import { signLogin, type UserName } from "@secure-chat/protocol";
 import { buildSuiteParts, type SharedParts, type SuiteParts } from "./client-parts.js";
+import { DeviceApprover } from "./devices/linking.js";
 import { ClientKeyDirectory } from "./directory/key-directory.js";
 import type { FollowUp } from "./engine/incoming.js";
 import { directoryAuthService } from "./engine/mls/auth-service.js";
@@ -39,6 +40,8 @@ const LOCAL_RETRY_MS = 2_000;
 export class ClientSession implements LinkSession {
   readonly link: Link;
   readonly directory: ClientKeyDirectory;
+  /** Our side of linking a new device of this account (the first device's). */
+  readonly approver: DeviceApprover;
   /** Who is online, from the login's list and presence pushes since. */
   readonly online = new Set<UserName>();
   /** Built at the first login, once the server has named the cipher suite. */
@@ -60,7 +63,15 @@ export class ClientSession implements LinkSession {
         if (options.trustNewKeys) void queue.idle().then(() => this.parts?.rooms.renewDirect(name));
       },
       options.trustNewKeys,
+      (device, reason) => emit({ type: "device_refused", device, reason }),
     );
+    this.approver = new DeviceApprover({
+      identity,
+      directory: this.directory,
+      connection: () => this.link.connection(),
+      now,
+      added: (device) => void this.parts?.rooms.addOwnDevice(device),
+    });
     this.shared = {
       self: identity.name,
       identity,
@@ -120,6 +131,8 @@ export class ClientSession implements LinkSession {
         return emit({ type: "presence", name: frame.name as UserName, online: frame.online });
       case "error":
         return emit({ type: "error", code: serverError(frame.code, frame.message).code, message: frame.message });
+      case "link_message":
+        return this.approver.onMessage(frame.code, frame.payload);
     }
   }
 

@@ -5,6 +5,7 @@ import type { ClientErrorCode } from "./errors.js";
 export interface MessageEvent {
   type: "message";
   groupId: GroupId;
+  /** The sender's account; a message from another device of ours is from us. */
   from: UserName;
   text: string;
   id: string;
@@ -49,6 +50,21 @@ export type ChatEvent =
       by: UserName;
       fingerprint: string;
     }
+  /**
+   * A linked device of `account` (ours too) was added to or removed from a group we are in: told
+   * before anything the new device sends there. A whole account joining or leaving is a `member` event.
+   */
+  | {
+      type: "device";
+      groupId: GroupId;
+      account: UserName;
+      device: UserName;
+      change: "added" | "removed";
+      by: UserName;
+      fingerprint: string;
+    }
+  /** A leaf under a device name whose device certificate does not verify under the account's pinned key: refused. */
+  | { type: "device_refused"; device: UserName; reason: string }
   /** `rejoined`: our copy could not follow a commit (or Welcome) `by` sent; we joined again by external commit. */
   | { type: "room"; groupId: GroupId; change: "joined" | "created" | "left" | "removed" | "rejoined"; by?: UserName }
   /** `reason` says why the link is not live (the last failure), when there is one. */

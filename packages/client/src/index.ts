@@ -1,4 +1,5 @@
-export { ChatClient, type ChatClientOptions, type RoomListing } from "./chat-client.js";
+export { ChatClient, type ChatClientOptions, type DeviceInfo, type RoomListing } from "./chat-client.js";
+export { linkNewDevice, type NewDeviceOptions, type PendingApproval } from "./devices/linking.js";
 export {
   linkStates,
   type ChatEvent,

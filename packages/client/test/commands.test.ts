@@ -153,6 +153,22 @@ describe("parseCommand: commands", () => {
     }
   });
 
+  it("/devices lists; link takes a code, approve nothing, revoke a linked device's id", () => {
+    assert.deepEqual(parseCommand("/devices"), { kind: "devices", action: "list" });
+    assert.deepEqual(parseCommand("/devices link ab12-cd34"), { kind: "devices", action: "link", code: "ab12-cd34" });
+    assert.deepEqual(parseCommand("/devices approve"), { kind: "devices", action: "approve" });
+    assert.deepEqual(parseCommand("/devices revoke alice.2"), { kind: "devices", action: "revoke", device: "alice.2" });
+    for (const bad of [
+      "/devices revoke alice",
+      "/devices revoke alice.1",
+      "/devices link",
+      "/devices approve x",
+      "/devices drop",
+    ]) {
+      assert.equal(parseCommand(bad).kind, "invalid", bad);
+    }
+  });
+
   it("/fingerprint with no name or one valid name", () => {
     expectCommand("/fingerprint", { kind: "fingerprint", name: undefined });
     expectCommand("/fingerprint bob", { kind: "fingerprint", name: bob });

@@ -361,6 +361,15 @@ export class FakeServer {
       }
       case "ping":
         return { type: "pong", rid };
+      // Its users have one device each.
+      case "list_devices":
+        return { type: "devices", rid, name: request.name, listings: [] };
+      case "add_device":
+      case "revoke_device":
+      case "link_open":
+      case "link_join":
+      case "link_relay":
+        return refusal(request, "BAD_ARGUMENT", "this fake server keeps no linked devices");
     }
   }
 

@@ -1082,6 +1082,11 @@ describe("a hostile server fuzzing the real client", () => {
     online: answerOf("online", { names: fc.array(nameLike, { maxLength: 5 }) }),
     error: answerOf("error", { code: codeLike, message: fc.string({ maxLength: 80 }) }),
     pong: answerOf("pong", {}),
+    devices: answerOf("devices", {
+      name: nameLike,
+      listings: fc.array(fc.uint8Array({ maxLength: 200 }), { maxLength: 3 }),
+    }),
+    link_code: answerOf("link_code", { code: fc.string({ maxLength: 12 }) }),
   } satisfies { [K in Answer["type"]]: fc.Arbitrary<AnswerOf<K>> };
 
   /** Requests that cost no MLS: a frame answering one as the wrong kind is refused as such. */
@@ -1124,6 +1129,8 @@ describe("a hostile server fuzzing the real client", () => {
     rooms: { own: [["rooms", 50]], other: 10 },
     online: { own: [["online", 50]], other: 10 },
     pong: { own: [["ping", 20]], other: 10 }, // two heartbeats; a wrong answer makes a reconnect
+    devices: { own: [], other: 20 },
+    link_code: { own: [], other: 20 },
     // An error answers anything.
     error: {
       own: triggerNames.map((name): [TriggerName, number] => {

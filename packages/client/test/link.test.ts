@@ -475,10 +475,10 @@ describe("Link reconnect", () => {
     });
   }
 
-  it("terminalCodes holds exactly the five refusals a retry would only repeat", () => {
+  it("terminalCodes holds exactly the six refusals a retry would only repeat", () => {
     assert.deepEqual(
       [...terminalCodes].sort(),
-      ["AUTH_FAILED", "CERT_CHANGED", "NAME_CONFUSABLE", "NAME_TAKEN", "UNSUPPORTED_VERSION"].sort(),
+      ["AUTH_FAILED", "CERT_CHANGED", "DEVICE_REVOKED", "NAME_CONFUSABLE", "NAME_TAKEN", "UNSUPPORTED_VERSION"].sort(),
     );
   });
 

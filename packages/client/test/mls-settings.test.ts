@@ -276,6 +276,8 @@ describe("ts-mls asks the client's authService", () => {
       pinnedKey: async (name) => pins.get(name),
       pin: async (name, key) => void pins.set(name, key),
       keyChanged: async () => undefined,
+      deviceProblem: async () => "this directory certifies no devices",
+      deviceRefused: () => undefined,
     };
   }
 

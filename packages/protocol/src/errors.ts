@@ -14,6 +14,12 @@ export const errorCodes = {
   NAME_TAKEN: { close: 1008 },
   /** A new name displays like a registered one (same nameSkeleton): choose another. */
   NAME_CONFUSABLE: { close: 1008 },
+  /** This device was revoked by another device of its account: it can no longer log in. */
+  DEVICE_REVOKED: { close: 1008 },
+  /** A device certificate or revocation that does not verify, or is not the sender's to give. */
+  BAD_CERTIFICATE: { close: undefined },
+  /** A device link ended before approval: not approved in time, or the approving device went away. */
+  LINK_ENDED: { close: 1008 },
   BAD_NAME: { close: undefined },
   BAD_ARGUMENT: { close: undefined },
   NO_KEY_PACKAGE: { close: undefined },
@@ -33,6 +39,8 @@ export const errorCodes = {
   QUOTA_EXCEEDED: { close: undefined },
   /** The server's disk is full: nothing of the request was stored; try again later. */
   STORAGE_FULL: { close: undefined },
+  /** The server cannot reach its database just now: try again shortly (a send carries its sendId, so a retry is stored once). */
+  STORAGE_UNAVAILABLE: { close: undefined },
   TOO_MANY_CONNECTIONS: { close: 1008 },
   INTERNAL: { close: undefined },
 } as const satisfies Record<string, { close: number | undefined }>;

@@ -80,6 +80,21 @@ export const frameSchemas = {
   list_online: { id: 12, dir: "c2s", fields: { rid: "u32" } },
   /** Client heartbeat: the server answers `pong`; a client hearing nothing reconnects. */
   ping: { id: 13, dir: "c2s", fields: { rid: "u32" } },
+  /** A device certificate (encodeDeviceCertificate) the account key signed: the server lists the device from then on. */
+  add_device: { id: 14, dir: "c2s", fields: { rid: "u32", certificate: "bytes" } },
+  /** A revocation (encodeDeviceRevocation) signed by the logged-in device: that device can no longer log in. */
+  revoke_device: { id: 15, dir: "c2s", fields: { rid: "u32", revocation: "bytes" } },
+  /** The linked devices of an account (`name` is the account's name). */
+  list_devices: { id: 16, dir: "c2s", fields: { rid: "u32", name: "str" } },
+  /**
+   * Linking a new device, before it can log in: the new device asks for a rendezvous code
+   * (`link_open`, no login), the account's first device joins it (`link_join`, logged in), and the
+   * two exchange `link_relay` payloads, which the server passes on as `link_message` without
+   * reading them (their keys are checked by a short authentication string both screens show).
+   */
+  link_open: { id: 17, dir: "c2s", fields: { rid: "u32", account: "str" } },
+  link_join: { id: 18, dir: "c2s", fields: { rid: "u32", code: "str" } },
+  link_relay: { id: 19, dir: "c2s", fields: { rid: "u32", code: "str", payload: "bytes" } },
 
   // ---- server -> client
   challenge: {
@@ -122,6 +137,11 @@ export const frameSchemas = {
   /** Sent once after login, when every stored delivery up to `cursor` has been sent. */
   synced: { id: 76, dir: "s2c", fields: { cursor: "u53" } },
   pong: { id: 77, dir: "s2c", fields: { rid: "u32" } },
+  /** `listings`: encodeDeviceListing of each linked device (the first device, the bare name, is not listed). */
+  devices: { id: 78, dir: "s2c", fields: { rid: "u32", name: "str", listings: "bytesList" } },
+  link_code: { id: 79, dir: "s2c", fields: { rid: "u32", code: "str" } },
+  /** A payload the other side of a link sent (see link_open); `code` says which link. */
+  link_message: { id: 80, dir: "s2c", fields: { code: "str", payload: "bytes" } },
 } as const satisfies Record<string, { id: number; dir: "c2s" | "s2c"; fields: Record<string, FieldKind> }>;
 
 type Schemas = typeof frameSchemas;

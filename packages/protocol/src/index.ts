@@ -5,3 +5,5 @@ export * from "./names.js";
 export * from "./login.js";
 export * from "./cipher-suites.js";
 export * from "./send-id.js";
+export * from "./devices.js";
+export { ByteReader, ByteWriter, DecodeFailure } from "./binary.js";

@@ -15,6 +15,38 @@ export function parseUserName(value: string): UserName | undefined {
 }
 
 /**
+ * Devices. An account's first device logs in under the bare name (`alice`) and its key is the
+ * account key peers pin; every further device is its own principal `alice.N` (N from 2 to
+ * MAX_DEVICE_NUMBER): its own login key, KeyPackages, cursor and MLS leaf, whose credential
+ * carries that name. Such a name is never registered by logging in: the server knows it only
+ * from a device certificate the account key signed (see devices.ts).
+ */
+export const MAX_DEVICE_NUMBER = 99;
+const memberPattern = /^([a-z0-9][a-z0-9_-]{0,31})(?:\.([2-9]|[1-9][0-9]))?$/;
+
+/** An account name or one of its devices' names (`alice`, `alice.2`): what logs in and what MLS credentials carry. */
+export function parseMemberName(value: string): UserName | undefined {
+  return memberPattern.test(value) ? (value as UserName) : undefined;
+}
+
+/** The account a member name belongs to (`alice.2` -> `alice`; `alice` -> `alice`). */
+export function accountOf(name: UserName): UserName {
+  const dot = name.indexOf(".");
+  return (dot === -1 ? name : name.slice(0, dot)) as UserName;
+}
+
+/** 1 for the account's first device (the bare name), else the N of `name.N`. */
+export function deviceNumberOf(name: UserName): number {
+  const dot = name.indexOf(".");
+  return dot === -1 ? 1 : Number(name.slice(dot + 1));
+}
+
+/** The member name of `account`'s device `number` (1 is the bare account name). */
+export function deviceName(account: UserName, number: number): UserName {
+  return (number === 1 ? account : `${account}.${number}`) as UserName;
+}
+
+/**
  * Look-alike classes of the name alphabet, each character to its class's prototype. Case,
  * zero-width, bidi and non-ASCII characters can't occur in a UserName (namePattern), so these are
  * all the confusables left. A letter that looks like a pair is spelled as that pair, as UTS #39's

@@ -142,6 +142,12 @@ const samples: { [T in FrameType]: FrameOf<T> } = {
   list_rooms: { type: "list_rooms", rid: 0, after: "#lobby" },
   list_online: { type: "list_online", rid: 12 },
   ping: { type: "ping", rid: 13 },
+  add_device: { type: "add_device", rid: 14, certificate: bytes(1, 2) },
+  revoke_device: { type: "revoke_device", rid: 15, revocation: bytes() },
+  list_devices: { type: "list_devices", rid: 16, name: "alice" },
+  link_open: { type: "link_open", rid: 17, account: "alice" },
+  link_join: { type: "link_join", rid: 18, code: "ABCD-EFGH" },
+  link_relay: { type: "link_relay", rid: 19, code: "ABCD-EFGH", payload: bytes(1, 2, 3) },
   challenge: {
     type: "challenge",
     rid: 64,
@@ -176,6 +182,9 @@ const samples: { [T in FrameType]: FrameOf<T> } = {
   presence: { type: "presence", name: "bob", online: false },
   synced: { type: "synced", cursor: 0 },
   pong: { type: "pong", rid: 77 },
+  devices: { type: "devices", rid: 78, name: "alice", listings: [bytes(9), bytes()] },
+  link_code: { type: "link_code", rid: 79, code: "ABCD-EFGH" },
+  link_message: { type: "link_message", code: "ABCD-EFGH", payload: bytes() },
 };
 
 function sampleOf(type: FrameType): Frame {

@@ -22,6 +22,8 @@ export interface Peer {
 export type ConnectionPhase =
   | { phase: "awaiting_hello" }
   | { phase: "awaiting_proof"; name: UserName; publicKey: Uint8Array; nonce: Uint8Array }
+  /** A new device waiting, not logged in, for its account's first device to approve it (handlers/linking.ts). */
+  | { phase: "linking"; code: string }
   | { phase: "ready"; name: UserName }
   | { phase: "closed" };
 
@@ -37,10 +39,12 @@ export class Connection {
   /** Live deliveries held back while the connection catches up (see startDelivery). */
   private held: Uint8Array[] | undefined;
 
+  /** `countError` is told the code of every error frame sent (for /metrics). */
   constructor(
     private readonly peer: Peer,
     readonly remoteAddress: string,
     readonly bucket: TokenBucket,
+    private readonly countError: (code: ErrorCode) => void,
   ) {}
 
   get name(): UserName | undefined {
@@ -85,6 +89,7 @@ export class Connection {
 
   /** Sends an error frame; closes the connection when the code calls for it. */
   fail(rid: number, code: ErrorCode, message: string): void {
+    this.countError(code);
     this.send({ type: "error", rid, code, message });
     const close = errorCodes[code].close;
     if (close !== undefined) this.close(close, code);

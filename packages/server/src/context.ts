@@ -1,8 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { ACK_INTERVAL_MS, type GroupId, type UserName } from "@secure-chat/protocol";
 import type { Bus } from "./bus/bus.js";
+import type { Connection } from "./connection.js";
 import type { ServerConfig } from "./config.js";
 import type { Logger } from "./log.js";
+import { ServerMetrics } from "./metrics/server-metrics.js";
+import { timed } from "./metrics/timed.js";
 import type { Storage } from "./storage/storage.js";
 import { CursorBatcher } from "./services/cursor-batcher.js";
 import { DurabilityGate } from "./services/durability-gate.js";
@@ -44,19 +47,37 @@ export interface ServerContext {
   sends: SendBatcher;
   /** Delivery cursors, flushed to storage in batches. */
   cursors: CursorBatcher;
+  /** What /metrics shows (counts and latencies, nothing about who). */
+  metrics: ServerMetrics;
+  /** Set once shutdown has begun: health checks answer "not ready" from then on. */
+  draining: boolean;
+  /** Device links waiting for approval, by rendezvous code (in memory: a link lives minutes). */
+  links: Map<string, PendingLink>;
+}
+
+/** A new device's link: its connection, its account, and once joined the approving device's connection. */
+export interface PendingLink {
+  account: UserName;
+  newDevice: Connection;
+  approver: Connection | undefined;
 }
 
 /**
- * The server's state around the adapters it is given (the composition root picks them).
- * Cursors are written at the pace clients acknowledge: more often would write nothing new.
+ * The server's state around the adapters it is given (the composition root picks them); every
+ * call to them is timed for /metrics. Cursors are written at the pace clients acknowledge: more
+ * often would write nothing new.
  */
 export function createContext(
   config: ServerConfig,
-  storage: Storage,
-  bus: Bus,
+  adapterStorage: Storage,
+  adapterBus: Bus,
   log: Logger,
   cursorFlushMs = ACK_INTERVAL_MS,
 ): ServerContext {
+  const online = new Map<UserName, number>();
+  const metrics = new ServerMetrics(() => online.size);
+  const storage = timed(adapterStorage, (operation, seconds) => metrics.storageSeconds.observe(operation, seconds));
+  const bus = timed(adapterBus, (operation, seconds) => metrics.busSeconds.observe(operation, seconds));
   const durable = new DurabilityGate(storage, log);
   const members = new Map<GroupId, ReadonlySet<UserName>>();
   return {
@@ -66,7 +87,7 @@ export function createContext(
     log,
     now: () => Date.now(),
     randomBytes: (count) => new Uint8Array(randomBytes(count)),
-    online: new Map(),
+    online,
     members,
     userBuckets: new Map(),
     connectionsByAddress: new Map(),
@@ -78,6 +99,9 @@ export function createContext(
     // The send handler has the group's members in the cache before it adds (never evicted).
     sends: new SendBatcher(storage, durable, (groupId) => members.get(groupId) ?? new Set()),
     cursors: new CursorBatcher(storage, log, cursorFlushMs),
+    metrics,
+    draining: false,
+    links: new Map(),
   };
 }
 

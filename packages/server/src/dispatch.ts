@@ -4,6 +4,8 @@ import type { ServerContext } from "./context.js";
 import { TokenBucket } from "./token-bucket.js";
 import { hello, login } from "./handlers/auth.js";
 import { commit, createGroup, getGroupInfo, listRooms, send } from "./handlers/groups.js";
+import { addDevice, listDevices, revokeDevice } from "./handlers/devices.js";
+import { linkJoin, linkOpen, linkRelay } from "./handlers/linking.js";
 import { answerFailure, type Handler, type HandlerTable } from "./handlers/handler.js";
 import { claimKeyPackage, lookupKeys, uploadKeyPackages } from "./handlers/key-packages.js";
 import { ack, listOnline, ping } from "./handlers/misc.js";
@@ -23,6 +25,12 @@ export const handlers: HandlerTable = {
   list_rooms: listRooms,
   list_online: listOnline,
   ping,
+  add_device: addDevice,
+  revoke_device: revokeDevice,
+  list_devices: listDevices,
+  link_open: linkOpen,
+  link_join: linkJoin,
+  link_relay: linkRelay,
 };
 
 function withinRateLimits(ctx: ServerContext, connection: Connection): boolean {

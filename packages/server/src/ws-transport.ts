@@ -1,4 +1,4 @@
-import { createServer as createHttpServer } from "node:http";
+import { createServer as createHttpServer, type RequestListener } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket as NetSocket } from "node:net";
 import { WebSocketServer, type WebSocket } from "ws";
@@ -9,7 +9,7 @@ import type { ServerContext } from "./context.js";
 import { dispatch } from "./dispatch.js";
 import { binaryFrame, joinFrames } from "./ws-frame.js";
 import { FlushScheduler } from "./flush-scheduler.js";
-import { noWebClient, type WebFiles } from "./web-files.js";
+import type { Counter } from "./metrics/exposition.js";
 
 /**
  * Queues a socket's outgoing frames until the FlushScheduler says to write them, so a burst of
@@ -24,24 +24,33 @@ class CoalescingWriter implements Peer {
   private readonly queue: Buffer[] = [];
   private callbacks: (() => void)[] | undefined;
 
-  /** `onOverflow` runs when more than `maxBufferedBytes` wait for the kernel: a reader stopped. */
+  /**
+   * `onOverflow` runs when more than `maxBufferedBytes` wait for the kernel: a reader stopped.
+   * `deliveries` counts what goes through `send` (deliveries, live or caught up; not answers).
+   */
   constructor(
     private readonly scheduler: FlushScheduler,
     private readonly socket: WebSocket,
     private readonly raw: NetSocket,
     private readonly maxBufferedBytes: number,
     private readonly onOverflow: () => void,
+    private readonly deliveries: Counter,
   ) {}
 
   send(bytes: Uint8Array, sent?: () => void): void {
-    if (this.queue.length === 0) this.scheduler.queued(this);
-    this.queue.push(binaryFrame(bytes));
-    if (sent !== undefined) (this.callbacks ??= []).push(sent);
+    this.deliveries.inc();
+    this.enqueue(bytes, sent);
   }
 
   answer(bytes: Uint8Array): void {
-    this.send(bytes);
+    this.enqueue(bytes);
     this.scheduler.answered(this);
+  }
+
+  private enqueue(bytes: Uint8Array, sent?: () => void): void {
+    if (this.queue.length === 0) this.scheduler.queued(this);
+    this.queue.push(binaryFrame(bytes));
+    if (sent !== undefined) (this.callbacks ??= []).push(sent);
   }
 
   close(code: number, reason: string): void {
@@ -72,21 +81,19 @@ class CoalescingWriter implements Peer {
 }
 
 /**
- * Binds the ws server and runs each socket's life: frames in, login timeout, heartbeat.
+ * Binds the HTTP(S) server and runs each upgraded socket's life: frames in, login timeout,
+ * heartbeat. Plain HTTP requests on the same port go to `requests` (health, metrics).
  * ws enforces a hard cap at twice the frame limit; frames between the two get a clear
  * FRAME_TOO_LARGE error from the dispatcher instead of a bare close.
  */
 export async function listen(
   ctx: ServerContext,
   tls: TlsMaterial | undefined,
-  web: WebFiles | undefined,
+  requests: RequestListener,
 ): Promise<{ url: string; close(): Promise<void> }> {
-  const options = { maxPayload: ctx.config.maxFrameBytes * 2, perMessageDeflate: false };
-  // One HTTP(S) server for both: plain requests get the web client (or 426), upgrades the protocol.
-  const serveHttp = web === undefined ? noWebClient : web.handle;
   const http =
-    tls === undefined ? createHttpServer(serveHttp) : createHttpsServer({ cert: tls.cert, key: tls.key }, serveHttp);
-  const wss = new WebSocketServer({ ...options, server: http });
+    tls === undefined ? createHttpServer(requests) : createHttpsServer({ cert: tls.cert, key: tls.key }, requests);
+  const wss = new WebSocketServer({ maxPayload: ctx.config.maxFrameBytes * 2, perMessageDeflate: false, server: http });
   await new Promise<void>((resolve, reject) => {
     http.once("listening", resolve);
     http.once("error", reject);
@@ -111,12 +118,16 @@ export async function listen(
         socket.terminate();
         connection.closed();
       },
+      ctx.metrics.deliveries,
     );
     const connection = new Connection(
       writer,
       address,
       new TokenBucket(ctx.config.rateLimitPerConnection, ctx.config.rateLimitPerConnection * 2, ctx.now()),
+      (code) => ctx.metrics.errors.inc(code),
     );
+    ctx.metrics.connections++;
+    socket.on("close", () => ctx.metrics.connections--);
     const open = (ctx.connectionsByAddress.get(address) ?? 0) + 1;
     ctx.connectionsByAddress.set(address, open);
     connection.onClose.push(() => {
@@ -135,7 +146,10 @@ export async function listen(
     alive.set(socket, true);
     socket.on("pong", () => alive.set(socket, true));
     const loginTimer = setTimeout(() => {
-      if (connection.name === undefined) connection.fail(0, "LOGIN_TIMEOUT", "no login within the time allowed");
+      // A new device being linked waits for a person to approve it: its link has a timeout of its own.
+      if (connection.name === undefined && connection.state.phase !== "linking") {
+        connection.fail(0, "LOGIN_TIMEOUT", "no login within the time allowed");
+      }
     }, ctx.config.loginTimeoutMs);
     socket.on("message", (data, isBinary) => {
       if (!isBinary) {

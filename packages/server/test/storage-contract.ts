@@ -157,6 +157,56 @@ export function storageContract(name: string, open: () => StorageFixture | Promi
   }
 
   describe(`${name} storage contract`, () => {
+    describe("devices", () => {
+      const alice2 = "alice.2" as UserName;
+      const alice3 = "alice.3" as UserName;
+
+      it(
+        "addDevice binds the device's name to its key once, for a registered account; devices lists them in order",
+        withStorage(async (storage) => {
+          const cert2 = blob(100);
+          const key2 = key();
+          assert.deepEqual(await storage.addDevice(alice, alice2, key2, cert2), { kind: "no_account" });
+          await registerAll(storage, [alice, bob]);
+          assert.deepEqual(await storage.addDevice(alice, alice2, key2, cert2), { kind: "added" });
+          assert.deepEqual(await storage.addDevice(alice, alice2, key(), blob()), { kind: "exists" });
+          assert.deepEqual(await storage.addDevice(alice, alice3, key(), blob()), { kind: "added" });
+          assert.deepEqual(await storage.userKey(alice2), key2, "the device logs in, stocks KeyPackages, has a cursor");
+          assert.equal(await storage.cursor(alice2), await storage.lastSeq());
+          const listed = await storage.devices(alice);
+          assert.deepEqual(
+            listed.map((d) => d.device),
+            [alice2, alice3],
+          );
+          assert.deepEqual(listed[0], { device: alice2, certificate: cert2, revocation: undefined, lastSeen: 0 });
+          assert.deepEqual(await storage.devices(bob), []);
+          assert.equal(await storage.device(bob), undefined, "an account's first device is no linked device");
+          await storage.deviceSeen(alice2, 1234);
+          assert.equal((await storage.device(alice2))?.lastSeen, 1234);
+        }),
+      );
+
+      it(
+        "revokeDevice keeps the first revocation, drops the device's KeyPackages and keeps its key known",
+        withStorage(async (storage) => {
+          await registerAll(storage, [alice]);
+          const key2 = key();
+          await storage.addDevice(alice, alice2, key2, blob());
+          await storage.addKeyPackages(alice2, [blob(), blob()], blob());
+          const revocation = blob(80);
+          assert.equal(await storage.revokeDevice(alice2, revocation), "revoked");
+          assert.equal(await storage.revokeDevice(alice2, blob()), "already");
+          assert.equal(await storage.revokeDevice(alice3, blob()), "unknown");
+          assert.equal(await storage.revokeDevice(alice, blob()), "unknown", "the first device is the account");
+          assert.deepEqual((await storage.device(alice2))?.revocation, revocation);
+          assert.equal(await storage.countKeyPackages(alice2), 0);
+          assert.equal(await storage.claimKeyPackage(alice2), undefined, "the last-resort one is gone too");
+          assert.deepEqual(await storage.userKey(alice2), key2, "its leaves still verify until commits remove them");
+          assert.deepEqual(await storage.addDevice(alice, alice2, key(), blob()), { kind: "exists" }, "never reused");
+        }),
+      );
+    });
+
     describe("users", () => {
       it(
         "registerUser: registered on first use, known with the same key, name_taken with another",
@@ -827,6 +877,22 @@ export function storageContract(name: string, open: () => StorageFixture | Promi
           );
         }),
       );
+    });
+
+    describe("health", () => {
+      it("ping settles while the storage serves, and rejects with a reason once it is closed", async () => {
+        const fixture = await open();
+        try {
+          const storage = fixture.storage;
+          await storage.ping();
+          await storage.registerUser(alice, key());
+          await storage.ping();
+          await storage.close();
+          await assert.rejects(storage.ping(), (error: Error) => error.message.length > 0);
+        } finally {
+          await fixture.cleanup();
+        }
+      });
     });
 
     describe("durability", () => {

@@ -1,5 +1,5 @@
 import { presenceKnownWhen, type LinkState, type MemberInfo, type UiEvent, type UiMessage } from "@secure-chat/client";
-import { formatHuman, invitation } from "../format-human.js";
+import { deviceChange, deviceRefusal, formatHuman, invitation } from "../format-human.js";
 import { computeLayout, type Layout } from "./layout.js";
 import type { SavedRoom } from "./saved-rooms.js";
 import {
@@ -360,6 +360,12 @@ function onEvent(state: TuiState, event: UiEvent, now: number): TuiState {
       }
       return next === state ? toCurrent(state, { kind: "warning", time: now, text }) : next;
     }
+    case "device":
+      return withRoom(state, event.room, (room) =>
+        append(room, { kind: "notice", time: now, text: deviceChange(event) }),
+      );
+    case "device_refused":
+      return toCurrent(state, { kind: "warning", time: now, text: deviceRefusal(event) });
     case "error": {
       // A request while the link is down fails as DISCONNECTED, but the client keeps
       // reconnecting: say that, not the word the status bar uses for a link given up.
@@ -387,6 +393,8 @@ function onEvent(state: TuiState, event: UiEvent, now: number): TuiState {
     case "online":
     case "rooms":
     case "fingerprint":
+    case "devices":
+    case "device_link":
     case "info":
       return notices(state, event, now);
   }

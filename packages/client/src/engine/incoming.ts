@@ -1,5 +1,5 @@
 import { emptyPskIndex, joinGroup, processMessage, zeroOutUint8Array, type ClientState } from "ts-mls";
-import type { DeliveryKind, GroupId, UserName } from "@secure-chat/protocol";
+import { accountOf, type DeliveryKind, type GroupId, type UserName } from "@secure-chat/protocol";
 import { decodeContent } from "../content.js";
 import { ClientError, errorMessage } from "../errors.js";
 import type { ChatEvent } from "../events.js";
@@ -135,8 +135,9 @@ export class IncomingProcessor {
     out.changes.groups = [groupRecord(groupId, slot)];
     out.changes.removeKeyPackage = keyPackage.ref;
     // Who signed the GroupInfo joinGroup verified; the server's label only as a last resort.
-    const by =
-      (signer === undefined ? undefined : leafName(state.ratchetTree, signer)) ?? (delivery.sender as UserName);
+    const by = accountOf(
+      (signer === undefined ? undefined : leafName(state.ratchetTree, signer)) ?? (delivery.sender as UserName),
+    );
     out.events.push({ type: "room", groupId, change: "joined", by });
     if (!keyPackage.lastResort) out.followUps.push({ kind: "refill_key_packages" });
   }
@@ -162,8 +163,9 @@ export class IncomingProcessor {
     if (slot.state === undefined) return; // someone else's commit raced our external join
     // Read from the tree before the commit; processing it then checks the author's signature.
     const sender = await handshakeSender(slot.state, message, this.options.impl).catch(() => undefined);
-    const author = senderName(slot.state, sender) ?? (delivery.sender as UserName);
-    const joiner = sender?.kind === "joiner" ? author : undefined;
+    const leaf = senderName(slot.state, sender) ?? (delivery.sender as UserName);
+    const joiner = sender?.kind === "joiner" ? leaf : undefined;
+    const author = accountOf(leaf);
     let newState: ClientState;
     try {
       const result = await this.process(groupId, slot.state, message, joiner);
@@ -222,7 +224,7 @@ export class IncomingProcessor {
     if (joined) out.events.push({ type: "room", groupId, change: "joined" });
     else if (slot.state !== undefined) {
       const self = this.options.self;
-      out.events.push(...memberChanges(groupId, before, slot.state, self, self, this.table.leavers));
+      out.events.push(...memberChanges(groupId, before, slot.state, self, accountOf(self), this.table.leavers));
     }
   }
 
@@ -241,8 +243,10 @@ export class IncomingProcessor {
     const sender = await handshakeSender(slot.state, message, this.options.impl);
     if (sender?.kind !== "member") throw new ClientError("BAD_ARGUMENT", "the message names no member as its sender");
     if (sender.leafIndex === ownLeafIndex(slot.state)) return; // our own, recorded when it was accepted
-    const from = leafName(slot.state.ratchetTree, sender.leafIndex);
-    if (from === undefined) throw new ClientError("BAD_ARGUMENT", "the message names no member as its sender");
+    const fromLeaf = leafName(slot.state.ratchetTree, sender.leafIndex);
+    if (fromLeaf === undefined) throw new ClientError("BAD_ARGUMENT", "the message names no member as its sender");
+    // Shown as its account's: what another device of ours sends is ours.
+    const from = accountOf(fromLeaf);
     let result: Awaited<ReturnType<IncomingProcessor["process"]>>;
     try {
       result = await this.process(groupId, slot.state, message);
@@ -270,7 +274,7 @@ export class IncomingProcessor {
         return;
       }
       // A member leaving (the policy lets nothing else through): any member commits it.
-      this.table.leavers.add(groupId, from);
+      this.table.leavers.add(groupId, fromLeaf);
       out.followUps.push({ kind: "complete_leaves", groupId });
       return;
     }

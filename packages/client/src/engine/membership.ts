@@ -1,5 +1,5 @@
 import type { ClientState } from "ts-mls";
-import type { GroupId, UserName } from "@secure-chat/protocol";
+import { accountOf, type GroupId, type UserName } from "@secure-chat/protocol";
 import type { ChatEvent } from "../events.js";
 import { fingerprint } from "../identity.js";
 import { members, type Member } from "./mls/groups.js";
@@ -35,7 +35,11 @@ export class Leavers {
   }
 }
 
-/** Who joined and who went between two states of a group, as `member` events (never about ourselves). */
+/**
+ * Who joined and who went between two states of a group, as `member` events for accounts (never
+ * ours) and `device` events for a linked device of an account that stays (ours included).
+ * `self` is our own leaf's member name.
+ */
 export function memberChanges(
   groupId: GroupId,
   before: Member[],
@@ -45,30 +49,40 @@ export function memberChanges(
   leavers: Leavers,
 ): ChatEvent[] {
   const now = members(after);
+  const ours = accountOf(self);
   const beforeNames = new Set(before.map((m) => m.name));
   const nowNames = new Set(now.map((m) => m.name));
+  const accountsBefore = new Set(before.map((m) => accountOf(m.name)));
+  const accountsNow = new Set(now.map((m) => accountOf(m.name)));
+  const told = new Set<UserName>();
   const events: ChatEvent[] = [];
-  for (const member of now) {
-    if (beforeNames.has(member.name) || member.name === self) continue;
+  const change = (member: Member, kind: "added" | "removed", stays: boolean, account: UserName) => {
+    const fp = fingerprint(member.signaturePublicKey);
+    if (stays || account === ours) {
+      events.push({ type: "device", groupId, account, device: member.name, change: kind, by, fingerprint: fp });
+      return;
+    }
+    if (told.has(account)) return;
+    told.add(account);
+    const left = leavers.delete(groupId, member.name) ? "left" : "removed";
     events.push({
       type: "member",
       groupId,
-      name: member.name,
-      change: "joined",
+      name: account,
+      change: kind === "added" ? "joined" : left,
       by,
-      fingerprint: fingerprint(member.signaturePublicKey),
+      fingerprint: fp,
     });
+  };
+  for (const member of now) {
+    if (beforeNames.has(member.name) || member.name === self) continue;
+    const account = accountOf(member.name);
+    change(member, "added", accountsBefore.has(account), account);
   }
   for (const member of before) {
     if (nowNames.has(member.name)) continue;
-    events.push({
-      type: "member",
-      groupId,
-      name: member.name,
-      change: leavers.delete(groupId, member.name) ? "left" : "removed",
-      by,
-      fingerprint: fingerprint(member.signaturePublicKey),
-    });
+    const account = accountOf(member.name);
+    change(member, "removed", accountsNow.has(account), account);
   }
   return events;
 }

@@ -1,5 +1,5 @@
 import type { ClientState, IncomingMessageCallback, LeafNode, Proposal, RatchetTree } from "ts-mls";
-import { roomKind, type GroupId, type UserName } from "@secure-chat/protocol";
+import { accountOf, deviceNumberOf, roomKind, type GroupId, type UserName } from "@secure-chat/protocol";
 import { ClientError } from "../errors.js";
 import { credentialName } from "./mls/config.js";
 import { epochSeconds, members } from "./mls/groups.js";
@@ -12,7 +12,8 @@ import { epochSeconds, members } from "./mls/groups.js";
  * - joins by external commit in open rooms; elsewhere only a member's rejoin, which replaces
  *   its own leaf (after a commit it could not process, or from its new device);
  * - in a private conversation a leaf is removed only to be replaced by the same name's new
- *   device (every Remove comes with an Add of that name, or is the rejoiner's own old leaf);
+ *   device (every Remove comes with an Add of that name, or is the rejoiner's own old leaf), or
+ *   when the committer removes a linked device of its own account (after revoking it);
  * - a member is added only with a KeyPackage valid now, for no longer than the configured
  *   maximum (ts-mls checks the window but not the span).
  */
@@ -30,7 +31,7 @@ export function roomPolicy(
     const kind = roomKind(groupId);
     const external = proposals.some((p) => p.proposalType === "external_init");
     if (external && kind !== "open" && !isRejoin(state, proposals, joiner)) return "reject";
-    if (kind === "direct" && !removalsReplaced(state, proposals, joiner)) return "reject";
+    if (kind === "direct" && !removalsReplaced(state, proposals, joiner, incoming.senderLeafIndex)) return "reject";
     const maxSeconds = state.clientConfig.lifetimeConfig.maximumTotalLifetime;
     const badAdd = (p: Proposal) =>
       p.proposalType === "add" && lifetimeProblem(p.add.keyPackage.leafNode, maxSeconds, nowMs) !== undefined;
@@ -75,8 +76,23 @@ function isRejoin(state: ClientState, proposals: Proposal[], joiner: UserName | 
   );
 }
 
-function removalsReplaced(state: ClientState, proposals: Proposal[], joiner: UserName | undefined): boolean {
+/**
+ * Every removal in a private conversation replaces the same name's leaf, or is the committer
+ * removing a linked device of its own account (a revoked one).
+ */
+function removalsReplaced(
+  state: ClientState,
+  proposals: Proposal[],
+  joiner: UserName | undefined,
+  committerLeaf: number | undefined,
+): boolean {
   const byLeaf = new Map(members(state).map((m) => [m.leafIndex, m.name]));
+  const committer = committerLeaf === undefined ? undefined : byLeaf.get(committerLeaf);
+  const ownDevice = (name: UserName) =>
+    committer !== undefined &&
+    name !== committer &&
+    deviceNumberOf(name) > 1 &&
+    accountOf(name) === accountOf(committer);
   const added = new Set<UserName | undefined>([
     joiner,
     ...proposals.flatMap((p) =>
@@ -86,6 +102,6 @@ function removalsReplaced(state: ClientState, proposals: Proposal[], joiner: Use
   return proposals.every((p) => {
     if (p.proposalType !== "remove") return true;
     const name = byLeaf.get(p.remove.removed);
-    return name !== undefined && added.has(name);
+    return name !== undefined && (added.has(name) || ownDevice(name));
   });
 }

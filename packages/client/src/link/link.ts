@@ -37,6 +37,7 @@ export const terminalCodes: ReadonlySet<ClientErrorCode> = new Set([
   "NAME_TAKEN",
   "NAME_CONFUSABLE",
   "AUTH_FAILED",
+  "DEVICE_REVOKED",
   "CERT_CHANGED",
   "UNSUPPORTED_VERSION",
 ]);

@@ -1,5 +1,5 @@
 import type { ClientConfig } from "ts-mls";
-import { directGroupId, roomKind, SendIds, type GroupId, type UserName } from "@secure-chat/protocol";
+import { accountOf, directGroupId, roomKind, SendIds, type GroupId, type UserName } from "@secure-chat/protocol";
 import type { ClientKeyDirectory } from "../directory/key-directory.js";
 import { addPlan, refreshPlan, removePlan } from "../engine/commit-plans.js";
 import { lifetimeProblem } from "../engine/policy.js";
@@ -16,6 +16,7 @@ import type { ClientStore } from "../store/store.js";
 import type { CommitCoordinator } from "./commit-coordinator.js";
 
 const MAX_JOIN_ATTEMPTS = 10;
+const LOBBY = "#lobby" as GroupId;
 
 /** A failure of ts-mls (not ours, which carry a code) as BAD_MLS: it refused what the server gave us. */
 function refusedByMls(what: string): (error: unknown) => never {
@@ -156,12 +157,79 @@ export class Rooms {
   async invite(groupId: GroupId, name: UserName): Promise<void> {
     if (roomKind(groupId) === "direct") throw new ClientError("BAD_ARGUMENT", "private conversations have two members");
     if (name === this.options.self) throw new ClientError("BAD_ARGUMENT", `you are in ${groupId} already`);
-    // Checked before a KeyPackage of theirs is claimed (and spent) for nothing.
-    const leaf = this.options.engine.table.members(groupId).find((m) => m.name === name);
-    const current = leaf === undefined ? undefined : await this.options.directory.serverKey(name);
-    const alreadyIn = leaf !== undefined && current !== undefined && sameKey(leaf.signaturePublicKey, current);
-    if (alreadyIn || (await this.addMember(groupId, name)) === "nothing") {
+    if ((await this.addAccount(groupId, name)) === "nothing") {
       throw new ClientError("BAD_ARGUMENT", `${name} is in ${groupId} already`);
+    }
+  }
+
+  /** Adds `account` and each of its linked devices not in the group yet: every device is its own leaf. */
+  private async addAccount(groupId: GroupId, account: UserName): Promise<"committed" | "nothing"> {
+    let added: "committed" | "nothing" = "nothing";
+    for (const member of [account, ...(await this.options.directory.activeDevices(account))]) {
+      // Checked before a KeyPackage of theirs is claimed (and spent) for nothing.
+      const leaf = this.options.engine.table.members(groupId).find((m) => m.name === member);
+      const current = leaf === undefined ? undefined : await this.options.directory.serverKey(member);
+      if (leaf !== undefined && current !== undefined && sameKey(leaf.signaturePublicKey, current)) continue;
+      if ((await this.addDeviceLeaf(groupId, member)) === "committed") added = "committed";
+    }
+    return added;
+  }
+
+  /** A linked device that never came online has no KeyPackage yet: it is added once it has (the account's device does that). */
+  private async addDeviceLeaf(groupId: GroupId, member: UserName): Promise<"committed" | "nothing"> {
+    try {
+      return await this.addMember(groupId, member);
+    } catch (error) {
+      if (member === accountOf(member) || errorCode(error) !== "NO_KEY_PACKAGE") throw error;
+      this.options.emit({
+        type: "error",
+        code: "NO_KEY_PACKAGE",
+        message: `${member} was not added to ${groupId}: it has not been online yet`,
+      });
+      return "nothing";
+    }
+  }
+
+  /**
+   * Adds our newly linked `device` to every group we are in but #lobby (which it joins itself),
+   * waiting for its first KeyPackages (it uploads them once it first logs in).
+   */
+  async addOwnDevice(device: UserName, attempts = 120): Promise<void> {
+    for (const groupId of this.options.engine.table.joined()) {
+      if (groupId === LOBBY) continue;
+      for (let attempt = 1; ; attempt++) {
+        if (this.options.engine.table.members(groupId).some((m) => m.name === device)) break;
+        try {
+          await this.addMember(groupId, device);
+          break;
+        } catch (error) {
+          if (errorCode(error) !== "NO_KEY_PACKAGE" || attempt >= attempts) {
+            this.options.emit({
+              type: "error",
+              code: errorCode(error),
+              message: `could not add ${device} to ${groupId}: ${errorMessage(error)}`,
+            });
+            break;
+          }
+          await sleep(this.options.timers, 1_000);
+        }
+      }
+    }
+  }
+
+  /** Removes a (revoked) device of ours from every group it is in: a commit per group. */
+  async removeOwnDevice(device: UserName): Promise<void> {
+    for (const groupId of this.options.engine.table.joined()) {
+      if (!this.options.engine.table.members(groupId).some((m) => m.name === device)) continue;
+      try {
+        await this.options.commits.commit(groupId, removePlan(device));
+      } catch (error) {
+        this.options.emit({
+          type: "error",
+          code: errorCode(error),
+          message: `could not remove ${device} from ${groupId}: ${errorMessage(error)}`,
+        });
+      }
     }
   }
 
@@ -221,7 +289,11 @@ export class Rooms {
       }
       return;
     }
-    await this.addMember(groupId, peer);
+    await this.addAccount(groupId, peer);
+    // Our other devices read it too.
+    for (const device of await this.options.directory.activeDevices(this.options.self)) {
+      if (device !== this.options.directory.self.name) await this.addDeviceLeaf(groupId, device);
+    }
   }
 
   /** After a peer's key changed, re-adds their new device to our private conversation. */

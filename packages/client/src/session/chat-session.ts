@@ -24,7 +24,12 @@ export type SessionClient = Pick<
   | "rooms"
   | "history"
   | "fingerprintOf"
+  | "fingerprintsOf"
   | "trust"
+  | "devices"
+  | "linkDevice"
+  | "approveDevice"
+  | "revokeDevice"
 >;
 
 /**
@@ -109,13 +114,18 @@ export class ChatSession {
         });
         return;
       }
-      case "fingerprint":
+      case "fingerprint": {
+        const devices = command.name === undefined ? undefined : await client.fingerprintsOf(command.name);
         this.sink({
           type: "fingerprint",
           name: command.name ?? client.name,
           fingerprint: await client.fingerprintOf(command.name),
+          ...(devices === undefined || devices.length < 2 ? {} : { devices }),
         });
         return;
+      }
+      case "devices":
+        return this.devices(command);
       case "trust":
         await client.trust(command.name);
         this.sink({
@@ -130,6 +140,29 @@ export class ChatSession {
         return { kind: "quit" };
       case "invalid":
         this.sink({ type: "error", code: "BAD_COMMAND", message: command.message });
+        return;
+    }
+  }
+
+  private async devices(command: Extract<Command, { kind: "devices" }>): Promise<undefined> {
+    const client = this.client;
+    switch (command.action) {
+      case "list":
+        this.sink({ type: "devices", devices: await client.devices() });
+        return;
+      case "link": {
+        const pending = await client.linkDevice(command.code);
+        this.sink({ type: "device_link", ...pending });
+        return;
+      }
+      case "approve": {
+        const device = await client.approveDevice();
+        this.sink({ type: "info", message: `${device} is linked; it is added to your rooms once it is online` });
+        return;
+      }
+      case "revoke":
+        await client.revokeDevice(command.device);
+        this.sink({ type: "info", message: `${command.device} is revoked and removed from your rooms` });
         return;
     }
   }

@@ -1,4 +1,12 @@
-import { parseGroupId, parseRoomName, parseUserName, type GroupId, type UserName } from "@secure-chat/protocol";
+import {
+  deviceNumberOf,
+  parseGroupId,
+  parseMemberName,
+  parseRoomName,
+  parseUserName,
+  type GroupId,
+  type UserName,
+} from "@secure-chat/protocol";
 
 /** One line of user input, parsed. Parsing is pure; the chat session carries commands out. */
 export type Command =
@@ -16,6 +24,11 @@ export type Command =
   | { kind: "history"; count: number }
   | { kind: "fingerprint"; name: UserName | undefined }
   | { kind: "trust"; name: UserName }
+  /** This account's devices: list, join a new device's link, approve it after comparing the SAS, revoke one. */
+  | { kind: "devices"; action: "list" }
+  | { kind: "devices"; action: "link"; code: string }
+  | { kind: "devices"; action: "approve" }
+  | { kind: "devices"; action: "revoke"; device: UserName }
   | { kind: "help" }
   | { kind: "quit" }
   | { kind: "invalid"; message: string };
@@ -39,6 +52,10 @@ export const helpText = [
   "/history [N]         the last N messages of the current room (default 20)",
   "/fingerprint [NAME]  your key fingerprint, or NAME's, to compare out of band",
   "/trust NAME          accept NAME's changed key once the fingerprints match",
+  "/devices             your account's devices (fingerprint, added, last seen)",
+  "/devices link CODE   start adding the device that shows CODE (secure-chat link); compare the codes",
+  "/devices approve     add that device once both screens show the same code",
+  "/devices revoke ID   remove a device (NAME.N): it leaves every room and can't log in",
   "/help                this list",
   "/quit                exit once every sent message is stored by the server",
 ];
@@ -123,6 +140,8 @@ export function parseCommand(line: string): Command {
       return withName("/fingerprint [NAME]", (name) => ({ kind: "fingerprint", name }));
     case "trust":
       return withName("/trust NAME", (name) => ({ kind: "trust", name }));
+    case "devices":
+      return devicesCommand(args);
     case "help":
       return { kind: "help" };
     case "quit":
@@ -131,6 +150,21 @@ export function parseCommand(line: string): Command {
     default:
       return { kind: "invalid", message: `unknown command /${head}; /help lists the commands` };
   }
+}
+
+function devicesCommand(args: string[]): Command {
+  const [action, value] = args;
+  if (action === undefined) return { kind: "devices", action: "list" };
+  if (action === "link" && value !== undefined && args.length === 2)
+    return { kind: "devices", action: "link", code: value };
+  if (action === "approve" && args.length === 1) return { kind: "devices", action: "approve" };
+  if (action === "revoke" && value !== undefined && args.length === 2) {
+    const device = parseMemberName(value);
+    return device !== undefined && deviceNumberOf(device) > 1
+      ? { kind: "devices", action: "revoke", device }
+      : { kind: "invalid", message: `${value} is not a linked device's id (NAME.N, as /devices lists it)` };
+  }
+  return { kind: "invalid", message: "usage: /devices [link CODE | approve | revoke ID]" };
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { DeviceInfo } from "../chat-client.js";
 import type { ClientErrorCode } from "../errors.js";
 import type { ChatEvent, LinkState, MemberInfo, MessageEvent } from "../events.js";
 import { roomLabel, type GroupId, type UserName } from "@secure-chat/protocol";
@@ -16,7 +17,8 @@ export type UiMessage = Labelled<MessageEvent>;
 export type UiEvent =
   | UiMessage
   | { type: "presence"; name: UserName; online: boolean }
-  | Labelled<Extract<ChatEvent, { type: "member" | "room" }>>
+  | Labelled<Extract<ChatEvent, { type: "member" | "room" | "device" }>>
+  | Extract<ChatEvent, { type: "device_refused" }>
   | { type: "link"; state: LinkState; reason?: string }
   | { type: "connection"; state: "reconnecting" | "connected"; reason?: string }
   | { type: "key_changed"; name: UserName; pinned: string; presented: string }
@@ -28,7 +30,16 @@ export type UiEvent =
   /** `next`: the room to list after (`/rooms NEXT`) when there are more. */
   | { type: "rooms"; rooms: { room: string; members: number; joined: boolean; kind: string }[]; next?: string }
   | { type: "history"; room: string; messages: UiMessage[] }
-  | { type: "fingerprint"; name: string; fingerprint: string }
+  /** `devices`: every device of NAME's account, when it has linked ones. */
+  | {
+      type: "fingerprint";
+      name: string;
+      fingerprint: string;
+      devices?: { device: UserName; fingerprint: string; revoked: boolean }[];
+    }
+  | { type: "devices"; devices: DeviceInfo[] }
+  /** A new device's link joined: compare `sas` with the new device's screen, then /devices approve. */
+  | { type: "device_link"; code: string; sas: string; label: string; fingerprint: string }
   | { type: "info"; message: string };
 
 export type UiSink = (event: UiEvent) => void;
@@ -81,6 +92,7 @@ export class UiEvents {
       case "message":
       case "member":
       case "room":
+      case "device":
         return [labelled(event, this.self)];
       case "connection":
         return [
@@ -92,6 +104,7 @@ export class UiEvents {
         this.told.set(event.name, event.online);
         return [event];
       case "key_changed":
+      case "device_refused":
       case "error":
         return [event];
     }

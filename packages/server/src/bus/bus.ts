@@ -21,5 +21,10 @@ export interface Bus {
   publishToGroup(members: ReadonlySet<UserName>, frame: Uint8Array, except?: UserName): void;
   /** Returns the unsubscribe function. */
   subscribe(name: UserName, target: DeliveryTarget): () => void;
+  /**
+   * Settles once the bus has shown it can carry frames between nodes; rejects with a sentence
+   * for the operator otherwise. Health checks call it, so it must be cheap.
+   */
+  ping(): Promise<void>;
   close(): void;
 }

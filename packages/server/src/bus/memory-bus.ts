@@ -21,6 +21,7 @@ export class MemoryBus implements Bus {
   /** Bumped by every subscribe and unsubscribe; a Reach of an older version is stale. */
   private version = 0;
   private readonly reach = new WeakMap<ReadonlySet<UserName>, Reach>();
+  private closed = false;
 
   publish(recipients: readonly UserName[], frame: Uint8Array): void {
     for (const name of recipients) {
@@ -54,7 +55,13 @@ export class MemoryBus implements Bus {
     };
   }
 
+  /** In the process: it carries frames as long as it is open. */
+  async ping(): Promise<void> {
+    if (this.closed) throw new Error("the bus is closed");
+  }
+
   close(): void {
+    this.closed = true;
     this.subscribers.clear();
     this.version++;
   }

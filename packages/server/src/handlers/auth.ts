@@ -1,4 +1,12 @@
-import { ED25519_PUBLIC_KEY_BYTES, ProtocolError, cipherSuites, parseUserName } from "@secure-chat/protocol";
+import {
+  ED25519_PUBLIC_KEY_BYTES,
+  ProtocolError,
+  accountOf,
+  cipherSuites,
+  deviceNumberOf,
+  parseMemberName,
+  type UserName,
+} from "@secure-chat/protocol";
 import { verifyLogin } from "../login-verify.js";
 import { startDelivery } from "../services/delivery.js";
 import { trackPresence } from "../services/presence.js";
@@ -15,11 +23,11 @@ export const hello: Handler<"hello"> = {
     if (connection.state.phase !== "awaiting_hello") {
       throw new ProtocolError("UNEXPECTED_FRAME", "hello is only valid as the first frame");
     }
-    const name = parseUserName(frame.name);
+    const name = parseMemberName(frame.name);
     if (name === undefined) {
       throw new ProtocolError(
         "BAD_NAME",
-        "names are 1-32 characters: a-z, 0-9, '_' and '-', starting with a letter or digit",
+        "names are 1-32 characters: a-z, 0-9, '_' and '-', starting with a letter or digit (a linked device: name.N)",
       );
     }
     if (frame.publicKey.length !== ED25519_PUBLIC_KEY_BYTES) {
@@ -50,6 +58,49 @@ function mayRegister(ctx: ServerContext, address: string): boolean {
   return bucket.take(ctx.now());
 }
 
+/** The first device of an account logs in under the bare name; its first login registers the name. */
+async function registerAccount(
+  ctx: ServerContext,
+  name: UserName,
+  publicKey: Uint8Array,
+  address: string,
+): Promise<boolean> {
+  if ((await ctx.storage.userKey(name)) === undefined && !mayRegister(ctx, address)) {
+    throw new ProtocolError("RATE_LIMITED", "too many new names from your address; try again in an hour");
+  }
+  const registered = await ctx.storage.registerUser(name, publicKey);
+  if (registered.kind === "name_taken") {
+    throw new ProtocolError("NAME_TAKEN", `the name ${name} is registered to another key`);
+  }
+  if (registered.kind === "confusable") {
+    throw new ProtocolError(
+      "NAME_CONFUSABLE",
+      `the name ${name} looks like the registered name ${registered.lookalike}; choose another`,
+    );
+  }
+  return registered.kind === "registered";
+}
+
+/** A linked device logs in only as certified (addDevice) and not revoked; logging in never registers one. */
+async function checkDevice(ctx: ServerContext, name: UserName, publicKey: Uint8Array): Promise<boolean> {
+  const device = await ctx.storage.device(name);
+  const key = device === undefined ? undefined : await ctx.storage.userKey(name);
+  if (device === undefined || key === undefined) {
+    throw new ProtocolError(
+      "AUTH_FAILED",
+      `${name} is not a device of ${accountOf(name)}: link it first (secure-chat link)`,
+    );
+  }
+  if (device.revocation !== undefined) {
+    throw new ProtocolError("DEVICE_REVOKED", `${name} was revoked by another device of ${accountOf(name)}`);
+  }
+  if (!Buffer.from(key).equals(publicKey)) {
+    throw new ProtocolError("NAME_TAKEN", `the device ${name} is certified for another key`);
+  }
+  await ctx.storage.deviceSeen(name, ctx.now());
+  return false;
+}
+
 export const login: Handler<"login"> = {
   requiresAuth: false,
   async handle(ctx, connection, frame) {
@@ -62,24 +113,15 @@ export const login: Handler<"login"> = {
     if (!verifyLogin(state.publicKey, frame.signature, state.nonce, state.name)) {
       throw new ProtocolError("AUTH_FAILED", "the login signature does not verify for this challenge");
     }
-    if ((await ctx.storage.userKey(state.name)) === undefined && !mayRegister(ctx, connection.remoteAddress)) {
-      throw new ProtocolError("RATE_LIMITED", "too many new names from your address; try again in an hour");
-    }
-    const registered = await ctx.storage.registerUser(state.name, state.publicKey);
-    if (registered.kind === "name_taken") {
-      throw new ProtocolError("NAME_TAKEN", `the name ${state.name} is registered to another key`);
-    }
-    if (registered.kind === "confusable") {
-      throw new ProtocolError(
-        "NAME_CONFUSABLE",
-        `the name ${state.name} looks like the registered name ${registered.lookalike}; choose another`,
-      );
-    }
+    const registered =
+      deviceNumberOf(state.name) === 1
+        ? await registerAccount(ctx, state.name, state.publicKey, connection.remoteAddress)
+        : await checkDevice(ctx, state.name, state.publicKey);
     // The socket may close while storage answers: it must not come back to life.
     const closed = (): boolean => connection.state.phase === "closed";
     if (closed()) return;
     connection.state = { phase: "ready", name: state.name };
-    ctx.log.info("login", { name: state.name, registered: registered.kind === "registered" });
+    ctx.log.info("login", { name: state.name, registered });
     const keyPackageCount = await ctx.storage.countKeyPackages(state.name);
     // A name is taken only once its registration is on disk (a known name's may still be syncing).
     const durable = await new Promise<boolean>((resolve) => ctx.durable.after(resolve));

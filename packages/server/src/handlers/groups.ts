@@ -1,6 +1,7 @@
 import {
   ProtocolError,
   SEND_ID_BYTES,
+  accountOf,
   directPeer,
   encodeFrame,
   parseGroupId,
@@ -77,7 +78,7 @@ export const createGroup: Handler<"create_group"> = {
   async handle(ctx, connection, frame, name) {
     const groupId = requireGroupId(frame.groupId);
     const kind = roomKind(groupId);
-    if (kind === "direct" && directPeer(groupId, name) === undefined) {
+    if (kind === "direct" && directPeer(groupId, accountOf(name)) === undefined) {
       throw new ProtocolError("NOT_MEMBER", "you can only start your own private conversations");
     }
     if ((await ctx.storage.group(groupId)) !== undefined)
@@ -213,8 +214,17 @@ async function acceptChecked(
   for (const addedName of added) {
     if ((await ctx.storage.userKey(addedName)) === undefined)
       throw new ProtocolError("NO_SUCH_USER", `nobody is registered as ${addedName}`);
-    if (group.kind === "direct" && directPeer(groupId, name) !== addedName) {
-      throw new ProtocolError("BAD_ARGUMENT", "a private conversation has exactly its two participants");
+    // The two participants' devices, any of them: yours and your peer's.
+    const participant = accountOf(addedName);
+    if (
+      group.kind === "direct" &&
+      participant !== accountOf(name) &&
+      directPeer(groupId, accountOf(name)) !== participant
+    ) {
+      throw new ProtocolError(
+        "BAD_ARGUMENT",
+        "a private conversation has exactly its two participants (and their devices)",
+      );
     }
   }
   if (checked.removed.includes(name)) {

@@ -1,4 +1,4 @@
-import { ProtocolError, cipherSuites, parseUserName, type UserName } from "@secure-chat/protocol";
+import { ProtocolError, cipherSuites, parseMemberName, type UserName } from "@secure-chat/protocol";
 import type { ServerContext } from "../context.js";
 import { inspectKeyPackage } from "../mls/inspect.js";
 import { whenDurable, type Handler } from "./handler.js";
@@ -35,7 +35,7 @@ export const uploadKeyPackages: Handler<"upload_key_packages"> = {
 export const claimKeyPackage: Handler<"claim_key_package"> = {
   requiresAuth: true,
   async handle(ctx, connection, frame) {
-    const target = parseUserName(frame.name);
+    const target = parseMemberName(frame.name);
     if (target === undefined) throw new ProtocolError("BAD_NAME", `${frame.name} is not a valid name`);
     if ((await ctx.storage.userKey(target)) === undefined) {
       throw new ProtocolError("NO_SUCH_USER", `nobody is registered as ${target}`);
@@ -67,7 +67,7 @@ export const lookupKeys: Handler<"lookup_keys"> = {
     const publicKeys: Uint8Array[] = [];
     const retiredKeys: Uint8Array[] = [];
     for (const requested of frame.names) {
-      const name = parseUserName(requested);
+      const name = parseMemberName(requested);
       const key = name === undefined ? undefined : await ctx.storage.userKey(name);
       if (name === undefined || key === undefined) continue;
       names.push(name);

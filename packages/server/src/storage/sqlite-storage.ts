@@ -1,8 +1,7 @@
-import { closeSync, fdatasync, fdatasyncSync, fsyncSync, openSync } from "node:fs";
+import { closeSync, fdatasync, fdatasyncSync, fsyncSync, openSync, statSync, type Stats } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import {
-  deliveryKindOf,
   deliveryKinds,
   nameSkeleton,
   roomSkeleton,
@@ -11,6 +10,7 @@ import {
   type UserName,
 } from "@secure-chat/protocol";
 import type {
+  AddDeviceResult,
   AppendInput,
   AppendResult,
   CommitInput,
@@ -20,8 +20,11 @@ import type {
   ReserveRoomResult,
   Storage,
   StoredDelivery,
+  StoredDevice,
   StoredGroup,
 } from "./storage.js";
+import { toStoredDevice, type DeviceRow } from "./device-row.js";
+import { toDelivery, type MessageRow } from "./message-row.js";
 import { StorageFullError } from "./storage.js";
 import { BackgroundCheckpointer, type CheckpointerOptions } from "./wal-checkpointer.js";
 
@@ -93,9 +96,6 @@ CREATE TABLE IF NOT EXISTS messages (
 DROP INDEX IF EXISTS messages_by_group;
 CREATE UNIQUE INDEX IF NOT EXISTS messages_by_send_id ON messages(sender, send_id) WHERE send_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS messages_by_recipient ON messages(recipient, seq) WHERE recipient IS NOT NULL;
--- A Welcome is stored once however many members it adds: their delivery rows (payload empty)
--- point at it by messages.shared_payload. Ids grow with seq, so retention, which deletes a prefix
--- of the log, frees a prefix of this table too.
 -- Every #/+ room name in use or reserved, with its roomSkeleton: a new room is refused when
 -- another name here has its skeleton. The operator's reservations set owner: only they may
 -- create the room. A reclaimed room's row stays, so does its reservation.
@@ -105,6 +105,18 @@ CREATE TABLE IF NOT EXISTS room_names (
   owner TEXT
 );
 CREATE INDEX IF NOT EXISTS room_names_by_skeleton ON room_names(skeleton);
+-- Linked devices (account.N): each also has a users row (its key, cursor, KeyPackages).
+CREATE TABLE IF NOT EXISTS devices (
+  name TEXT PRIMARY KEY,
+  account TEXT NOT NULL,
+  certificate BLOB NOT NULL,
+  revocation BLOB,
+  last_seen INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS devices_by_account ON devices(account);
+-- A Welcome is stored once however many members it adds: their delivery rows (payload empty)
+-- point at it by messages.shared_payload. Ids grow with seq, so retention, which deletes a prefix
+-- of the log, frees a prefix of this table too.
 CREATE TABLE IF NOT EXISTS shared_payloads (
   id INTEGER PRIMARY KEY,
   data BLOB NOT NULL
@@ -120,26 +132,6 @@ function addMissingColumns(db: Database.Database): void {
   db.exec(
     "CREATE INDEX IF NOT EXISTS messages_by_shared_payload ON messages(shared_payload) WHERE shared_payload IS NOT NULL",
   );
-}
-
-interface MessageRow {
-  seq: number;
-  group_id: string;
-  sender: string;
-  kind: number;
-  server_ts: number;
-  payload: Buffer;
-}
-
-function toDelivery(row: MessageRow): StoredDelivery {
-  return {
-    seq: row.seq,
-    serverTs: row.server_ts,
-    groupId: row.group_id as GroupId,
-    sender: row.sender as UserName,
-    kind: deliveryKindOf(row.kind) ?? "message",
-    payload: new Uint8Array(row.payload.buffer, row.payload.byteOffset, row.payload.byteLength),
-  };
 }
 
 /**
@@ -159,8 +151,13 @@ export class SqliteStorage implements Storage {
   private syncsInFlight = 0;
   private closed = false;
   private readonly checkpoints: BackgroundCheckpointer;
+  /** The database file as opened: `ping` tells when the path no longer leads to it. */
+  private readonly opened: Stats;
 
-  constructor(path: string, checkpoints: Partial<CheckpointerOptions> = {}) {
+  constructor(
+    private readonly path: string,
+    checkpoints: Partial<CheckpointerOptions> = {},
+  ) {
     try {
       this.db = new Database(path);
       const mode = this.db.pragma("journal_mode = WAL", { simple: true });
@@ -184,6 +181,7 @@ export class SqliteStorage implements Storage {
     }
     // The log exists from here until the last connection closes; SQLite reuses it in place.
     this.wal = openSync(`${path}-wal`, "r");
+    this.opened = statSync(path);
     // SQLite may just have created it: its directory entry must survive a power cut as well.
     const directory = openSync(dirname(path), "r");
     try {
@@ -194,6 +192,7 @@ export class SqliteStorage implements Storage {
     this.checkpoints = new BackgroundCheckpointer(path, this.db, checkpoints);
     const db = this.db;
     this.statements = {
+      ping: db.prepare("SELECT 1"),
       userKey: db.prepare<[string], { public_key: Buffer }>("SELECT public_key FROM users WHERE name = ?"),
       insertUser: db.prepare(
         "INSERT INTO users (name, public_key, cursor) VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) FROM messages))",
@@ -332,6 +331,53 @@ export class SqliteStorage implements Storage {
   async userKey(name: UserName): Promise<Uint8Array | undefined> {
     const row = this.statements.userKey.get(name);
     return row === undefined ? undefined : new Uint8Array(row.public_key);
+  }
+
+  async addDevice(
+    account: UserName,
+    device: UserName,
+    publicKey: Uint8Array,
+    certificate: Uint8Array,
+  ): Promise<AddDeviceResult> {
+    return this.write((): AddDeviceResult => {
+      if (this.statements.userKey.get(account) === undefined) return { kind: "no_account" };
+      const taken = this.db.prepare("SELECT 1 FROM devices WHERE name = ?").get(device) !== undefined;
+      if (taken || this.statements.userKey.get(device) !== undefined) return { kind: "exists" };
+      this.statements.insertUser.run(device, publicKey);
+      this.db
+        .prepare("INSERT INTO devices (name, account, certificate) VALUES (?, ?, ?)")
+        .run(device, account, certificate);
+      return { kind: "added" };
+    });
+  }
+
+  async revokeDevice(device: UserName, revocation: Uint8Array): Promise<"revoked" | "already" | "unknown"> {
+    return this.write(() => {
+      const row = this.db
+        .prepare<[string], { revocation: Buffer | null }>("SELECT revocation FROM devices WHERE name = ?")
+        .get(device);
+      if (row === undefined) return "unknown";
+      if (row.revocation !== null) return "already";
+      this.db.prepare("UPDATE devices SET revocation = ? WHERE name = ?").run(revocation, device);
+      this.db.prepare("DELETE FROM key_packages WHERE name = ?").run(device);
+      return "revoked";
+    });
+  }
+
+  async devices(account: UserName): Promise<StoredDevice[]> {
+    return this.db
+      .prepare<[string], DeviceRow>("SELECT * FROM devices WHERE account = ? ORDER BY rowid")
+      .all(account)
+      .map(toStoredDevice);
+  }
+
+  async device(device: UserName): Promise<StoredDevice | undefined> {
+    const row = this.db.prepare<[string], DeviceRow>("SELECT * FROM devices WHERE name = ?").get(device);
+    return row === undefined ? undefined : toStoredDevice(row);
+  }
+
+  async deviceSeen(device: UserName, at: number): Promise<void> {
+    this.write(() => this.db.prepare("UPDATE devices SET last_seen = ? WHERE name = ?").run(at, device));
   }
 
   async addKeyPackages(name: UserName, keyPackages: Uint8Array[], lastResort: Uint8Array | undefined): Promise<void> {
@@ -560,6 +606,24 @@ export class SqliteStorage implements Storage {
         resolve();
       });
     });
+  }
+
+  /**
+   * SQLite is in the process, so what can go wrong is the file: removed or replaced under the
+   * running server (a data folder deleted or restored from backup), every write from then on
+   * goes to a file that no later start will open.
+   */
+  async ping(): Promise<void> {
+    if (this.closed) throw new Error("the database is closed");
+    this.statements.ping.get();
+    const now = statSync(this.path, { throwIfNoEntry: false });
+    if (now?.ino !== this.opened.ino || now.dev !== this.opened.dev) {
+      // No path: health answers go to whoever can reach the port.
+      throw new Error(
+        `the database file was ${now === undefined ? "removed" : "replaced"} while the server runs: ` +
+          "what it stores now is lost at the next start; restart the server",
+      );
+    }
   }
 
   /** Runs `body` as one transaction; a full disk becomes StorageFullError (SQLite rolled it back). */

@@ -26,6 +26,19 @@ export type RegisterResult =
   /** A new name with the nameSkeleton of `lookalike`, another name that is registered or was released. */
   | { kind: "confusable"; lookalike: UserName };
 
+/** A linked device of an account (never the account's first device, which is the bare name). */
+export interface StoredDevice {
+  device: UserName;
+  /** encodeDeviceCertificate bytes, as the account key signed them; checked before they were stored. */
+  certificate: Uint8Array;
+  /** encodeDeviceRevocation bytes once revoked. */
+  revocation: Uint8Array | undefined;
+  /** When it last logged in (ms), 0 for never. */
+  lastSeen: number;
+}
+
+export type AddDeviceResult = { kind: "added" } | { kind: "exists" } | { kind: "no_account" };
+
 export interface AppendInput {
   groupId: GroupId;
   sender: UserName;
@@ -85,6 +98,18 @@ export class StorageFullError extends Error {
 }
 
 /**
+ * A write or read that could not reach the database (a database server restarting, a network
+ * cut): nothing of a write was stored, or, for a commit lost on the way, it is stored once
+ * (sends carry a sendId; a commit sent again is stale). The adapter connects again by itself.
+ */
+export class StorageUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super("the database is unreachable", { cause });
+    this.name = "StorageUnavailableError";
+  }
+}
+
+/**
  * The server's durable state. Coarse, domain-level operations; each call is atomic.
  * Every adapter runs the contract suite in test/storage-contract.ts.
  *
@@ -110,6 +135,32 @@ export interface Storage {
    * dropped and every group membership ends now. The next login registers a new key.
    */
   releaseName(name: UserName): Promise<"released" | "unknown">;
+
+  /**
+   * Adds a linked device of `account` (registered): its name is bound to `publicKey` as
+   * registerUser binds a name (so KeyPackages, cursor and memberships are the device's own), and
+   * its certificate is kept to show peers. The caller has verified the certificate. A device
+   * name is added once, never reused (`exists`, revoked or not). One write.
+   */
+  addDevice(
+    account: UserName,
+    device: UserName,
+    publicKey: Uint8Array,
+    certificate: Uint8Array,
+  ): Promise<AddDeviceResult>;
+  /**
+   * Marks a device revoked (the caller verified the revocation; it is kept to show peers) and
+   * drops its stocked KeyPackages, so nobody can add it anywhere again. Its key stays known (its
+   * leaves leave groups by the commits of the account's other devices). `unknown` for a name
+   * that is no linked device, `already` when revoked before (the first revocation stays).
+   */
+  revokeDevice(device: UserName, revocation: Uint8Array): Promise<"revoked" | "already" | "unknown">;
+  /** The linked devices of `account`, revoked ones included, in the order they were added. */
+  devices(account: UserName): Promise<StoredDevice[]>;
+  /** One linked device, or undefined if `device` is no linked device's name. */
+  device(device: UserName): Promise<StoredDevice | undefined>;
+  /** Records a device's login time (last seen); unknown names are ignored. */
+  deviceSeen(device: UserName, at: number): Promise<void>;
 
   addKeyPackages(name: UserName, keyPackages: Uint8Array[], lastResort: Uint8Array | undefined): Promise<void>;
   /** Hands out one KeyPackage exactly once; falls back to the last-resort package, which stays. */
@@ -179,6 +230,12 @@ export interface Storage {
    * clients waits for this (see DurabilityGate).
    */
   sync(): Promise<void>;
+  /**
+   * Settles once the storage has answered a trivial request; rejects with a sentence for the
+   * operator (what is wrong, what to do) when it cannot serve. Health checks call it, so it must
+   * be cheap and write nothing.
+   */
+  ping(): Promise<void>;
   /** Makes every write durable, then closes. */
   close(): Promise<void>;
 }

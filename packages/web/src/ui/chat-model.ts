@@ -159,6 +159,28 @@ export class ChatModel {
         return this.loadHistory(event.room, event.messages);
       case "fingerprint":
         return this.notice(`${event.name}'s key fingerprint: ${event.fingerprint}`);
+      case "device":
+        return this.notice(
+          event.change === "added"
+            ? `${event.account} added a device: ${event.device} (key ${event.fingerprint})`
+            : `${event.account}'s device ${event.device} was removed by ${event.by}`,
+          "info",
+          event.room,
+        );
+      case "device_refused":
+        return this.notice(
+          `refused ${event.device}: ${event.reason}. The server may be trying to add a device to that account; nothing it sends is shown.`,
+          "warning",
+        );
+      case "devices":
+        return this.notice(
+          `devices: ${event.devices.map((d) => `${d.device}${d.thisDevice ? " (this device)" : ""}${d.revoked ? " (revoked)" : ""} key ${d.fingerprint}`).join(", ")}`,
+        );
+      case "device_link":
+        return this.notice(
+          `a device "${event.label}" (key ${event.fingerprint}) asks to join your account. Does it show ${event.sas}? If so: /devices approve.`,
+          "warning",
+        );
       case "info":
         return this.notice(event.message);
     }

@@ -1,5 +1,5 @@
 import type { AuthenticationService, Credential } from "ts-mls";
-import { parseUserName, type UserName } from "@secure-chat/protocol";
+import { deviceNumberOf, parseMemberName, type UserName } from "@secure-chat/protocol";
 import { sameKey } from "../../identity.js";
 import { credentialName } from "./config.js";
 
@@ -18,6 +18,13 @@ export interface KeyDirectory {
   pin(name: UserName, key: Uint8Array): Promise<void>;
   /** A peer now presents a new key (the server rebound the name): warn before anything else. */
   keyChanged(name: UserName, pinned: Uint8Array, presented: Uint8Array): Promise<void>;
+  /**
+   * Why `device` (a linked device's name, `account.N`) must not be trusted with `key`: no device
+   * certificate under the account's pinned key certifies it. Undefined when one does.
+   */
+  deviceProblem(device: UserName, key: Uint8Array): Promise<string | undefined>;
+  /** A leaf under `device` was refused for `reason`: the user is told (once per device). */
+  deviceRefused(device: UserName, reason: string): void;
 }
 
 type Verdict = "current" | "retired" | "unknown";
@@ -39,8 +46,9 @@ export function directoryAuthService(directory: KeyDirectory): AuthenticationSer
   return {
     async validateCredential(credential: Credential, signaturePublicKey: Uint8Array): Promise<boolean> {
       const rawName = credentialName(credential);
-      const name = rawName === undefined ? undefined : parseUserName(rawName);
+      const name = rawName === undefined ? undefined : parseMemberName(rawName);
       if (name === undefined) return false;
+      if (deviceNumberOf(name) > 1) return validateDevice(directory, name, signaturePublicKey);
       let verdict: Verdict;
       try {
         verdict = judge(await directory.lookup(name, false), signaturePublicKey);
@@ -57,4 +65,29 @@ export function directoryAuthService(directory: KeyDirectory): AuthenticationSer
       return true;
     },
   };
+}
+
+/**
+ * A linked device's leaf: trusted only under a device certificate the account key signed
+ * (checked against the key pinned for the account), whatever the server's directory says, so a
+ * server can't slip a device of its own into an account. Pinned per device.
+ */
+async function validateDevice(directory: KeyDirectory, device: UserName, key: Uint8Array): Promise<boolean> {
+  let problem: string | undefined;
+  try {
+    problem = await directory.deviceProblem(device, key);
+  } catch {
+    return false;
+  }
+  if (problem !== undefined) {
+    directory.deviceRefused(device, problem);
+    return false;
+  }
+  const pinned = await directory.pinnedKey(device);
+  if (pinned === undefined) await directory.pin(device, key);
+  else if (!sameKey(pinned, key)) {
+    await directory.keyChanged(device, pinned, key);
+    await directory.pin(device, key);
+  }
+  return true;
 }
