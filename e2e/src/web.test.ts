@@ -174,6 +174,35 @@ describe("browser client", { skip: missing }, () => {
     assert.deepEqual(wanda.pageErrors, []);
   });
 
+  it("links a browser as a new device of the terminal user's account: a code, the same SAS on both screens, then the chat", async () => {
+    const device = await BrowserUser.launch("tess");
+    try {
+      await submitSignIn(device.page, page, "tess");
+      await device.page.fill("#confirm", PASSPHRASE);
+      await device.page.check("#link-device");
+      await device.page.fill("#device-label", "tess's browser");
+      await device.page.click("button[type=submit]");
+      const command = (await (await device.page.waitForSelector("#link-command")).textContent()) ?? "";
+      const code = /^\/devices link (\S+)$/.exec(command)?.[1];
+      assert.ok(code !== undefined, command);
+      const offer = await tess.command(`/devices link ${code}`, "device_link");
+      assert.equal(offer.label, "tess's browser", JSON.stringify(offer));
+      const sas = await (await device.page.waitForSelector("#link-sas")).textContent();
+      assert.equal(sas, offer.sas);
+      tess.send("/devices approve");
+      await device.page.waitForSelector(".chat .link-live");
+      const fromTerminal = uniqueMarker("to-both-of-tess");
+      tess.send(fromTerminal);
+      await device.waitForMessage(fromTerminal);
+      const fromBrowser = uniqueMarker("from-tess-browser");
+      await device.say(fromBrowser);
+      await wanda.waitForMessage(fromBrowser);
+      await tess.waitFor("her browser's line", (e) => e.type === "message" && e.text === fromBrowser);
+    } finally {
+      await device.close();
+    }
+  });
+
   it("enforces the CSP: an inline script injected into the page does not run", async () => {
     const outcome = await wanda.page.evaluate(
       () =>

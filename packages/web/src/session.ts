@@ -3,6 +3,7 @@ import {
   ChatSession,
   ClientError,
   errorCode,
+  linkNewDevice,
   UiEvents,
   uiMessage,
   type ClientStore,
@@ -42,20 +43,41 @@ const HISTORY_AT_START = 200;
 const NOTHING_REGISTERED = new Set(["UNREACHABLE", "NAME_CONFUSABLE", "NAME_TAKEN"]);
 
 /**
- * Signs in as the terminal client starts: unlock the store, log in, catch up, join #lobby.
- * The model hears every event from the start, so nothing that arrives during catch-up is lost;
- * saved history is merged in after. `isNew`: this browser had no state for the name.
+ * How this browser comes to the name: it has state for it, it is to make a new account, or it
+ * is to become a new device of an account that exists (the account's first device types the
+ * code and approves once both show the same short authentication string).
+ */
+export type Arrival =
+  | { kind: "returning" }
+  | { kind: "new-account" }
+  | { kind: "new-device"; label: string; onCode(code: string): void; onSas(sas: string): void };
+
+/**
+ * Signs in as the terminal client starts: unlock the store, (link this device,) log in, catch
+ * up, join #lobby. The model hears every event from the start, so nothing that arrives during
+ * catch-up is lost; saved history is merged in after.
  */
 export async function signIn(
   adapters: PageAdapters,
   rawName: string,
   passphrase: string,
-  isNew: boolean,
+  arrival: Arrival,
 ): Promise<SignedIn> {
   const name = parseUserName(rawName.trim());
   if (name === undefined)
     throw new ClientError("BAD_ARGUMENT", `${rawName} is not a valid name: 1-32 of a-z, 0-9, _ and -`);
   const store = await adapters.openStore(name, passphrase);
+  if (arrival.kind === "new-device") {
+    try {
+      const { server, socketFactory } = adapters;
+      await linkNewDevice({ account: name, server, socketFactory, store, ...arrival });
+    } catch (error) {
+      // Not linked: nothing of this device is on the server, and its state goes.
+      await store.close();
+      await adapters.forget(name);
+      throw error;
+    }
+  }
   const client = new ChatClient({ name, server: adapters.server, store, socketFactory: adapters.socketFactory });
   const model = new ChatModel(name, Date.now, adapters.notify);
   const events = new UiEvents(name, () => client.joinedRooms().flatMap((g) => client.who(g)));
@@ -64,7 +86,7 @@ export async function signIn(
     await client.start();
   } catch (error) {
     await store.close();
-    if (isNew && NOTHING_REGISTERED.has(errorCode(error))) await adapters.forget(name);
+    if (arrival.kind === "new-account" && NOTHING_REGISTERED.has(errorCode(error))) await adapters.forget(name);
     throw error;
   }
   for (const groupId of client.joinedRooms()) {
