@@ -253,6 +253,27 @@ describe("browser client", { skip: missing }, () => {
     );
   });
 
+  it("creates an invite-only room, invites into it and leaves it with / commands", async () => {
+    const rooms = (user: BrowserUser) =>
+      user.page.$$eval("nav[aria-label=Rooms] .label", (nodes) => nodes.map((n) => n.textContent ?? ""));
+    await wanda.say("/join +webroom");
+    await wanda.page.waitForSelector(".room-title:text-is('+webroom')");
+    await wanda.say("/invite bruno");
+    await bruno.page.waitForSelector("nav[aria-label=Rooms] .label:text-is('+webroom')");
+    await bruno.page.click("nav[aria-label=Rooms] button:has-text('+webroom')");
+    const marker = uniqueMarker("in-webroom");
+    await wanda.say(marker);
+    await bruno.waitForMessage(marker);
+    await bruno.page.waitForSelector(".members li:has-text('wanda')");
+    await bruno.say("/leave");
+    await bruno.page.waitForSelector(".room-title:text-is('#lobby')");
+    assert.equal((await rooms(bruno)).includes("+webroom"), false);
+    await wanda.page.waitForSelector(".notice:has-text('bruno left')");
+    assert.ok((await rooms(wanda)).includes("+webroom"));
+    await wanda.page.click("nav[aria-label=Rooms] button:has-text('#lobby')");
+    await wanda.page.waitForSelector(".room-title:text-is('#lobby')");
+  });
+
   it("refuses the same name in a second tab of the same browser", async () => {
     const second = await wanda.context.newPage();
     try {
