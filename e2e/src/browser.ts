@@ -29,6 +29,14 @@ export function chromiumMissing(): string | undefined {
     : `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium), as .ci/run does`;
 }
 
+/** Opens the page in `page` and submits the sign-in form for `name` once. */
+export async function submitSignIn(page: Page, url: string, name: string): Promise<void> {
+  await page.goto(url);
+  await page.fill("#name", name);
+  await page.fill("#passphrase", PASSPHRASE);
+  await page.click("button[type=submit]");
+}
+
 /** One person in one browser: their own chromium and profile. */
 export class BrowserUser {
   private constructor(
@@ -39,13 +47,19 @@ export class BrowserUser {
     readonly pageErrors: string[],
   ) {}
 
-  static async launch(name: string, viewport = { width: 1280, height: 800 }): Promise<BrowserUser> {
+  /** `acceptCertificate`: take a self-signed certificate, as a user who compared its fingerprint would. */
+  static async launch(
+    name: string,
+    viewport = { width: 1280, height: 800 },
+    acceptCertificate = false,
+  ): Promise<BrowserUser> {
     const profile = tempDir(`chromium-${name}`);
     const context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
       args: ARGS,
       viewport,
+      ignoreHTTPSErrors: acceptCertificate,
     });
     const page = context.pages()[0] ?? (await context.newPage());
     const user = new BrowserUser(name, profile, context, page, []);
@@ -68,10 +82,7 @@ export class BrowserUser {
   /** Fills the sign-in form; a name new to this browser is asked for the passphrase twice. */
   async signIn(url: string): Promise<void> {
     const page = this.page;
-    await page.goto(url);
-    await page.fill("#name", this.name);
-    await page.fill("#passphrase", PASSPHRASE);
-    await page.click("button[type=submit]");
+    await submitSignIn(page, url, this.name);
     const next = await Promise.race([
       page.waitForSelector("#confirm").then(() => "confirm" as const),
       page.waitForSelector(".chat").then(() => "chat" as const),

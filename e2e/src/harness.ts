@@ -143,6 +143,14 @@ export class ServerProcess extends Proc {
   }
 }
 
+/** Server arguments for TLS with a certificate file and key (made by a server bound to 0.0.0.0, then stopped). */
+export async function tlsFileArgs(): Promise<string[]> {
+  const certDir = tempDir("certs");
+  const generator = await ServerProcess.start({ dataDir: certDir, args: ["--host", "0.0.0.0"] });
+  await generator.kill();
+  return ["--tls-cert", join(certDir, "tls-cert.pem"), "--tls-key", join(certDir, "tls-key.pem")];
+}
+
 /**
  * A plain HTTP GET of `path` on the port of the server at `serverUrl`, on a connection of its own:
  * HTTPS for a wss:// server, trusting the certificate `ca` (PEM) whatever name it was made for.

@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { BIN, ChatProcess, ServerProcess, chatEnv, freePort, tempDir } from "./harness.js";
+import { BIN, ChatProcess, ServerProcess, chatEnv, freePort, tempDir, tlsFileArgs } from "./harness.js";
 
 function fingerprintLine(server: ServerProcess): string {
   const line = server.stdoutLines.find((l) => l.startsWith("TLS certificate SHA-256 fingerprint: "));
@@ -73,12 +73,7 @@ describe("TLS", () => {
   });
 
   it("serves wss:// on loopback with --tls-cert and --tls-key", async () => {
-    const certDir = tempDir("certs");
-    const generator = await ServerProcess.start({ dataDir: certDir, args: ["--host", "0.0.0.0"] });
-    await generator.kill();
-    const server = await ServerProcess.start({
-      args: ["--tls-cert", join(certDir, "tls-cert.pem"), "--tls-key", join(certDir, "tls-key.pem")],
-    });
+    const server = await ServerProcess.start({ args: await tlsFileArgs() });
     processes.push(server);
     assert.match(server.url, /^wss:\/\/127\.0\.0\.1:/);
     const dave = await ChatProcess.start("dave", server.url, tempDir("dave"));

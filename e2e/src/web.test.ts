@@ -9,8 +9,17 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { BrowserUser, chromiumMissing } from "./browser.js";
-import { ChatProcess, filesUnder, PASSPHRASE, ServerProcess, tempDir, uniqueMarker, until } from "./harness.js";
+import { BrowserUser, chromiumMissing, submitSignIn } from "./browser.js";
+import {
+  ChatProcess,
+  filesUnder,
+  PASSPHRASE,
+  ServerProcess,
+  tempDir,
+  tlsFileArgs,
+  uniqueMarker,
+  until,
+} from "./harness.js";
 
 const missing = chromiumMissing();
 if (missing !== undefined && process.env["CI"] === "true") {
@@ -165,6 +174,35 @@ describe("browser client", { skip: missing }, () => {
     assert.deepEqual(wanda.pageErrors, []);
   });
 
+  it("links a browser as a new device of the terminal user's account: a code, the same SAS on both screens, then the chat", async () => {
+    const device = await BrowserUser.launch("tess");
+    try {
+      await submitSignIn(device.page, page, "tess");
+      await device.page.fill("#confirm", PASSPHRASE);
+      await device.page.check("#link-device");
+      await device.page.fill("#device-label", "tess's browser");
+      await device.page.click("button[type=submit]");
+      const command = (await (await device.page.waitForSelector("#link-command")).textContent()) ?? "";
+      const code = /^\/devices link (\S+)$/.exec(command)?.[1];
+      assert.ok(code !== undefined, command);
+      const offer = await tess.command(`/devices link ${code}`, "device_link");
+      assert.equal(offer.label, "tess's browser", JSON.stringify(offer));
+      const sas = await (await device.page.waitForSelector("#link-sas")).textContent();
+      assert.equal(sas, offer.sas);
+      tess.send("/devices approve");
+      await device.page.waitForSelector(".chat .link-live");
+      const fromTerminal = uniqueMarker("to-both-of-tess");
+      tess.send(fromTerminal);
+      await device.waitForMessage(fromTerminal);
+      const fromBrowser = uniqueMarker("from-tess-browser");
+      await device.say(fromBrowser);
+      await wanda.waitForMessage(fromBrowser);
+      await tess.waitFor("her browser's line", (e) => e.type === "message" && e.text === fromBrowser);
+    } finally {
+      await device.close();
+    }
+  });
+
   it("enforces the CSP: an inline script injected into the page does not run", async () => {
     const outcome = await wanda.page.evaluate(
       () =>
@@ -215,17 +253,49 @@ describe("browser client", { skip: missing }, () => {
     );
   });
 
+  it("creates an invite-only room, invites into it and leaves it with / commands", async () => {
+    const rooms = (user: BrowserUser) =>
+      user.page.$$eval("nav[aria-label=Rooms] .label", (nodes) => nodes.map((n) => n.textContent ?? ""));
+    await wanda.say("/join +webroom");
+    await wanda.page.waitForSelector(".room-title:text-is('+webroom')");
+    await wanda.say("/invite bruno");
+    await bruno.page.waitForSelector("nav[aria-label=Rooms] .label:text-is('+webroom')");
+    await bruno.page.click("nav[aria-label=Rooms] button:has-text('+webroom')");
+    const marker = uniqueMarker("in-webroom");
+    await wanda.say(marker);
+    await bruno.waitForMessage(marker);
+    await bruno.page.waitForSelector(".members li:has-text('wanda')");
+    await bruno.say("/leave");
+    await bruno.page.waitForSelector(".room-title:text-is('#lobby')");
+    assert.equal((await rooms(bruno)).includes("+webroom"), false);
+    await wanda.page.waitForSelector(".notice:has-text('bruno left')");
+    assert.ok((await rooms(wanda)).includes("+webroom"));
+    await wanda.page.click("nav[aria-label=Rooms] button:has-text('#lobby')");
+    await wanda.page.waitForSelector(".room-title:text-is('#lobby')");
+  });
+
   it("refuses the same name in a second tab of the same browser", async () => {
     const second = await wanda.context.newPage();
     try {
-      await second.goto(page);
-      await second.fill("#name", "wanda");
-      await second.fill("#passphrase", PASSPHRASE);
-      await second.click("button[type=submit]");
+      await submitSignIn(second, page, "wanda");
       await second.waitForSelector(".error:has-text('signed in in another tab')");
       assert.equal(await second.$(".chat"), null);
     } finally {
       await second.close();
+    }
+  });
+
+  it("leaves no state behind when a new name is refused (taken by the terminal user)", async () => {
+    const other = await bruno.context.newPage();
+    try {
+      await submitSignIn(other, page, "tess");
+      await other.fill("#confirm", PASSPHRASE);
+      await other.click("button[type=submit]");
+      await other.waitForSelector(".error:has-text('NAME_TAKEN')");
+      const names = await other.evaluate(async () => (await indexedDB.databases()).map((d) => d.name));
+      assert.deepEqual(names, ["secure-chat/bruno"]);
+    } finally {
+      await other.close();
     }
   });
 
@@ -330,5 +400,26 @@ describe("browser client", { skip: missing }, () => {
       await fresh.close();
     }
     for (const path of shots) assert.ok(readFileSync(path).subarray(1, 4).toString() === "PNG", path);
+  });
+});
+
+describe("browser client over TLS", { skip: missing }, () => {
+  it("is served over https:// with --tls-cert and talks wss:// to the same server", async () => {
+    const server = await ServerProcess.start({ args: await tlsFileArgs() });
+    const url = `${server.url.replace(/^wss/, "https")}/`;
+    const printed = server.stdoutLines.find((line) => line.startsWith("web client on "));
+    assert.match(printed ?? "", /^web client on https:\/\/127\.0\.0\.1:\d+\/ /);
+    const user = await BrowserUser.launch("tina", undefined, true);
+    const terminal = await ChatProcess.start("terry", server.url, tempDir("terry"));
+    try {
+      await user.signIn(url);
+      const marker = uniqueMarker("over-tls");
+      await user.say(marker);
+      await terminal.waitFor("the line over TLS", (e) => e.type === "message" && e.text === marker);
+    } finally {
+      await user.close();
+      await terminal.kill();
+      await server.kill();
+    }
   });
 });

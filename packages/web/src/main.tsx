@@ -25,6 +25,7 @@ const adapters: PageAdapters = {
       throw error;
     }
   },
+  forget: (name) => IndexedDbClientStore.remove(databaseOf(name)),
   notify: (message) => {
     // Only when the user allowed it and is looking elsewhere; the body is text, never markup.
     if (typeof Notification === "undefined" || Notification.permission !== "granted" || document.hasFocus()) return;

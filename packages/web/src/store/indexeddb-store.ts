@@ -94,6 +94,11 @@ export class IndexedDbClientStore implements ClientStore {
     return (await factory.databases()).some((info) => info.name === database);
   }
 
+  /** Deletes the database (closed first: a store that is open blocks it). */
+  static async remove(database: string, factory: IDBFactory = indexedDB): Promise<void> {
+    await request(factory.deleteDatabase(database));
+  }
+
   /** Opens (or creates) the database; BAD_PASSPHRASE when the passphrase does not open it. */
   static async open(options: OpenOptions): Promise<IndexedDbClientStore> {
     const factory = options.factory ?? indexedDB;

@@ -7,7 +7,9 @@ const LAST_NAME = "secure-chat.last-name";
 
 /**
  * Name and passphrase. A name this browser holds no state for is new here: the passphrase is
- * asked twice (it encrypts the local state and cannot be recovered), as the terminal does.
+ * asked twice (it encrypts the local state and cannot be recovered), as the terminal does, and
+ * the browser either makes a new account or becomes a new device of one that exists: then it
+ * shows the code to type on the account's first device and the string both must show.
  */
 export function SignInForm({ adapters, onSignedIn }: { adapters: PageAdapters; onSignedIn: (s: SignedIn) => void }) {
   const [name, setName] = useState(() => localStorage.getItem(LAST_NAME) ?? "");
@@ -15,6 +17,9 @@ export function SignInForm({ adapters, onSignedIn }: { adapters: PageAdapters; o
   const [confirm, setConfirm] = useState<string | undefined>(undefined);
   const [error, setError] = useState("");
   const [busy, setBusy] = useState(false);
+  const [linking, setLinking] = useState(false);
+  const [label, setLabel] = useState("browser");
+  const [pairing, setPairing] = useState<{ code?: string; sas?: string }>({});
 
   const submit = async (event: Event): Promise<void> => {
     event.preventDefault();
@@ -29,11 +34,29 @@ export function SignInForm({ adapters, onSignedIn }: { adapters: PageAdapters; o
         return setError(`${parsed} is new in this browser: type the passphrase again to confirm it`);
       }
       if (confirm !== undefined && confirm !== passphrase) return setError("the two passphrases differ");
-      const signedIn = await signIn(adapters, parsed, passphrase);
+      setPairing({});
+      const signedIn = await signIn(
+        adapters,
+        parsed,
+        passphrase,
+        confirm === undefined
+          ? { kind: "returning" }
+          : linking
+            ? {
+                kind: "new-device",
+                label: label.trim() || "browser",
+                onCode: (code) => setPairing({ code }),
+                onSas: (sas) => setPairing((shown) => ({ ...shown, sas })),
+              }
+            : { kind: "new-account" },
+      );
       localStorage.setItem(LAST_NAME, parsed);
       onSignedIn(signedIn);
     } catch (failure) {
       const code = errorCode(failure);
+      // A new name refused by the server left nothing here: the next try is a new name again.
+      if (confirm !== undefined && !(await adapters.hasState(parsed))) setConfirm(undefined);
+      setPairing({});
       setError(code === "UNREACHABLE" ? "cannot reach the server" : `${errorMessage(failure)} (${code})`);
     } finally {
       setBusy(false);
@@ -58,10 +81,40 @@ export function SignInForm({ adapters, onSignedIn }: { adapters: PageAdapters; o
         />
         <PassphraseField id="passphrase" label="Passphrase" value={passphrase} onValue={setPassphrase} />
         {confirm !== undefined && (
-          <PassphraseField id="confirm" label="Passphrase again" value={confirm} onValue={setConfirm} />
+          <>
+            <PassphraseField id="confirm" label="Passphrase again" value={confirm} onValue={setConfirm} />
+            <label class="check">
+              <input
+                id="link-device"
+                type="checkbox"
+                checked={linking}
+                onChange={(e) => setLinking(e.currentTarget.checked)}
+              />
+              I use {parseUserName(name.trim()) ?? "this name"} on another device already: link this browser to it
+            </label>
+            {linking && (
+              <>
+                <label for="device-label">This device's name (shown to your other devices)</label>
+                <input id="device-label" value={label} onInput={(e) => setLabel(e.currentTarget.value)} />
+              </>
+            )}
+          </>
+        )}
+        {pairing.code !== undefined && (
+          <div class="pairing" role="status" aria-live="polite">
+            <p>
+              On your first device, type <code id="link-command">/devices link {pairing.code}</code>
+            </p>
+            {pairing.sas !== undefined && (
+              <p>
+                It must show <strong id="link-sas">{pairing.sas}</strong>. Type <code>/devices approve</code> there only
+                if it does.
+              </p>
+            )}
+          </div>
         )}
         <button type="submit" disabled={busy}>
-          {busy ? "Signing in…" : "Sign in"}
+          {busy ? (pairing.code !== undefined ? "Waiting for your first device…" : "Signing in…") : "Sign in"}
         </button>
         <p class="error" role="alert">
           {error}
