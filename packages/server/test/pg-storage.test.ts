@@ -5,7 +5,7 @@ import type { GroupId, UserName } from "@secure-chat/protocol";
 import { PgStorage } from "../src/storage/pg-storage.js";
 import { StorageUnavailableError, type Storage } from "../src/storage/storage.js";
 import { PostgresInstance, postgresMissing } from "./postgres-instance.js";
-import { storageContract } from "./storage-contract.js";
+import { commitInput, storageContract } from "./storage-contract.js";
 import { skipUnlessCi } from "./throwaway-service.js";
 
 const skip = skipUnlessCi(postgresMissing());
@@ -79,19 +79,7 @@ describe("PostgreSQL", { skip }, () => {
         await a.registerUser(bob, new Uint8Array(32).fill(2));
         await a.createGroup(lobby, "open", alice, undefined);
         for (let epoch = 0; epoch < 20; epoch++) {
-          const rival = (storage: Storage, sender: UserName) =>
-            storage.acceptCommit({
-              groupId: lobby,
-              epoch,
-              sender,
-              senderJoins: false,
-              commit: new Uint8Array([epoch]),
-              groupInfo: undefined,
-              welcome: undefined,
-              added: [],
-              removed: [],
-              serverTs: epoch,
-            });
+          const rival = (storage: Storage, sender: UserName) => storage.acceptCommit(commitInput(lobby, epoch, sender));
           const results = await Promise.all([rival(a, alice), rival(b, bob)]);
           assert.deepEqual(results.map((r) => r.kind).sort(), ["accepted", "stale"], `epoch ${epoch}`);
         }
@@ -111,18 +99,7 @@ describe("PostgreSQL", { skip }, () => {
       try {
         for (const [index, name] of [alice, bob].entries()) await a.registerUser(name, new Uint8Array(32).fill(index));
         await a.createGroup(lobby, "open", alice, undefined);
-        const join = await a.acceptCommit({
-          groupId: lobby,
-          epoch: 0,
-          sender: bob,
-          senderJoins: true,
-          commit: new Uint8Array([0]),
-          groupInfo: undefined,
-          welcome: undefined,
-          added: [],
-          removed: [],
-          serverTs: 0,
-        });
+        const join = await a.acceptCommit(commitInput(lobby, 0, bob, { senderJoins: true }));
         // Test scaffolding in the database: a message from `alice` waits, inside its transaction
         // and after its row (and seq) exists, until the control connection lets it commit.
         await control.query(`
