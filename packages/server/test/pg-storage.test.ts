@@ -48,6 +48,57 @@ describe("PostgreSQL", { skip }, () => {
     const bob = "bob" as UserName;
     const lobby = "#lobby" as GroupId;
 
+    it("sends called while a write runs share one transaction, each answered its own, in call order", async () => {
+      const { url } = await freshDatabase();
+      const storage = await PgStorage.open(url);
+      try {
+        await storage.registerUser(alice, new Uint8Array(32).fill(1));
+        await storage.createGroup(lobby, "open", alice, undefined);
+        const send = (byte: number, sendId?: Uint8Array) => ({
+          groupId: lobby,
+          sender: alice,
+          payload: new Uint8Array([byte]),
+          serverTs: byte,
+          sendId,
+        });
+        const id = new Uint8Array(16).fill(7);
+        // Not awaited: they join one batch, which the createGroup called after them does not join.
+        const calls = [
+          storage.appendMessages([send(1)]),
+          storage.appendMessages([send(2, id), send(3)]),
+          storage.appendMessages([send(4, id)]),
+        ];
+        const other = storage.createGroup("+team" as GroupId, "invite", alice, undefined);
+        const after = storage.appendMessages([send(5)]);
+        const [first, second, third] = await Promise.all(calls);
+        const created = await other;
+        const [last] = await after;
+        assert.deepEqual(
+          [...first!, ...second!, ...third!].map((result) => [result.kind, result.delivery.payload[0]]),
+          [
+            ["stored", 1],
+            ["stored", 2],
+            ["stored", 3],
+            ["duplicate", 2],
+          ],
+        );
+        const seqs = [...first!, ...second!].map((result) => result.delivery.seq);
+        assert.deepEqual(
+          seqs,
+          [...seqs].sort((x, y) => x - y),
+          "seqs in call order",
+        );
+        assert.ok(created.kind === "created" && last !== undefined);
+        assert.ok(created.seq > seqs.at(-1)! && last.delivery.seq >= created.seq, "the write between keeps its place");
+        assert.deepEqual(
+          (await storage.fetchSince(alice, 0, 100)).map((delivery) => delivery.payload[0]),
+          [1, 2, 3, 5],
+        );
+      } finally {
+        await storage.close();
+      }
+    });
+
     it("hands each KeyPackage out once when two nodes claim at the same time", async () => {
       const { url } = await freshDatabase();
       const [a, b] = [await PgStorage.open(url), await PgStorage.open(url)];
