@@ -19,7 +19,7 @@ export function benchSection(report: BenchReport): string {
     `Run of ${report.at.slice(0, 10)} (\`npm run bench\`, ${report.durationSeconds.toFixed(0)} s).`,
     "",
     `- Machine: ${machineLine(report.machine)}.`,
-    `- secure-chat: SQLite ${report.durability}; cipher suite X25519 for the`,
+    `- secure-chat: ${report.durability}; cipher suite X25519 for the`,
     "  server scenarios; generator and every server share the machine.",
     "",
     scenarioTable(report.scenarios, report.servers),

@@ -7,6 +7,7 @@
  * Options (for diagnosis): --only=fanout,steady,connections,catchup,crypto,latency,tui,web
  * --servers=secure-chat,ws-relay,socketio,ngircd  --rooms=100,1000  --measure=SECONDS
  * --connections=N  --connect-budget=SECONDS  --catchup=N  --window=N  --no-acks  --cpu-prof
+ * --storage=sqlite|postgres (secure-chat on a throwaway PostgreSQL, fsync on, synchronous_commit=on)
  * (the secure-chat server and the ws relay write a V8 CPU profile per scenario to
  * bench-results/profiles/SCENARIO/SERVER, their rooms' generator workers to .../generator:
  * `node bench/dist/profile-summary.js FILE 15 FROM_US TO_US` with the window from the metrics)
@@ -17,7 +18,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "nod
 import { join } from "node:path";
 import { cpus, totalmem } from "node:os";
 import { cipherSuites } from "@secure-chat/protocol";
-import { SQLITE_DURABILITY } from "@secure-chat/server";
+import { PG_DURABILITY, SQLITE_DURABILITY } from "@secure-chat/server";
 import { measureSuite, type CryptoResult } from "./crypto.js";
 import { measureLatency, type LatencyResult } from "./latency.js";
 import { measureTui, tuiLines, type TuiResult } from "./tui.js";
@@ -40,9 +41,19 @@ import { fanOut } from "./scenarios/fanout.js";
 import type { ScenarioResult } from "./scenarios/result.js";
 import { steady } from "./scenarios/steady.js";
 import { writeBenchmarksDoc } from "./docs.js";
-import { serverAvailable, serverKinds, type ServerOptions } from "./servers.js";
+import { serverAvailable, serverKinds, type ServerOptions, type StorageKind } from "./servers.js";
 
-const knownOptions = ["only", "servers", "rooms", "measure", "connections", "connect-budget", "catchup", "window"];
+const knownOptions = [
+  "only",
+  "servers",
+  "rooms",
+  "measure",
+  "connections",
+  "connect-budget",
+  "catchup",
+  "window",
+  "storage",
+];
 const knownFlags = ["quick", "no-acks", "cpu-prof", "no-docs", "report-only"];
 // A mistyped option must not silently start a 10-minute full run.
 for (const arg of process.argv.slice(2)) {
@@ -61,6 +72,14 @@ function option(name: string): string | undefined {
 const flag = (name: string): boolean => process.argv.includes(`--${name}`);
 
 const quick = flag("quick");
+const storageOption = option("storage") ?? "sqlite";
+if (storageOption !== "sqlite" && storageOption !== "postgres") {
+  process.stderr.write(`bench: --storage is sqlite or postgres, not ${storageOption}\n`);
+  process.exit(2);
+}
+/** Where the secure-chat server stores (--storage=postgres: a throwaway PostgreSQL with fsync on). */
+const storage: StorageKind = storageOption;
+const durability = storage === "postgres" ? `PostgreSQL: ${PG_DURABILITY}` : `SQLite: ${SQLITE_DURABILITY}`;
 const only = option("only")?.split(",");
 const wants = (part: string): boolean => only === undefined || only.includes(part);
 const settings = {
@@ -107,12 +126,12 @@ function machine(): Record<string, string> {
 const profiled = (kind: ServerKind): boolean => kind === "secure-chat" || kind === "ws-relay";
 
 /** Server options for one scenario: with --cpu-prof, the server writes a profile into its own folder. */
-function serverOptions(kind: ServerKind, scenario: string): ServerOptions | undefined {
-  if (settings.cpuProfileDir === undefined || !profiled(kind)) return undefined;
+function serverOptions(kind: ServerKind, scenario: string): ServerOptions {
+  if (settings.cpuProfileDir === undefined || !profiled(kind)) return { storage };
   const dir = join(settings.cpuProfileDir, scenario, kind);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  return { cpuProfileDir: dir };
+  return { cpuProfileDir: dir, storage };
 }
 
 /** The top functions of a scenario's profile, inside its measured window. */
@@ -269,7 +288,7 @@ async function main(): Promise<void> {
     at: new Date().toISOString(),
     quick,
     machine: machine(),
-    durability: SQLITE_DURABILITY,
+    durability,
     durationSeconds: (performance.now() - started) / 1000,
     servers,
     scenarios,
@@ -277,7 +296,7 @@ async function main(): Promise<void> {
     latency,
     tui,
     web,
-    targets: checkTargets(scenarios, SQLITE_DURABILITY, tui, web),
+    targets: checkTargets(scenarios, durability, tui, web),
   };
   mkdirSync("bench-results", { recursive: true });
   writeFileSync("bench-results/latest.json", JSON.stringify(report, null, 2));
@@ -289,7 +308,7 @@ function render(report: BenchReport, docs: boolean): void {
   const { scenarios, servers, crypto, latency, tui, web } = report;
   const text = [
     `secure-chat bench (${report.quick ? "quick" : "full"}), ${machineLine(report.machine)}`,
-    `SQLite: ${report.durability}; generator and servers share this machine: compare ratios, not absolutes.`,
+    `${report.durability}; generator and servers share this machine: compare ratios, not absolutes.`,
     "",
     scenarioTable(scenarios, servers),
     "",

@@ -291,7 +291,7 @@ export function checkTargets(
     const ok = durable.every((r) => (r.metrics.storedMessages ?? 0) >= (r.metrics.ackedTotal ?? Infinity));
     targets.push({
       target: "every acknowledged message durable",
-      value: `${durable.map((r) => `${r.scenario}: ${nf(0).format(r.metrics.ackedTotal ?? 0)} acked, ${nf(0).format(r.metrics.storedMessages ?? 0)} in the database`).join("; ")}; SQLite: ${durability}`,
+      value: `${durable.map((r) => `${r.scenario}: ${nf(0).format(r.metrics.ackedTotal ?? 0)} acked, ${nf(0).format(r.metrics.storedMessages ?? 0)} in the database`).join("; ")}; ${durability}`,
       met: ok,
     });
   }

@@ -7,6 +7,8 @@ import type { ServerKind } from "./load/worker.js";
 import { ensureNgircd, writeNgircdConfig } from "./references/ngircd.js";
 import { freePort } from "@secure-chat/e2e/harness";
 import { cpuProfileArgs, spawnReady, type Spawned } from "./procs.js";
+import { PostgresInstance } from "@secure-chat/server/testing";
+import { storedMessages, storedMessagesInPostgres } from "./scenarios/durability.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SECURE_CHAT = join(HERE, "..", "..", "packages", "cli", "bin", "secure-chat.js");
@@ -25,18 +27,23 @@ export interface RunningServer {
   host: string;
   port: number;
   pid: number;
-  /** secure-chat's data folder (the SQLite database). */
-  dataDir: string | undefined;
   spawned: Spawned;
   /** Stops the process (SIGINT, so secure-chat closes its database and writes its profile). */
   stop(): Promise<void>;
-  /** Deletes its temporary folder; after stop(). */
-  remove(): void;
+  /** secure-chat's application messages in its database; after stop(). */
+  storedMessages(): Promise<number>;
+  /** Deletes its temporary folder (and stops its PostgreSQL); after stop(). */
+  remove(): Promise<void>;
 }
+
+/** Where secure-chat stores: SQLite in its data folder (the default), or a throwaway PostgreSQL. */
+export type StorageKind = "sqlite" | "postgres";
 
 export interface ServerOptions {
   /** Write a V8 CPU profile of the server into this folder (Node servers only: secure-chat, the relays). */
   cpuProfileDir?: string | undefined;
+  /** secure-chat only; PostgreSQL runs with fsync on, as in production. */
+  storage?: StorageKind;
 }
 
 export function serverAvailable(kind: ServerKind): boolean {
@@ -48,8 +55,17 @@ export async function startServer(kind: ServerKind, options: ServerOptions = {})
   const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
   let started: { spawned: Spawned; port: number };
   const profile = cpuProfileArgs(options.cpuProfileDir);
+  let postgres: PostgresInstance | undefined;
+  let storedMessagesNow = async (): Promise<number> => storedMessages(dir);
   switch (kind) {
     case "secure-chat": {
+      const storage: string[] = [];
+      if (options.storage === "postgres") {
+        postgres = await PostgresInstance.start({ durable: true });
+        const url = await postgres.createDatabase("bench");
+        storage.push("--storage", url);
+        storedMessagesNow = () => storedMessagesInPostgres(url);
+      }
       const { spawned, match } = await spawnReady(
         process.execPath,
         [
@@ -60,6 +76,7 @@ export async function startServer(kind: ServerKind, options: ServerOptions = {})
           "0",
           "--data",
           dir,
+          ...storage,
           "--suite",
           "x25519",
           "--rate-limit",
@@ -98,9 +115,12 @@ export async function startServer(kind: ServerKind, options: ServerOptions = {})
     host: "127.0.0.1",
     port: started.port,
     pid: started.spawned.pid,
-    dataDir: kind === "secure-chat" ? dir : undefined,
     spawned: started.spawned,
     stop: () => started.spawned.stop("SIGINT", 10_000),
-    remove: cleanup,
+    storedMessages: storedMessagesNow,
+    async remove() {
+      await postgres?.stop();
+      cleanup();
+    },
   };
 }

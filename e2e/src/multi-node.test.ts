@@ -119,6 +119,20 @@ describe("several nodes on one PostgreSQL and one NATS", { skip, timeout: 240_00
     await waitForText(alice, fromGrace);
   });
 
+  it("NATS stopped and started again: messages between nodes still arrive meanwhile (found by seq), and after", async () => {
+    const frank = clients.find((client) => client.name === "frank");
+    const grace = clients.find((client) => client.name === "grace");
+    assert.ok(frank !== undefined && grace !== undefined, "frank on node a, grace on node b");
+    await cluster.nats.stop();
+    const whileDown = uniqueMarker("bus-down");
+    frank.send(whileDown);
+    await waitForText(grace, whileDown);
+    await cluster.nats.restart();
+    const afterwards = uniqueMarker("bus-back");
+    grace.send(afterwards);
+    await waitForText(frank, afterwards);
+  });
+
   it("kill -9 of a node: its clients reconnect through haproxy to the other; nothing acknowledged is lost or shown twice", async () => {
     const entry = await cluster.startBalancer();
     const dave = await start("dave", entry);

@@ -88,6 +88,6 @@ export async function catchUp(messages: number, serverOptions?: ServerOptions): 
   } finally {
     await generator.close();
     await server.stop();
-    server.remove();
+    await server.remove();
   }
 }

@@ -98,6 +98,6 @@ export async function connections(kind: ServerKind, options: ConnectionsOptions)
   } finally {
     await generator.close();
     await server.stop();
-    server.remove();
+    await server.remove();
   }
 }

@@ -9,7 +9,6 @@ import type { ServerKind } from "../load/worker.js";
 import { memory, sleep } from "../procs.js";
 import type { ServerOptions } from "../servers.js";
 import { histogramPercentileMs } from "../stats.js";
-import { storedMessages } from "./durability.js";
 import { orderNotes, type ScenarioResult } from "./result.js";
 import { measureWindow, openRoom } from "./room.js";
 
@@ -60,11 +59,11 @@ export async function fanOut(kind: ServerKind, members: number, options: FanOutO
     if (after.closed > 0) notes.push(`${after.closed} connections were closed during the run`);
     await generator.close();
     await server.stop();
-    if (kind === "secure-chat" && server.dataDir !== undefined) {
+    if (kind === "secure-chat") {
       metrics.ackedTotal = after.ackedTotal;
       metrics.misorderedDeliveries = after.misorderedTotal;
       notes.push(...orderNotes(after.misorderedTotal));
-      metrics.storedMessages = storedMessages(server.dataDir);
+      metrics.storedMessages = await server.storedMessages();
       if (metrics.storedMessages < after.ackedTotal) {
         notes.push(`DURABILITY: ${after.ackedTotal} acknowledged but ${metrics.storedMessages} stored`);
       }

@@ -60,7 +60,7 @@ export async function openRoom(
   const close = async (): Promise<void> => {
     await generator.close();
     await server.stop();
-    server.remove();
+    await server.remove();
   };
   try {
     const users: BenchUser[] = plan?.users ?? benchUsers("u", members).map((u, i) => ({ ...u, name: `u${i}` }));

@@ -81,10 +81,15 @@ export class Connection {
    * visits one object fewer per delivery (measured into 1,000 members: see docs/benchmarks.md).
    */
   releaseDeliveries(): DeliveryTarget {
+    for (const frame of this.takeHeldDeliveries()) this.sendEncoded(frame);
+    return this.peer;
+  }
+
+  /** Ends the hold and hands over what it kept, unsent (for a target that orders them itself). */
+  takeHeldDeliveries(): Uint8Array[] {
     const held = this.held ?? [];
     this.held = undefined;
-    for (const frame of held) this.sendEncoded(frame);
-    return this.peer;
+    return held;
   }
 
   /** Sends an error frame; closes the connection when the code calls for it. */

@@ -15,6 +15,7 @@ import { createContext, type ServerContext } from "../src/context.js";
 import { fanOut, startDelivery, watchForMissedHints } from "../src/services/delivery.js";
 import { PgStorage } from "../src/storage/pg-storage.js";
 import { recordingConnection, silentLog } from "./fakes.js";
+import { commitInput } from "./storage-contract.js";
 import { NatsInstance, natsMissing } from "./nats-instance.js";
 import { PostgresInstance, postgresMissing } from "./postgres-instance.js";
 import { skipUnlessCi } from "./throwaway-service.js";
@@ -113,18 +114,7 @@ describe("a node of several whose bus drops frames", { skip }, () => {
         await nodeA.storage.registerUser(name, new Uint8Array(32).fill(index));
       }
       await nodeA.storage.createGroup(lobby, "open", alice, undefined);
-      const join = await nodeA.storage.acceptCommit({
-        groupId: lobby,
-        epoch: 0,
-        sender: bob,
-        senderJoins: true,
-        commit: new Uint8Array([0]),
-        groupInfo: undefined,
-        welcome: undefined,
-        added: [],
-        removed: [],
-        serverTs: 0,
-      });
+      const join = await nodeA.storage.acceptCommit(commitInput(lobby, 0, bob, { senderJoins: true }));
       assert.ok(join.kind === "accepted");
 
       // bob is connected to node b and caught up.

@@ -5,7 +5,7 @@ import type { GroupId, UserName } from "@secure-chat/protocol";
 import { PgStorage } from "../src/storage/pg-storage.js";
 import { StorageUnavailableError, type Storage } from "../src/storage/storage.js";
 import { PostgresInstance, postgresMissing } from "./postgres-instance.js";
-import { storageContract } from "./storage-contract.js";
+import { commitInput, storageContract } from "./storage-contract.js";
 import { skipUnlessCi } from "./throwaway-service.js";
 
 const skip = skipUnlessCi(postgresMissing());
@@ -48,6 +48,57 @@ describe("PostgreSQL", { skip }, () => {
     const bob = "bob" as UserName;
     const lobby = "#lobby" as GroupId;
 
+    it("sends called while a write runs share one transaction, each answered its own, in call order", async () => {
+      const { url } = await freshDatabase();
+      const storage = await PgStorage.open(url);
+      try {
+        await storage.registerUser(alice, new Uint8Array(32).fill(1));
+        await storage.createGroup(lobby, "open", alice, undefined);
+        const send = (byte: number, sendId?: Uint8Array) => ({
+          groupId: lobby,
+          sender: alice,
+          payload: new Uint8Array([byte]),
+          serverTs: byte,
+          sendId,
+        });
+        const id = new Uint8Array(16).fill(7);
+        // Not awaited: they join one batch, which the createGroup called after them does not join.
+        const calls = [
+          storage.appendMessages([send(1)]),
+          storage.appendMessages([send(2, id), send(3)]),
+          storage.appendMessages([send(4, id)]),
+        ];
+        const other = storage.createGroup("+team" as GroupId, "invite", alice, undefined);
+        const after = storage.appendMessages([send(5)]);
+        const [first, second, third] = await Promise.all(calls);
+        const created = await other;
+        const [last] = await after;
+        assert.deepEqual(
+          [...first!, ...second!, ...third!].map((result) => [result.kind, result.delivery.payload[0]]),
+          [
+            ["stored", 1],
+            ["stored", 2],
+            ["stored", 3],
+            ["duplicate", 2],
+          ],
+        );
+        const seqs = [...first!, ...second!].map((result) => result.delivery.seq);
+        assert.deepEqual(
+          seqs,
+          [...seqs].sort((x, y) => x - y),
+          "seqs in call order",
+        );
+        assert.ok(created.kind === "created" && last !== undefined);
+        assert.ok(created.seq > seqs.at(-1)! && last.delivery.seq >= created.seq, "the write between keeps its place");
+        assert.deepEqual(
+          (await storage.fetchSince(alice, 0, 100)).map((delivery) => delivery.payload[0]),
+          [1, 2, 3, 5],
+        );
+      } finally {
+        await storage.close();
+      }
+    });
+
     it("hands each KeyPackage out once when two nodes claim at the same time", async () => {
       const { url } = await freshDatabase();
       const [a, b] = [await PgStorage.open(url), await PgStorage.open(url)];
@@ -79,19 +130,7 @@ describe("PostgreSQL", { skip }, () => {
         await a.registerUser(bob, new Uint8Array(32).fill(2));
         await a.createGroup(lobby, "open", alice, undefined);
         for (let epoch = 0; epoch < 20; epoch++) {
-          const rival = (storage: Storage, sender: UserName) =>
-            storage.acceptCommit({
-              groupId: lobby,
-              epoch,
-              sender,
-              senderJoins: false,
-              commit: new Uint8Array([epoch]),
-              groupInfo: undefined,
-              welcome: undefined,
-              added: [],
-              removed: [],
-              serverTs: epoch,
-            });
+          const rival = (storage: Storage, sender: UserName) => storage.acceptCommit(commitInput(lobby, epoch, sender));
           const results = await Promise.all([rival(a, alice), rival(b, bob)]);
           assert.deepEqual(results.map((r) => r.kind).sort(), ["accepted", "stale"], `epoch ${epoch}`);
         }
@@ -111,18 +150,7 @@ describe("PostgreSQL", { skip }, () => {
       try {
         for (const [index, name] of [alice, bob].entries()) await a.registerUser(name, new Uint8Array(32).fill(index));
         await a.createGroup(lobby, "open", alice, undefined);
-        const join = await a.acceptCommit({
-          groupId: lobby,
-          epoch: 0,
-          sender: bob,
-          senderJoins: true,
-          commit: new Uint8Array([0]),
-          groupInfo: undefined,
-          welcome: undefined,
-          added: [],
-          removed: [],
-          serverTs: 0,
-        });
+        const join = await a.acceptCommit(commitInput(lobby, 0, bob, { senderJoins: true }));
         // Test scaffolding in the database: a message from `alice` waits, inside its transaction
         // and after its row (and seq) exists, until the control connection lets it commit.
         await control.query(`

@@ -55,7 +55,12 @@ async function registerAll(storage: Storage, names: readonly UserName[] = everyo
   for (const name of names) assert.deepEqual(await storage.registerUser(name, key()), { kind: "registered" });
 }
 
-function commitInput(groupId: GroupId, epoch: number, sender: UserName, rest: Partial<CommitInput> = {}): CommitInput {
+export function commitInput(
+  groupId: GroupId,
+  epoch: number,
+  sender: UserName,
+  rest: Partial<CommitInput> = {},
+): CommitInput {
   return {
     groupId,
     epoch,

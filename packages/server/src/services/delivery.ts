@@ -60,10 +60,12 @@ export async function startDelivery(ctx: ServerContext, connection: Connection, 
   if (connection.state.phase === "closed") return; // its cleanup has run: nothing to subscribe
   if (ctx.bus.crossNode) {
     const ordered = new OrderedDelivery(ctx, connection, name, cursor);
-    connection.releaseDeliveries(); // the held frames are fetched anew, in order
     unsubscribe = ctx.bus.subscribe(name, ordered);
     ctx.orderedDeliveries.set(connection, ordered);
     connection.onClose.push(() => ctx.orderedDeliveries.delete(connection));
+    // Held deliveries are fetched anew, in order (sent as they were held, a lower seq behind a
+    // higher one would be skipped); held presence frames go out.
+    for (const frame of connection.takeHeldDeliveries()) ordered.send(frame);
     ordered.fetch();
     return;
   }

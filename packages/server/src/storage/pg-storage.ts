@@ -161,6 +161,8 @@ export class PgStorage implements Storage {
   /** The end of the last write called (never rejects): the next write, and reads, start after it. */
   private tail: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** The batch of sends whose write has not started yet: sends called now join it. */
+  private waitingAppend: { inputs: AppendInput[]; result: Promise<AppendResult[]> } | undefined;
 
   private constructor(pool: pg.Pool) {
     this.pool = pool;
@@ -532,56 +534,82 @@ export class PgStorage implements Storage {
     });
   }
 
+  /**
+   * Batches of sends called while other writes run are stored together, in one transaction,
+   * when no other write was called between them: a node's writes run one at a time, and at a
+   * few milliseconds per commit, one transaction per batch would fall behind a busy room.
+   */
   async appendMessages(inputs: AppendInput[]): Promise<AppendResult[]> {
-    return this.write(async (client, last, handOut) => {
-      const keyOf = (sender: string, sendId: Uint8Array): string => `${sender}\n${Buffer.from(sendId).toString("hex")}`;
-      const withId = inputs.filter((input) => input.sendId !== undefined);
-      // Earlier deliveries of these sendIds: under the seq lock, no other writer can add one meanwhile.
-      const earlier = new Map<string, StoredDelivery>();
-      if (withId.length > 0) {
-        const rows = await client.query<MessageRow & { send_id: Buffer }>(
-          `SELECT ${MESSAGE_COLUMNS}, send_id FROM messages
-           WHERE (sender, send_id) IN (SELECT * FROM unnest($1::text[], $2::bytea[]))`,
-          [withId.map((input) => input.sender), withId.map((input) => param(input.sendId!))],
-        );
-        for (const row of rows.rows) earlier.set(keyOf(row.sender, row.send_id), toDelivery(row));
+    const waiting = this.waitingAppend;
+    if (waiting !== undefined) {
+      const offset = waiting.inputs.length;
+      waiting.inputs.push(...inputs);
+      return (await waiting.result).slice(offset, offset + inputs.length);
+    }
+    const batch: { inputs: AppendInput[]; result: Promise<AppendResult[]> } = {
+      inputs: [...inputs],
+      result: this.write((client, last, handOut) => {
+        if (this.waitingAppend === batch) this.waitingAppend = undefined;
+        return this.append(client, last, handOut, batch.inputs);
+      }),
+    };
+    this.waitingAppend = batch;
+    return (await batch.result).slice(0, inputs.length);
+  }
+
+  private async append(
+    client: Client,
+    last: number,
+    handOut: (count: number) => void,
+    inputs: AppendInput[],
+  ): Promise<AppendResult[]> {
+    const keyOf = (sender: string, sendId: Uint8Array): string => `${sender}\n${Buffer.from(sendId).toString("hex")}`;
+    const withId = inputs.filter((input) => input.sendId !== undefined);
+    // Earlier deliveries of these sendIds: under the seq lock, no other writer can add one meanwhile.
+    const earlier = new Map<string, StoredDelivery>();
+    if (withId.length > 0) {
+      const rows = await client.query<MessageRow & { send_id: Buffer }>(
+        `SELECT ${MESSAGE_COLUMNS}, send_id FROM messages
+         WHERE (sender, send_id) IN (SELECT * FROM unnest($1::text[], $2::bytea[]))`,
+        [withId.map((input) => input.sender), withId.map((input) => param(input.sendId!))],
+      );
+      for (const row of rows.rows) earlier.set(keyOf(row.sender, row.send_id), toDelivery(row));
+    }
+    const results: AppendResult[] = [];
+    const fresh: { seq: number; input: AppendInput }[] = [];
+    let seq = last;
+    for (const input of inputs) {
+      const key = input.sendId === undefined ? undefined : keyOf(input.sender, input.sendId);
+      const first = key === undefined ? undefined : earlier.get(key);
+      if (first !== undefined) {
+        results.push({ kind: "duplicate", delivery: first });
+        continue;
       }
-      const results: AppendResult[] = [];
-      const fresh: { seq: number; input: AppendInput }[] = [];
-      let seq = last;
-      for (const input of inputs) {
-        const key = input.sendId === undefined ? undefined : keyOf(input.sender, input.sendId);
-        const first = key === undefined ? undefined : earlier.get(key);
-        if (first !== undefined) {
-          results.push({ kind: "duplicate", delivery: first });
-          continue;
-        }
-        seq++;
-        const { groupId, sender, serverTs, payload } = input;
-        const delivery: StoredDelivery = { seq, serverTs, groupId, sender, kind: "message", payload };
-        if (key !== undefined) earlier.set(key, delivery);
-        fresh.push({ seq, input });
-        results.push({ kind: "stored", delivery });
-      }
-      if (fresh.length > 0) {
-        await client.query(
-          `INSERT INTO messages (seq, group_id, sender, kind, server_ts, payload, send_id)
-           SELECT s, g, u, $1, t, p, i FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::bytea[], $7::bytea[])
-             AS x(s, g, u, t, p, i)`,
-          [
-            deliveryKinds.message,
-            fresh.map((f) => f.seq),
-            fresh.map((f) => f.input.groupId),
-            fresh.map((f) => f.input.sender),
-            fresh.map((f) => f.input.serverTs),
-            fresh.map((f) => param(f.input.payload)),
-            fresh.map((f) => (f.input.sendId === undefined ? null : param(f.input.sendId))),
-          ],
-        );
-      }
-      handOut(fresh.length);
-      return results;
-    });
+      seq++;
+      const { groupId, sender, serverTs, payload } = input;
+      const delivery: StoredDelivery = { seq, serverTs, groupId, sender, kind: "message", payload };
+      if (key !== undefined) earlier.set(key, delivery);
+      fresh.push({ seq, input });
+      results.push({ kind: "stored", delivery });
+    }
+    if (fresh.length > 0) {
+      await client.query(
+        `INSERT INTO messages (seq, group_id, sender, kind, server_ts, payload, send_id)
+         SELECT s, g, u, $1, t, p, i FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::bytea[], $7::bytea[])
+           AS x(s, g, u, t, p, i)`,
+        [
+          deliveryKinds.message,
+          fresh.map((f) => f.seq),
+          fresh.map((f) => f.input.groupId),
+          fresh.map((f) => f.input.sender),
+          fresh.map((f) => f.input.serverTs),
+          fresh.map((f) => param(f.input.payload)),
+          fresh.map((f) => (f.input.sendId === undefined ? null : param(f.input.sendId))),
+        ],
+      );
+    }
+    handOut(fresh.length);
+    return results;
   }
 
   async currentMembers(groupId: GroupId): Promise<UserName[]> {
@@ -703,6 +731,8 @@ export class PgStorage implements Storage {
     body: (client: Client, last: number, handOut: (count: number) => void) => Promise<T>,
     handsOutSeqs = true,
   ): Promise<T> {
+    // A write called after a waiting batch of sends keeps its place: later sends wait for it.
+    this.waitingAppend = undefined;
     const run = this.tail.then(() => {
       if (this.closed) throw new Error("the storage is closed");
       return this.transaction(async (client) => {
