@@ -1,5 +1,6 @@
 import { signLogin, type UserName } from "@secure-chat/protocol";
 import { buildSuiteParts, type SharedParts, type SuiteParts } from "./client-parts.js";
+import { HISTORY_PER_ROOM } from "./devices/history-transfer.js";
 import { DeviceApprover } from "./devices/linking.js";
 import { ClientKeyDirectory } from "./directory/key-directory.js";
 import type { FollowUp } from "./engine/incoming.js";
@@ -71,6 +72,10 @@ export class ClientSession implements LinkSession {
       connection: () => this.link.connection(),
       now,
       added: (device) => void this.parts?.rooms.addOwnDevice(device),
+      history: async () => {
+        const rooms = this.parts?.engine.table.joined() ?? [];
+        return Promise.all(rooms.map(async (room) => ({ room, entries: await store.history(room, HISTORY_PER_ROOM) })));
+      },
     });
     this.shared = {
       self: identity.name,

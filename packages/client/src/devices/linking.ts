@@ -12,10 +12,11 @@ import {
   type UserName,
 } from "@secure-chat/protocol";
 import type { ClientKeyDirectory } from "../directory/key-directory.js";
-import { ClientError } from "../errors.js";
+import { ClientError, errorMessage } from "../errors.js";
 import { fingerprint, sameKey, type Identity } from "../identity.js";
 import { RpcConnection, serverError, type PushFrame, type SocketFactory } from "../link/rpc.js";
 import type { ClientStore } from "../store/store.js";
+import { decodeArchive, encodeArchive, openArchive, sealArchive, type RoomHistory } from "./history-transfer.js";
 import {
   checkReveal,
   commitment,
@@ -78,13 +79,19 @@ export interface NewDeviceOptions {
   onSas(sas: string): void;
 }
 
+/** What linking gave the new device: its identity, and the history it stored (or why it refused it). */
+export interface LinkedDevice {
+  identity: Identity;
+  history: { rooms: number; messages: number } | { refused: string };
+}
+
 /**
  * The new device's side of linking: a rendezvous code from the server, the key exchange with
  * the approving device, the SAS, and the certificate the account key signed for our new key.
  * Saves the identity (`account.N`) and pins the account key it learnt inside the SAS-checked
  * exchange. The connection never logs in.
  */
-export async function linkNewDevice(options: NewDeviceOptions): Promise<Identity> {
+export async function linkNewDevice(options: NewDeviceOptions): Promise<LinkedDevice> {
   const connection = await RpcConnection.open(options.socketFactory, options.server);
   const inbox = new LinkInbox();
   connection.onPush = (frame: PushFrame) => {
@@ -119,7 +126,16 @@ export async function linkNewDevice(options: NewDeviceOptions): Promise<Identity
     const identity = { name: certificate.device, secretKey: device.secretKey, publicKey: device.publicKey };
     await options.store.saveIdentity({ ...identity, server: options.server });
     await options.store.pin(options.account, reveal.accountKey);
-    return identity;
+    // Linked from here on; the history is a bonus, refused as a whole if anything in it is off.
+    try {
+      const sealed = await inbox.next("history");
+      const rooms = decodeArchive(await openArchive(sealed, exchange.secretKey, committed));
+      const messages = rooms.flatMap((room) => room.entries);
+      await options.store.apply({ messages });
+      return { identity, history: { rooms: rooms.length, messages: messages.length } };
+    } catch (error) {
+      return { identity, history: { refused: errorMessage(error) } };
+    }
   } finally {
     connection.close();
   }
@@ -141,6 +157,8 @@ export interface ApproverOptions {
   now(): number;
   /** Adds the certified device to our groups (in the background: it must come online first). */
   added(device: UserName): void;
+  /** The recent messages of every room we are in, for the new device. */
+  history(): Promise<RoomHistory[]>;
 }
 
 /**
@@ -149,7 +167,8 @@ export interface ApproverOptions {
  */
 export class DeviceApprover {
   private readonly inboxes = new Map<string, LinkInbox>();
-  private pending: (PendingApproval & { deviceKey: Uint8Array }) | undefined;
+  private pending:
+    (PendingApproval & { deviceKey: Uint8Array; exchangeKey: Uint8Array; commitment: Uint8Array }) | undefined;
 
   constructor(private readonly options: ApproverOptions) {}
 
@@ -195,6 +214,8 @@ export class DeviceApprover {
         label: offer.label,
         fingerprint: fingerprint(offer.deviceKey),
         deviceKey: offer.deviceKey,
+        exchangeKey: offer.exchangeKey,
+        commitment: committed,
       };
       return { code, sas, label: offer.label, fingerprint: fingerprint(offer.deviceKey) };
     } finally {
@@ -202,8 +223,11 @@ export class DeviceApprover {
     }
   }
 
-  /** The person saw the same SAS on both screens: certify the new device's key and send the certificate. */
-  async approve(): Promise<UserName> {
+  /**
+   * The person saw the same SAS on both screens: certify the new device's key, send the
+   * certificate, then the recent history sealed to the new device (none if `withHistory` is false).
+   */
+  async approve(withHistory: boolean): Promise<UserName> {
     const pending = this.pending;
     if (pending === undefined) throw new ClientError("BAD_ARGUMENT", "no device is waiting: /devices link CODE first");
     this.pending = undefined;
@@ -226,6 +250,9 @@ export class DeviceApprover {
     await connection.request({ type: "add_device", rid: 0, certificate }, "ok");
     await directory.pin(device, pending.deviceKey);
     await relay(connection, pending.code, { kind: "certificate", certificate });
+    const archive = encodeArchive(withHistory ? await this.options.history() : []);
+    const sealed = await sealArchive(archive, pending.exchangeKey, pending.commitment);
+    await relay(connection, pending.code, { kind: "history", ...sealed });
     this.options.added(device);
     return device;
   }
