@@ -132,6 +132,31 @@ describe("a second device of alice's account", () => {
     );
   });
 
+  it("bob's invitation adds every device of alice's, and his kick removes them all", async () => {
+    await bob.command("/join +later", "info");
+    const from = [alice.events.length, alice2.events.length];
+    bob.send("/invite alice");
+    for (const [i, device] of [alice, alice2].entries()) {
+      await device.waitFor(
+        `${device.name} in +later`,
+        (e) => e.type === "room" && e.room === "+later" && e.change === "joined",
+        from[i],
+      );
+    }
+    const said = uniqueMarker("later");
+    bob.send(said);
+    for (const device of [alice, alice2]) await device.waitFor(said, message(said));
+    bob.send("/kick alice");
+    for (const [i, device] of [alice, alice2].entries()) {
+      await device.waitFor(
+        `${device.name} removed from +later`,
+        (e) => e.type === "room" && e.room === "+later" && e.change === "removed",
+        from[i],
+      );
+    }
+    await bob.command("/join #lobby", "info");
+  });
+
   it("a revoked device leaves every group, its saved state decrypts nothing sent afterwards, and it can no longer log in", async () => {
     // Offline while bob writes: its saved state has not spent the key of `control`.
     await alice2.kill();
