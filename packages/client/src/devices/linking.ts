@@ -233,7 +233,8 @@ export class DeviceApprover {
     this.pending = undefined;
     const { identity, directory } = this.options;
     const account = accountOf(identity.name);
-    const numbers = (await directory.devices(account, true)).map((d) => deviceNumberOf(d.device));
+    // Never a name the server already has, certified by this key or not (after a release, say).
+    const numbers = (await directory.listedDeviceNames(account)).map(deviceNumberOf);
     const number = Math.max(1, ...numbers) + 1;
     if (number > MAX_DEVICE_NUMBER)
       throw new ClientError("BAD_ARGUMENT", `an account has at most ${MAX_DEVICE_NUMBER} devices`);
