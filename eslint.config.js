@@ -7,8 +7,8 @@ const mlsInternals = {
   message: "ts-mls internals are used only in packages/client/src/engine and packages/server/src/mls/**.",
 };
 const serverNeverImportsClient = {
-  group: ["@secure-chat/client", "@secure-chat/client/*"],
-  message: "The server never imports the client.",
+  group: ["@secure-chat/client", "@secure-chat/client/*", "@secure-chat/web", "@secure-chat/web/*"],
+  message: "The server never imports the client or the web client.",
 };
 const engineIsPure = "The engine does no I/O: callers pass deliveries in and carry its changes out.";
 
@@ -76,6 +76,23 @@ export default tseslint.config(
         })),
       ],
       "no-restricted-properties": ["error", { object: "Date", property: "now", message: engineIsPure }],
+    },
+  },
+  {
+    // The browser client: the page's code is portable too, and message text never becomes HTML.
+    files: ["packages/web/src/**/*.ts", "packages/web/src/**/*.tsx"],
+    rules: {
+      "no-restricted-imports": ["error", { patterns: [portable, mlsInternals] }],
+      "no-restricted-syntax": [
+        "error",
+        { selector: "ExportDefaultDeclaration", message: "Use named exports." },
+        { selector: "TSEnumDeclaration", message: "Use an `as const` map and a derived union." },
+        { selector: "JSXAttribute[name.name='dangerouslySetInnerHTML']", message: "Text is never inserted as HTML." },
+        {
+          selector: "MemberExpression[property.name=/^(innerHTML|outerHTML|insertAdjacentHTML)$/]",
+          message: "Text is never inserted as HTML.",
+        },
+      ],
     },
   },
   {

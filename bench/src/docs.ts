@@ -5,6 +5,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { tuiLines } from "./tui.js";
+import { webLines } from "./web.js";
 import { cryptoTable, latencyLines, machineLine, scenarioTable, targetLines, type BenchReport } from "./report.js";
 
 const DOC = "docs/benchmarks.md";
@@ -23,7 +24,7 @@ export function benchSection(report: BenchReport): string {
     "",
     scenarioTable(report.scenarios, report.servers),
     "",
-    "Targets of issues 5 and 19:",
+    "Targets of issues 5, 16 and 19:",
     "",
     targetLines(report.targets),
     "",
@@ -45,6 +46,7 @@ export function benchSection(report: BenchReport): string {
           tuiLines(report.tui),
           "",
         ]),
+    ...(report.web === undefined ? [] : ["The browser client in Debian's chromium:", "", webLines(report.web), ""]),
     END,
   ].join("\n");
 }

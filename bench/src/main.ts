@@ -4,7 +4,7 @@
  * per cipher suite, and end-to-end latency with the real client processes. Prints one table,
  * writes bench-results/latest.json and, after a full run, docs/benchmarks.md.
  *
- * Options (for diagnosis): --only=fanout,steady,connections,catchup,crypto,latency,tui
+ * Options (for diagnosis): --only=fanout,steady,connections,catchup,crypto,latency,tui,web
  * --servers=secure-chat,ws-relay,socketio,ngircd  --rooms=100,1000  --measure=SECONDS
  * --connections=N  --connect-budget=SECONDS  --catchup=N  --window=N  --no-acks  --cpu-prof
  * (the secure-chat server and the ws relay write a V8 CPU profile per scenario to
@@ -21,6 +21,7 @@ import { SQLITE_DURABILITY } from "@secure-chat/server";
 import { measureSuite, type CryptoResult } from "./crypto.js";
 import { measureLatency, type LatencyResult } from "./latency.js";
 import { measureTui, tuiLines, type TuiResult } from "./tui.js";
+import { measureWeb, webLines, type WebResult } from "./web.js";
 import type { ServerKind } from "./load/worker.js";
 import { killAll } from "./procs.js";
 import { formatSummary, readProfile, summarise } from "./profile-summary.js";
@@ -74,6 +75,8 @@ const settings = {
   latencyMessages: quick ? 10 : 200,
   tuiBurst: 1_000,
   tuiSteady: quick ? 50 : 200,
+  webReloads: quick ? 3 : 10,
+  webTypingMessages: quick ? 40 : 100,
   receiverWorkers: quick ? 1 : 2,
   acks: !flag("no-acks"),
   cpuProfileDir: flag("cpu-prof") ? "bench-results/profiles" : undefined,
@@ -251,6 +254,17 @@ async function main(): Promise<void> {
     }
   }
 
+  let web: WebResult | undefined;
+  if (wants("web")) {
+    log("the browser client in chromium...");
+    try {
+      web = await measureWeb({ reloads: settings.webReloads, typingMessages: settings.webTypingMessages });
+      log(`browser client: ${JSON.stringify(web)}`);
+    } catch (error) {
+      log(`browser client: FAILED ${(error as Error).stack ?? String(error)}`);
+    }
+  }
+
   const report: BenchReport = {
     at: new Date().toISOString(),
     quick,
@@ -262,7 +276,8 @@ async function main(): Promise<void> {
     crypto,
     latency,
     tui,
-    targets: checkTargets(scenarios, SQLITE_DURABILITY, tui),
+    web,
+    targets: checkTargets(scenarios, SQLITE_DURABILITY, tui, web),
   };
   mkdirSync("bench-results", { recursive: true });
   writeFileSync("bench-results/latest.json", JSON.stringify(report, null, 2));
@@ -271,7 +286,7 @@ async function main(): Promise<void> {
 
 /** Prints the tables and, for a full run, rewrites docs/benchmarks.md. */
 function render(report: BenchReport, docs: boolean): void {
-  const { scenarios, servers, crypto, latency, tui } = report;
+  const { scenarios, servers, crypto, latency, tui, web } = report;
   const text = [
     `secure-chat bench (${report.quick ? "quick" : "full"}), ${machineLine(report.machine)}`,
     `SQLite: ${report.durability}; generator and servers share this machine: compare ratios, not absolutes.`,
@@ -285,7 +300,8 @@ function render(report: BenchReport, docs: boolean): void {
     tui !== undefined
       ? `Full-screen client in a pseudo-terminal (vs a --json client of the same room):\n${tuiLines(tui)}\n`
       : "",
-    report.targets.length > 0 ? `Targets (issues 5 and 19):\n${targetLines(report.targets)}` : "",
+    web !== undefined ? `Browser client in chromium:\n${webLines(web)}\n` : "",
+    report.targets.length > 0 ? `Targets (issues 5, 16 and 19):\n${targetLines(report.targets)}` : "",
     `\n(${report.durationSeconds.toFixed(0)} s)`,
   ].join("\n");
   console.log(text);
@@ -295,7 +311,7 @@ function render(report: BenchReport, docs: boolean): void {
 /** --report-only: render bench-results/latest.json again (after a change to the report code). */
 function renderSaved(): void {
   const report = JSON.parse(readFileSync("bench-results/latest.json", "utf8")) as BenchReport;
-  report.targets = checkTargets(report.scenarios, report.durability, report.tui);
+  report.targets = checkTargets(report.scenarios, report.durability, report.tui, report.web);
   render(report, !report.quick && !flag("no-docs"));
 }
 

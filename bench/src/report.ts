@@ -6,6 +6,7 @@
 import type { CryptoResult } from "./crypto.js";
 import type { LatencyResult } from "./latency.js";
 import type { TuiResult } from "./tui.js";
+import type { WebResult } from "./web.js";
 import type { ServerKind } from "./load/worker.js";
 import type { ScenarioResult } from "./scenarios/result.js";
 import { serverLabels } from "./servers.js";
@@ -23,6 +24,8 @@ export interface BenchReport {
   latency: LatencyResult[];
   /** The full-screen client in a pseudo-terminal (issue 19.1), when measured. */
   tui?: TuiResult | undefined;
+  /** The browser client in chromium (issue 16), when measured. */
+  web?: WebResult | undefined;
   targets: Target[];
 }
 
@@ -235,7 +238,12 @@ export function latencyLines(results: LatencyResult[]): string {
 }
 
 /** The targets of issue 5, checked against this run. */
-export function checkTargets(results: ScenarioResult[], durability: string, tui?: TuiResult): Target[] {
+export function checkTargets(
+  results: ScenarioResult[],
+  durability: string,
+  tui?: TuiResult,
+  web?: WebResult,
+): Target[] {
   const targets: Target[] = [];
   for (const scenario of [...new Set(results.map((r) => r.scenario).filter((s) => s.startsWith("fanout-")))]) {
     const ours = find(results, scenario, "secure-chat")?.metrics.deliveriesPerSecond;
@@ -320,6 +328,20 @@ export function checkTargets(results: ScenarioResult[], durability: string, tui?
         target: "full screen: under 120 MB of memory",
         value: `RSS at most ${mb(tui.tuiPeakRss)} after the start (the --json client's ${mb(tui.jsonPeakRss)})`,
         met: tui.tuiPeakRss < 120 * 2 ** 20,
+      },
+    );
+  }
+  if (web !== undefined) {
+    targets.push(
+      {
+        target: "browser: first paint of a warm reload under 300 ms",
+        value: `p50 ${web.firstPaintP50Ms.toFixed(0)} ms, max ${web.firstPaintMaxMs.toFixed(0)} ms over ${web.reloads} reloads`,
+        met: web.firstPaintMaxMs < 300,
+      },
+      {
+        target: "browser: typing never lags while messages arrive (key press to next frame p99 under 50 ms)",
+        value: `p99 ${web.keyToFrameP99Ms.toFixed(1)} ms over ${web.keys} keys at 20 messages/s`,
+        met: web.keyToFrameP99Ms < 50,
       },
     );
   }

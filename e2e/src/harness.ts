@@ -5,7 +5,8 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { createServer } from "node:net";
+import { get as httpGetRequest, type IncomingHttpHeaders } from "node:http";
+import { get as httpsGetRequest } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -37,17 +38,7 @@ export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `secure-chat-${prefix}-`));
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from "@secure-chat/server/testing";
 
 /** Polls `probe` until it returns a value; throws after `timeoutMs`. */
 export async function until<T>(what: string, probe: () => T | undefined, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<T> {
@@ -109,13 +100,13 @@ class Proc {
 export class ServerProcess extends Proc {
   url = "";
 
-  static async start(options: { dataDir?: string; port?: number; args?: string[] } = {}): Promise<ServerProcess> {
+  /** With `onlyArgs`, the server gets those arguments alone (no --port, no --data: a config file's test). */
+  static async start(
+    options: { dataDir?: string; port?: number; args?: string[]; onlyArgs?: boolean } = {},
+  ): Promise<ServerProcess> {
     const dataDir = options.dataDir ?? tempDir("server");
-    const child = spawn(
-      process.execPath,
-      [BIN, "server", "--port", String(options.port ?? 0), "--data", dataDir, ...(options.args ?? [])],
-      { stdio: "pipe" },
-    );
+    const placement = options.onlyArgs === true ? [] : ["--port", String(options.port ?? 0), "--data", dataDir];
+    const child = spawn(process.execPath, [BIN, "server", ...placement, ...(options.args ?? [])], { stdio: "pipe" });
     const server = new ServerProcess(child, dataDir);
     server.url = await until("the server's ready line", () => {
       if (server.exitCode !== undefined) throw new Error(`server exited early: ${server.stderr}`);
@@ -150,6 +141,32 @@ export class ServerProcess extends Proc {
     for (const file of filesUnder(this.dataDir)) parts.push(readFileSync(file));
     return Buffer.concat(parts);
   }
+}
+
+/**
+ * A plain HTTP GET of `path` on the port of the server at `serverUrl`, on a connection of its own:
+ * HTTPS for a wss:// server, trusting the certificate `ca` (PEM) whatever name it was made for.
+ */
+export function httpGet(
+  serverUrl: string,
+  path: string,
+  headers: Record<string, string> = {},
+  ca?: string,
+): Promise<{ status: number; body: string; headers: IncomingHttpHeaders }> {
+  const url = new URL(path, serverUrl.replace(/^ws/, "http"));
+  const get = url.protocol === "https:" ? httpsGetRequest : httpGetRequest;
+  const tls = { ca, checkServerIdentity: () => undefined };
+  return new Promise((resolve, reject) => {
+    const request = get(url, { headers, agent: false, timeout: DEFAULT_TIMEOUT_MS, ...tls }, (response) => {
+      let body = "";
+      response.setEncoding("utf8");
+      response.on("data", (chunk: string) => (body += chunk));
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, body, headers: response.headers }));
+      response.on("error", reject);
+    });
+    request.on("timeout", () => request.destroy(new Error(`no answer to GET ${url.href}`)));
+    request.on("error", reject);
+  });
 }
 
 export function filesUnder(dir: string): string[] {

@@ -32,10 +32,13 @@ export function parseArgs(argv: readonly string[], spec: FlagSpec): ParsedArgs {
   return { kind: "ok", flags, positionals };
 }
 
-/** Reads an optional numeric flag within [min, max]; `undefined` when absent. */
+/**
+ * Reads an optional numeric flag within [min, max]; `undefined` when absent. `label` names it in
+ * the error: "--port", or a config file's key.
+ */
 export function numberFlag(
   raw: string | boolean | undefined,
-  flag: string,
+  label: string,
   range: { min: number; max: number },
 ): { kind: "ok"; value: number | undefined } | { kind: "error"; message: string } {
   if (raw === undefined) return { kind: "ok", value: undefined };
@@ -43,7 +46,7 @@ export function numberFlag(
   if (typeof raw !== "string" || !Number.isFinite(value) || value < range.min || value > range.max) {
     return {
       kind: "error",
-      message: `--${flag} must be a number from ${range.min} to ${range.max}, not ${String(raw)}`,
+      message: `${label} must be a number from ${range.min} to ${range.max}, not ${String(raw)}`,
     };
   }
   return { kind: "ok", value };

@@ -85,9 +85,9 @@ export async function runChat(argv: readonly string[], link = false): Promise<vo
     throw new CliExit(exitCodes.usage, "BAD_FLAG", `--server must be a ws:// or wss:// URL`);
   const home = (parsed.flags.home as string | undefined) ?? join(homedir(), ".secure-chat", name);
   const json = parsed.flags.json === true;
-  const heartbeat = numberFlag(parsed.flags.heartbeat, "heartbeat", { min: 0.05, max: 3600 });
+  const heartbeat = numberFlag(parsed.flags.heartbeat, "--heartbeat", { min: 0.05, max: 3600 });
   if (heartbeat.kind === "error") throw new CliExit(exitCodes.usage, "BAD_FLAG", heartbeat.message);
-  const loginTimeout = numberFlag(parsed.flags["login-timeout"], "login-timeout", { min: 0.5, max: 3600 });
+  const loginTimeout = numberFlag(parsed.flags["login-timeout"], "--login-timeout", { min: 0.5, max: 3600 });
   if (loginTimeout.kind === "error") throw new CliExit(exitCodes.usage, "BAD_FLAG", loginTimeout.message);
   const plain = parsed.flags.plain === true;
   if (json && plain) throw new CliExit(exitCodes.usage, "BAD_FLAG", `--json and --plain exclude each other`);

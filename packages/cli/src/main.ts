@@ -3,8 +3,9 @@ import { adminUsage, runAdmin } from "./admin-command.js";
 import { chatUsage, linkUsage, runChat } from "./chat-command.js";
 import { CliExit, exitCodes } from "./exit.js";
 import { runServer, serverUsage } from "./server-command.js";
+import { runWebHash, webHashUsage } from "./web-client.js";
 
-const usage = `usage:\n  ${serverUsage}\n  ${chatUsage}\n  ${linkUsage}\n  ${adminUsage}`;
+const usage = `usage:\n  ${serverUsage}\n  ${chatUsage}\n  ${linkUsage}\n  ${adminUsage}\n  ${webHashUsage}`;
 
 /** The version of this build, from the CLI package's package.json. */
 function version(): string {
@@ -14,7 +15,13 @@ function version(): string {
   return manifest.version;
 }
 
-const usageOf = { server: serverUsage, chat: chatUsage, link: linkUsage, admin: adminUsage } as const;
+const usageOf = {
+  server: serverUsage,
+  chat: chatUsage,
+  link: linkUsage,
+  admin: adminUsage,
+  "web-hash": webHashUsage,
+} as const;
 
 async function main(argv: readonly string[]): Promise<void> {
   const [command, ...rest] = argv;
@@ -37,6 +44,8 @@ async function main(argv: readonly string[]): Promise<void> {
       return runChat(rest, true);
     case "admin":
       return runAdmin(rest);
+    case "web-hash":
+      return runWebHash(rest);
     case "--help":
     case "-h":
     case "help":

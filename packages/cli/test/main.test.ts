@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,13 +11,20 @@ const BIN = fileURLToPath(new URL("../../bin/secure-chat.js", import.meta.url));
 const run = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", timeout: 20_000 });
 
 describe("secure-chat --help and --version", () => {
-  for (const command of ["server", "chat", "admin"]) {
+  for (const command of ["server", "chat", "admin", "web-hash"]) {
     it(`${command} --help prints that command's usage and exits 0`, () => {
       const result = run(command, "--help");
       assert.equal(result.status, 0, result.stderr);
-      assert.match(result.stdout, new RegExp(`^usage: secure-chat ${command} `));
+      assert.match(result.stdout, new RegExp(`^usage: secure-chat ${command}( |\n)`));
     });
   }
+
+  it("web-hash prints the SHA-256 of the built web client's index.html", () => {
+    const result = run("web-hash");
+    assert.equal(result.status, 0, result.stderr);
+    const index = fileURLToPath(new URL("../../../web/dist/public/index.html", import.meta.url));
+    assert.equal(result.stdout, `${createHash("sha256").update(readFileSync(index)).digest("hex")}  index.html\n`);
+  });
 
   it("--version prints the version, on its own and after any command", () => {
     for (const args of [["--version"], ["chat", "--version"], ["server", "--version"]]) {

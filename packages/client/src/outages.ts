@@ -1,7 +1,7 @@
 import type { ChatEvent } from "./events.js";
 
 /** Conditions the user is told of once each, until they are over. */
-export type Outage = "server_disk_full" | "local_write_failed";
+export type Outage = "server_disk_full" | "server_storage_unavailable" | "local_write_failed";
 
 export class Outages {
   private readonly told = new Set<Outage>();

@@ -55,6 +55,7 @@ const expected: [ClientErrorCode, OutboxVerdict][] = [
   // A day's allowance: waiting in the outbox for hours would hold back everything after it.
   ["QUOTA_EXCEEDED", "drop"],
   ["STORAGE_FULL", "wait_for_room"],
+  ["STORAGE_UNAVAILABLE", "wait_for_storage"],
   ["TOO_MANY_CONNECTIONS", "drop"],
   ["INTERNAL", "drop"],
 ];
@@ -78,6 +79,7 @@ describe("outboxVerdict", () => {
       "RATE_LIMITED",
       "RELOADING",
       "STORAGE_FULL",
+      "STORAGE_UNAVAILABLE",
       "TIMEOUT",
     ]);
   });

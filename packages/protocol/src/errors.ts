@@ -39,6 +39,8 @@ export const errorCodes = {
   QUOTA_EXCEEDED: { close: undefined },
   /** The server's disk is full: nothing of the request was stored; try again later. */
   STORAGE_FULL: { close: undefined },
+  /** The server cannot reach its database just now: try again shortly (a send carries its sendId, so a retry is stored once). */
+  STORAGE_UNAVAILABLE: { close: undefined },
   TOO_MANY_CONNECTIONS: { close: 1008 },
   INTERNAL: { close: undefined },
 } as const satisfies Record<string, { close: number | undefined }>;

@@ -3,8 +3,20 @@ import type { CipherSuiteKey } from "@secure-chat/protocol";
 export interface ServerConfig {
   host: string;
   port: number;
-  /** Folder for the SQLite database (created if missing). */
+  /** Folder for the SQLite database (created if missing), and the self-signed certificate. */
   dataDir: string;
+  /**
+   * A PostgreSQL connection URL (postgres://user@host/db) for several nodes on one database;
+   * undefined: SQLite in dataDir.
+   */
+  storageUrl: string | undefined;
+  /**
+   * A NATS URL (nats://host:4222) linking the nodes that share `storageUrl`; undefined: this
+   * process is the only node (in-process bus).
+   */
+  busUrl: string | undefined;
+  /** This node's name among the nodes on the bus (unique per node). */
+  nodeId: string;
   cipherSuite: CipherSuiteKey;
   /** Largest frame accepted; sized for a Welcome with its ratchet tree in a large group. */
   maxFrameBytes: number;
@@ -42,12 +54,24 @@ export interface ServerConfig {
    * host may use; any other host gets a self-signed certificate kept in the data directory.
    */
   tls: { certFile: string; keyFile: string } | undefined;
+  /** A file holding the bearer token /metrics asks for; undefined: /metrics is open. */
+  metricsTokenFile: string | undefined;
+  /**
+   * How long shutdown keeps serving after /healthz turned "not ready", so a balancer stops
+   * sending new clients before the connections close.
+   */
+  drainMs: number;
+  /** Folder of the built browser client to serve at `/` on the same port, or undefined for none. */
+  webRoot: string | undefined;
 }
 
 export const defaultServerConfig: ServerConfig = {
   host: "127.0.0.1",
   port: 7447,
   dataDir: "./data",
+  storageUrl: undefined,
+  busUrl: undefined,
+  nodeId: "node",
   cipherSuite: "xwing",
   maxFrameBytes: 8 * 1024 * 1024,
   loginTimeoutMs: 10_000,
@@ -64,4 +88,7 @@ export const defaultServerConfig: ServerConfig = {
   retentionDays: 90,
   maxSendBufferBytes: 8 * 1024 * 1024,
   tls: undefined,
+  metricsTokenFile: undefined,
+  drainMs: 0,
+  webRoot: undefined,
 };

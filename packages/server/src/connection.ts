@@ -39,10 +39,12 @@ export class Connection {
   /** Live deliveries held back while the connection catches up (see startDelivery). */
   private held: Uint8Array[] | undefined;
 
+  /** `countError` is told the code of every error frame sent (for /metrics). */
   constructor(
     private readonly peer: Peer,
     readonly remoteAddress: string,
     readonly bucket: TokenBucket,
+    private readonly countError: (code: ErrorCode) => void,
   ) {}
 
   get name(): UserName | undefined {
@@ -87,6 +89,7 @@ export class Connection {
 
   /** Sends an error frame; closes the connection when the code calls for it. */
   fail(rid: number, code: ErrorCode, message: string): void {
+    this.countError(code);
     this.send({ type: "error", rid, code, message });
     const close = errorCodes[code].close;
     if (close !== undefined) this.close(close, code);

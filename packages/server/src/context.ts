@@ -4,8 +4,11 @@ import type { Bus } from "./bus/bus.js";
 import type { Connection } from "./connection.js";
 import type { ServerConfig } from "./config.js";
 import type { Logger } from "./log.js";
+import { ServerMetrics } from "./metrics/server-metrics.js";
+import { timed } from "./metrics/timed.js";
 import type { Storage } from "./storage/storage.js";
 import { CursorBatcher } from "./services/cursor-batcher.js";
+import type { OrderedDelivery } from "./services/delivery.js";
 import { DurabilityGate } from "./services/durability-gate.js";
 import { Quotas } from "./services/quotas.js";
 import { SendBatcher } from "./services/send-batcher.js";
@@ -20,11 +23,12 @@ export interface ServerContext {
   log: Logger;
   now(): number;
   randomBytes(count: number): Uint8Array;
-  /** Open connections per user name: presence. */
+  /** Open connections per user name on this node: presence (other nodes' is the bus's). */
   online: Map<UserName, number>;
   /**
    * Cache of each group's current members, filled from storage on first use. Each set is a
    * value: a change replaces it (never mutate one), so the bus may cache who it reaches.
+   * A change made on another node drops the entry (see Bus.onMembersChanged).
    */
   members: Map<GroupId, ReadonlySet<UserName>>;
   /** Rate limit shared by all connections of a user. */
@@ -45,6 +49,12 @@ export interface ServerContext {
   sends: SendBatcher;
   /** Delivery cursors, flushed to storage in batches. */
   cursors: CursorBatcher;
+  /** What /metrics shows (counts and latencies, nothing about who). */
+  metrics: ServerMetrics;
+  /** Set once shutdown has begun: health checks answer "not ready" from then on. */
+  draining: boolean;
+  /** Live connections whose deliveries are fetched in order (several nodes; see OrderedDelivery). */
+  orderedDeliveries: Map<Connection, OrderedDelivery>;
   /** Device links waiting for approval, by rendezvous code (in memory: a link lives minutes). */
   links: Map<string, PendingLink>;
 }
@@ -57,18 +67,24 @@ export interface PendingLink {
 }
 
 /**
- * The server's state around the adapters it is given (the composition root picks them).
- * Cursors are written at the pace clients acknowledge: more often would write nothing new.
+ * The server's state around the adapters it is given (the composition root picks them); every
+ * call to them is timed for /metrics. Cursors are written at the pace clients acknowledge: more
+ * often would write nothing new.
  */
 export function createContext(
   config: ServerConfig,
-  storage: Storage,
-  bus: Bus,
+  adapterStorage: Storage,
+  adapterBus: Bus,
   log: Logger,
   cursorFlushMs = ACK_INTERVAL_MS,
 ): ServerContext {
+  const online = new Map<UserName, number>();
+  const metrics = new ServerMetrics(() => online.size);
+  const storage = timed(adapterStorage, (operation, seconds) => metrics.storageSeconds.observe(operation, seconds));
+  const bus = timed(adapterBus, (operation, seconds) => metrics.busSeconds.observe(operation, seconds));
   const durable = new DurabilityGate(storage, log);
   const members = new Map<GroupId, ReadonlySet<UserName>>();
+  bus.onMembersChanged((groupId) => members.delete(groupId));
   return {
     config,
     storage,
@@ -76,7 +92,7 @@ export function createContext(
     log,
     now: () => Date.now(),
     randomBytes: (count) => new Uint8Array(randomBytes(count)),
-    online: new Map(),
+    online,
     members,
     userBuckets: new Map(),
     connectionsByAddress: new Map(),
@@ -88,7 +104,10 @@ export function createContext(
     // The send handler has the group's members in the cache before it adds (never evicted).
     sends: new SendBatcher(storage, durable, (groupId) => members.get(groupId) ?? new Set()),
     cursors: new CursorBatcher(storage, log, cursorFlushMs),
+    metrics,
+    draining: false,
     links: new Map(),
+    orderedDeliveries: new Map(),
   };
 }
 
@@ -102,4 +121,10 @@ export async function groupMembers(ctx: ServerContext, groupId: GroupId): Promis
   if (meanwhile !== undefined) return meanwhile;
   ctx.members.set(groupId, read);
   return read;
+}
+
+/** A group's members changed here: cached now, and forgotten by the other nodes. */
+export function setGroupMembers(ctx: ServerContext, groupId: GroupId, members: ReadonlySet<UserName>): void {
+  ctx.members.set(groupId, members);
+  ctx.bus.shareMembersChanged(groupId);
 }

@@ -1,3 +1,4 @@
+import { createServer as createHttpServer, type RequestListener } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket as NetSocket } from "node:net";
 import { WebSocketServer, type WebSocket } from "ws";
@@ -8,6 +9,7 @@ import type { ServerContext } from "./context.js";
 import { dispatch } from "./dispatch.js";
 import { binaryFrame, joinFrames } from "./ws-frame.js";
 import { FlushScheduler } from "./flush-scheduler.js";
+import type { Counter } from "./metrics/exposition.js";
 
 /**
  * Queues a socket's outgoing frames until the FlushScheduler says to write them, so a burst of
@@ -22,24 +24,33 @@ class CoalescingWriter implements Peer {
   private readonly queue: Buffer[] = [];
   private callbacks: (() => void)[] | undefined;
 
-  /** `onOverflow` runs when more than `maxBufferedBytes` wait for the kernel: a reader stopped. */
+  /**
+   * `onOverflow` runs when more than `maxBufferedBytes` wait for the kernel: a reader stopped.
+   * `deliveries` counts what goes through `send` (deliveries, live or caught up; not answers).
+   */
   constructor(
     private readonly scheduler: FlushScheduler,
     private readonly socket: WebSocket,
     private readonly raw: NetSocket,
     private readonly maxBufferedBytes: number,
     private readonly onOverflow: () => void,
+    private readonly deliveries: Counter,
   ) {}
 
   send(bytes: Uint8Array, sent?: () => void): void {
-    if (this.queue.length === 0) this.scheduler.queued(this);
-    this.queue.push(binaryFrame(bytes));
-    if (sent !== undefined) (this.callbacks ??= []).push(sent);
+    this.deliveries.inc();
+    this.enqueue(bytes, sent);
   }
 
   answer(bytes: Uint8Array): void {
-    this.send(bytes);
+    this.enqueue(bytes);
     this.scheduler.answered(this);
+  }
+
+  private enqueue(bytes: Uint8Array, sent?: () => void): void {
+    if (this.queue.length === 0) this.scheduler.queued(this);
+    this.queue.push(binaryFrame(bytes));
+    if (sent !== undefined) (this.callbacks ??= []).push(sent);
   }
 
   close(code: number, reason: string): void {
@@ -70,27 +81,25 @@ class CoalescingWriter implements Peer {
 }
 
 /**
- * Binds the ws server and runs each socket's life: frames in, login timeout, heartbeat.
+ * Binds the HTTP(S) server and runs each upgraded socket's life: frames in, login timeout,
+ * heartbeat. Plain HTTP requests on the same port go to `requests` (health, metrics).
  * ws enforces a hard cap at twice the frame limit; frames between the two get a clear
  * FRAME_TOO_LARGE error from the dispatcher instead of a bare close.
  */
 export async function listen(
   ctx: ServerContext,
   tls: TlsMaterial | undefined,
+  requests: RequestListener,
 ): Promise<{ url: string; close(): Promise<void> }> {
-  const options = { maxPayload: ctx.config.maxFrameBytes * 2, perMessageDeflate: false };
-  const https = tls === undefined ? undefined : createHttpsServer({ cert: tls.cert, key: tls.key });
-  const wss =
-    https === undefined
-      ? new WebSocketServer({ ...options, host: ctx.config.host, port: ctx.config.port })
-      : new WebSocketServer({ ...options, server: https });
-  const listening = https ?? wss;
+  const http =
+    tls === undefined ? createHttpServer(requests) : createHttpsServer({ cert: tls.cert, key: tls.key }, requests);
+  const wss = new WebSocketServer({ maxPayload: ctx.config.maxFrameBytes * 2, perMessageDeflate: false, server: http });
   await new Promise<void>((resolve, reject) => {
-    listening.once("listening", resolve);
-    listening.once("error", reject);
-    // ws re-emits the HTTPS server's errors (an address that does not resolve, a port in use).
-    if (https !== undefined) wss.once("error", reject);
-    https?.listen(ctx.config.port, ctx.config.host);
+    http.once("listening", resolve);
+    http.once("error", reject);
+    // ws re-emits the HTTP server's errors (an address that does not resolve, a port in use).
+    wss.once("error", reject);
+    http.listen(ctx.config.port, ctx.config.host);
   });
   const alive = new WeakMap<WebSocket, boolean>();
   const scheduler = new FlushScheduler(ctx.durable);
@@ -109,12 +118,16 @@ export async function listen(
         socket.terminate();
         connection.closed();
       },
+      ctx.metrics.deliveries,
     );
     const connection = new Connection(
       writer,
       address,
       new TokenBucket(ctx.config.rateLimitPerConnection, ctx.config.rateLimitPerConnection * 2, ctx.now()),
+      (code) => ctx.metrics.errors.inc(code),
     );
+    ctx.metrics.connections++;
+    socket.on("close", () => ctx.metrics.connections--);
     const open = (ctx.connectionsByAddress.get(address) ?? 0) + 1;
     ctx.connectionsByAddress.set(address, open);
     connection.onClose.push(() => {
@@ -165,7 +178,7 @@ export async function listen(
     }
   }, ctx.config.heartbeatMs);
 
-  const address = (https?.address() ?? wss.address()) as AddressInfo;
+  const address = http.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   return {
     url: `${tls === undefined ? "ws" : "wss"}://${host}:${address.port}`,
@@ -173,7 +186,11 @@ export async function listen(
       new Promise<void>((resolve) => {
         clearInterval(heartbeat);
         for (const socket of wss.clients) socket.close(1001, "server shutting down");
-        wss.close(() => (https === undefined ? resolve() : https.close(() => resolve())));
+        wss.close(() => {
+          http.close(() => resolve());
+          // Browsers keep idle HTTP connections open; they must not hold the shutdown up.
+          http.closeAllConnections();
+        });
       }),
   };
 }

@@ -49,6 +49,7 @@ export function recordingConnection(name?: UserName): { connection: Connection; 
     },
     "127.0.0.1",
     new TokenBucket(1e9, 1e9, 0),
+    () => undefined,
   );
   if (name !== undefined) connection.state = { phase: "ready", name };
   return { connection, received };

@@ -187,4 +187,11 @@ describe("MemoryBus", () => {
     assert.deepEqual(a.frames, [frameB]);
     assert.deepEqual(b.frames, [frameB]);
   });
+
+  it("ping settles while the bus is open and rejects once it is closed", async () => {
+    const bus = new MemoryBus();
+    await bus.ping();
+    bus.close();
+    await assert.rejects(bus.ping(), /closed/);
+  });
 });

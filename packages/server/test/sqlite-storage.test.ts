@@ -348,3 +348,28 @@ describe("SqliteStorage and the process", () => {
     }
   });
 });
+
+describe("SqliteStorage health", () => {
+  it("ping fails with a reason, naming no path, once the database file is removed or replaced", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "secure-chat-storage-"));
+    const file = path.join(dir, "server.sqlite");
+    const storage = new SqliteStorage(file);
+    try {
+      await storage.ping();
+      fs.renameSync(file, `${file}.moved`);
+      await assert.rejects(storage.ping(), (error: Error) => {
+        assert.match(error.message, /removed while the server runs/);
+        assert.ok(!error.message.includes(dir), "the reason goes to whoever asks /healthz: no path in it");
+        return true;
+      });
+      fs.writeFileSync(file, "");
+      await assert.rejects(storage.ping(), /replaced while the server runs/);
+      fs.rmSync(file);
+      fs.renameSync(`${file}.moved`, file);
+      await storage.ping();
+    } finally {
+      await storage.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -899,6 +899,22 @@ export function storageContract(name: string, open: () => StorageFixture | Promi
       );
     });
 
+    describe("health", () => {
+      it("ping settles while the storage serves, and rejects with a reason once it is closed", async () => {
+        const fixture = await open();
+        try {
+          const storage = fixture.storage;
+          await storage.ping();
+          await storage.registerUser(alice, key());
+          await storage.ping();
+          await storage.close();
+          await assert.rejects(storage.ping(), (error: Error) => error.message.length > 0);
+        } finally {
+          await fixture.cleanup();
+        }
+      });
+    });
+
     describe("durability", () => {
       it("sync settles once everything is on disk, and rejects after close", async () => {
         const fixture = await open();

@@ -19,6 +19,8 @@ export type OutboxVerdict =
   | "retry_soon"
   /** The server's disk is full: tell the user once, offer the entry again every few seconds. */
   | "wait_for_room"
+  /** The server cannot reach its database: tell the user once, offer the entry again every second or two. */
+  | "wait_for_storage"
   /** Our own disk failed: stop; the pump restarts after the reload. */
   | "wait_for_reload"
   /** Refused for good (not a member any more, malformed, …): drop it and tell the user. */
@@ -29,6 +31,7 @@ const verdicts: Partial<Record<ClientErrorCode, OutboxVerdict>> = {
   TIMEOUT: "wait_for_link",
   RATE_LIMITED: "retry_soon",
   STORAGE_FULL: "wait_for_room",
+  STORAGE_UNAVAILABLE: "wait_for_storage",
   RELOADING: "wait_for_reload",
   DISK_FULL: "wait_for_reload",
 };
@@ -39,6 +42,8 @@ export function outboxVerdict(code: ClientErrorCode): OutboxVerdict {
 
 /** How long a message waits before it is offered again to a server whose disk is full (x1-2). */
 const STORAGE_FULL_RETRY_MS = 2_000;
+/** How long a message waits before it is offered again to a server whose database is unreachable (x1-2). */
+const STORAGE_UNAVAILABLE_RETRY_MS = 1_000;
 
 export interface OutboxPumpOptions {
   self: UserName;
@@ -118,6 +123,7 @@ export class OutboxPump {
     try {
       await this.send(entry);
       outages.over("server_disk_full");
+      outages.over("server_storage_unavailable");
       return undefined;
     } catch (error) {
       // While halted (a local write failed) the entry stays, sent again after the reload.
@@ -137,6 +143,14 @@ export class OutboxPump {
             message: "the server's disk is full: your messages wait in the outbox and are sent once there is room",
           });
           await sleep(timers, STORAGE_FULL_RETRY_MS * (1 + timers.random()));
+          break;
+        case "wait_for_storage":
+          outages.tellOnce("server_storage_unavailable", {
+            type: "error",
+            code: "STORAGE_UNAVAILABLE",
+            message: "the server cannot reach its database: your messages wait in the outbox and are sent once it can",
+          });
+          await sleep(timers, STORAGE_UNAVAILABLE_RETRY_MS * (1 + timers.random()));
           break;
         case "drop":
           await this.options.store.apply({ removeOutbox: entry.localId });

@@ -17,10 +17,14 @@ interface Reach {
  * objects per delivery costs cache misses).
  */
 export class MemoryBus implements Bus {
+  /** One node: nobody is elsewhere, and nobody else changes a group. */
+  readonly crossNode = false;
+  readonly announcedSeq = 0;
   private readonly subscribers = new Map<UserName, DeliveryTarget[]>();
   /** Bumped by every subscribe and unsubscribe; a Reach of an older version is stale. */
   private version = 0;
   private readonly reach = new WeakMap<ReadonlySet<UserName>, Reach>();
+  private closed = false;
 
   publish(recipients: readonly UserName[], frame: Uint8Array): void {
     for (const name of recipients) {
@@ -54,7 +58,27 @@ export class MemoryBus implements Bus {
     };
   }
 
+  shareOnline(): void {}
+
+  onlineElsewhere(): boolean {
+    return false;
+  }
+
+  namesOnlineElsewhere(): UserName[] {
+    return [];
+  }
+
+  shareMembersChanged(): void {}
+
+  onMembersChanged(): void {}
+
+  /** In the process: it carries frames as long as it is open. */
+  async ping(): Promise<void> {
+    if (this.closed) throw new Error("the bus is closed");
+  }
+
   close(): void {
+    this.closed = true;
     this.subscribers.clear();
     this.version++;
   }

@@ -10,12 +10,12 @@ import {
   type GroupId,
   type UserName,
 } from "@secure-chat/protocol";
-import { groupMembers, type ServerContext } from "../context.js";
+import { groupMembers, setGroupMembers, type ServerContext } from "../context.js";
 import { checkCommit, checkNewGroup, type CheckedCommit } from "../mls/commit-check.js";
 import type { Connection } from "../connection.js";
 import { inspectGroupMessage } from "../mls/inspect.js";
-import { deliverTo, fanOut } from "../services/delivery.js";
-import { announcePresence } from "../services/presence.js";
+import { answerInOrder, deliverTo, expectOwnWrite, fanOut } from "../services/delivery.js";
+import { announcePresence, isOnline } from "../services/presence.js";
 import type { StoredGroup } from "../storage/storage.js";
 import { NOT_CONFIRMED } from "../services/durability-gate.js";
 import { answerFailure, refuseFailed, whenDurable, type Handler } from "./handler.js";
@@ -176,7 +176,15 @@ export const commit: Handler<"commit"> = {
       frame,
       name,
       () => checkCommit(input, ctx.config.cipherSuite),
-      (checked) => ctx.sends.exclusive(() => acceptChecked(ctx, connection, frame, name, group, checked)),
+      (checked) => {
+        const failed = expectOwnWrite(ctx, connection);
+        return ctx.sends
+          .exclusive(() => acceptChecked(ctx, connection, frame, name, group, checked))
+          .catch((error: unknown) => {
+            failed();
+            throw error;
+          });
+      },
     );
   },
 };
@@ -261,22 +269,23 @@ async function acceptChecked(
   for (const removedName of removed) newMembers.delete(removedName);
   newMembers.add(name);
   for (const addedName of added) newMembers.add(addedName);
-  ctx.members.set(groupId, newMembers);
+  setGroupMembers(ctx, groupId, newMembers);
   const newcomers = senderJoins ? [name, ...added] : added.filter((addedName) => !members.has(addedName));
   whenDurable(ctx, connection, frame.rid, () => {
     fanOut(ctx, recipients, result.commit);
     for (const welcome of result.welcomes) deliverTo(ctx, welcome.recipient, welcome.delivery);
     // Newcomers who are online: their new roommates learn it (and they learn their roommates').
     for (const newcomer of newcomers) {
-      if (!ctx.online.has(newcomer)) continue;
+      if (!isOnline(ctx, newcomer)) continue;
       announcePresence(ctx, newcomer, true, [groupId]);
       for (const member of newMembers) {
-        if (member !== newcomer && ctx.online.has(member)) {
+        if (member !== newcomer && isOnline(ctx, member)) {
           ctx.bus.publish([newcomer], encodeFrame({ type: "presence", name: member, online: true }));
         }
       }
     }
-    connection.send({ type: "accepted", rid: frame.rid, seq: result.commit.seq, serverTs: result.commit.serverTs });
+    const { seq, serverTs } = result.commit;
+    answerInOrder(ctx, connection, seq, () => connection.send({ type: "accepted", rid: frame.rid, seq, serverTs }));
   });
 }
 
@@ -314,7 +323,9 @@ function storeSend(
   }
   ctx.quotas.chargeBytes(name, frame.message.length, ctx.now());
   const input = { groupId, sender: name, payload: frame.message, serverTs: ctx.now(), sendId: frame.sendId };
+  const failed = expectOwnWrite(ctx, connection);
   ctx.sends.add(input, (outcome) => {
+    if (outcome.kind !== "ok") failed();
     if (outcome.kind === "failed") {
       refuseFailed(ctx, connection, frame, outcome.error);
       return;
@@ -327,7 +338,8 @@ function storeSend(
     // The sender already has its own message; everyone else gets the same encoded frame, once,
     // if they were members when it was stored (a later commit may have changed that by now).
     if (outcome.result.kind === "stored") fanOut(ctx, outcome.recipients, delivery, name);
-    connection.send({ type: "accepted", rid: frame.rid, seq: delivery.seq, serverTs: delivery.serverTs });
+    const { seq, serverTs } = delivery;
+    answerInOrder(ctx, connection, seq, () => connection.send({ type: "accepted", rid: frame.rid, seq, serverTs }));
   });
 }
 

@@ -2,7 +2,7 @@ import { ProtocolError, type ClientFrameType, type FrameOf } from "@secure-chat/
 import type { Connection } from "../connection.js";
 import type { ServerContext } from "../context.js";
 import { NOT_CONFIRMED } from "../services/durability-gate.js";
-import { StorageFullError } from "../storage/storage.js";
+import { StorageFullError, StorageUnavailableError } from "../storage/storage.js";
 
 /**
  * Handlers of authenticated frames get the caller's name; others don't. One that awaits storage
@@ -31,8 +31,9 @@ export function whenDurable(ctx: ServerContext, connection: Connection, rid: num
 
 /**
  * Answers a request whose handling threw (not a ProtocolError): STORAGE_FULL when the disk is
- * full, so the client can wait and try again, and INTERNAL otherwise. Nothing of it was stored
- * either way (each write is one transaction).
+ * full and STORAGE_UNAVAILABLE when the database is unreachable, so the client can wait and try
+ * again, and INTERNAL otherwise. Nothing of it was stored (each write is one transaction), but
+ * for a commit whose answer was lost with the connection: a retry of it is a duplicate or stale.
  */
 export function refuseFailed(
   ctx: ServerContext,
@@ -44,6 +45,15 @@ export function refuseFailed(
   if (error instanceof StorageFullError) {
     ctx.log.warn("storage_full", { frame: frame.type, action: "free disk space; nothing is lost" });
     connection.fail(rid, "STORAGE_FULL", "the server's disk is full: this was not stored; try again later");
+    return;
+  }
+  if (error instanceof StorageUnavailableError) {
+    ctx.log.warn("storage_unavailable", {
+      frame: frame.type,
+      error: String(error.cause),
+      action: "retried by the client",
+    });
+    connection.fail(rid, "STORAGE_UNAVAILABLE", "the server cannot reach its database just now; try again shortly");
     return;
   }
   ctx.log.error("handler_failed", { frame: frame.type, error: String(error) });

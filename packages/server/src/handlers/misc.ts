@@ -5,6 +5,7 @@ import type { Handler } from "./handler.js";
 export const ack: Handler<"ack"> = {
   requiresAuth: true,
   handle(ctx, _connection, frame, name) {
+    ctx.metrics.acks.inc();
     return acknowledge(ctx, name, frame.seq);
   },
 };

@@ -40,6 +40,11 @@ export class DurabilityGate {
     if (!this.inFlight) this.sync();
   }
 
+  /** Whether a disk sync failed: nothing is acknowledged any more (see the class comment). */
+  get broken(): boolean {
+    return this.failed;
+  }
+
   /** Whether a disk sync is running. */
   get syncing(): boolean {
     return this.inFlight;

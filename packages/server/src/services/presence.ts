@@ -7,7 +7,7 @@ async function onlineRoommates(ctx: ServerContext, name: UserName, groups: Itera
   const out = new Set<UserName>();
   for (const groupId of groups) {
     for (const member of await groupMembers(ctx, groupId)) {
-      if (member !== name && ctx.online.has(member)) out.add(member);
+      if (member !== name && isOnline(ctx, member)) out.add(member);
     }
   }
   return [...out];
@@ -35,11 +35,17 @@ export function announcePresence(
     );
 }
 
-/** Marks the user online for the life of this connection; tells roommates on first/last one. */
+/**
+ * Marks the user online for the life of this connection; tells roommates on its first/last
+ * one anywhere (a user online on another node too changes nothing for them).
+ */
 export function trackPresence(ctx: ServerContext, connection: Connection, name: UserName): void {
   const count = ctx.online.get(name) ?? 0;
   ctx.online.set(name, count + 1);
-  if (count === 0) announcePresence(ctx, name, true);
+  if (count === 0) {
+    ctx.bus.shareOnline(name, true);
+    if (!ctx.bus.onlineElsewhere(name)) announcePresence(ctx, name, true);
+  }
   connection.onClose.push(() => {
     const remaining = (ctx.online.get(name) ?? 1) - 1;
     if (remaining > 0) {
@@ -47,10 +53,17 @@ export function trackPresence(ctx: ServerContext, connection: Connection, name: 
       return;
     }
     ctx.online.delete(name);
-    announcePresence(ctx, name, false);
+    ctx.bus.shareOnline(name, false);
+    if (!ctx.bus.onlineElsewhere(name)) announcePresence(ctx, name, false);
   });
 }
 
+/** Whether `name` is online on this node or another. */
+export function isOnline(ctx: ServerContext, name: UserName): boolean {
+  return ctx.online.has(name) || ctx.bus.onlineElsewhere(name);
+}
+
+/** Everyone online, on this node and the others. */
 export function onlineNames(ctx: ServerContext): UserName[] {
-  return [...ctx.online.keys()].sort();
+  return [...new Set([...ctx.online.keys(), ...ctx.bus.namesOnlineElsewhere()])].sort();
 }

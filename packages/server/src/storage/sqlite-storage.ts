@@ -1,8 +1,7 @@
-import { closeSync, fdatasync, fdatasyncSync, fsyncSync, openSync } from "node:fs";
+import { closeSync, fdatasync, fdatasyncSync, fsyncSync, openSync, statSync, type Stats } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import {
-  deliveryKindOf,
   deliveryKinds,
   nameSkeleton,
   roomSkeleton,
@@ -24,6 +23,8 @@ import type {
   StoredDevice,
   StoredGroup,
 } from "./storage.js";
+import { toStoredDevice, type DeviceRow } from "./device-row.js";
+import { toDelivery, type MessageRow } from "./message-row.js";
 import { StorageFullError } from "./storage.js";
 import { BackgroundCheckpointer, type CheckpointerOptions } from "./wal-checkpointer.js";
 
@@ -95,9 +96,6 @@ CREATE TABLE IF NOT EXISTS messages (
 DROP INDEX IF EXISTS messages_by_group;
 CREATE UNIQUE INDEX IF NOT EXISTS messages_by_send_id ON messages(sender, send_id) WHERE send_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS messages_by_recipient ON messages(recipient, seq) WHERE recipient IS NOT NULL;
--- A Welcome is stored once however many members it adds: their delivery rows (payload empty)
--- point at it by messages.shared_payload. Ids grow with seq, so retention, which deletes a prefix
--- of the log, frees a prefix of this table too.
 -- Every #/+ room name in use or reserved, with its roomSkeleton: a new room is refused when
 -- another name here has its skeleton. The operator's reservations set owner: only they may
 -- create the room. A reclaimed room's row stays, so does its reservation.
@@ -116,6 +114,9 @@ CREATE TABLE IF NOT EXISTS devices (
   last_seen INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS devices_by_account ON devices(account);
+-- A Welcome is stored once however many members it adds: their delivery rows (payload empty)
+-- point at it by messages.shared_payload. Ids grow with seq, so retention, which deletes a prefix
+-- of the log, frees a prefix of this table too.
 CREATE TABLE IF NOT EXISTS shared_payloads (
   id INTEGER PRIMARY KEY,
   data BLOB NOT NULL
@@ -131,42 +132,6 @@ function addMissingColumns(db: Database.Database): void {
   db.exec(
     "CREATE INDEX IF NOT EXISTS messages_by_shared_payload ON messages(shared_payload) WHERE shared_payload IS NOT NULL",
   );
-}
-
-interface MessageRow {
-  seq: number;
-  group_id: string;
-  sender: string;
-  kind: number;
-  server_ts: number;
-  payload: Buffer;
-}
-
-interface DeviceRow {
-  name: string;
-  certificate: Buffer;
-  revocation: Buffer | null;
-  last_seen: number;
-}
-
-function toStoredDevice(row: DeviceRow): StoredDevice {
-  return {
-    device: row.name as UserName,
-    certificate: new Uint8Array(row.certificate),
-    revocation: row.revocation === null ? undefined : new Uint8Array(row.revocation),
-    lastSeen: row.last_seen,
-  };
-}
-
-function toDelivery(row: MessageRow): StoredDelivery {
-  return {
-    seq: row.seq,
-    serverTs: row.server_ts,
-    groupId: row.group_id as GroupId,
-    sender: row.sender as UserName,
-    kind: deliveryKindOf(row.kind) ?? "message",
-    payload: new Uint8Array(row.payload.buffer, row.payload.byteOffset, row.payload.byteLength),
-  };
 }
 
 /**
@@ -186,8 +151,13 @@ export class SqliteStorage implements Storage {
   private syncsInFlight = 0;
   private closed = false;
   private readonly checkpoints: BackgroundCheckpointer;
+  /** The database file as opened: `ping` tells when the path no longer leads to it. */
+  private readonly opened: Stats;
 
-  constructor(path: string, checkpoints: Partial<CheckpointerOptions> = {}) {
+  constructor(
+    private readonly path: string,
+    checkpoints: Partial<CheckpointerOptions> = {},
+  ) {
     try {
       this.db = new Database(path);
       const mode = this.db.pragma("journal_mode = WAL", { simple: true });
@@ -211,6 +181,7 @@ export class SqliteStorage implements Storage {
     }
     // The log exists from here until the last connection closes; SQLite reuses it in place.
     this.wal = openSync(`${path}-wal`, "r");
+    this.opened = statSync(path);
     // SQLite may just have created it: its directory entry must survive a power cut as well.
     const directory = openSync(dirname(path), "r");
     try {
@@ -221,6 +192,7 @@ export class SqliteStorage implements Storage {
     this.checkpoints = new BackgroundCheckpointer(path, this.db, checkpoints);
     const db = this.db;
     this.statements = {
+      ping: db.prepare("SELECT 1"),
       userKey: db.prepare<[string], { public_key: Buffer }>("SELECT public_key FROM users WHERE name = ?"),
       insertUser: db.prepare(
         "INSERT INTO users (name, public_key, cursor) VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) FROM messages))",
@@ -644,6 +616,24 @@ export class SqliteStorage implements Storage {
         resolve();
       });
     });
+  }
+
+  /**
+   * SQLite is in the process, so what can go wrong is the file: removed or replaced under the
+   * running server (a data folder deleted or restored from backup), every write from then on
+   * goes to a file that no later start will open.
+   */
+  async ping(): Promise<void> {
+    if (this.closed) throw new Error("the database is closed");
+    this.statements.ping.get();
+    const now = statSync(this.path, { throwIfNoEntry: false });
+    if (now?.ino !== this.opened.ino || now.dev !== this.opened.dev) {
+      // No path: health answers go to whoever can reach the port.
+      throw new Error(
+        `the database file was ${now === undefined ? "removed" : "replaced"} while the server runs: ` +
+          "what it stores now is lost at the next start; restart the server",
+      );
+    }
   }
 
   /** Runs `body` as one transaction; a full disk becomes StorageFullError (SQLite rolled it back). */

@@ -98,6 +98,18 @@ export class StorageFullError extends Error {
 }
 
 /**
+ * A write or read that could not reach the database (a database server restarting, a network
+ * cut): nothing of a write was stored, or, for a commit lost on the way, it is stored once
+ * (sends carry a sendId; a commit sent again is stale). The adapter connects again by itself.
+ */
+export class StorageUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super("the database is unreachable", { cause });
+    this.name = "StorageUnavailableError";
+  }
+}
+
+/**
  * The server's durable state. Coarse, domain-level operations; each call is atomic.
  * Every adapter runs the contract suite in test/storage-contract.ts.
  *
@@ -221,6 +233,12 @@ export interface Storage {
    * clients waits for this (see DurabilityGate).
    */
   sync(): Promise<void>;
+  /**
+   * Settles once the storage has answered a trivial request; rejects with a sentence for the
+   * operator (what is wrong, what to do) when it cannot serve. Health checks call it, so it must
+   * be cheap and write nothing.
+   */
+  ping(): Promise<void>;
   /** Makes every write durable, then closes. */
   close(): Promise<void>;
 }

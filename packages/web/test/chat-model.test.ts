@@ -1,0 +1,82 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { UiMessage } from "@secure-chat/client";
+import type { UserName } from "@secure-chat/protocol";
+import { ChatModel, mentions } from "../src/ui/chat-model.js";
+import { dayLabel, senderClass } from "../src/ui/format.js";
+
+const message = (room: string, id: string, from: string, text: string, seq: number): UiMessage => ({
+  type: "message",
+  room,
+  id,
+  from: from as UserName,
+  text,
+  sentAt: seq * 1000,
+  serverTs: seq * 1000,
+  seq,
+});
+
+describe("ChatModel", () => {
+  it("counts unread messages and mentions in rooms not shown, not our own; focusing clears them", () => {
+    const model = new ChatModel("alice", () => 0);
+    model.apply(message("#dev", "1", "bob", "hello", 1));
+    model.apply(message("#dev", "2", "bob", "alice: look", 2));
+    model.apply(message("#dev", "3", "alice", "mine", 3));
+    model.apply(message("@bob", "4", "bob", "psst", 4));
+    model.apply(message("#lobby", "5", "bob", "shown", 5));
+    assert.deepEqual(
+      [...model.rooms.values()].map((r) => [r.label, r.unread, r.mentions]),
+      [
+        ["#lobby", 0, 0],
+        ["#dev", 2, 1],
+        ["@bob", 1, 1],
+      ],
+    );
+    assert.deepEqual(model.roomLabels(), ["#dev", "#lobby", "@bob"]);
+    model.focus("#dev");
+    assert.equal(model.room("#dev").unread, 0);
+    assert.equal(model.current, "#dev");
+  });
+
+  it("shows a message once, whether it came live or from saved history, in server order", () => {
+    const model = new ChatModel("alice", () => 0);
+    model.apply(message("#lobby", "b", "bob", "second", 2));
+    model.loadHistory("#lobby", [
+      message("#lobby", "a", "bob", "first", 1),
+      message("#lobby", "b", "bob", "second", 2),
+    ]);
+    model.apply(message("#lobby", "a", "bob", "first", 1));
+    const texts = model.room("#lobby").items.map((item) => (item.kind === "message" ? item.message.text : item.text));
+    assert.deepEqual(texts, ["first", "second"]);
+  });
+
+  it("drops a room we left and shows another; keeps a key warning until trusted", () => {
+    const model = new ChatModel("alice", () => 0);
+    model.apply({ type: "room", room: "#dev", change: "joined" });
+    model.focus("#dev");
+    model.apply({ type: "room", room: "#dev", change: "left" });
+    assert.equal(model.rooms.has("#dev"), false);
+    assert.equal(model.current, "#lobby");
+    model.apply({ type: "key_changed", name: "bob" as UserName, pinned: "aa", presented: "bb" });
+    assert.deepEqual([...model.keyWarnings.keys()], ["bob"]);
+    model.trusted("bob");
+    assert.equal(model.keyWarnings.size, 0);
+  });
+
+  it("tells a mention from a longer name", () => {
+    assert.equal(mentions("hi @alice!", "alice"), true);
+    assert.equal(mentions("alice: hi", "alice"), true);
+    assert.equal(mentions("alice2 hi", "alice"), false);
+    assert.equal(mentions("malice", "alice"), false);
+  });
+});
+
+describe("format", () => {
+  it("gives a name one colour class, and days their names", () => {
+    assert.equal(senderClass("bob"), senderClass("bob"));
+    assert.match(senderClass("carol"), /^sender-[0-7]$/);
+    const now = new Date(2026, 5, 10, 12).getTime();
+    assert.equal(dayLabel(now, now), "Today");
+    assert.equal(dayLabel(now - 86_400_000, now), "Yesterday");
+  });
+});
