@@ -71,6 +71,7 @@ export class ClientSession implements LinkSession {
       directory: this.directory,
       connection: () => this.link.connection(),
       now,
+      timers,
       added: (device) => void this.parts?.rooms.addOwnDevice(device),
       history: async () => {
         const rooms = this.parts?.engine.table.joined() ?? [];

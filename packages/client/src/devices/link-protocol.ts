@@ -30,10 +30,9 @@ export type LinkPayload =
   | { kind: "reveal"; exchangeKey: Uint8Array; accountKey: Uint8Array }
   | { kind: "certificate"; certificate: Uint8Array }
   /** The recent history, sealed to the offer's exchange key (history-transfer.ts); empty rooms when declined. */
-  | { kind: "history"; enc: Uint8Array; ciphertext: Uint8Array }
-  | { kind: "refused"; reason: string };
+  | { kind: "history"; enc: Uint8Array; ciphertext: Uint8Array };
 
-const kinds = ["commit", "offer", "reveal", "certificate", "refused", "history"] as const;
+const kinds = ["commit", "offer", "reveal", "certificate", "history"] as const;
 
 export function encodeLinkPayload(payload: LinkPayload): Uint8Array {
   const w = new ByteWriter();
@@ -53,9 +52,6 @@ export function encodeLinkPayload(payload: LinkPayload): Uint8Array {
       break;
     case "certificate":
       w.bytes(payload.certificate);
-      break;
-    case "refused":
-      w.str(payload.reason);
       break;
     case "history":
       w.bytes(payload.enc);
@@ -93,8 +89,6 @@ function readPayload(r: ByteReader): LinkPayload {
       return { kind, exchangeKey: r.bytes(), accountKey: r.bytes() };
     case "certificate":
       return { kind, certificate: r.bytes() };
-    case "refused":
-      return { kind, reason: r.str() };
     case "history":
       return { kind, enc: r.bytes(), ciphertext: r.bytes() };
   }

@@ -15,6 +15,7 @@ import type { ClientKeyDirectory } from "../directory/key-directory.js";
 import { ClientError, errorMessage } from "../errors.js";
 import { fingerprint, sameKey, type Identity } from "../identity.js";
 import { RpcConnection, serverError, type PushFrame, type SocketFactory } from "../link/rpc.js";
+import type { Timers } from "../link/timers.js";
 import type { ClientStore } from "../store/store.js";
 import { decodeArchive, encodeArchive, openArchive, sealArchive, type RoomHistory } from "./history-transfer.js";
 import {
@@ -46,7 +47,7 @@ class LinkInbox {
     this.waiter = undefined;
   }
 
-  /** The next payload, which must be of `kind` (the other side refusing is an error). */
+  /** The next payload, which must be of `kind`. */
   async next<K extends LinkPayload["kind"]>(kind: K): Promise<Extract<LinkPayload, { kind: K }>> {
     const bytes =
       this.queued.shift() ??
@@ -55,7 +56,6 @@ class LinkInbox {
         else this.waiter = { resolve, reject };
       }));
     const payload = decodeLinkPayload(bytes);
-    if (payload.kind === "refused") throw new ClientError("BAD_ARGUMENT", `not linked: ${payload.reason}`);
     if (payload.kind !== kind)
       throw new ClientError("BAD_ARGUMENT", `expected ${kind} from the other device, got ${payload.kind}`);
     return payload as Extract<LinkPayload, { kind: K }>;
@@ -159,7 +159,11 @@ export interface ApproverOptions {
   added(device: UserName): void;
   /** The recent messages of every room we are in, for the new device. */
   history(): Promise<RoomHistory[]>;
+  timers: Timers;
 }
+
+/** How long the approver waits for the new device's offer after joining its link. */
+const OFFER_TIMEOUT_MS = 30_000;
 
 /**
  * The approving device's side: only the account's first device holds the account key, so only
@@ -171,6 +175,27 @@ export class DeviceApprover {
     (PendingApproval & { deviceKey: Uint8Array; exchangeKey: Uint8Array; commitment: Uint8Array }) | undefined;
 
   constructor(private readonly options: ApproverOptions) {}
+
+  /** `work`, or TIMEOUT after `ms`: the new device answers at once, and a silent link must not hold our commands. */
+  private within<T>(ms: number, work: Promise<T>): Promise<T> {
+    const { timers } = this.options;
+    return new Promise<T>((resolve, reject) => {
+      const timer = timers.setTimeout(
+        () => reject(new ClientError("TIMEOUT", "the new device did not answer; start again with secure-chat link")),
+        ms,
+      );
+      work.then(
+        (value) => {
+          timers.clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          timers.clearTimeout(timer);
+          reject(error instanceof Error ? error : new Error(String(error)));
+        },
+      );
+    });
+  }
 
   /** A pushed link_message: to the link it belongs to. */
   onMessage(code: string, payload: Uint8Array): void {
@@ -195,7 +220,7 @@ export class DeviceApprover {
       const reveal = { exchangeKey: exchange.publicKey, accountKey: identity.publicKey };
       const committed = commitment(reveal.exchangeKey, reveal.accountKey);
       await relay(connection, code, { kind: "commit", commitment: committed });
-      const { deviceKey, exchangeKey, label } = await inbox.next("offer");
+      const { deviceKey, exchangeKey, label } = await this.within(OFFER_TIMEOUT_MS, inbox.next("offer"));
       const offer = { deviceKey, exchangeKey, label };
       // The certificate will carry it: refused now rather than by the server after the person approved.
       const problem = certificateProblem({
