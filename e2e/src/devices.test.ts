@@ -189,4 +189,24 @@ describe("a second device of alice's account", () => {
     assert.equal(await again.wait(), 1);
     assert.match(again.stderr, /DEVICE_REVOKED/);
   });
+
+  it("a device revoked while it is online is told and stops", async () => {
+    const home = tempDir("alice3");
+    const alice3 = ChatProcess.link("alice", lobby.server.url, home);
+    try {
+      const code = String((await alice3.waitFor("link code", (e) => e.type === "link_code")).code);
+      await alice.command(`/devices link ${code}`, "device_link");
+      await alice.command("/devices approve --no-history", "info");
+      assert.equal((await alice3.waitFor("linked", (e) => e.type === "linked")).device, "alice.3");
+      await alice3.waitFor("ready", (e) => e.type === "ready");
+      const from = alice3.events.length;
+      await alice.command("/devices revoke alice.3", "info");
+      await alice3.waitFor("told", (e) => e.type === "error" && e.code === "DEVICE_REVOKED", from);
+      // Its link is closed for good: the server would have answered this on a link still open.
+      const asked = await alice3.command("/who *", "online");
+      assert.equal(asked.type === "error" && asked.code, "DISCONNECTED", JSON.stringify(asked));
+    } finally {
+      await alice3.kill();
+    }
+  });
 });

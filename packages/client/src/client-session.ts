@@ -135,8 +135,13 @@ export class ClientSession implements LinkSession {
         if (frame.online) this.online.add(frame.name as UserName);
         else this.online.delete(frame.name as UserName);
         return emit({ type: "presence", name: frame.name as UserName, online: frame.online });
-      case "error":
-        return emit({ type: "error", code: serverError(frame.code, frame.message).code, message: frame.message });
+      case "error": {
+        const { code } = serverError(frame.code, frame.message);
+        emit({ type: "error", code, message: frame.message });
+        // Another device of ours revoked this one: a reconnect would be refused, so stop here.
+        if (code === "DEVICE_REVOKED") this.link.close();
+        return;
+      }
       case "link_message":
         return this.approver.onMessage(frame.code, frame.payload);
     }
