@@ -1,7 +1,7 @@
 /**
  * Multi-device accounts with real processes: alice links a second device (code, the same short
- * authentication string on both screens, approval on her first device), which gets her rooms and
- * private conversations; what bob sends reaches both, what one of hers sends shows on the other as
+ * authentication string on both screens, approval on her first device), which gets her rooms,
+ * private conversations and their recent history (sealed to it); what bob sends reaches both, what one of hers sends shows on the other as
  * hers; bob is told of the new device before its first message; a revoked device can no longer
  * log in and is out of every group.
  */
@@ -21,6 +21,8 @@ describe("a second device of alice's account", () => {
   let alice2: ChatProcess;
   const linkedHome = tempDir("alice2");
   const dataDir = tempDir("server");
+  const teamMarker = uniqueMarker("team-history");
+  const lobbyMarker = uniqueMarker("lobby-history");
 
   before(async () => {
     lobby = await Lobby.start(["alice", "bob"], { dataDir });
@@ -33,6 +35,10 @@ describe("a second device of alice's account", () => {
     const from = bob.events.length;
     alice.send("/invite bob");
     await bob.waitFor("invited to +team", (e) => e.type === "room" && e.room === "+team", from);
+    alice.send(`/say +team ${teamMarker}`);
+    bob.send(lobbyMarker);
+    await alice.waitFor("bob's lobby message", (e) => e.type === "message" && e.text === lobbyMarker);
+    await bob.waitFor("alice's team message", (e) => e.type === "message" && e.text === teamMarker);
   });
 
   after(async () => {
@@ -59,6 +65,25 @@ describe("a second device of alice's account", () => {
     for (const room of ["@bob", "+team"]) {
       await alice2.waitFor(`in ${room}`, (e) => e.type === "room" && e.room === room && e.change === "joined");
     }
+    // The recent history came with it, sealed: the same on both devices, and not in the server's files.
+    const received = await alice2.waitFor("history", (e) => e.type === "history_received");
+    assert.ok(Number(received.messages) >= 3, JSON.stringify(received));
+    const historyOf = async (device: ChatProcess, room: string) => {
+      await device.command(`/join ${room}`, "info");
+      const reply = await device.command("/history 50", "history");
+      return (reply.messages as JsonEvent[]).map((m) => [m.id, m.from, m.text]);
+    };
+    for (const room of ["#lobby", "@bob", "+team"]) {
+      assert.deepEqual(await historyOf(alice2, room), await historyOf(alice, room), `${room}'s history`);
+    }
+    const texts = (await historyOf(alice2, "+team")).map(([, , text]) => text);
+    assert.ok(texts.includes(teamMarker), "the new device has what was said before it was linked");
+    assert.ok((await historyOf(alice2, "#lobby")).some(([, , text]) => text === lobbyMarker));
+    const onServer = lobby.server.everythingWritten();
+    for (const marker of [teamMarker, lobbyMarker]) assert.ok(!onServer.includes(marker), `${marker} on the server`);
+    await alice.command("/join #lobby", "info");
+    await alice2.command("/join #lobby", "info");
+
     const devices = await alice.command("/devices", "devices");
     const listed = (devices.devices as { device: string; label: string; revoked: boolean }[]).map((d) => [
       d.device,
@@ -107,6 +132,31 @@ describe("a second device of alice's account", () => {
     );
   });
 
+  it("bob's invitation adds every device of alice's, and his kick removes them all", async () => {
+    await bob.command("/join +later", "info");
+    const from = [alice.events.length, alice2.events.length];
+    bob.send("/invite alice");
+    for (const [i, device] of [alice, alice2].entries()) {
+      await device.waitFor(
+        `${device.name} in +later`,
+        (e) => e.type === "room" && e.room === "+later" && e.change === "joined",
+        from[i],
+      );
+    }
+    const said = uniqueMarker("later");
+    bob.send(said);
+    for (const device of [alice, alice2]) await device.waitFor(said, message(said));
+    bob.send("/kick alice");
+    for (const [i, device] of [alice, alice2].entries()) {
+      await device.waitFor(
+        `${device.name} removed from +later`,
+        (e) => e.type === "room" && e.room === "+later" && e.change === "removed",
+        from[i],
+      );
+    }
+    await bob.command("/join #lobby", "info");
+  });
+
   it("a revoked device leaves every group, its saved state decrypts nothing sent afterwards, and it can no longer log in", async () => {
     // Offline while bob writes: its saved state has not spent the key of `control`.
     await alice2.kill();
@@ -138,5 +188,25 @@ describe("a second device of alice's account", () => {
     const again = ChatProcess.spawn("alice", lobby.server.url, linkedHome);
     assert.equal(await again.wait(), 1);
     assert.match(again.stderr, /DEVICE_REVOKED/);
+  });
+
+  it("a device revoked while it is online is told and stops", async () => {
+    const home = tempDir("alice3");
+    const alice3 = ChatProcess.link("alice", lobby.server.url, home);
+    try {
+      const code = String((await alice3.waitFor("link code", (e) => e.type === "link_code")).code);
+      await alice.command(`/devices link ${code}`, "device_link");
+      await alice.command("/devices approve --no-history", "info");
+      assert.equal((await alice3.waitFor("linked", (e) => e.type === "linked")).device, "alice.3");
+      await alice3.waitFor("ready", (e) => e.type === "ready");
+      const from = alice3.events.length;
+      await alice.command("/devices revoke alice.3", "info");
+      await alice3.waitFor("told", (e) => e.type === "error" && e.code === "DEVICE_REVOKED", from);
+      // Its link is closed for good: the server would have answered this on a link still open.
+      const asked = await alice3.command("/who *", "online");
+      assert.equal(asked.type === "error" && asked.code, "DISCONNECTED", JSON.stringify(asked));
+    } finally {
+      await alice3.kill();
+    }
   });
 });

@@ -281,7 +281,7 @@ async function linkHome(options: {
   const say = (event: Record<string, string>, line: string): void =>
     void process.stdout.write(`${json ? JSON.stringify(event) : `secure-chat: ${line}`}\n`);
   try {
-    const identity = await linkNewDevice({
+    const { identity, history } = await linkNewDevice({
       account: name,
       server,
       socketFactory: options.socketFactory,
@@ -292,6 +292,12 @@ async function linkHome(options: {
         say({ type: "link_sas", sas }, `${name}'s first device must show ${sas}; approve there only if it does`),
     });
     say({ type: "linked", device: identity.name }, `linked: this device is ${identity.name}`);
+    if ("refused" in history) say({ type: "history_refused", reason: history.refused }, history.refused);
+    else {
+      const { rooms, messages } = history;
+      const counts = { type: "history_received", rooms: String(rooms), messages: String(messages) };
+      say(counts, `received the last ${messages} messages of ${rooms} rooms from the approving device`);
+    }
   } catch (error) {
     await store.close();
     if (options.newHome !== undefined) rmSync(options.newHome, { recursive: true, force: true });

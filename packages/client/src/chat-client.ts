@@ -389,9 +389,12 @@ export class ChatClient {
     return this.started().approver.start(code);
   }
 
-  /** After the same SAS showed on both screens: certifies the new device and adds it to our groups. */
-  approveDevice(): Promise<UserName> {
-    return this.started().approver.approve();
+  /**
+   * After the same SAS showed on both screens: certifies the new device, sends it the recent
+   * history of our rooms (unless `withHistory` is false), and adds it to our groups.
+   */
+  approveDevice(withHistory = true): Promise<UserName> {
+    return this.started().approver.approve(withHistory);
   }
 
   /** Our account's devices: the first (the account key) and every linked one the account key certified. */

@@ -1,5 +1,6 @@
 import { signLogin, type UserName } from "@secure-chat/protocol";
 import { buildSuiteParts, type SharedParts, type SuiteParts } from "./client-parts.js";
+import { HISTORY_PER_ROOM } from "./devices/history-transfer.js";
 import { DeviceApprover } from "./devices/linking.js";
 import { ClientKeyDirectory } from "./directory/key-directory.js";
 import type { FollowUp } from "./engine/incoming.js";
@@ -72,7 +73,12 @@ export class ClientSession implements LinkSession {
       directory: this.directory,
       connection: () => this.link.connection(),
       now,
+      timers,
       added: (device) => void this.parts?.rooms.addOwnDevice(device),
+      history: async () => {
+        const rooms = this.parts?.engine.table.joined() ?? [];
+        return Promise.all(rooms.map(async (room) => ({ room, entries: await store.history(room, HISTORY_PER_ROOM) })));
+      },
     });
     this.shared = {
       self: identity.name,
@@ -134,8 +140,13 @@ export class ClientSession implements LinkSession {
         if (frame.online) this.online.add(frame.name as UserName);
         else this.online.delete(frame.name as UserName);
         return emit({ type: "presence", name: frame.name as UserName, online: frame.online });
-      case "error":
-        return emit({ type: "error", code: serverError(frame.code, frame.message).code, message: frame.message });
+      case "error": {
+        const { code } = serverError(frame.code, frame.message);
+        emit({ type: "error", code, message: frame.message });
+        // Another device of ours revoked this one: a reconnect would be refused, so stop here.
+        if (code === "DEVICE_REVOKED") this.link.close();
+        return;
+      }
       case "link_message":
         return this.approver.onMessage(frame.code, frame.payload);
     }

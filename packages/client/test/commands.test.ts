@@ -156,7 +156,12 @@ describe("parseCommand: commands", () => {
   it("/devices lists; link takes a code, approve nothing, revoke a linked device's id", () => {
     assert.deepEqual(parseCommand("/devices"), { kind: "devices", action: "list" });
     assert.deepEqual(parseCommand("/devices link ab12-cd34"), { kind: "devices", action: "link", code: "ab12-cd34" });
-    assert.deepEqual(parseCommand("/devices approve"), { kind: "devices", action: "approve" });
+    assert.deepEqual(parseCommand("/devices approve"), { kind: "devices", action: "approve", history: true });
+    assert.deepEqual(parseCommand("/devices approve --no-history"), {
+      kind: "devices",
+      action: "approve",
+      history: false,
+    });
     assert.deepEqual(parseCommand("/devices revoke alice.2"), { kind: "devices", action: "revoke", device: "alice.2" });
     for (const bad of [
       "/devices revoke alice",

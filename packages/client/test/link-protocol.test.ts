@@ -61,7 +61,7 @@ describe("linking's short authentication string", () => {
       { kind: "offer", deviceKey: new Uint8Array(32), exchangeKey: new Uint8Array(32).fill(2), label: "phone" },
       { kind: "reveal", exchangeKey: new Uint8Array(32), accountKey: new Uint8Array(32).fill(3) },
       { kind: "certificate", certificate: new Uint8Array([9, 9]) },
-      { kind: "refused", reason: "no" },
+      { kind: "history", enc: new Uint8Array(32), ciphertext: new Uint8Array([1, 2, 3]) },
     ];
     for (const payload of payloads) assert.deepEqual(decodeLinkPayload(encodeLinkPayload(payload)), payload);
     fc.assert(

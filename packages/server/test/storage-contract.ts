@@ -210,6 +210,26 @@ export function storageContract(name: string, open: () => StorageFixture | Promi
           assert.deepEqual(await storage.addDevice(alice, alice2, key(), blob()), { kind: "exists" }, "never reused");
         }),
       );
+
+      it(
+        "releaseName of an account releases its linked devices: keys retired, memberships ended, no login",
+        withStorage(async (storage) => {
+          await registerAll(storage, [alice, bob]);
+          const key2 = key();
+          await storage.addDevice(alice, alice2, key2, blob());
+          await storage.addKeyPackages(alice2, [blob()], undefined);
+          const groupId = group("+team");
+          await storage.createGroup(groupId, "invite", bob, undefined);
+          await accept(storage, commitInput(groupId, 0, bob, { added: [alice, alice2] }));
+          assert.equal(await storage.releaseName(alice), "released");
+          assert.equal(await storage.userKey(alice2), undefined);
+          assert.deepEqual(await storage.retiredKeys(alice2), [key2]);
+          assert.equal(await storage.countKeyPackages(alice2), 0);
+          assert.deepEqual(await storage.currentMembers(groupId), [bob]);
+          assert.deepEqual(await storage.addDevice(alice, alice2, key(), blob()), { kind: "no_account" });
+          assert.equal((await storage.devices(alice)).length, 1, "the device's row stays: its name is not reused");
+        }),
+      );
     });
 
     describe("users", () => {

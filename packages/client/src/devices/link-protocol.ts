@@ -13,11 +13,12 @@ import { sameKey } from "../identity.js";
  *   approver -> new:  reveal   its X25519 key and the account key (checked against the commitment)
  *   both:             SAS      6 digits from SHA-256 of the transcript and the X25519 shared secret
  *   approver -> new:  certificate, once the person saw the same SAS on both screens and approved
+ *   approver -> new:  history, the recent messages sealed to the offer's X25519 key (HPKE)
  *
  * The commitment makes the approver choose its key before it sees the new device's, and the new
  * device sends its key before it sees the approver's: a server in the middle gets one guess at a
  * 6-digit match, not a search. The shared X25519 secret goes into the SAS, so equal strings also
- * mean both hold the same secret (a history transfer sealed to it is not built yet).
+ * mean the approver holds the new device's real X25519 key, which the history is sealed to.
  */
 
 const COMMIT_LABEL = new TextEncoder().encode("secure-chat link commit v1\0");
@@ -28,9 +29,10 @@ export type LinkPayload =
   | { kind: "offer"; deviceKey: Uint8Array; exchangeKey: Uint8Array; label: string }
   | { kind: "reveal"; exchangeKey: Uint8Array; accountKey: Uint8Array }
   | { kind: "certificate"; certificate: Uint8Array }
-  | { kind: "refused"; reason: string };
+  /** The recent history, sealed to the offer's exchange key (history-transfer.ts); empty rooms when declined. */
+  | { kind: "history"; enc: Uint8Array; ciphertext: Uint8Array };
 
-const kinds = ["commit", "offer", "reveal", "certificate", "refused"] as const;
+const kinds = ["commit", "offer", "reveal", "certificate", "history"] as const;
 
 export function encodeLinkPayload(payload: LinkPayload): Uint8Array {
   const w = new ByteWriter();
@@ -51,8 +53,9 @@ export function encodeLinkPayload(payload: LinkPayload): Uint8Array {
     case "certificate":
       w.bytes(payload.certificate);
       break;
-    case "refused":
-      w.str(payload.reason);
+    case "history":
+      w.bytes(payload.enc);
+      w.bytes(payload.ciphertext);
       break;
   }
   return w.finish();
@@ -86,8 +89,8 @@ function readPayload(r: ByteReader): LinkPayload {
       return { kind, exchangeKey: r.bytes(), accountKey: r.bytes() };
     case "certificate":
       return { kind, certificate: r.bytes() };
-    case "refused":
-      return { kind, reason: r.str() };
+    case "history":
+      return { kind, enc: r.bytes(), ciphertext: r.bytes() };
   }
 }
 

@@ -12,10 +12,12 @@ import {
   type UserName,
 } from "@secure-chat/protocol";
 import type { ClientKeyDirectory } from "../directory/key-directory.js";
-import { ClientError } from "../errors.js";
+import { ClientError, errorMessage } from "../errors.js";
 import { fingerprint, sameKey, type Identity } from "../identity.js";
 import { RpcConnection, serverError, type PushFrame, type SocketFactory } from "../link/rpc.js";
+import type { Timers } from "../link/timers.js";
 import type { ClientStore } from "../store/store.js";
+import { decodeArchive, encodeArchive, openArchive, sealArchive, type RoomHistory } from "./history-transfer.js";
 import {
   checkReveal,
   commitment,
@@ -45,7 +47,7 @@ class LinkInbox {
     this.waiter = undefined;
   }
 
-  /** The next payload, which must be of `kind` (the other side refusing is an error). */
+  /** The next payload, which must be of `kind`. */
   async next<K extends LinkPayload["kind"]>(kind: K): Promise<Extract<LinkPayload, { kind: K }>> {
     const bytes =
       this.queued.shift() ??
@@ -54,7 +56,6 @@ class LinkInbox {
         else this.waiter = { resolve, reject };
       }));
     const payload = decodeLinkPayload(bytes);
-    if (payload.kind === "refused") throw new ClientError("BAD_ARGUMENT", `not linked: ${payload.reason}`);
     if (payload.kind !== kind)
       throw new ClientError("BAD_ARGUMENT", `expected ${kind} from the other device, got ${payload.kind}`);
     return payload as Extract<LinkPayload, { kind: K }>;
@@ -78,13 +79,19 @@ export interface NewDeviceOptions {
   onSas(sas: string): void;
 }
 
+/** What linking gave the new device: its identity, and the history it stored (or why it refused it). */
+export interface LinkedDevice {
+  identity: Identity;
+  history: { rooms: number; messages: number } | { refused: string };
+}
+
 /**
  * The new device's side of linking: a rendezvous code from the server, the key exchange with
  * the approving device, the SAS, and the certificate the account key signed for our new key.
  * Saves the identity (`account.N`) and pins the account key it learnt inside the SAS-checked
  * exchange. The connection never logs in.
  */
-export async function linkNewDevice(options: NewDeviceOptions): Promise<Identity> {
+export async function linkNewDevice(options: NewDeviceOptions): Promise<LinkedDevice> {
   const connection = await RpcConnection.open(options.socketFactory, options.server);
   const inbox = new LinkInbox();
   connection.onPush = (frame: PushFrame) => {
@@ -119,7 +126,16 @@ export async function linkNewDevice(options: NewDeviceOptions): Promise<Identity
     const identity = { name: certificate.device, secretKey: device.secretKey, publicKey: device.publicKey };
     await options.store.saveIdentity({ ...identity, server: options.server });
     await options.store.pin(options.account, reveal.accountKey);
-    return identity;
+    // Linked from here on; the history is a bonus, refused as a whole if anything in it is off.
+    try {
+      const sealed = await inbox.next("history");
+      const rooms = decodeArchive(await openArchive(sealed, exchange.secretKey, committed));
+      const messages = rooms.flatMap((room) => room.entries);
+      await options.store.apply({ messages });
+      return { identity, history: { rooms: rooms.length, messages: messages.length } };
+    } catch (error) {
+      return { identity, history: { refused: errorMessage(error) } };
+    }
   } finally {
     connection.close();
   }
@@ -141,7 +157,13 @@ export interface ApproverOptions {
   now(): number;
   /** Adds the certified device to our groups (in the background: it must come online first). */
   added(device: UserName): void;
+  /** The recent messages of every room we are in, for the new device. */
+  history(): Promise<RoomHistory[]>;
+  timers: Timers;
 }
+
+/** How long the approver waits for the new device's offer after joining its link. */
+const OFFER_TIMEOUT_MS = 30_000;
 
 /**
  * The approving device's side: only the account's first device holds the account key, so only
@@ -149,9 +171,31 @@ export interface ApproverOptions {
  */
 export class DeviceApprover {
   private readonly inboxes = new Map<string, LinkInbox>();
-  private pending: (PendingApproval & { deviceKey: Uint8Array }) | undefined;
+  private pending:
+    (PendingApproval & { deviceKey: Uint8Array; exchangeKey: Uint8Array; commitment: Uint8Array }) | undefined;
 
   constructor(private readonly options: ApproverOptions) {}
+
+  /** `work`, or TIMEOUT after `ms`: the new device answers at once, and a silent link must not hold our commands. */
+  private within<T>(ms: number, work: Promise<T>): Promise<T> {
+    const { timers } = this.options;
+    return new Promise<T>((resolve, reject) => {
+      const timer = timers.setTimeout(
+        () => reject(new ClientError("TIMEOUT", "the new device did not answer; start again with secure-chat link")),
+        ms,
+      );
+      work.then(
+        (value) => {
+          timers.clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          timers.clearTimeout(timer);
+          reject(error instanceof Error ? error : new Error(String(error)));
+        },
+      );
+    });
+  }
 
   /** A pushed link_message: to the link it belongs to. */
   onMessage(code: string, payload: Uint8Array): void {
@@ -176,7 +220,7 @@ export class DeviceApprover {
       const reveal = { exchangeKey: exchange.publicKey, accountKey: identity.publicKey };
       const committed = commitment(reveal.exchangeKey, reveal.accountKey);
       await relay(connection, code, { kind: "commit", commitment: committed });
-      const { deviceKey, exchangeKey, label } = await inbox.next("offer");
+      const { deviceKey, exchangeKey, label } = await this.within(OFFER_TIMEOUT_MS, inbox.next("offer"));
       const offer = { deviceKey, exchangeKey, label };
       // The certificate will carry it: refused now rather than by the server after the person approved.
       const problem = certificateProblem({
@@ -195,6 +239,8 @@ export class DeviceApprover {
         label: offer.label,
         fingerprint: fingerprint(offer.deviceKey),
         deviceKey: offer.deviceKey,
+        exchangeKey: offer.exchangeKey,
+        commitment: committed,
       };
       return { code, sas, label: offer.label, fingerprint: fingerprint(offer.deviceKey) };
     } finally {
@@ -202,14 +248,18 @@ export class DeviceApprover {
     }
   }
 
-  /** The person saw the same SAS on both screens: certify the new device's key and send the certificate. */
-  async approve(): Promise<UserName> {
+  /**
+   * The person saw the same SAS on both screens: certify the new device's key, send the
+   * certificate, then the recent history sealed to the new device (none if `withHistory` is false).
+   */
+  async approve(withHistory: boolean): Promise<UserName> {
     const pending = this.pending;
     if (pending === undefined) throw new ClientError("BAD_ARGUMENT", "no device is waiting: /devices link CODE first");
     this.pending = undefined;
     const { identity, directory } = this.options;
     const account = accountOf(identity.name);
-    const numbers = (await directory.devices(account, true)).map((d) => deviceNumberOf(d.device));
+    // Never a name the server already has, certified by this key or not (after a release, say).
+    const numbers = (await directory.listedDeviceNames(account)).map(deviceNumberOf);
     const number = Math.max(1, ...numbers) + 1;
     if (number > MAX_DEVICE_NUMBER)
       throw new ClientError("BAD_ARGUMENT", `an account has at most ${MAX_DEVICE_NUMBER} devices`);
@@ -226,6 +276,9 @@ export class DeviceApprover {
     await connection.request({ type: "add_device", rid: 0, certificate }, "ok");
     await directory.pin(device, pending.deviceKey);
     await relay(connection, pending.code, { kind: "certificate", certificate });
+    const archive = encodeArchive(withHistory ? await this.options.history() : []);
+    const sealed = await sealArchive(archive, pending.exchangeKey, pending.commitment);
+    await relay(connection, pending.code, { kind: "history", ...sealed });
     this.options.added(device);
     return device;
   }

@@ -85,6 +85,12 @@ export class ClientKeyDirectory implements KeyDirectory {
     return result;
   }
 
+  /** Every device name the server lists for `account`, certified or not (a new device needs an unused one). */
+  async listedDeviceNames(account: UserName): Promise<UserName[]> {
+    const { devices, refused } = await this.verifiedDevices(account, true);
+    return [...devices.map((d) => d.device), ...([...refused.keys()] as UserName[])];
+  }
+
   /** Names of `account`'s devices that may be added to groups: certified, not revoked (the bare name not included). */
   async activeDevices(account: UserName): Promise<UserName[]> {
     return (await this.devices(account, true)).filter((d) => !d.revoked).map((d) => d.device);

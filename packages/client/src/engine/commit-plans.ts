@@ -1,5 +1,5 @@
 import type { ClientState, KeyPackage, Proposal } from "ts-mls";
-import type { UserName } from "@secure-chat/protocol";
+import { accountOf, type UserName } from "@secure-chat/protocol";
 import { sameKey } from "../identity.js";
 import { epochSeconds, members, ownLeafExpiresIn } from "./mls/groups.js";
 
@@ -48,6 +48,15 @@ export function addPlan(name: UserName, keyPackage: KeyPackage): Planner {
       existing === undefined ? [] : [{ proposalType: "remove", remove: { removed: existing.leafIndex } }];
     proposals.push({ proposalType: "add", add: { keyPackage } });
     return { proposals };
+  };
+}
+
+/** Removes every leaf of `account`: its first device's and its linked devices'. */
+export function removeAccountPlan(account: UserName): Planner {
+  return (state) => {
+    const leaves = members(state).filter((m) => accountOf(m.name) === account);
+    if (leaves.length === 0) return undefined;
+    return { proposals: leaves.map((m) => ({ proposalType: "remove" as const, remove: { removed: m.leafIndex } })) };
   };
 }
 

@@ -1,7 +1,7 @@
 import type { ClientConfig } from "ts-mls";
 import { accountOf, directGroupId, roomKind, SendIds, type GroupId, type UserName } from "@secure-chat/protocol";
 import type { ClientKeyDirectory } from "../directory/key-directory.js";
-import { addPlan, refreshPlan, removePlan } from "../engine/commit-plans.js";
+import { addPlan, refreshPlan, removeAccountPlan, removePlan } from "../engine/commit-plans.js";
 import { lifetimeProblem } from "../engine/policy.js";
 import type { GroupEngine } from "../engine/group-engine.js";
 import type { Received } from "../engine/incoming.js";
@@ -162,10 +162,14 @@ export class Rooms {
     }
   }
 
-  /** Adds `account` and each of its linked devices not in the group yet: every device is its own leaf. */
-  private async addAccount(groupId: GroupId, account: UserName): Promise<"committed" | "nothing"> {
+  /**
+   * Adds `account` and each of its linked devices not in the group yet (every device is its own
+   * leaf), but `skip` (our own device, when the account is ours).
+   */
+  private async addAccount(groupId: GroupId, account: UserName, skip?: UserName): Promise<"committed" | "nothing"> {
     let added: "committed" | "nothing" = "nothing";
-    for (const member of [account, ...(await this.options.directory.activeDevices(account))]) {
+    const devices = [account, ...(await this.options.directory.activeDevices(account))];
+    for (const member of devices.filter((name) => name !== skip)) {
       // Checked before a KeyPackage of theirs is claimed (and spent) for nothing.
       const leaf = this.options.engine.table.members(groupId).find((m) => m.name === member);
       const current = leaf === undefined ? undefined : await this.options.directory.serverKey(member);
@@ -263,10 +267,11 @@ export class Rooms {
   async kick(groupId: GroupId, name: UserName): Promise<void> {
     if (roomKind(groupId) === "direct") throw new ClientError("BAD_ARGUMENT", "private conversations have two members");
     if (name === this.options.self) throw new ClientError("BAD_ARGUMENT", "use /leave to leave a room");
-    if (!this.options.engine.table.members(groupId).some((m) => m.name === name)) {
+    if (!this.options.engine.table.members(groupId).some((m) => accountOf(m.name) === name)) {
       throw new ClientError("BAD_ARGUMENT", `${name} is not in ${groupId}`);
     }
-    await this.options.commits.commit(groupId, removePlan(name));
+    // Every device of theirs: one commit.
+    await this.options.commits.commit(groupId, removeAccountPlan(name));
   }
 
   /** The private conversation with `peer`, started now if it does not exist yet. */
@@ -290,10 +295,8 @@ export class Rooms {
       return;
     }
     await this.addAccount(groupId, peer);
-    // Our other devices read it too.
-    for (const device of await this.options.directory.activeDevices(this.options.self)) {
-      if (device !== this.options.directory.self.name) await this.addDeviceLeaf(groupId, device);
-    }
+    // Our other devices read it too (the first one as well, when we are a linked device).
+    await this.addAccount(groupId, this.options.self, this.options.directory.self.name);
   }
 
   /** After a peer's key changed, re-adds their new device to our private conversation. */

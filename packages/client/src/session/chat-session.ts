@@ -172,7 +172,7 @@ export class ChatSession {
         return;
       }
       case "approve": {
-        const device = await client.approveDevice();
+        const device = await client.approveDevice(command.history);
         this.sink({ type: "info", message: `${device} is linked; it is added to your rooms once it is online` });
         return;
       }

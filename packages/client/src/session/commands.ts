@@ -32,7 +32,7 @@ export type Command =
   /** This account's devices: list, join a new device's link, approve it after comparing the SAS, revoke one. */
   | { kind: "devices"; action: "list" }
   | { kind: "devices"; action: "link"; code: string }
-  | { kind: "devices"; action: "approve" }
+  | { kind: "devices"; action: "approve"; history: boolean }
   | { kind: "devices"; action: "revoke"; device: UserName }
   | { kind: "help" }
   | { kind: "quit" }
@@ -63,7 +63,8 @@ export const helpText = [
   "/trust NAME          accept NAME's changed key once the fingerprints match",
   "/devices             your account's devices (fingerprint, added, last seen)",
   "/devices link CODE   start adding the device that shows CODE (secure-chat link); compare the codes",
-  "/devices approve     add that device once both screens show the same code",
+  "/devices approve     add that device once both screens show the same code, with your recent history",
+  "                     (/devices approve --no-history: without it)",
   "/devices revoke ID   remove a device (NAME.N): it leaves every room and can't log in",
   "/help                this list",
   "/quit                exit once every sent message is stored by the server",
@@ -194,14 +195,16 @@ function devicesCommand(args: string[]): Command {
   if (action === undefined) return { kind: "devices", action: "list" };
   if (action === "link" && value !== undefined && args.length === 2)
     return { kind: "devices", action: "link", code: value };
-  if (action === "approve" && args.length === 1) return { kind: "devices", action: "approve" };
+  if (action === "approve" && (args.length === 1 || (args.length === 2 && value === "--no-history"))) {
+    return { kind: "devices", action: "approve", history: value === undefined };
+  }
   if (action === "revoke" && value !== undefined && args.length === 2) {
     const device = parseMemberName(value);
     return device !== undefined && deviceNumberOf(device) > 1
       ? { kind: "devices", action: "revoke", device }
       : { kind: "invalid", message: `${value} is not a linked device's id (NAME.N, as /devices lists it)` };
   }
-  return { kind: "invalid", message: "usage: /devices [link CODE | approve | revoke ID]" };
+  return { kind: "invalid", message: "usage: /devices [link CODE | approve [--no-history] | revoke ID]" };
 }
 
 /**

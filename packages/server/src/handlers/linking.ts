@@ -7,8 +7,8 @@ import type { Handler } from "./handler.js";
 export const LINK_TIMEOUT_MS = 10 * 60_000;
 /** Links waiting at once, server-wide: each holds a connection open past the login timeout. */
 export const MAX_PENDING_LINKS = 1_000;
-/** A relayed payload is a key or a certificate: small. */
-export const MAX_LINK_PAYLOAD_BYTES = 4_096;
+/** A relayed payload is a key, a certificate, or the sealed recent history (at most 512 KiB of it). */
+export const MAX_LINK_PAYLOAD_BYTES = 1024 * 1024;
 
 /** Crockford's base32 without I, L, O, U: codes are read off one screen and typed on another. */
 const CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";

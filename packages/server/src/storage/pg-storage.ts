@@ -309,16 +309,26 @@ export class PgStorage implements Storage {
 
   async releaseName(name: UserName): Promise<"released" | "unknown"> {
     return this.write(async (client, last) => {
-      const key = await one<{ public_key: Buffer }>(client, "SELECT public_key FROM users WHERE name = $1", [name]);
-      if (key === undefined) return "unknown";
-      await client.query("INSERT INTO retired_keys (name, public_key, retired_seq) VALUES ($1, $2, $3)", [
-        name,
-        key.public_key,
-        last + 1,
-      ]);
-      await client.query("DELETE FROM key_packages WHERE name = $1", [name]);
-      await client.query("UPDATE memberships SET left_seq = $1 WHERE name = $2 AND left_seq IS NULL", [last, name]);
-      await client.query("DELETE FROM users WHERE name = $1", [name]);
+      if ((await one(client, "SELECT 1 FROM users WHERE name = $1", [name])) === undefined) return "unknown";
+      // The account's linked devices go with it: their certificates were signed by the old key.
+      const devices = await client.query<{ name: string }>("SELECT name FROM devices WHERE account = $1", [name]);
+      for (const released of [name, ...devices.rows.map((row) => row.name)]) {
+        const key = await one<{ public_key: Buffer }>(client, "SELECT public_key FROM users WHERE name = $1", [
+          released,
+        ]);
+        if (key === undefined) continue;
+        await client.query("INSERT INTO retired_keys (name, public_key, retired_seq) VALUES ($1, $2, $3)", [
+          released,
+          key.public_key,
+          last + 1,
+        ]);
+        await client.query("DELETE FROM key_packages WHERE name = $1", [released]);
+        await client.query("UPDATE memberships SET left_seq = $1 WHERE name = $2 AND left_seq IS NULL", [
+          last,
+          released,
+        ]);
+        await client.query("DELETE FROM users WHERE name = $1", [released]);
+      }
       return "released";
     });
   }

@@ -315,15 +315,25 @@ export class SqliteStorage implements Storage {
 
   async releaseName(name: UserName): Promise<"released" | "unknown"> {
     return this.write(() => {
-      const key = this.statements.userKey.get(name);
-      if (key === undefined) return "unknown";
+      if (this.statements.userKey.get(name) === undefined) return "unknown";
       const now = this.statements.nextSeq.get()?.next ?? 1;
-      this.db
-        .prepare("INSERT INTO retired_keys (name, public_key, retired_seq) VALUES (?, ?, ?)")
-        .run(name, key.public_key, now);
-      this.db.prepare("DELETE FROM key_packages WHERE name = ?").run(name);
-      this.db.prepare("UPDATE memberships SET left_seq = ? WHERE name = ? AND left_seq IS NULL").run(now - 1, name);
-      this.db.prepare("DELETE FROM users WHERE name = ?").run(name);
+      // The account's linked devices go with it: their certificates were signed by the old key.
+      const devices = this.db
+        .prepare<[string], { name: string }>("SELECT name FROM devices WHERE account = ?")
+        .all(name)
+        .map((row) => row.name);
+      for (const released of [name, ...devices]) {
+        const key = this.statements.userKey.get(released);
+        if (key === undefined) continue;
+        this.db
+          .prepare("INSERT INTO retired_keys (name, public_key, retired_seq) VALUES (?, ?, ?)")
+          .run(released, key.public_key, now);
+        this.db.prepare("DELETE FROM key_packages WHERE name = ?").run(released);
+        this.db
+          .prepare("UPDATE memberships SET left_seq = ? WHERE name = ? AND left_seq IS NULL")
+          .run(now - 1, released);
+        this.db.prepare("DELETE FROM users WHERE name = ?").run(released);
+      }
       return "released";
     });
   }

@@ -132,7 +132,10 @@ export interface Storage {
   retiredKeys(name: UserName): Promise<Uint8Array[]>;
   /**
    * Frees a name whose owner lost their device: the key is retired, stocked KeyPackages are
-   * dropped and every group membership ends now. The next login registers a new key.
+   * dropped and every group membership ends now. The next login registers a new key. The
+   * account's linked devices are released with it (their keys retired, KeyPackages dropped,
+   * memberships ended, no longer able to log in); their `devices` rows stay, so their names are
+   * not reused.
    */
   releaseName(name: UserName): Promise<"released" | "unknown">;
 
