@@ -66,6 +66,20 @@ describe("message content (MIMI)", () => {
       { kind: "edit", target, text: "fixed" },
       { kind: "edit", target, text: "fixed", replyTo: target },
       { kind: "delete", target },
+      {
+        kind: "file",
+        file: {
+          blobId: "ab".repeat(16),
+          name: "report.pdf",
+          size: 20_000_000,
+          contentType: "application/pdf",
+          key: "11".repeat(32),
+          nonce: "22".repeat(12),
+          sha256: "33".repeat(32),
+        },
+      },
+      { kind: "typing" },
+      { kind: "seen", target },
     ];
     for (const body of bodies) {
       const { id, read } = roundTrip(body);

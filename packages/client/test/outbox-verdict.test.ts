@@ -27,6 +27,7 @@ const expected: [ClientErrorCode, OutboxVerdict][] = [
   ["SERVER_ERROR", "drop"],
   ["NOT_YOUR_MESSAGE", "drop"],
   ["NO_SUCH_MESSAGE", "drop"],
+  ["FILE_CORRUPT", "drop"],
   // The server's codes.
   ["BAD_FRAME", "drop"],
   ["UNKNOWN_FRAME", "drop"],

@@ -33,6 +33,10 @@ export const errorCodes = {
   QUOTA_EXCEEDED: { close: undefined },
   /** The server's disk is full: nothing of the request was stored; try again later. */
   STORAGE_FULL: { close: undefined },
+  /** A file larger than the server takes (`--max-blob-bytes`); nothing of it was kept. */
+  BLOB_TOO_LARGE: { close: undefined },
+  /** No finished file of that id in that group (never uploaded, or deleted). */
+  NO_SUCH_BLOB: { close: undefined },
   TOO_MANY_CONNECTIONS: { close: 1008 },
   INTERNAL: { close: undefined },
 } as const satisfies Record<string, { close: number | undefined }>;

@@ -85,6 +85,17 @@ export const frameSchemas = {
    * passed on as `ephemeral`, never stored, answered `ok`.
    */
   send_ephemeral: { id: 14, dir: "c2s", fields: { rid: "u32", groupId: "str", message: "bytes" } },
+  /**
+   * A chunk of an encrypted file for `groupId`'s members: `offset` 0 starts blob `blobId` (32 hex
+   * digits the uploader picks), each chunk continues where the last ended, `last` finishes it. `ok`.
+   */
+  put_blob: {
+    id: 15,
+    dir: "c2s",
+    fields: { rid: "u32", groupId: "str", blobId: "str", offset: "u53", data: "bytes", last: "bool" },
+  },
+  /** Up to `length` bytes of a finished blob of `groupId` from `offset`: answered `blob`. */
+  get_blob: { id: 16, dir: "c2s", fields: { rid: "u32", groupId: "str", blobId: "str", offset: "u53", length: "u32" } },
 
   // ---- server -> client
   challenge: {
@@ -129,6 +140,8 @@ export const frameSchemas = {
   pong: { id: 77, dir: "s2c", fields: { rid: "u32" } },
   /** A `send_ephemeral` of `sender`'s, to the members of `groupId` online when it came. */
   ephemeral: { id: 78, dir: "s2c", fields: { groupId: "str", sender: "str", message: "bytes" } },
+  /** Bytes of a blob (fewer than asked at its end), and its whole size. */
+  blob: { id: 79, dir: "s2c", fields: { rid: "u32", data: "bytes", size: "u53" } },
 } as const satisfies Record<string, { id: number; dir: "c2s" | "s2c"; fields: Record<string, FieldKind> }>;
 
 type Schemas = typeof frameSchemas;

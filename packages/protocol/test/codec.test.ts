@@ -143,6 +143,16 @@ const samples: { [T in FrameType]: FrameOf<T> } = {
   list_online: { type: "list_online", rid: 12 },
   ping: { type: "ping", rid: 13 },
   send_ephemeral: { type: "send_ephemeral", rid: 14, groupId: "@alice@bob", message: bytes(1, 2, 3) },
+  put_blob: {
+    type: "put_blob",
+    rid: 15,
+    groupId: "#lobby",
+    blobId: "ab".repeat(16),
+    offset: 2 ** 40,
+    data: bytes(5),
+    last: true,
+  },
+  get_blob: { type: "get_blob", rid: 16, groupId: "#lobby", blobId: "cd".repeat(16), offset: 0, length: 1_048_576 },
   challenge: {
     type: "challenge",
     rid: 64,
@@ -178,6 +188,7 @@ const samples: { [T in FrameType]: FrameOf<T> } = {
   synced: { type: "synced", cursor: 0 },
   pong: { type: "pong", rid: 77 },
   ephemeral: { type: "ephemeral", groupId: "#lobby", sender: "bob", message: bytes(9) },
+  blob: { type: "blob", rid: 79, data: bytes(1, 2), size: 2 },
 };
 
 function sampleOf(type: FrameType): Frame {

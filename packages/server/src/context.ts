@@ -1,3 +1,5 @@
+import { join } from "node:path";
+import { BlobStore } from "./services/blob-store.js";
 import { randomBytes } from "node:crypto";
 import { ACK_INTERVAL_MS, type GroupId, type UserName } from "@secure-chat/protocol";
 import type { Bus } from "./bus/bus.js";
@@ -44,6 +46,8 @@ export interface ServerContext {
   sends: SendBatcher;
   /** Delivery cursors, flushed to storage in batches. */
   cursors: CursorBatcher;
+  /** Encrypted files, in DATA_DIR/blobs. */
+  blobs: BlobStore;
 }
 
 /**
@@ -78,6 +82,7 @@ export function createContext(
     // The send handler has the group's members in the cache before it adds (never evicted).
     sends: new SendBatcher(storage, durable, (groupId) => members.get(groupId) ?? new Set()),
     cursors: new CursorBatcher(storage, log, cursorFlushMs),
+    blobs: new BlobStore(join(config.dataDir, "blobs"), config),
   };
 }
 

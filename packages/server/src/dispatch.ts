@@ -3,7 +3,16 @@ import type { Connection } from "./connection.js";
 import type { ServerContext } from "./context.js";
 import { TokenBucket } from "./token-bucket.js";
 import { hello, login } from "./handlers/auth.js";
-import { commit, createGroup, getGroupInfo, listRooms, send, sendEphemeral } from "./handlers/groups.js";
+import {
+  commit,
+  createGroup,
+  getBlob,
+  getGroupInfo,
+  listRooms,
+  putBlob,
+  send,
+  sendEphemeral,
+} from "./handlers/groups.js";
 import { answerFailure, type Handler, type HandlerTable } from "./handlers/handler.js";
 import { claimKeyPackage, lookupKeys, uploadKeyPackages } from "./handlers/key-packages.js";
 import { ack, listOnline, ping } from "./handlers/misc.js";
@@ -20,6 +29,8 @@ export const handlers: HandlerTable = {
   commit,
   send,
   send_ephemeral: sendEphemeral,
+  put_blob: putBlob,
+  get_blob: getBlob,
   ack,
   list_rooms: listRooms,
   list_online: listOnline,

@@ -62,7 +62,7 @@ const MIMI_FIRST_BYTE = 0x87;
  * before replies and reactions has no such column: it is added (history is not MAC-covered, so
  * the integrity record does not change).
  */
-type HistoryExtra = Pick<HistoryEntry, "replyTo" | "edited" | "deleted" | "reactions">;
+type HistoryExtra = Pick<HistoryEntry, "replyTo" | "edited" | "deleted" | "reactions" | "file">;
 
 function addHistoryExtra(db: Database.Database): void {
   const columns = db.prepare("SELECT name FROM pragma_table_info('history')").all() as { name: string }[];
@@ -70,12 +70,13 @@ function addHistoryExtra(db: Database.Database): void {
 }
 
 function extraOf(entry: HistoryEntry): HistoryExtra | undefined {
-  const { replyTo, edited, deleted, reactions } = entry;
+  const { replyTo, edited, deleted, reactions, file } = entry;
   const extra: HistoryExtra = {
     ...(replyTo === undefined ? {} : { replyTo }),
     ...(edited === true ? { edited } : {}),
     ...(deleted === true ? { deleted } : {}),
     ...(reactions === undefined || reactions.length === 0 ? {} : { reactions }),
+    ...(file === undefined ? {} : { file }),
   };
   return Object.keys(extra).length === 0 ? undefined : extra;
 }

@@ -1,12 +1,13 @@
 import {
   presenceKnownWhen,
+  shortId,
   type LinkState,
   type MemberInfo,
   type ReactionCount,
   type UiEvent,
   type UiMessage,
 } from "@secure-chat/client";
-import { formatHuman, invitation } from "../format-human.js";
+import { formatHuman, invitation, sizeText } from "../format-human.js";
 import { computeLayout, type Layout } from "./layout.js";
 import type { SavedRoom } from "./saved-rooms.js";
 import {
@@ -223,7 +224,7 @@ function messageEntry(state: TuiState, shown: readonly Omit<Entry, "n">[], m: Ui
   return {
     kind: "message",
     time: m.serverTs,
-    text: m.text,
+    text: m.file === undefined ? m.text : `[file ${m.file.name}, ${sizeText(m.file.size)}: /save ${shortId(m.id)}]`,
     from: m.from,
     own,
     mention: !own && m.deleted !== true && mentions(m.text, state.self),
