@@ -54,6 +54,8 @@ const expected: [ClientErrorCode, OutboxVerdict][] = [
   ["RATE_LIMITED", "retry_soon"],
   // A day's allowance: waiting in the outbox for hours would hold back everything after it.
   ["QUOTA_EXCEEDED", "drop"],
+  ["BLOB_TOO_LARGE", "drop"],
+  ["NO_SUCH_BLOB", "drop"],
   ["STORAGE_FULL", "wait_for_room"],
   ["TOO_MANY_CONNECTIONS", "drop"],
   ["INTERNAL", "drop"],
