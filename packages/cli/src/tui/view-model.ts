@@ -292,7 +292,8 @@ function selectMessage(state: TuiState, move: "older" | "newer" | "clear"): TuiS
   return withRoom(updated, label, (r) => ({
     ...r,
     selected: next,
-    ...(entry === undefined ? {} : { scroll: { n: entry.n, line: Number.MAX_SAFE_INTEGER } }),
+    // Leaving the mode goes back to the newest line, where what was started there will show.
+    scroll: entry === undefined ? undefined : { n: entry.n, line: Number.MAX_SAFE_INTEGER },
   }));
 }
 
