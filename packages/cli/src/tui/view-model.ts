@@ -253,6 +253,14 @@ function reviseMessage(state: TuiState, label: string, id: string, revise: (entr
   return withRoom(state, label, (r) => ({ ...r, entries }));
 }
 
+/** The replies to message `id` quote it again (after an edit, or a delete: its old text goes from them too). */
+function requote(state: TuiState, label: string, id: string): TuiState {
+  const room = state.rooms.get(label);
+  if (room === undefined || !room.entries.some((e) => e.replyTo === id)) return state;
+  const entries = room.entries.map((e) => (e.replyTo === id ? { ...e, quote: quoteOf(room.entries, id) } : e));
+  return withRoom(state, label, (r) => ({ ...r, entries }));
+}
+
 /** Reaction counts with `from`'s `emoji` added or taken away. */
 function countsWith(counts: readonly ReactionCount[], emoji: string, from: string, removed: boolean): ReactionCount[] {
   const next = counts.map((c) =>
@@ -361,13 +369,26 @@ function onEvent(state: TuiState, event: UiEvent, now: number): TuiState {
         reactions: countsWith(e.reactions ?? [], event.emoji, event.from, event.removed),
       }));
     case "edit":
-      return reviseMessage(state, event.room, event.id, (e) => ({ ...e, text: event.text, edited: true }));
+      return requote(
+        reviseMessage(state, event.room, event.id, (e) => ({ ...e, text: event.text, edited: true })),
+        event.room,
+        event.id,
+      );
     case "delete":
-      return reviseMessage(state, event.room, event.id, (e) => {
-        const tombstone: { -readonly [K in keyof Entry]: Entry[K] } = { ...e, text: "", deleted: true, mention: false };
-        delete tombstone.reactions;
-        return tombstone;
-      });
+      return requote(
+        reviseMessage(state, event.room, event.id, (e) => {
+          const tombstone: { -readonly [K in keyof Entry]: Entry[K] } = {
+            ...e,
+            text: "",
+            deleted: true,
+            mention: false,
+          };
+          delete tombstone.reactions;
+          return tombstone;
+        }),
+        event.room,
+        event.id,
+      );
     case "typing":
       return withTyping(state, event.room, (typing) => typing.set(event.from, now));
     case "seen":
