@@ -20,6 +20,7 @@ import { CliExit, exitCodes } from "./exit.js";
 import { closeTelling } from "./closing.js";
 import { foldToWidth, formatHuman } from "./format-human.js";
 import { terminalLine } from "./terminal-safe.js";
+import { localFiles } from "./local-files.js";
 import { pinningSocketFactory } from "./known-servers.js";
 import { promptHidden, unlockHome } from "./passphrase.js";
 import { SqliteClientStore } from "./store/sqlite-store.js";
@@ -156,7 +157,7 @@ export async function runChat(argv: readonly string[], link = false): Promise<vo
     notice = (message) => tui.controller.reply({ type: "info", message });
     await startClient(client, server, newHome);
     tui.controller.event(readyEvent(client, server));
-    return tui.run(new ChatSession(client, tui.controller.reply));
+    return tui.run(new ChatSession(client, tui.controller.reply, localFiles));
   }
 
   const interactive = mode === "line" && process.stdin.isTTY === true && process.stdout.isTTY === true;
@@ -210,7 +211,7 @@ export async function runChat(argv: readonly string[], link = false): Promise<vo
     });
   }
   notice = (message) => sink({ type: "info", message });
-  const session = new ChatSession(client, sink);
+  const session = new ChatSession(client, sink, localFiles);
 
   // Lines are carried out one after another, so messages keep the order they were typed in.
   // Input is read from the start: lines (and the end of input) that arrive while the client

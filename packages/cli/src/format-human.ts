@@ -13,6 +13,13 @@ function clock(ms: number): string {
   return `${String(date.getHours()).padStart(2, "0")}:${String(date.getMinutes()).padStart(2, "0")}`;
 }
 
+/** A file's size as people read it: `812 bytes`, `3.4 KB`, `20.0 MB`. */
+export function sizeText(bytes: number): string {
+  if (bytes < 1000) return `${bytes} bytes`;
+  if (bytes < 1_000_000) return `${(bytes / 1000).toFixed(1)} KB`;
+  return `${(bytes / 1_000_000).toFixed(1)} MB`;
+}
+
 /** Reactions after a message: `[👍 2 ❤️ 1]`. */
 export function reactionSummary(message: UiMessage): string {
   const counts = message.reactions ?? [];
@@ -25,7 +32,11 @@ export function reactionSummary(message: UiMessage): string {
  */
 function messageLine(event: UiMessage): string {
   const reply = event.replyTo === undefined ? "" : `(re ${shortId(event.replyTo)}) `;
-  const body = event.deleted === true ? "(deleted)" : `${event.text}${event.edited === true ? " (edited)" : ""}`;
+  const file =
+    event.file === undefined
+      ? ""
+      : `[file ${event.file.name}, ${sizeText(event.file.size)}: /save ${shortId(event.id)}]`;
+  const body = event.deleted === true ? "(deleted)" : `${file}${event.text}${event.edited === true ? " (edited)" : ""}`;
   const reactions = reactionSummary(event);
   return `[${clock(event.serverTs)}] ${event.room} ${shortId(event.id)} <${event.from}> ${reply}${body}${reactions === "" ? "" : ` ${reactions}`}`;
 }

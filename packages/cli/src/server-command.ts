@@ -26,6 +26,8 @@ const numericFlags = {
   "groups-per-day": { key: "groupsPerDay", scale: 1, min: 1, max: 1_000_000 },
   "retention-days": { key: "retentionDays", scale: 1, min: 0, max: 100_000 },
   "drain-seconds": { key: "drainMs", scale: 1000, min: 0, max: 3600 },
+  "max-blob-bytes": { key: "maxBlobBytes", scale: 1, min: 1024, max: 2 ** 40 },
+  "blob-quota-bytes": { key: "blobQuotaBytes", scale: 1, min: 1024, max: 2 ** 50 },
 } as const satisfies Record<string, { key: keyof ServerConfig; scale: number; min: number; max: number }>;
 
 /** Settings as given, checked one by one; `tls` is only whole once both halves are merged. */
@@ -62,6 +64,7 @@ export const serverUsage =
   "                   [--login-timeout SECONDS] [--max-frame-bytes N] [--max-send-buffer N]\n" +
   "                   [--rate-limit N] [--user-rate-limit N] [--max-connections-per-ip N] [--registrations-per-ip N]\n" +
   "                   [--quota-bytes-per-day N] [--groups-per-day N] [--retention-days N]\n" +
+  "                   [--max-blob-bytes N] [--blob-quota-bytes N]\n" +
   "                   [--tls-cert FILE --tls-key FILE] [--metrics-token-file FILE] [--drain-seconds SECONDS]";
 
 function usageError(message: string): CliExit {

@@ -147,7 +147,9 @@ describe("tui view model: replies, reactions, edits, deletes", () => {
     assert.match(lines(s, question.id).at(-1) ?? "", /│ 👍 1 {2}🎉 1$/);
     s = run([ev({ type: "edit", room: "#lobby", id: question.id, from: "bob" as UserName, text: "lunch at 1?" })], s);
     assert.match(lines(s, question.id)[0] ?? "", /│ lunch at 1\? \(edited\)$/);
+    assert.match(lines(s, answer.id)[0] ?? "", /↪ <bob> lunch at 1\?$/, "the reply quotes the edited text");
     s = run([ev({ type: "delete", room: "#lobby", id: question.id, from: "bob" as UserName })], s);
+    assert.match(lines(s, answer.id)[0] ?? "", /↪ <bob> \(message deleted\)$/, "a deleted text goes from replies too");
     assert.deepEqual(lines(s, question.id).length, 1, "no reactions under a tombstone");
     assert.match(lines(s, question.id)[0] ?? "", /│ \(message deleted\)$/);
     const unknown = ev({ type: "edit", room: "#lobby", id: "absent", from: "bob" as UserName, text: "x" });

@@ -14,6 +14,7 @@ import { ClientSession } from "./client-session.js";
 import type { PendingApproval } from "./devices/linking.js";
 import { idBytes, MAX_REACTION_BYTES, type StoredBody } from "./content/content.js";
 import { idMatches, messageEvent, shortId } from "./engine/message-effects.js";
+import { downloadFile, uploadFile } from "./files/file-transfer.js";
 import { ClientError, errorCode, errorMessage } from "./errors.js";
 import type { ChatEvent, ChatEventListener, LinkState, MemberInfo, MessageEvent } from "./events.js";
 import { fingerprint, generateIdentity } from "./identity.js";
@@ -224,6 +225,26 @@ export class ChatClient {
     }
     if (entry.deleted === true) throw new ClientError("BAD_ARGUMENT", `message ${shortId(entry.id)} was deleted`);
     return entry;
+  }
+
+  /**
+   * Sends a file: encrypted with a fresh key, its ciphertext uploaded to the server, then the
+   * key and digest sent to the room in a message. The answer is that message's id.
+   */
+  async sendFile(groupId: GroupId, file: { name: string; contentType: string; bytes: Uint8Array }): Promise<string> {
+    const peer = directPeer(groupId, this.name);
+    if (peer !== undefined) this.started().directory.requireTrusted(peer);
+    this.parts().engine.table.current(groupId); // NOT_IN_ROOM before anything is uploaded
+    const ref = await uploadFile(() => this.started().link.connection(), groupId, file);
+    return this.enqueue(groupId, { kind: "file", file: ref });
+  }
+
+  /** The file message `ref` names: downloaded, checked against its digest, decrypted (FILE_CORRUPT if not intact). */
+  async fetchFile(groupId: GroupId, ref: string): Promise<{ name: string; bytes: Uint8Array }> {
+    const entry = await this.findMessage(groupId, ref);
+    if (entry.file === undefined) throw new ClientError("BAD_ARGUMENT", `message ${shortId(entry.id)} is not a file`);
+    const bytes = await downloadFile(() => this.started().link.connection(), groupId, entry.file);
+    return { name: entry.file.name, bytes };
   }
 
   /** Answers message `ref` (quoted by the interfaces). */

@@ -18,6 +18,7 @@ export const clientErrorCodes = [
   "SERVER_ERROR",
   "NOT_YOUR_MESSAGE",
   "NO_SUCH_MESSAGE",
+  "FILE_CORRUPT",
 ] as const;
 
 /** Every code a ClientError can carry: the client's own, or a server's passed through. */

@@ -21,6 +21,8 @@ export interface MessageEvent {
   deleted?: true;
   /** From the local history: who reacted with what, in the order the reactions came. */
   reactions?: ReactionCount[];
+  /** A file (`text` is empty): what it is called, its size and type; `saveFile` fetches it. */
+  file?: { name: string; size: number; type: string };
 }
 
 /** One emoji's reactions to a message: `from.length` is its count. */

@@ -37,7 +37,7 @@ export {
   parseJsonModeLine,
   type Command,
 } from "./session/commands.js";
-export { ChatSession, type SessionClient, type SessionOutcome } from "./session/chat-session.js";
+export { ChatSession, type FilePort, type SessionClient, type SessionOutcome } from "./session/chat-session.js";
 export {
   UiEvents,
   presenceKnownWhen,

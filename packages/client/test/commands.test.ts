@@ -188,6 +188,15 @@ describe("parseCommand: commands", () => {
     expectInvalid("/delete abc", /usage: \/delete ID/);
   });
 
+  it("/send takes a path (the rest of the line), /save an id and an optional path", () => {
+    expectCommand("/send /tmp/my report.pdf", { kind: "send-file", path: "/tmp/my report.pdf" });
+    expectCommand("/save 3fa9c2", { kind: "save-file", message: "3fa9c2", path: undefined });
+    expectCommand("/save 3fa9c2 out dir/x.pdf", { kind: "save-file", message: "3fa9c2", path: "out dir/x.pdf" });
+    expectInvalid("/send", /usage: \/send PATH/);
+    expectInvalid("/save", /usage: \/save ID \[PATH\]/);
+    expectInvalid("/save nothex", /usage: \/save ID \[PATH\]/);
+  });
+
   it("/fingerprint with no name or one valid name", () => {
     expectCommand("/fingerprint", { kind: "fingerprint", name: undefined });
     expectCommand("/fingerprint bob", { kind: "fingerprint", name: bob });

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import fc from "fast-check";
+import { fuzzRuns, mutationsOf } from "@secure-chat/protocol/testing";
 import type { GroupId, UserName } from "@secure-chat/protocol";
 import { decodeContent, encodeContent, padContent, type OutgoingBody } from "../src/content/content.js";
 import { encodeMimi, type MimiContent } from "../src/content/mimi.js";
@@ -66,6 +68,20 @@ describe("message content (MIMI)", () => {
       { kind: "edit", target, text: "fixed" },
       { kind: "edit", target, text: "fixed", replyTo: target },
       { kind: "delete", target },
+      {
+        kind: "file",
+        file: {
+          blobId: "ab".repeat(16),
+          name: "report.pdf",
+          size: 20_000_000,
+          contentType: "application/pdf",
+          key: "11".repeat(32),
+          nonce: "22".repeat(12),
+          sha256: "33".repeat(32),
+        },
+      },
+      { kind: "typing" },
+      { kind: "seen", target },
     ];
     for (const body of bodies) {
       const { id, read } = roundTrip(body);
@@ -162,5 +178,24 @@ describe("message content (MIMI)", () => {
     assert.equal(decodeContent(v1({ v: 2, id: "0a", sentAt: 5, text: "x" }), alice, lobby), undefined);
     assert.equal(decodeContent(v1({ v: 1, id: "", sentAt: 5, text: "x" }), alice, lobby), undefined);
     assert.equal(decodeContent(v1({ v: 1, id: target, sentAt: 5, text: "x" }), alice, lobby), undefined, "no MIMI id");
+  });
+
+  it("never throws on random bytes or on edits of valid content: it reads them, or refuses them", () => {
+    const valid = fc
+      .constantFrom<OutgoingBody>(
+        { kind: "text", text: "hello there" },
+        { kind: "reaction", target, emoji: "👍" },
+        { kind: "edit", target, text: "x", replyTo: target },
+        { kind: "delete", target },
+        { kind: "seen", target },
+      )
+      .map((body) => padContent(encodeContent(alice, lobby, 1_700_000_000_000, body).plaintext));
+    fc.assert(
+      fc.property(fc.oneof(fc.uint8Array({ maxLength: 300 }), mutationsOf(valid)), (bytes) => {
+        const read = decodeContent(bytes, alice, lobby);
+        assert.ok(read === undefined || typeof read.body.kind === "string");
+      }),
+      { numRuns: fuzzRuns(2_000) },
+    );
   });
 });

@@ -372,6 +372,9 @@ export class FakeServer {
         return refusal(request, "BAD_ARGUMENT", "this fake server keeps no linked devices");
       case "send_ephemeral":
         return { type: "ok", rid }; // passed on to nobody: this server's tests need no typing notices
+      case "put_blob":
+      case "get_blob":
+        return { type: "error", rid, code: "NO_SUCH_BLOB", message: "this server keeps no files" };
     }
   }
 

@@ -1091,6 +1091,7 @@ describe("a hostile server fuzzing the real client", () => {
       listings: fc.array(fc.uint8Array({ maxLength: 200 }), { maxLength: 3 }),
     }),
     link_code: answerOf("link_code", { code: fc.string({ maxLength: 12 }) }),
+    blob: answerOf("blob", { data: fc.uint8Array({ maxLength: 64 }), size: u53 }),
   } satisfies { [K in Answer["type"]]: fc.Arbitrary<AnswerOf<K>> };
 
   /** Requests that cost no MLS: a frame answering one as the wrong kind is refused as such. */
@@ -1106,6 +1107,7 @@ describe("a hostile server fuzzing the real client", () => {
    */
   const mixes: { [K in keyof typeof answers]: { own: [TriggerName, number][]; other: number } } = {
     challenge: { own: [["hello", 5]], other: 20 }, // a reconnect: ~4 ms
+    blob: { own: [], other: 20 }, // alice's downloads are not among the triggers: answering others, and unasked
     login_ok: { own: [["login", 5]], other: 20 }, // a reconnect, with KeyPackages made one time in ten
     ok: {
       own: [

@@ -27,6 +27,7 @@ const expected: [ClientErrorCode, OutboxVerdict][] = [
   ["SERVER_ERROR", "drop"],
   ["NOT_YOUR_MESSAGE", "drop"],
   ["NO_SUCH_MESSAGE", "drop"],
+  ["FILE_CORRUPT", "drop"],
   // The server's codes.
   ["BAD_FRAME", "drop"],
   ["UNKNOWN_FRAME", "drop"],
@@ -56,6 +57,8 @@ const expected: [ClientErrorCode, OutboxVerdict][] = [
   ["RATE_LIMITED", "retry_soon"],
   // A day's allowance: waiting in the outbox for hours would hold back everything after it.
   ["QUOTA_EXCEEDED", "drop"],
+  ["BLOB_TOO_LARGE", "drop"],
+  ["NO_SUCH_BLOB", "drop"],
   ["STORAGE_FULL", "wait_for_room"],
   ["STORAGE_UNAVAILABLE", "wait_for_storage"],
   ["TOO_MANY_CONNECTIONS", "drop"],

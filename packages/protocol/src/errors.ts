@@ -41,6 +41,10 @@ export const errorCodes = {
   STORAGE_FULL: { close: undefined },
   /** The server cannot reach its database just now: try again shortly (a send carries its sendId, so a retry is stored once). */
   STORAGE_UNAVAILABLE: { close: undefined },
+  /** A file larger than the server takes (`--max-blob-bytes`); nothing of it was kept. */
+  BLOB_TOO_LARGE: { close: undefined },
+  /** No finished file of that id in that group (never uploaded, or deleted). */
+  NO_SUCH_BLOB: { close: undefined },
   TOO_MANY_CONNECTIONS: { close: 1008 },
   INTERNAL: { close: undefined },
 } as const satisfies Record<string, { close: number | undefined }>;

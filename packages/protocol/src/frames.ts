@@ -100,6 +100,17 @@ export const frameSchemas = {
    * passed on as `ephemeral`, never stored, answered `ok`.
    */
   send_ephemeral: { id: 20, dir: "c2s", fields: { rid: "u32", groupId: "str", message: "bytes" } },
+  /**
+   * A chunk of an encrypted file for `groupId`'s members: `offset` 0 starts blob `blobId` (32 hex
+   * digits the uploader picks), each chunk continues where the last ended, `last` finishes it. `ok`.
+   */
+  put_blob: {
+    id: 21,
+    dir: "c2s",
+    fields: { rid: "u32", groupId: "str", blobId: "str", offset: "u53", data: "bytes", last: "bool" },
+  },
+  /** Up to `length` bytes of a finished blob of `groupId` from `offset`: answered `blob`. */
+  get_blob: { id: 22, dir: "c2s", fields: { rid: "u32", groupId: "str", blobId: "str", offset: "u53", length: "u32" } },
 
   // ---- server -> client
   challenge: {
@@ -149,6 +160,8 @@ export const frameSchemas = {
   link_message: { id: 80, dir: "s2c", fields: { code: "str", payload: "bytes" } },
   /** A `send_ephemeral` of `sender`'s, to the members of `groupId` online when it came. */
   ephemeral: { id: 81, dir: "s2c", fields: { groupId: "str", sender: "str", message: "bytes" } },
+  /** Bytes of a blob (fewer than asked at its end), and its whole size. */
+  blob: { id: 82, dir: "s2c", fields: { rid: "u32", data: "bytes", size: "u53" } },
 } as const satisfies Record<string, { id: number; dir: "c2s" | "s2c"; fields: Record<string, FieldKind> }>;
 
 type Schemas = typeof frameSchemas;

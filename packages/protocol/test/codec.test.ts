@@ -149,6 +149,16 @@ const samples: { [T in FrameType]: FrameOf<T> } = {
   link_join: { type: "link_join", rid: 18, code: "ABCD-EFGH" },
   link_relay: { type: "link_relay", rid: 19, code: "ABCD-EFGH", payload: bytes(1, 2, 3) },
   send_ephemeral: { type: "send_ephemeral", rid: 20, groupId: "@alice@bob", message: bytes(1, 2, 3) },
+  put_blob: {
+    type: "put_blob",
+    rid: 21,
+    groupId: "#lobby",
+    blobId: "ab".repeat(16),
+    offset: 2 ** 40,
+    data: bytes(5),
+    last: true,
+  },
+  get_blob: { type: "get_blob", rid: 22, groupId: "#lobby", blobId: "cd".repeat(16), offset: 0, length: 1_048_576 },
   challenge: {
     type: "challenge",
     rid: 64,
@@ -187,6 +197,7 @@ const samples: { [T in FrameType]: FrameOf<T> } = {
   link_code: { type: "link_code", rid: 79, code: "ABCD-EFGH" },
   link_message: { type: "link_message", code: "ABCD-EFGH", payload: bytes() },
   ephemeral: { type: "ephemeral", groupId: "#lobby", sender: "bob", message: bytes(9) },
+  blob: { type: "blob", rid: 82, data: bytes(1, 2), size: 2 },
 };
 
 function sampleOf(type: FrameType): Frame {

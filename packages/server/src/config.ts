@@ -44,6 +44,10 @@ export interface ServerConfig {
   groupsPerDay: number;
   /** Deliveries older than this many days are deleted (0: kept for ever); see startRetention. */
   retentionDays: number;
+  /** Largest encrypted file (blob) the server keeps, in bytes. */
+  maxBlobBytes: number;
+  /** Bytes of files one user may have stored at once (their blobs, until deleted). */
+  blobQuotaBytes: number;
   /**
    * Bytes queued for one socket before it counts as a slow consumer and is cut off (it
    * catches up by cursor when it comes back). Catch-up itself waits for the socket to drain.
@@ -86,6 +90,8 @@ export const defaultServerConfig: ServerConfig = {
   groupsPerDay: 100,
   // Online members fetch at once; this bounds what waits for members away for a season.
   retentionDays: 90,
+  maxBlobBytes: 64 * 1024 * 1024,
+  blobQuotaBytes: 512 * 1024 * 1024,
   maxSendBufferBytes: 8 * 1024 * 1024,
   tls: undefined,
   metricsTokenFile: undefined,

@@ -1,3 +1,5 @@
+import { join } from "node:path";
+import { BlobStore } from "./services/blob-store.js";
 import { randomBytes } from "node:crypto";
 import { ACK_INTERVAL_MS, type GroupId, type UserName } from "@secure-chat/protocol";
 import type { Bus } from "./bus/bus.js";
@@ -55,6 +57,8 @@ export interface ServerContext {
   draining: boolean;
   /** Live connections whose deliveries are fetched in order (several nodes; see OrderedDelivery). */
   orderedDeliveries: Map<Connection, OrderedDelivery>;
+  /** Encrypted files, in DATA_DIR/blobs. */
+  blobs: BlobStore;
   /** Device links waiting for approval, by rendezvous code (in memory: a link lives minutes). */
   links: Map<string, PendingLink>;
 }
@@ -108,6 +112,7 @@ export function createContext(
     draining: false,
     links: new Map(),
     orderedDeliveries: new Map(),
+    blobs: new BlobStore(join(config.dataDir, "blobs"), config),
   };
 }
 

@@ -3,7 +3,16 @@ import type { Connection } from "./connection.js";
 import type { ServerContext } from "./context.js";
 import { TokenBucket } from "./token-bucket.js";
 import { hello, login } from "./handlers/auth.js";
-import { commit, createGroup, getGroupInfo, listRooms, send, sendEphemeral } from "./handlers/groups.js";
+import {
+  commit,
+  createGroup,
+  getBlob,
+  getGroupInfo,
+  listRooms,
+  putBlob,
+  send,
+  sendEphemeral,
+} from "./handlers/groups.js";
 import { addDevice, listDevices, revokeDevice } from "./handlers/devices.js";
 import { linkJoin, linkOpen, linkRelay } from "./handlers/linking.js";
 import { answerFailure, type Handler, type HandlerTable } from "./handlers/handler.js";
@@ -22,6 +31,8 @@ export const handlers: HandlerTable = {
   commit,
   send,
   send_ephemeral: sendEphemeral,
+  put_blob: putBlob,
+  get_blob: getBlob,
   ack,
   list_rooms: listRooms,
   list_online: listOnline,

@@ -1,12 +1,13 @@
 import {
   presenceKnownWhen,
   reactionCountsWith,
+  shortId,
   type LinkState,
   type MemberInfo,
   type UiEvent,
   type UiMessage,
 } from "@secure-chat/client";
-import { deviceChange, deviceRefusal, formatHuman, invitation } from "../format-human.js";
+import { deviceChange, deviceRefusal, formatHuman, invitation, sizeText } from "../format-human.js";
 import { computeLayout, type Layout } from "./layout.js";
 import type { SavedRoom } from "./saved-rooms.js";
 import {
@@ -223,7 +224,7 @@ function messageEntry(state: TuiState, shown: readonly Omit<Entry, "n">[], m: Ui
   return {
     kind: "message",
     time: m.serverTs,
-    text: m.text,
+    text: m.file === undefined ? m.text : `[file ${m.file.name}, ${sizeText(m.file.size)}: /save ${shortId(m.id)}]`,
     from: m.from,
     own,
     mention: !own && m.deleted !== true && mentions(m.text, state.self),
@@ -249,6 +250,14 @@ function reviseMessage(state: TuiState, label: string, id: string, revise: (entr
   if (room === undefined || entry === undefined) return state;
   const entries = [...room.entries];
   entries[index] = revise(entry);
+  return withRoom(state, label, (r) => ({ ...r, entries }));
+}
+
+/** The replies to message `id` quote it again (after an edit, or a delete: its old text goes from them too). */
+function requote(state: TuiState, label: string, id: string): TuiState {
+  const room = state.rooms.get(label);
+  if (room === undefined || !room.entries.some((e) => e.replyTo === id)) return state;
+  const entries = room.entries.map((e) => (e.replyTo === id ? { ...e, quote: quoteOf(room.entries, id) } : e));
   return withRoom(state, label, (r) => ({ ...r, entries }));
 }
 
@@ -281,7 +290,8 @@ function selectMessage(state: TuiState, move: "older" | "newer" | "clear"): TuiS
   return withRoom(updated, label, (r) => ({
     ...r,
     selected: next,
-    ...(entry === undefined ? {} : { scroll: { n: entry.n, line: Number.MAX_SAFE_INTEGER } }),
+    // Leaving the mode goes back to the newest line, where what was started there will show.
+    scroll: entry === undefined ? undefined : { n: entry.n, line: Number.MAX_SAFE_INTEGER },
   }));
 }
 
@@ -349,13 +359,26 @@ function onEvent(state: TuiState, event: UiEvent, now: number): TuiState {
         reactions: reactionCountsWith(e.reactions ?? [], event.emoji, event.from, event.removed),
       }));
     case "edit":
-      return reviseMessage(state, event.room, event.id, (e) => ({ ...e, text: event.text, edited: true }));
+      return requote(
+        reviseMessage(state, event.room, event.id, (e) => ({ ...e, text: event.text, edited: true })),
+        event.room,
+        event.id,
+      );
     case "delete":
-      return reviseMessage(state, event.room, event.id, (e) => {
-        const tombstone: { -readonly [K in keyof Entry]: Entry[K] } = { ...e, text: "", deleted: true, mention: false };
-        delete tombstone.reactions;
-        return tombstone;
-      });
+      return requote(
+        reviseMessage(state, event.room, event.id, (e) => {
+          const tombstone: { -readonly [K in keyof Entry]: Entry[K] } = {
+            ...e,
+            text: "",
+            deleted: true,
+            mention: false,
+          };
+          delete tombstone.reactions;
+          return tombstone;
+        }),
+        event.room,
+        event.id,
+      );
     case "typing":
       return withTyping(state, event.room, (typing) => typing.set(event.from, now));
     case "seen":

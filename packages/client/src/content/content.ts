@@ -28,12 +28,28 @@ export type MessageBody =
   /** New text for `target`; `replyTo` is kept when the edited message was a reply. */
   | { kind: "edit"; target: string; text: string; replyTo?: string }
   | { kind: "delete"; target: string }
+  /** A file: its ciphertext is blob `file.blobId` on the server; the key is here, inside MLS. */
+  | { kind: "file"; file: FileRef }
   /** Ephemeral (never stored by the server): the sender is typing in the room. */
   | { kind: "typing" }
   /** Ephemeral: the sender's client has shown everything up to message `target`. */
   | { kind: "seen"; target: string }
   /** A kind this version cannot show (a newer client's, or another MIMI client's): `what` says which. */
   | { kind: "unsupported"; what: string };
+
+/**
+ * What a MIMI external part of ours says of a file (hex for bytes): AES-256-GCM under a fresh
+ * `key` and `nonce`, and the SHA-256 of the ciphertext the server holds.
+ */
+export interface FileRef {
+  blobId: string;
+  name: string;
+  size: number;
+  contentType: string;
+  key: string;
+  nonce: string;
+  sha256: string;
+}
 
 /** The kinds a client sends. */
 export type OutgoingBody = Exclude<MessageBody, { kind: "unsupported" }>;
@@ -63,6 +79,11 @@ const TYPING_TYPE = "application/vnd.secure-chat.typing";
 const SEEN_TYPE = "application/vnd.secure-chat.seen";
 /** A private extension (text keys are free for anyone's use): the sender's clock in ms. */
 const SENT_AT = "sentAt";
+/** Where our files are: a blob of the server the room is on. */
+const BLOB_URL = "secure-chat:blob/";
+/** IANA AEAD AEAD_AES_256_GCM, and Named Information sha-256. */
+const AES_256_GCM = 2;
+const SHA_256 = 1;
 const EMPTY = new Uint8Array(0);
 const LEGACY_ID = /^[0-9a-f]{1,32}$/;
 const MIMI_ID = /^[0-9a-f]{64}$/;
@@ -109,6 +130,52 @@ const textPart = (disposition: number, text: string): NestedPart => ({
   content: utf8(text),
 });
 const nullPart = (disposition: number): NestedPart => ({ disposition, language: "", cardinality: "null" });
+const fromHex = (hex: string): Uint8Array => Uint8Array.from(hex.match(/../g) ?? [], (pair) => parseInt(pair, 16));
+
+function filePart(file: FileRef): NestedPart {
+  return {
+    disposition: Disposition.attachment,
+    language: "",
+    cardinality: "external",
+    contentType: file.contentType,
+    url: `${BLOB_URL}${file.blobId}`,
+    expires: 0,
+    size: file.size,
+    encAlg: AES_256_GCM,
+    key: fromHex(file.key),
+    nonce: fromHex(file.nonce),
+    aad: EMPTY,
+    hashAlg: SHA_256,
+    contentHash: fromHex(file.sha256),
+    description: "",
+    filename: file.name,
+  };
+}
+
+/** A file of ours in an external part; undefined for any other (shown as unsupported). */
+function fileOf(part: NestedPart): FileRef | undefined {
+  if (part.cardinality !== "external" || part.disposition !== Disposition.attachment) return undefined;
+  const blobId = part.url.startsWith(BLOB_URL) ? part.url.slice(BLOB_URL.length) : "";
+  const ours =
+    /^[0-9a-f]{32}$/.test(blobId) &&
+    part.encAlg === AES_256_GCM &&
+    part.key.length === 32 &&
+    part.nonce.length === 12 &&
+    part.aad.length === 0 &&
+    part.hashAlg === SHA_256 &&
+    part.contentHash.length === 32;
+  if (!ours) return undefined;
+  return {
+    blobId,
+    name: part.filename,
+    size: part.size,
+    contentType: part.contentType,
+    key: toHex(part.key),
+    nonce: toHex(part.nonce),
+    sha256: toHex(part.contentHash),
+  };
+}
+
 const sessionPart = (contentType: string): NestedPart => ({
   disposition: Disposition.session,
   language: "",
@@ -138,6 +205,8 @@ function mimiFields(body: OutgoingBody): Pick<MimiContent, "replaces" | "inReply
       };
     case "delete":
       return { replaces: requireId(body.target), inReplyTo: null, part: nullPart(Disposition.render) };
+    case "file":
+      return { replaces: null, inReplyTo: null, part: filePart(body.file) };
     case "typing":
       return { replaces: null, inReplyTo: null, part: sessionPart(TYPING_TYPE) };
     case "seen":
@@ -199,6 +268,8 @@ function bodyOf(content: MimiContent): MessageBody | undefined {
   const target = (id: Uint8Array | null): string | undefined => (id === null ? undefined : toHex(id));
   const text = partText(part);
   const unsupported: MessageBody = { kind: "unsupported", what: describe(part) };
+  const file = fileOf(part);
+  if (file !== undefined && replaces === null) return { kind: "file", file };
   if (part.disposition === Disposition.session && part.cardinality === "single") {
     if (part.contentType === TYPING_TYPE) return { kind: "typing" };
     if (part.contentType === SEEN_TYPE)

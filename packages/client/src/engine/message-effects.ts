@@ -36,17 +36,19 @@ export async function messageEffect(
 ): Promise<MessageEffect> {
   const body = content.body;
   switch (body.kind) {
-    case "text": {
+    case "text":
+    case "file": {
       if ((await lookup(groupId, content.id)) !== undefined) return NOTHING; // a replay or duplicate
       const entry: HistoryEntry = {
         room: groupId,
         id: content.id,
         from,
-        text: body.text,
+        text: body.kind === "text" ? body.text : "",
         sentAt: content.sentAt ?? at.serverTs,
         serverTs: at.serverTs,
         seq: at.seq,
-        ...(body.replyTo === undefined ? {} : { replyTo: body.replyTo }),
+        ...(body.kind === "text" && body.replyTo !== undefined ? { replyTo: body.replyTo } : {}),
+        ...(body.kind === "file" ? { file: body.file } : {}),
       };
       return { changes: { messages: [entry] }, events: [messageEvent(entry)] };
     }
@@ -119,6 +121,7 @@ function changeOf(
       }
       const tombstone: HistoryEntry = { ...target, text: "", deleted: true };
       delete tombstone.reactions;
+      delete tombstone.file;
       delete tombstone.edited;
       return revised(tombstone, { type: "delete", groupId, id: target.id, from });
     }
@@ -166,6 +169,9 @@ export function messageEvent(entry: HistoryEntry): MessageEvent {
     ...(entry.edited === true ? { edited: true as const } : {}),
     ...(entry.deleted === true ? { deleted: true as const } : {}),
     ...(reactions.length === 0 ? {} : { reactions }),
+    ...(entry.file === undefined || entry.deleted === true
+      ? {}
+      : { file: { name: entry.file.name, size: entry.file.size, type: entry.file.contentType } }),
   };
 }
 

@@ -217,6 +217,8 @@ export class OutboxPump {
         return "taking back your reaction";
       case "delete":
         return "your delete";
+      case "file":
+        return `the file ${body.file.name}`;
       case "typing":
       case "seen":
       case "unsupported":

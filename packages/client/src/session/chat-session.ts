@@ -1,5 +1,5 @@
 import type { ChatClient } from "../chat-client.js";
-import { errorCode, errorMessage } from "../errors.js";
+import { ClientError, errorCode, errorMessage } from "../errors.js";
 import { groupOfLabel, roomLabel, type GroupId, type UserName } from "@secure-chat/protocol";
 import { helpText, type Command } from "./commands.js";
 import { presenceKnownWhen, uiMessage, type UiSink } from "./ui-events.js";
@@ -34,7 +34,16 @@ export type SessionClient = Pick<
   | "react"
   | "edit"
   | "delete"
+  | "sendFile"
+  | "fetchFile"
 >;
+
+/** Files on this device, for /send and /save (the terminal's; a browser brings its own). */
+export interface FilePort {
+  read(path: string): Promise<{ name: string; contentType: string; bytes: Uint8Array }>;
+  /** Saves `bytes` at `path`, or under `name` made safe when no path is given; where it went. */
+  write(path: string | undefined, name: string, bytes: Uint8Array): Promise<string>;
+}
 
 /**
  * Carries out typed commands against the client, in the room the interface is showing (the
@@ -45,7 +54,13 @@ export class ChatSession {
   constructor(
     private readonly client: SessionClient,
     private readonly sink: UiSink,
+    private readonly files?: FilePort,
   ) {}
+
+  private fileport(): FilePort {
+    if (this.files === undefined) throw new ClientError("BAD_ARGUMENT", "this interface has no files to send or save");
+    return this.files;
+  }
 
   /** Runs one command in `room` (a label: `#room`, `+room`, `@peer`). */
   async run(command: Command, room: string): Promise<SessionOutcome> {
@@ -130,6 +145,18 @@ export class ChatSession {
       case "delete":
         await client.delete(current, command.message);
         return;
+      case "send-file": {
+        const file = await this.fileport().read(command.path);
+        this.sink({ type: "info", message: `sending ${file.name} (${file.bytes.length} bytes)…` });
+        await client.sendFile(current, file);
+        return;
+      }
+      case "save-file": {
+        const { name, bytes } = await client.fetchFile(current, command.message);
+        const where = await this.fileport().write(command.path, name, bytes);
+        this.sink({ type: "info", message: `saved ${name} (${bytes.length} bytes, checked) to ${where}` });
+        return;
+      }
       case "fingerprint": {
         const devices = command.name === undefined ? undefined : await client.fingerprintsOf(command.name);
         this.sink({

@@ -27,6 +27,9 @@ export type Command =
   | { kind: "react"; message: string; emoji: string }
   | { kind: "edit"; message: string; text: string }
   | { kind: "delete"; message: string }
+  | { kind: "send-file"; path: string }
+  /** `path` undefined: the file's own name (made safe), in the current folder. */
+  | { kind: "save-file"; message: string; path: string | undefined }
   | { kind: "fingerprint"; name: UserName | undefined }
   | { kind: "trust"; name: UserName }
   /** This account's devices: list, join a new device's link, approve it after comparing the SAS, revoke one. */
@@ -59,6 +62,8 @@ export const helpText = [
   "/react ID EMOJI      react to message ID; the same emoji again takes it back",
   "/edit ID TEXT        replace the text of your message ID (shown as edited)",
   "/delete ID           delete your message ID for everyone (a tombstone stays)",
+  "/send PATH           send a file to the current room (encrypted; the server keeps only ciphertext)",
+  "/save ID [PATH]      download file message ID, check it, and save it (default: its name, here)",
   "/fingerprint [NAME]  your key fingerprint, or NAME's, to compare out of band",
   "/trust NAME          accept NAME's changed key once the fingerprints match",
   "/devices             your account's devices (fingerprint, added, last seen)",
@@ -172,6 +177,20 @@ export function parseCommand(line: string): Command {
         return { kind: "invalid", message: "usage: /delete ID" };
       }
       return { kind: "delete", message };
+    }
+    case "send": {
+      const path = /^\S+\s+(\S.*)$/s.exec(line)?.[1]?.trim();
+      return path === undefined || path === ""
+        ? { kind: "invalid", message: "usage: /send PATH" }
+        : { kind: "send-file", path };
+    }
+    case "save": {
+      const match = /^\S+\s+(\S+)(?:\s+(\S.*))?$/s.exec(line);
+      const message = match?.[1];
+      if (match === null || message === undefined || !isMessageRef(message)) {
+        return { kind: "invalid", message: "usage: /save ID [PATH]" };
+      }
+      return { kind: "save-file", message, path: match[2]?.trim() };
     }
     case "fingerprint":
       if (args.length === 0) return { kind: "fingerprint", name: undefined };

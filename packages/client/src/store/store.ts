@@ -1,4 +1,5 @@
 import type { GroupId, UserName } from "@secure-chat/protocol";
+import type { FileRef } from "../content/content.js";
 
 export interface StoredIdentity {
   name: UserName;
@@ -50,6 +51,8 @@ export interface HistoryEntry {
   deleted?: boolean;
   /** In the order they arrived; one per sender and emoji. */
   reactions?: StoredReaction[];
+  /** A file message: where its ciphertext is and the key to it (its `text` is empty). */
+  file?: FileRef;
 }
 
 /** A message the user sent that the server has not acknowledged yet. */

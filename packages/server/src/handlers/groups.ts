@@ -369,6 +369,39 @@ export const sendEphemeral: Handler<"send_ephemeral"> = {
   },
 };
 
+/** A member's group, with its members (from the cache, else storage); NOT_MEMBER for anyone else. */
+async function memberOf(ctx: ServerContext, raw: string, name: UserName): Promise<GroupId> {
+  const groupId = requireGroupId(raw);
+  let members = ctx.members.get(groupId);
+  if (members === undefined) {
+    await requireGroup(ctx, groupId);
+    members = await groupMembers(ctx, groupId);
+  }
+  if (!members.has(name)) throw new ProtocolError("NOT_MEMBER", `you are not in ${groupId}`);
+  return groupId;
+}
+
+/** A chunk of an encrypted file, kept for the group's members (see BlobStore). */
+export const putBlob: Handler<"put_blob"> = {
+  requiresAuth: true,
+  async handle(ctx, connection, frame, name) {
+    const groupId = await memberOf(ctx, frame.groupId, name);
+    ctx.blobs.append(name, groupId, frame.blobId, frame.offset, frame.data, frame.last, ctx.now());
+    connection.send({ type: "ok", rid: frame.rid });
+  },
+};
+
+export const getBlob: Handler<"get_blob"> = {
+  requiresAuth: true,
+  async handle(ctx, connection, frame, name) {
+    const groupId = await memberOf(ctx, frame.groupId, name);
+    // A chunk at most a quarter of a frame, so the answer always fits.
+    const length = Math.min(frame.length, Math.floor(ctx.config.maxFrameBytes / 4));
+    const { data, size } = ctx.blobs.read(groupId, frame.blobId, frame.offset, length);
+    connection.send({ type: "blob", rid: frame.rid, data, size });
+  },
+};
+
 export const listRooms: Handler<"list_rooms"> = {
   requiresAuth: true,
   async handle(ctx, connection, frame, name) {
