@@ -201,7 +201,12 @@ describe("PostgreSQL", { skip }, () => {
           await server.stopServer();
           await assert.rejects(storage.registerUser(bob, new Uint8Array(32).fill(2)), StorageUnavailableError);
           await assert.rejects(storage.userKey(alice), StorageUnavailableError);
+          const message = { groupId: lobby, sender: alice, payload: new Uint8Array([1]), serverTs: 1 };
+          for (let i = 0; i < 2; i++) {
+            await assert.rejects(storage.appendMessages([message]), StorageUnavailableError);
+          }
           await server.restart();
+          assert.equal((await storage.appendMessages([message]))[0]?.kind, "stored", "sends are stored again");
           assert.deepEqual(await storage.registerUser(bob, new Uint8Array(32).fill(2)), { kind: "registered" });
           assert.deepEqual(await storage.userKey(alice), new Uint8Array(32).fill(1));
         } finally {

@@ -564,6 +564,10 @@ export class PgStorage implements Storage {
       }),
     };
     this.waitingAppend = batch;
+    // A write that failed before its transaction began (no connection) takes no more sends.
+    batch.result.catch(() => {
+      if (this.waitingAppend === batch) this.waitingAppend = undefined;
+    });
     return (await batch.result).slice(0, inputs.length);
   }
 
