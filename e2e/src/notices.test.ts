@@ -5,9 +5,17 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import type { ChatClient, ChatEvent } from "@secure-chat/client";
+import { shortId, type ChatClient, type ChatEvent } from "@secure-chat/client";
 import type { GroupId, UserName } from "@secure-chat/protocol";
-import { ChatProcess, inProcessClient, ServerProcess, tempDir, uniqueMarker, until } from "./harness.js";
+import {
+  ChatProcess,
+  inProcessClient,
+  type JsonEvent,
+  ServerProcess,
+  tempDir,
+  uniqueMarker,
+  until,
+} from "./harness.js";
 import { serverMessages } from "./server-log.js";
 
 const lobby = "#lobby" as GroupId;
@@ -84,5 +92,46 @@ describe("typing notices and read receipts", () => {
     assert.ok(!aliceSaw.some((e) => e.type === "seen" && e.from === "carol"), "carol sent no receipt");
     const notices = aliceSaw.filter((e) => e.type === "seen");
     assert.equal(notices.length, 1, "one receipt, bob's");
+  });
+
+  it("in a room, /seen counts who was shown a message: bob's client tells, carol's (--no-receipts) does not", async () => {
+    const before = storedCount();
+    const [bobFrom, carolFrom] = [bob.events.length, carol.events.length];
+    const text = uniqueMarker("room-message");
+    const id = await alice.send(lobby, text);
+    const shown = await bob.waitFor("alice's room message", (e) => e.type === "message" && e.text === text, bobFrom);
+    assert.equal(shown.id, id);
+    await carol.waitFor("alice's room message", (e) => e.type === "message" && e.text === text, carolFrom);
+    // A room's receipts are spaced out (one per few seconds): poll the count until bob's arrives.
+    let answer: Awaited<ReturnType<ChatClient["seenBy"]>> | undefined;
+    const poll = setInterval(() => void alice.seenBy(lobby).then((a) => (answer = a)), 100);
+    try {
+      await until("bob's room receipt", () => (answer?.seenBy.includes("bob" as UserName) ? answer : undefined));
+    } finally {
+      clearInterval(poll);
+    }
+    assert.deepEqual(answer, { id, seenBy: ["bob"], others: 3 }, "bob of bob, carol and dave; her last message");
+    assert.ok(!aliceSaw.some((e) => e.type === "seen" && e.groupId === lobby), "a room's receipt is no event");
+
+    // Bob asks in his own terminal about alice's message: alice's client tells the room she saw it.
+    await alice.seen(lobby, id);
+    const seenByAlice = async (): Promise<JsonEvent> => {
+      for (let tries = 0; ; tries++) {
+        const reply = await bob.command(`/seen ${shortId(id)}`, "seen_by");
+        if (reply.type !== "seen_by" || (reply.seenBy as string[]).includes("alice") || tries === 50) return reply;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    };
+    const bobAnswer = await seenByAlice();
+    assert.equal(bobAnswer.type, "seen_by", JSON.stringify(bobAnswer));
+    assert.equal(bobAnswer.room, "#lobby");
+    assert.equal(bobAnswer.id, id);
+    assert.deepEqual(bobAnswer.seenBy, ["alice"], "alice's receipt reached bob; nobody with receipts off is counted");
+    assert.equal(bobAnswer.others, 3);
+
+    const refused = await carol.command("/seen", "seen_by");
+    assert.equal(refused.type, "error", "carol turned receipts off: she is shown none");
+    await assert.rejects(dave.seenBy(lobby), /receipts are off/);
+    assert.equal(storedCount(), before + 1, "only alice's message was stored, no receipt");
   });
 });

@@ -197,8 +197,9 @@ export async function runChat(argv: readonly string[], link = false): Promise<vo
       current = next === undefined ? "#lobby" : roomLabel(next, name);
     }
     showOnLine(event);
-    // A private message printed here has been shown: its sender may see "seen" (unless --no-receipts).
-    if (event.type === "message" && event.from !== name && event.room.startsWith("@")) {
+    // A message printed here has been shown: its sender may see "seen", a room may count it
+    // (/seen), unless --no-receipts; the client spaces a room's receipts out.
+    if (event.type === "message" && event.from !== name) {
       const groupId = client.resolveRoom(event.room);
       if (groupId !== undefined) void client.seen(groupId, event.id);
     }

@@ -1,5 +1,5 @@
 import { displayWidth, wrapLine } from "./tui/text-width.js";
-import { shortId, type UiEvent, type UiMessage } from "@secure-chat/client";
+import { seenByText, shortId, type UiEvent, type UiMessage } from "@secure-chat/client";
 
 /** A date and time, as `2026-12-04 19:40` (local time). */
 function day(ms: number): string {
@@ -144,6 +144,8 @@ export function formatHuman(event: UiEvent, now: number = Date.now()): string[] 
         ),
       ];
     }
+    case "seen_by":
+      return [`${at} ${event.room} * ${seenByText(event)}`];
     case "online":
       return [`${at} * online (${event.names.length}): ${event.names.join(", ")}`];
     case "rooms": {

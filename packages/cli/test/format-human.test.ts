@@ -67,6 +67,17 @@ describe("formatHuman", () => {
       "* you joined #dev",
     ]);
   });
+
+  it("/seen: how many of the others were shown the message, and who", () => {
+    const id = "01" + "3fa9c2".padEnd(62, "0");
+    const seenBy = ["bob", "carol"] as UserName[];
+    assert.deepEqual(formatHuman({ type: "seen_by", room: "#lobby", id, seenBy, others: 4 }, 0).map(strip), [
+      "#lobby * 3fa9c2 seen by 2 of 4: bob, carol",
+    ]);
+    assert.deepEqual(formatHuman({ type: "seen_by", room: "#lobby", id, seenBy: [], others: 4 }, 0).map(strip), [
+      "#lobby * 3fa9c2 seen by 0 of 4",
+    ]);
+  });
 });
 
 function strip(line: string): string {

@@ -305,9 +305,37 @@ export class ChatClient {
     await this.session?.parts?.notices.typing(groupId).catch(() => undefined);
   }
 
-  /** Tells the peer of private conversation `groupId` that its messages up to `id` were shown (best effort). */
+  /**
+   * Tells `groupId` that its messages up to `id` were shown here (best effort; a room hears it
+   * at most every few seconds, and nothing goes with receipts off).
+   */
   async seen(groupId: GroupId, id: string): Promise<void> {
     await this.session?.parts?.notices.seen(groupId, id).catch(() => undefined);
+  }
+
+  /**
+   * Which other members of `groupId` have been shown message `ref` (default: our last one): those
+   * whose newest receipt names it or a later message. Only receipts that reached this client
+   * while it ran count (the server never stores them), so a member who read it offline is missed.
+   */
+  async seenBy(groupId: GroupId, ref?: string): Promise<{ id: string; seenBy: UserName[]; others: number }> {
+    if (this.options.receipts === false) {
+      throw new ClientError("BAD_ARGUMENT", "read receipts are off here: none are sent, none are shown");
+    }
+    const target = ref === undefined ? await this.lastOwnMessage(groupId) : await this.findMessage(groupId, ref);
+    const others = this.who(groupId).filter((m) => m.name !== this.name);
+    const seenBy: UserName[] = [];
+    for (const [name, id] of this.parts().notices.receiptsOf(groupId)) {
+      const shown = id === target.id ? target : await this.store.message(groupId, id);
+      if (shown !== undefined && shown.seq >= target.seq && others.some((m) => m.name === name)) seenBy.push(name);
+    }
+    return { id: target.id, seenBy: seenBy.sort(), others: others.length };
+  }
+
+  private async lastOwnMessage(groupId: GroupId): Promise<HistoryEntry> {
+    const own = (await this.store.history(groupId, FIND_WINDOW)).findLast((m) => m.from === this.name);
+    if (own === undefined) throw new ClientError("NO_SUCH_MESSAGE", `you have sent no message in ${groupId} yet`);
+    return own;
   }
 
   /** Accepts `name`'s changed key (after comparing fingerprints) and moves our private conversation to it. */

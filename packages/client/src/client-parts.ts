@@ -85,12 +85,13 @@ export async function buildSuiteParts(
     emit,
   });
   const notices = new EphemeralNotices({
-    self,
+    self: account,
     engine,
     store,
     queue,
     settings: shared.notices,
     now,
+    timers,
     isLive: () => link.isLive,
     connection,
     emit,

@@ -46,4 +46,5 @@ export {
   type UiEvent,
   type UiMessage,
   type UiSink,
+  seenByText,
 } from "./session/ui-events.js";

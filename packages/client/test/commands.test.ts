@@ -153,6 +153,12 @@ describe("parseCommand: commands", () => {
     }
   });
 
+  it("/seen asks about your last message, or the message ID names", () => {
+    expectCommand("/seen", { kind: "seen", message: undefined });
+    expectCommand("/seen 1a2b3c", { kind: "seen", message: "1a2b3c" });
+    for (const bad of ["xyz", "1a2", "1a2b3c 4d5e6f"]) expectInvalid(`/seen ${bad}`, /usage: \/seen \[ID\]/);
+  });
+
   it("/devices lists; link takes a code, approve nothing, revoke a linked device's id", () => {
     assert.deepEqual(parseCommand("/devices"), { kind: "devices", action: "list" });
     assert.deepEqual(parseCommand("/devices link ab12-cd34"), { kind: "devices", action: "link", code: "ab12-cd34" });

@@ -143,11 +143,11 @@ export class TuiController {
     }
   }
 
-  /** In a private conversation on screen, the peer's last message shown has been seen. */
+  /** The room on screen has shown its last message from someone else (a room's receipt is spaced out). */
   private tellSeen(): void {
     const label = this.view.current;
     const groupId = this.joinedGroup(label);
-    if (groupId === undefined || !label.startsWith("@") || this.view.phase !== "ready") return;
+    if (groupId === undefined || this.view.phase !== "ready") return;
     const last = this.view.rooms.get(label)?.entries.findLast((e) => e.kind === "message" && e.own !== true);
     if (last?.id !== undefined) void this.options.client.seen(groupId, last.id);
   }

@@ -549,6 +549,7 @@ function onEvent(state: TuiState, event: UiEvent, now: number): TuiState {
         now,
         event.messages.map((m) => m.serverTs),
       );
+    case "seen_by":
     case "online":
     case "rooms":
     case "fingerprint":

@@ -30,6 +30,7 @@ export type SessionClient = Pick<
   | "linkDevice"
   | "approveDevice"
   | "revokeDevice"
+  | "seenBy"
   | "reply"
   | "react"
   | "edit"
@@ -131,6 +132,11 @@ export class ChatSession {
           room: this.label(current),
           messages: messages.map((m) => uiMessage(m, client.name)),
         });
+        return;
+      }
+      case "seen": {
+        const { id, seenBy, others } = await client.seenBy(current, command.message);
+        this.sink({ type: "seen_by", room: this.label(current), id, seenBy, others });
         return;
       }
       case "reply":

@@ -22,6 +22,8 @@ export type Command =
   | { kind: "kick"; name: UserName }
   | { kind: "leave" }
   | { kind: "history"; count: number }
+  /** Who has been shown message `message` (undefined: our last one). */
+  | { kind: "seen"; message: string | undefined }
   /** `message`: a message id as shown (its short form), a longer prefix, or the whole id. */
   | { kind: "reply"; message: string; text: string }
   | { kind: "react"; message: string; emoji: string }
@@ -58,6 +60,7 @@ export const helpText = [
   "/kick NAME           remove NAME from the current room",
   "/leave               leave the current room",
   "/history [N]         the last N messages of the current room (default 20)",
+  "/seen [ID]           who has been shown message ID (default: your last), of those online then",
   "/reply ID TEXT       answer message ID (the short id shown before its sender)",
   "/react ID EMOJI      react to message ID; the same emoji again takes it back",
   "/edit ID TEXT        replace the text of your message ID (shown as edited)",
@@ -154,6 +157,13 @@ export function parseCommand(line: string): Command {
       return args.length === 1 && Number.isInteger(count) && count > 0 && count <= MAX_HISTORY
         ? { kind: "history", count }
         : { kind: "invalid", message: `usage: /history [N], N from 1 to ${MAX_HISTORY}` };
+    }
+    case "seen": {
+      const [message] = args;
+      if (args.length > 1 || (message !== undefined && !isMessageRef(message))) {
+        return { kind: "invalid", message: "usage: /seen [ID]" };
+      }
+      return { kind: "seen", message };
     }
     case "reply":
     case "edit": {

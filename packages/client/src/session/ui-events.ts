@@ -1,3 +1,4 @@
+import { shortId } from "../engine/message-effects.js";
 import type { DeviceInfo } from "../chat-client.js";
 import type { ClientErrorCode } from "../errors.js";
 import type { ChatEvent, LinkState, MemberInfo, MessageEvent } from "../events.js";
@@ -35,6 +36,8 @@ export type UiEvent =
   /** `next`: the room to list after (`/rooms NEXT`) when there are more. */
   | { type: "rooms"; rooms: { room: string; members: number; joined: boolean; kind: string }[]; next?: string }
   | { type: "history"; room: string; messages: UiMessage[] }
+  /** The answer to /seen: which of the `others` members have been shown message `id`. */
+  | { type: "seen_by"; room: string; id: string; seenBy: UserName[]; others: number }
   /** `devices`: every device of NAME's account, when it has linked ones. */
   | {
       type: "fingerprint";
@@ -48,6 +51,12 @@ export type UiEvent =
   | { type: "info"; message: string };
 
 export type UiSink = (event: UiEvent) => void;
+
+/** The answer to /seen as people read it, in every interface: `3fa9c2 seen by 2 of 4: bob, carol`. */
+export function seenByText(event: Extract<UiEvent, { type: "seen_by" }>): string {
+  const who = event.seenBy.length === 0 ? "" : `: ${event.seenBy.join(", ")}`;
+  return `${shortId(event.id)} seen by ${event.seenBy.length} of ${event.others}${who}`;
+}
 
 /**
  * Whether the client's online set is current in this link state: only while logged in. During

@@ -1,13 +1,20 @@
-import { directPeer, parseGroupId, type FrameOf, type GroupId, type UserName } from "@secure-chat/protocol";
+import { accountOf, directPeer, parseGroupId, type FrameOf, type GroupId, type UserName } from "@secure-chat/protocol";
 import { encodeContent, idBytes, type EphemeralBody } from "../content/content.js";
 import type { GroupEngine } from "../engine/group-engine.js";
 import type { ChatEvent } from "../events.js";
+import type { Timers } from "../link/timers.js";
 import type { RpcConnection } from "../link/rpc.js";
 import type { SerialQueue } from "../serial-queue.js";
 import type { ClientStore } from "../store/store.js";
 
 /** At most one typing notice per room this often. */
 export const TYPING_INTERVAL_MS = 3_000;
+
+/**
+ * At most one read receipt per room this often, naming the newest message shown: a busy room
+ * costs each member one small frame per interval, not one per message.
+ */
+export const ROOM_SEEN_INTERVAL_MS = 5_000;
 
 /** Which notices this user sends, and so sees: with one off, neither way. */
 export interface NoticeSettings {
@@ -22,6 +29,7 @@ export interface EphemeralNoticesOptions {
   queue: SerialQueue;
   settings: NoticeSettings;
   now(): number;
+  timers: Timers;
   isLive(): boolean;
   connection(): RpcConnection;
   emit(event: ChatEvent): void;
@@ -31,11 +39,19 @@ export interface EphemeralNoticesOptions {
  * Typing notices and read receipts: MLS application messages like any other (padded, in MIMI
  * content), sent as `send_ephemeral` frames that the server passes to the members online and
  * never stores. They are best effort: one that can't go, or can't be read (another epoch, an
- * old generation), is dropped without a word. Receipts are for private conversations only.
+ * old generation), is dropped without a word. A private conversation's receipt goes at once
+ * and shows as "seen"; a room's goes at most every ROOM_SEEN_INTERVAL_MS and is only counted on
+ * request (`receiptsOf`). What others told us is kept in memory only: a receipt reaches the
+ * members online when it is sent, and is forgotten when this client stops.
  */
 export class EphemeralNotices {
   private readonly lastTyping = new Map<GroupId, number>();
   private readonly lastSeen = new Map<GroupId, string>();
+  /** Rooms: when the last receipt went, and the newer id held back until the interval is over. */
+  private readonly roomSeenAt = new Map<GroupId, number>();
+  private readonly roomSeenHeld = new Map<GroupId, string>();
+  /** For each group, the newest message id each other account said it was shown. */
+  private readonly receipts = new Map<GroupId, Map<UserName, string>>();
 
   constructor(private readonly options: EphemeralNoticesOptions) {}
 
@@ -49,13 +65,39 @@ export class EphemeralNotices {
     await this.send(groupId, { kind: "typing" });
   }
 
-  /** Tells the peer of private conversation `groupId` that we have shown its messages up to `id`. */
+  /**
+   * Tells `groupId` that we have shown its messages up to `id`: a private conversation at once,
+   * a room at most every ROOM_SEEN_INTERVAL_MS (a newer id in between goes when it is over).
+   */
   async seen(groupId: GroupId, id: string): Promise<void> {
     const { settings, self } = this.options;
-    if (!settings.receipts || !this.options.isLive() || directPeer(groupId, self) === undefined) return;
+    if (!settings.receipts || !this.options.isLive()) return;
     if (this.lastSeen.get(groupId) === id || idBytes(id) === undefined) return;
+    if (directPeer(groupId, self) !== undefined) {
+      this.lastSeen.set(groupId, id);
+      await this.send(groupId, { kind: "seen", target: id });
+      return;
+    }
+    const wait = (this.roomSeenAt.get(groupId) ?? -Infinity) + ROOM_SEEN_INTERVAL_MS - this.options.now();
+    if (wait > 0) {
+      if (!this.roomSeenHeld.has(groupId)) this.options.timers.setTimeout(() => void this.sendHeld(groupId), wait);
+      this.roomSeenHeld.set(groupId, id);
+      return;
+    }
     this.lastSeen.set(groupId, id);
+    this.roomSeenAt.set(groupId, this.options.now());
     await this.send(groupId, { kind: "seen", target: id });
+  }
+
+  private async sendHeld(groupId: GroupId): Promise<void> {
+    const id = this.roomSeenHeld.get(groupId);
+    this.roomSeenHeld.delete(groupId);
+    if (id !== undefined) await this.seen(groupId, id).catch(() => undefined);
+  }
+
+  /** Who said they were shown what in `groupId`: each other account's newest message id. */
+  receiptsOf(groupId: GroupId): ReadonlyMap<UserName, string> {
+    return this.receipts.get(groupId) ?? new Map();
   }
 
   private async send(groupId: GroupId, body: EphemeralBody): Promise<void> {
@@ -80,8 +122,12 @@ export class EphemeralNotices {
       const { from, content } = opened;
       const { settings, self, emit } = this.options;
       if (content.body.kind === "typing" && settings.typing) emit({ type: "typing", groupId, from });
-      if (content.body.kind === "seen" && settings.receipts && directPeer(groupId, self) === from) {
-        emit({ type: "seen", groupId, from, id: content.body.target });
+      if (content.body.kind !== "seen" || !settings.receipts || accountOf(from) === self) return;
+      const receipts = this.receipts.get(groupId) ?? new Map<UserName, string>();
+      receipts.set(accountOf(from), content.body.target);
+      this.receipts.set(groupId, receipts);
+      if (directPeer(groupId, self) === accountOf(from)) {
+        emit({ type: "seen", groupId, from: accountOf(from), id: content.body.target });
       }
     });
   }

@@ -1,4 +1,4 @@
-import { reactionCountsWith, type LinkState, type UiEvent, type UiMessage } from "@secure-chat/client";
+import { reactionCountsWith, seenByText, type LinkState, type UiEvent, type UiMessage } from "@secure-chat/client";
 
 /** One line of a room's pane: a message, or a notice (replies to commands, joins, warnings). */
 export type PaneItem =
@@ -157,6 +157,8 @@ export class ChatModel {
         );
       case "history":
         return this.loadHistory(event.room, event.messages);
+      case "seen_by":
+        return this.notice(seenByText(event), "info", event.room);
       case "fingerprint":
         return this.notice(`${event.name}'s key fingerprint: ${event.fingerprint}`);
       case "device":
