@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { TYPING_SHOWN_MS } from "@secure-chat/client";
 import { BrowserUser, chromiumMissing, submitSignIn } from "./browser.js";
 import {
   ChatProcess,
@@ -153,6 +154,29 @@ describe("browser client", { skip: missing }, () => {
     assert.equal(JSON.stringify(tess.events).includes(secret), false);
   });
 
+  it("sends typing notices from the composer and shows them; shows 'seen' under a private message the terminal printed", async () => {
+    const tessFrom = tess.events.length;
+    // Slower than one notice per 3 s: whatever went before, one goes while this is typed.
+    await wanda.page.type("#message-input", "typing along slowly", { delay: 250 });
+    await tess.waitFor(
+      "wanda typing",
+      (e) => e.type === "typing" && e.from === "wanda" && e.room === "#lobby",
+      tessFrom,
+    );
+    await bruno.page.waitForSelector(".room .typing:text-is('wanda is typing…')");
+    await wanda.page.fill("#message-input", "");
+    await bruno.page.waitForSelector(".room .typing:text-is('')", { timeout: 3 * TYPING_SHOWN_MS });
+
+    const note = uniqueMarker("seen-by-tess");
+    await wanda.say("/join @tess");
+    await wanda.page.waitForSelector(".room-title:text-is('@tess')");
+    await wanda.say(note);
+    await tess.waitFor("wanda's private message", (e) => e.type === "message" && e.text === note);
+    await wanda.page.waitForSelector(`.messages .message:has(.text:text-is('${note}')) .seen`);
+    await wanda.say("/join #lobby");
+    await wanda.page.waitForSelector(".room-title:text-is('#lobby')");
+  });
+
   it("shows markup as text: nothing in a message runs or becomes an element", async () => {
     const attacks = [
       `<img src=x onerror="window.__xss='img'">`,
@@ -228,7 +252,7 @@ describe("browser client", { skip: missing }, () => {
     assert.equal(await wanda.page.textContent(".me .fingerprint"), fingerprint);
     await wanda.waitForMessage(lobby.at(-1) ?? "");
     const rooms = await wanda.page.$$eval("nav[aria-label=Rooms] .label", (nodes) => nodes.map((n) => n.textContent));
-    assert.deepEqual(rooms, ["#lobby", "@bruno"]);
+    assert.deepEqual(rooms, ["#lobby", "@bruno", "@tess"], "the private conversations of the tests before");
     assert.deepEqual(
       (await wanda.messageTexts()).filter((text) => lobby.includes(text)),
       lobby,

@@ -48,3 +48,4 @@ export {
   type UiSink,
   seenByText,
 } from "./session/ui-events.js";
+export { ROOM_SEEN_INTERVAL_MS, TYPING_INTERVAL_MS, TYPING_SHOWN_MS } from "./sync/ephemeral-notices.js";

@@ -62,14 +62,15 @@ export async function signIn(
   rawName: string,
   passphrase: string,
   arrival: Arrival,
+  notices: { typing: boolean } = { typing: true },
 ): Promise<SignedIn> {
   const name = parseUserName(rawName.trim());
   if (name === undefined)
     throw new ClientError("BAD_ARGUMENT", `${rawName} is not a valid name: 1-32 of a-z, 0-9, _ and -`);
   const store = await adapters.openStore(name, passphrase);
+  const { server, socketFactory } = adapters;
   if (arrival.kind === "new-device") {
     try {
-      const { server, socketFactory } = adapters;
       await linkNewDevice({ account: name, server, socketFactory, store, ...arrival });
     } catch (error) {
       // Not linked: nothing of this device is on the server, and its state goes.
@@ -78,7 +79,7 @@ export async function signIn(
       throw error;
     }
   }
-  const client = new ChatClient({ name, server: adapters.server, store, socketFactory: adapters.socketFactory });
+  const client = new ChatClient({ name, server, store, socketFactory, typing: notices.typing });
   const model = new ChatModel(name, Date.now, adapters.notify);
   const events = new UiEvents(name, () => client.joinedRooms().flatMap((g) => client.who(g)));
   client.on((event) => events.from(event).forEach((uiEvent) => model.apply(uiEvent)));

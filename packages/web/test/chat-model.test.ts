@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { UiMessage } from "@secure-chat/client";
+import { TYPING_SHOWN_MS, type UiMessage } from "@secure-chat/client";
 import type { UserName } from "@secure-chat/protocol";
 import { ChatModel, mentions } from "../src/ui/chat-model.js";
 import { dayLabel, senderClass } from "../src/ui/format.js";
@@ -61,6 +61,48 @@ describe("ChatModel", () => {
     assert.deepEqual([...model.keyWarnings.keys()], ["bob"]);
     model.trusted("bob");
     assert.equal(model.keyWarnings.size, 0);
+  });
+
+  it("shows who is typing in a room for TYPING_SHOWN_MS after the last notice, until their message", () => {
+    let now = 0;
+    const scheduled: number[] = [];
+    let renders = 0;
+    const model = new ChatModel(
+      "alice",
+      () => now,
+      undefined,
+      (ms) => scheduled.push(ms),
+    );
+    model.subscribe(() => renders++);
+    const bob = "bob" as UserName;
+    model.apply({ type: "typing", room: "#lobby", from: bob });
+    model.apply({ type: "typing", room: "#lobby", from: "carol" as UserName });
+    assert.deepEqual(model.typingIn("#lobby"), ["bob", "carol"]);
+    assert.deepEqual(model.typingIn("#dev"), []);
+    assert.deepEqual(scheduled, [TYPING_SHOWN_MS, TYPING_SHOWN_MS], "a render is due when each runs out");
+    now = TYPING_SHOWN_MS - 1;
+    model.apply({ type: "typing", room: "#lobby", from: bob });
+    model.apply(message("#lobby", "1", "carol", "done typing", 1));
+    assert.deepEqual(model.typingIn("#lobby"), ["bob"], "carol's message ends her typing");
+    now = 2 * TYPING_SHOWN_MS - 2;
+    assert.deepEqual(model.typingIn("#lobby"), ["bob"], "his second notice keeps him shown");
+    now = 2 * TYPING_SHOWN_MS - 1;
+    assert.deepEqual(model.typingIn("#lobby"), [], "gone TYPING_SHOWN_MS after his last notice");
+    assert.ok(renders >= 4);
+  });
+
+  it("marks 'seen' our last message at or before the one the peer was shown", () => {
+    const model = new ChatModel("alice", () => 0);
+    model.apply(message("@bob", "1", "alice", "one", 1));
+    model.apply(message("@bob", "2", "alice", "two", 2));
+    model.apply(message("@bob", "3", "bob", "answer", 3));
+    model.apply(message("@bob", "4", "alice", "three", 4));
+    model.apply({ type: "seen", room: "@bob", from: "bob" as UserName, id: "3" });
+    assert.equal(model.room("@bob").seen, "2", "he saw up to his answer: our 'two'");
+    model.apply({ type: "seen", room: "@bob", from: "bob" as UserName, id: "unknown" });
+    assert.equal(model.room("@bob").seen, "2", "a receipt for a message not on the page changes nothing");
+    model.apply({ type: "seen", room: "@bob", from: "bob" as UserName, id: "4" });
+    assert.equal(model.room("@bob").seen, "4");
   });
 
   it("tells a mention from a longer name", () => {

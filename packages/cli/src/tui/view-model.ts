@@ -2,6 +2,7 @@ import {
   presenceKnownWhen,
   reactionCountsWith,
   shortId,
+  TYPING_SHOWN_MS,
   type LinkState,
   type MemberInfo,
   type UiEvent,
@@ -101,8 +102,8 @@ export type TuiAction =
   /** Time passes: typing notices older than TYPING_SHOWN_MS are dropped. */
   | { type: "tick"; now: number };
 
-/** How long "bob is typing…" stays after bob's last notice (they come every 3 s while he types). */
-export const TYPING_SHOWN_MS = 6_000;
+/** How long "bob is typing…" stays after bob's last notice (the client's, shared with the browser). */
+export { TYPING_SHOWN_MS };
 
 export function initialState(options: {
   self: string;

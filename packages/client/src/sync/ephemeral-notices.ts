@@ -10,6 +10,9 @@ import type { ClientStore } from "../store/store.js";
 /** At most one typing notice per room this often. */
 export const TYPING_INTERVAL_MS = 3_000;
 
+/** How long "bob is typing…" stays after bob's last notice, in every interface: two intervals. */
+export const TYPING_SHOWN_MS = 2 * TYPING_INTERVAL_MS;
+
 /**
  * At most one read receipt per room this often, naming the newest message shown: a busy room
  * costs each member one small frame per interval, not one per message.

@@ -1,4 +1,11 @@
-import { reactionCountsWith, seenByText, type LinkState, type UiEvent, type UiMessage } from "@secure-chat/client";
+import {
+  reactionCountsWith,
+  seenByText,
+  TYPING_SHOWN_MS,
+  type LinkState,
+  type UiEvent,
+  type UiMessage,
+} from "@secure-chat/client";
 
 /** One line of a room's pane: a message, or a notice (replies to commands, joins, warnings). */
 export type PaneItem =
@@ -10,6 +17,10 @@ export interface RoomView {
   items: PaneItem[];
   unread: number;
   mentions: number;
+  /** Who is typing here, and when their last notice came (local clock). */
+  typing: Map<string, number>;
+  /** Private conversations: our last message the peer has been shown, marked "seen". */
+  seen?: string;
 }
 
 /** Messages kept per room in the page; older ones stay in the store (/history). */
@@ -30,11 +41,15 @@ export class ChatModel {
   private listeners = new Set<() => void>();
   private notices = 0;
 
-  /** `alert`: told of each message that mentions us or is private, not our own, as it arrives. */
+  /**
+   * `alert`: told of each message that mentions us or is private, not our own, as it arrives.
+   * `later`: runs a task after `ms` (a typing notice that ran out is taken off the page).
+   */
   constructor(
     readonly self: string,
     private readonly now: () => number = Date.now,
     private readonly alert: (message: UiMessage) => void = () => undefined,
+    private readonly later: (ms: number, task: () => void) => void = (ms, task) => void setTimeout(task, ms),
   ) {
     this.room("#lobby");
   }
@@ -51,7 +66,7 @@ export class ChatModel {
   room(label: string): RoomView {
     let room = this.rooms.get(label);
     if (room === undefined) {
-      room = { label, items: [], unread: 0, mentions: 0 };
+      room = { label, items: [], unread: 0, mentions: 0, typing: new Map() };
       this.rooms.set(label, room);
     }
     return room;
@@ -199,13 +214,35 @@ export class ChatModel {
         });
       case "unsupported":
         return this.notice(`${event.from} sent ${event.what}, which this version can't show`, "info", event.room);
-      // Typing notices and read receipts are not shown in the browser yet (the terminal shows them).
       case "typing":
+        this.room(event.room).typing.set(event.from, this.now());
+        this.later(TYPING_SHOWN_MS, () => this.changed());
+        return this.changed();
       case "seen":
-        return;
+        return this.markSeen(event.room, event.id);
       case "info":
         return this.notice(event.message);
     }
+  }
+
+  /** Who is typing in `label` now: those whose last notice is less than TYPING_SHOWN_MS old. */
+  typingIn(label: string): string[] {
+    const typing = this.rooms.get(label)?.typing ?? new Map<string, number>();
+    for (const [name, at] of typing) if (this.now() - at >= TYPING_SHOWN_MS) typing.delete(name);
+    return [...typing.keys()];
+  }
+
+  /** Marks "seen" our last message at or before message `id` (the peer was shown everything up to it). */
+  private markSeen(label: string, id: string): void {
+    const room = this.rooms.get(label);
+    const upTo = room?.items.findIndex((item) => item.kind === "message" && item.message.id === id) ?? -1;
+    if (room === undefined || upTo < 0) return;
+    const ours = room.items
+      .slice(0, upTo + 1)
+      .findLast((item) => item.kind === "message" && item.message.from === this.self);
+    if (ours?.kind !== "message") return;
+    room.seen = ours.message.id;
+    this.changed();
   }
 
   /** Replaces a message on the pane (edited, deleted, reacted to); one not on it stays in the store. */
@@ -228,6 +265,7 @@ export class ChatModel {
     if (room.items.some((item) => item.kind === "message" && item.message.id === message.id)) return;
     room.items.push({ kind: "message", message });
     if (room.items.length > PANE_LIMIT) room.items.shift();
+    room.typing.delete(message.from); // the message ends their typing
     const notable = message.from !== this.self && (mentions(message.text, this.self) || message.room.startsWith("@"));
     if (notable) this.alert(message);
     if (message.room !== this.current && message.from !== this.self) {

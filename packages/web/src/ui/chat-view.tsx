@@ -96,7 +96,10 @@ export function ChatView({ signedIn, onSignedOut }: { signedIn: SignedIn; onSign
       <main class="room" aria-label={`Messages in ${model.current}`}>
         <h2 class="room-title">{model.current}</h2>
         <MessagePane room={room} self={client.name} />
-        <Composer inputRef={input} room={model.current} onLine={run} />
+        <p class="typing" aria-live="polite">
+          {typingText(model.typingIn(model.current))}
+        </p>
+        <Composer inputRef={input} room={model.current} onLine={run} onTyping={() => void client.typing(groupId)} />
       </main>
       <MemberList members={client.who(groupId)} presenceKnown={presenceKnown} room={model.current} />
       {switcher && (
@@ -114,6 +117,13 @@ export function ChatView({ signedIn, onSignedOut }: { signedIn: SignedIn; onSign
       )}
     </div>
   );
+}
+
+/** "bob is typing…", as the terminal's status bar says it; empty when nobody is. */
+function typingText(names: string[]): string {
+  if (names.length === 0) return "";
+  if (names.length > 3) return `${names.length} people are typing…`;
+  return `${names.join(", ")} ${names.length === 1 ? "is" : "are"} typing…`;
 }
 
 /** Asks for the browser's permission to notify of mentions and private messages (a click must ask). */

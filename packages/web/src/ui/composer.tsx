@@ -3,16 +3,19 @@ import { useRef, useState } from "preact/hooks";
 
 /**
  * The input line: Enter sends (text, or a `/` command), Shift+Enter starts a new line. Lines are
- * carried out one after another, so messages keep the order they were typed in.
+ * carried out one after another, so messages keep the order they were typed in. Typing text (not
+ * a command) calls `onTyping`, which the client turns into at most one notice every 3 s.
  */
 export function Composer({
   inputRef,
   room,
   onLine,
+  onTyping,
 }: {
   inputRef: RefObject<HTMLTextAreaElement | null>;
   room: string;
   onLine: (line: string) => Promise<void>;
+  onTyping: () => void;
 }) {
   const [text, setText] = useState("");
   const chain = useRef<Promise<void>>(Promise.resolve());
@@ -39,7 +42,11 @@ export function Composer({
         rows={1}
         placeholder={`Message ${room}`}
         value={text}
-        onInput={(e) => setText(e.currentTarget.value)}
+        onInput={(e) => {
+          const value = e.currentTarget.value;
+          setText(value);
+          if (value.trim() !== "" && !value.startsWith("/")) onTyping();
+        }}
         onKeyDown={(e) => {
           if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
             e.preventDefault();

@@ -33,7 +33,7 @@ export function MessagePane({ room, self }: { room: RoomView; self: string }) {
         </div>,
       );
     }
-    rows.push(itemRow(item, self, byId));
+    rows.push(itemRow(item, self, byId, room.seen));
   }
   return (
     <div
@@ -55,7 +55,7 @@ export function MessagePane({ room, self }: { room: RoomView; self: string }) {
 
 const itemTime = (item: PaneItem): number => (item.kind === "message" ? item.message.sentAt : item.at);
 
-function itemRow(item: PaneItem, self: string, byId: ReadonlyMap<string, UiMessage>) {
+function itemRow(item: PaneItem, self: string, byId: ReadonlyMap<string, UiMessage>, seen: string | undefined) {
   if (item.kind === "notice") {
     return (
       <div key={item.key} class={`notice ${item.tone}`}>
@@ -93,6 +93,7 @@ function itemRow(item: PaneItem, self: string, byId: ReadonlyMap<string, UiMessa
           ))}
         </div>
       )}
+      {message.id === seen ? <div class="seen">seen</div> : null}
     </div>
   );
 }

@@ -4,6 +4,8 @@ import { parseUserName } from "@secure-chat/protocol";
 import { signIn, type PageAdapters, type SignedIn } from "../session.js";
 
 const LAST_NAME = "secure-chat.last-name";
+/** "off" once the user chose to send no typing notices (and see none), as `--no-typing` does. */
+const TYPING = "secure-chat.typing";
 
 /**
  * Name and passphrase. A name this browser holds no state for is new here: the passphrase is
@@ -19,6 +21,7 @@ export function SignInForm({ adapters, onSignedIn }: { adapters: PageAdapters; o
   const [busy, setBusy] = useState(false);
   const [linking, setLinking] = useState(false);
   const [label, setLabel] = useState("browser");
+  const [typing, setTyping] = useState(() => localStorage.getItem(TYPING) !== "off");
   const [pairing, setPairing] = useState<{ code?: string; sas?: string }>({});
 
   const submit = async (event: Event): Promise<void> => {
@@ -49,8 +52,10 @@ export function SignInForm({ adapters, onSignedIn }: { adapters: PageAdapters; o
                 onSas: (sas) => setPairing((shown) => ({ ...shown, sas })),
               }
             : { kind: "new-account" },
+        { typing },
       );
       localStorage.setItem(LAST_NAME, parsed);
+      localStorage.setItem(TYPING, typing ? "on" : "off");
       onSignedIn(signedIn);
     } catch (failure) {
       const code = errorCode(failure);
@@ -113,6 +118,15 @@ export function SignInForm({ adapters, onSignedIn }: { adapters: PageAdapters; o
             )}
           </div>
         )}
+        <label class="check">
+          <input
+            id="typing-notices"
+            type="checkbox"
+            checked={typing}
+            onChange={(e) => setTyping(e.currentTarget.checked)}
+          />
+          Tell others when I am typing (and show me when they are)
+        </label>
         <button type="submit" disabled={busy}>
           {busy ? (pairing.code !== undefined ? "Waiting for your first device…" : "Signing in…") : "Sign in"}
         </button>
