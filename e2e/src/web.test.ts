@@ -102,8 +102,9 @@ describe("browser client", { skip: missing }, () => {
       else await sender.say(text);
       lobby.push(text);
     }
-    for (const user of [wanda, bruno]) await user.waitForMessage(lobby.at(-1) ?? "");
-    await tess.waitFor("the last line", (e) => e.type === "message" && e.text === lobby.at(-1));
+    // Each waits for every line: the last one sent need not be the last to arrive.
+    for (const user of [wanda, bruno]) for (const text of lobby) await user.waitForMessage(text);
+    for (const text of lobby) await tess.waitFor("every line", (e) => e.type === "message" && e.text === text);
     // Senders race each other: the server's order is the one, and everyone sees it.
     const shown = async (user: BrowserUser) => (await user.messageTexts()).filter((text) => lobby.includes(text));
     const order = tess

@@ -1,3 +1,4 @@
+import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
 import { errorCode, errorMessage } from "@secure-chat/client";
 import { parseUserName } from "@secure-chat/protocol";
@@ -88,15 +89,9 @@ export function SignInForm({ adapters, onSignedIn }: { adapters: PageAdapters; o
         {confirm !== undefined && (
           <>
             <PassphraseField id="confirm" label="Passphrase again" value={confirm} onValue={setConfirm} />
-            <label class="check">
-              <input
-                id="link-device"
-                type="checkbox"
-                checked={linking}
-                onChange={(e) => setLinking(e.currentTarget.checked)}
-              />
+            <CheckField id="link-device" checked={linking} onValue={setLinking}>
               I use {parseUserName(name.trim()) ?? "this name"} on another device already: link this browser to it
-            </label>
+            </CheckField>
             {linking && (
               <>
                 <label for="device-label">This device's name (shown to your other devices)</label>
@@ -118,15 +113,9 @@ export function SignInForm({ adapters, onSignedIn }: { adapters: PageAdapters; o
             )}
           </div>
         )}
-        <label class="check">
-          <input
-            id="typing-notices"
-            type="checkbox"
-            checked={typing}
-            onChange={(e) => setTyping(e.currentTarget.checked)}
-          />
+        <CheckField id="typing-notices" checked={typing} onValue={setTyping}>
           Tell others when I am typing (and show me when they are)
-        </label>
+        </CheckField>
         <button type="submit" disabled={busy}>
           {busy ? (pairing.code !== undefined ? "Waiting for your first device…" : "Signing in…") : "Sign in"}
         </button>
@@ -135,6 +124,25 @@ export function SignInForm({ adapters, onSignedIn }: { adapters: PageAdapters; o
         </p>
       </form>
     </main>
+  );
+}
+
+function CheckField(props: {
+  id: string;
+  checked: boolean;
+  onValue: (value: boolean) => void;
+  children: ComponentChildren;
+}) {
+  return (
+    <label class="check">
+      <input
+        id={props.id}
+        type="checkbox"
+        checked={props.checked}
+        onChange={(e) => props.onValue(e.currentTarget.checked)}
+      />
+      {props.children}
+    </label>
   );
 }
 
