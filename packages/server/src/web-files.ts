@@ -11,6 +11,7 @@ import { extname, join } from "node:path";
 export interface WebFiles {
   /** SHA-256 (hex) of index.html, the page that pins every other file by Subresource Integrity. */
   indexSha256: string;
+  /** Answers a GET or HEAD (httpEndpoints refuses every other method before this is called). */
   handle(request: IncomingMessage, response: ServerResponse): void;
 }
 
@@ -78,11 +79,6 @@ export function loadWebFiles(dir: string): WebFiles {
       const headers = securityHeaders(request.headers.host);
       const path = (request.url ?? "/").split("?")[0] ?? "/";
       const file = files.get(path);
-      if (request.method !== "GET" && request.method !== "HEAD") {
-        response.writeHead(405, { ...headers, Allow: "GET, HEAD", "Content-Type": "text/plain" });
-        response.end("method not allowed\n");
-        return;
-      }
       if (file === undefined) {
         response.writeHead(404, { ...headers, "Content-Type": "text/plain; charset=utf-8" });
         response.end("not found\n");
