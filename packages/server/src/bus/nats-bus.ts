@@ -168,12 +168,7 @@ export class NatsBus implements Bus {
     if (seq !== undefined) h.set("seq", String(seq));
     h.set("to", to);
     if (except !== undefined) h.set("except", except);
-    // While NATS is away the client buffers a little and drops the rest: deliveries are fetched anyway.
-    try {
-      this.nc.publish(this.subjects.frames, frame, { headers: h });
-    } catch (error) {
-      this.options.onStatus?.("bus_publish_failed", String(error));
-    }
+    this.publishOnNats(this.subjects.frames, frame, h);
   }
 
   private receiveFrame(h: MsgHdrs | undefined, frame: Uint8Array): void {
@@ -213,8 +208,13 @@ export class NatsBus implements Bus {
 
   private publishJson(subject: string, value: unknown): void {
     if (this.nc.isClosed()) return;
+    this.publishOnNats(subject, JSON.stringify(value));
+  }
+
+  /** While NATS is away the client buffers a little and drops the rest: deliveries are fetched anyway. */
+  private publishOnNats(subject: string, data: Uint8Array | string, h?: MsgHdrs): void {
     try {
-      this.nc.publish(subject, JSON.stringify(value));
+      this.nc.publish(subject, data, h === undefined ? undefined : { headers: h });
     } catch (error) {
       this.options.onStatus?.("bus_publish_failed", String(error));
     }
