@@ -20,10 +20,11 @@ export function natsServerBinary(): string | undefined {
 }
 
 /** Why NATS tests cannot run here, or undefined when they can. */
+const notInstalled = (): ServiceMissingError =>
+  new ServiceMissingError("nats-server", "apt-get install -y nats-server");
+
 export function natsMissing(): string | undefined {
-  return natsServerBinary() === undefined
-    ? new ServiceMissingError("nats-server", "apt-get install -y nats-server").message
-    : undefined;
+  return natsServerBinary() === undefined ? notInstalled().message : undefined;
 }
 
 export class NatsInstance {
@@ -36,7 +37,7 @@ export class NatsInstance {
 
   static async start(): Promise<NatsInstance> {
     const binary = natsServerBinary();
-    if (binary === undefined) throw new ServiceMissingError("nats-server", "apt-get install -y nats-server");
+    if (binary === undefined) throw notInstalled();
     const instance = new NatsInstance(binary, await freePort());
     await instance.restart();
     return instance;

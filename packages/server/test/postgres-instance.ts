@@ -25,10 +25,11 @@ export function postgresBinDir(): string | undefined {
 }
 
 /** Why PostgreSQL tests cannot run here, or undefined when they can. */
+const notInstalled = (): ServiceMissingError =>
+  new ServiceMissingError("PostgreSQL (initdb, postgres)", "apt-get install -y postgresql");
+
 export function postgresMissing(): string | undefined {
-  return postgresBinDir() === undefined
-    ? new ServiceMissingError("PostgreSQL (initdb, postgres)", "apt-get install -y postgresql").message
-    : undefined;
+  return postgresBinDir() === undefined ? notInstalled().message : undefined;
 }
 
 export interface PostgresOptions {
@@ -52,7 +53,7 @@ export class PostgresInstance {
   /** initdb and start; throws ServiceMissingError when PostgreSQL is not installed. */
   static async start(options: PostgresOptions = {}): Promise<PostgresInstance> {
     const bin = postgresBinDir();
-    if (bin === undefined) throw new ServiceMissingError("PostgreSQL", "apt-get install -y postgresql");
+    if (bin === undefined) throw notInstalled();
     const dir = serviceDir("pg");
     runAsServiceUser(join(bin, "initdb"), [
       "-D",
