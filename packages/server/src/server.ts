@@ -76,6 +76,13 @@ export async function startServer(
     throw error;
   }
   const ctx = createContext(config, storage, bus, log);
+  /** Closes what is open before anything listens: cursors, metrics, bus, storage. */
+  const release = async (): Promise<void> => {
+    await ctx.cursors.close();
+    ctx.metrics.close();
+    bus.close();
+    await storage.close();
+  };
   try {
     const tls =
       config.tls !== undefined
@@ -97,10 +104,7 @@ export async function startServer(
         missedHints?.stop();
         await transport.close();
         await ctx.sends.flush();
-        await ctx.cursors.close();
-        ctx.metrics.close();
-        bus.close();
-        await storage.close();
+        await release();
       })());
     return {
       url: transport.url,
@@ -116,10 +120,7 @@ export async function startServer(
     };
   } catch (error) {
     // A bad certificate or a port in use: nothing was accepted, but the storage is open.
-    ctx.metrics.close();
-    await ctx.cursors.close();
-    bus.close();
-    await storage.close();
+    await release();
     throw error;
   }
 }
