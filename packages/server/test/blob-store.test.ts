@@ -73,17 +73,24 @@ describe("BlobStore", () => {
   );
 
   it(
-    "deletes what nobody can refer to: old, of a gone group, or never finished",
+    "deletes what nobody can refer to: old, of a gone group, or never finished (asking once per group)",
     withStore(async (store, dir) => {
       const hour = 3_600_000;
       store.append(alice, lobby, id(5), 0, bytes(10), true, 0);
       store.append(alice, "#gone" as GroupId, id(6), 0, bytes(10), true, 10 * hour);
       store.append(alice, lobby, id(7), 0, bytes(10), false, 10 * hour);
       store.append(alice, lobby, id(8), 0, bytes(10), true, 10 * hour);
-      const removed = await store.collect(async (g) => g === "#gone", 12 * hour, 5 * hour);
+      store.append(alice, lobby, id(9), 0, bytes(10), true, 10 * hour);
+      const asked: GroupId[] = [];
+      const groupGone = async (g: GroupId): Promise<boolean> => {
+        asked.push(g);
+        return g === "#gone";
+      };
+      const removed = await store.collect(groupGone, 12 * hour, 5 * hour);
       assert.equal(removed, 3);
-      assert.deepEqual(readdirSync(dir).sort(), [id(8), `${id(8)}.json`]);
-      assert.equal(store.usedBy(alice), 10);
+      assert.deepEqual(readdirSync(dir).sort(), [id(8), `${id(8)}.json`, id(9), `${id(9)}.json`]);
+      assert.equal(store.usedBy(alice), 20);
+      assert.deepEqual(asked.sort(), [lobby, "#gone"].sort(), "each group is asked about once");
     }),
   );
 });

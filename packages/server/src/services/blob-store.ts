@@ -168,10 +168,17 @@ export class BlobStore {
     olderThan: number | undefined,
   ): Promise<number> {
     let removed = 0;
+    // One question per group, however many of its files there are.
+    const gone = new Map<GroupId, Promise<boolean>>();
+    const isGone = (groupId: GroupId): Promise<boolean> => {
+      let answer = gone.get(groupId);
+      if (answer === undefined) gone.set(groupId, (answer = groupGone(groupId)));
+      return answer;
+    };
     for (const [id, record] of [...this.records]) {
       const abandoned = !record.complete && now - record.createdAt > UNFINISHED_MS;
       const old = olderThan !== undefined && record.createdAt < olderThan;
-      if (abandoned || old || (await groupGone(record.groupId))) {
+      if (abandoned || old || (await isGone(record.groupId))) {
         this.remove(id);
         removed++;
       }
