@@ -25,8 +25,9 @@ export function startRetention(ctx: ServerContext): { stop(): void } {
     try {
       const deleted = await ctx.storage.pruneDeliveries(ctx.now() - days * DAY_MS, ROWS_PER_WRITE);
       if (deleted > 0) ctx.log.info("retention", { deleted, olderThanDays: days });
-      await collectBlobs(ctx, ctx.now() - days * DAY_MS);
+      // Files once the sweep is done, not after each of its chunks.
       if (deleted === ROWS_PER_WRITE) setImmediate(() => void prune());
+      else await collectBlobs(ctx, ctx.now() - days * DAY_MS);
     } catch (error) {
       ctx.log.warn("retention_failed", { error: String(error), action: "retried in an hour" });
     }
