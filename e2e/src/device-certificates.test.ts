@@ -15,7 +15,7 @@ import {
   type UserName,
 } from "@secure-chat/protocol";
 import { ServerProcess } from "./harness.js";
-import { RawClients, rawIdentity, rawLogin, type RawClient, type RawIdentity } from "./raw-client.js";
+import { RawClients, rawIdentity, rawKeyPackage, rawLogin, type RawClient, type RawIdentity } from "./raw-client.js";
 
 describe("device certificates at the server", () => {
   let server: ServerProcess;
@@ -109,6 +109,17 @@ describe("device certificates at the server", () => {
     assert.equal((await request(aliceLink, { type: "add_device", rid: 9, certificate }, "ok")).type, "ok");
     const link3 = await raws.connect();
     assert.equal((await rawLogin(link3, alice3)).answer.type, "login_ok");
+    link3.send({
+      type: "upload_key_packages",
+      rid: 2,
+      keyPackages: [await rawKeyPackage("alice.3", alice3), await rawKeyPackage("alice.3", alice3)],
+      lastResort: new Uint8Array(),
+    });
+    assert.equal((await link3.next("ok")).type, "ok");
+    const bobLink = await raws.connect();
+    await rawLogin(bobLink, rawIdentity("bob2"));
+    bobLink.send({ type: "claim_key_package", rid: 11, name: "alice.3" });
+    assert.equal((await bobLink.next("key_package")).type, "key_package", "one of its two KeyPackages (control)");
     // alice.2 revokes alice.3: any device of the account may, none may revoke the first.
     const link2 = await raws.connect();
     await rawLogin(link2, alice2);
@@ -133,8 +144,6 @@ describe("device certificates at the server", () => {
     const told = await link3.next("error");
     assert.equal(told.type === "error" && told.code, "DEVICE_REVOKED");
     assert.deepEqual(await loginAs(alice3), { type: "error", code: "DEVICE_REVOKED" });
-    const bobLink = await raws.connect();
-    await rawLogin(bobLink, rawIdentity("bob2"));
     const listed = await request(bobLink, { type: "list_devices", rid: 13, name: "alice" }, "devices");
     if (listed.type !== "devices") assert.fail(JSON.stringify(listed));
     const verified = verifyDeviceListings(

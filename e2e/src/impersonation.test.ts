@@ -1,35 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ed25519 } from "@noble/curves/ed25519.js";
-import {
-  decodeMlsMessage,
-  defaultCapabilities,
-  encodeMlsMessage,
-  generateKeyPackageWithKey,
-  getCiphersuiteFromName,
-  getCiphersuiteImpl,
-} from "ts-mls";
-import { cipherSuites } from "@secure-chat/protocol";
+import { decodeMlsMessage } from "ts-mls";
 import { ChatProcess, Lobby, tempDir } from "./harness.js";
 import { ReplayProxy } from "./replay-proxy.js";
-import { RawClients, rawIdentity, rawLogin, type RawIdentity, type RawClient } from "./raw-client.js";
-
-async function keyPackage(
-  identity: string,
-  signer: { secretKey: Uint8Array; publicKey: Uint8Array },
-): Promise<Uint8Array> {
-  const impl = await getCiphersuiteImpl(getCiphersuiteFromName(cipherSuites.xwing));
-  const now = BigInt(Math.floor(Date.now() / 1000));
-  const { publicPackage } = await generateKeyPackageWithKey(
-    { credentialType: "basic", identity: new TextEncoder().encode(identity) },
-    defaultCapabilities(),
-    { notBefore: now - 60n, notAfter: now + 86_400n },
-    [],
-    { signKey: signer.secretKey, publicKey: signer.publicKey },
-    impl,
-  );
-  return encodeMlsMessage({ keyPackage: publicPackage, wireformat: "mls_key_package", version: "mls10" });
-}
+import { RawClients, rawIdentity, rawKeyPackage, rawLogin, type RawIdentity, type RawClient } from "./raw-client.js";
 
 describe("impersonation", () => {
   let lobby: Lobby;
@@ -54,7 +29,7 @@ describe("impersonation", () => {
     mallory.send({
       type: "upload_key_packages",
       rid: 20,
-      keyPackages: [await keyPackage("alice", malloryId)],
+      keyPackages: [await rawKeyPackage("alice", malloryId)],
       lastResort: new Uint8Array(),
     });
     const answer = await mallory.next("ok");
@@ -66,7 +41,7 @@ describe("impersonation", () => {
     mallory.send({
       type: "upload_key_packages",
       rid: 21,
-      keyPackages: [await keyPackage("mallory", stranger)],
+      keyPackages: [await rawKeyPackage("mallory", stranger)],
       lastResort: new Uint8Array(),
     });
     const answer = await mallory.next("ok");
@@ -74,7 +49,7 @@ describe("impersonation", () => {
     mallory.send({
       type: "upload_key_packages",
       rid: 22,
-      keyPackages: [await keyPackage("mallory", malloryId)],
+      keyPackages: [await rawKeyPackage("mallory", malloryId)],
       lastResort: new Uint8Array(),
     });
     assert.equal((await mallory.next("ok")).type, "ok", "a genuine KeyPackage is accepted (control)");

@@ -1,7 +1,21 @@
 /** A bare protocol client for hostile and low-level tests: raw frames over a real socket. */
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { WebSocket } from "ws";
-import { decodeFrame, encodeFrame, signLogin, type ClientFrame, type ServerFrame } from "@secure-chat/protocol";
+import {
+  defaultCapabilities,
+  encodeMlsMessage,
+  generateKeyPackageWithKey,
+  getCiphersuiteFromName,
+  getCiphersuiteImpl,
+} from "ts-mls";
+import {
+  cipherSuites,
+  decodeFrame,
+  encodeFrame,
+  signLogin,
+  type ClientFrame,
+  type ServerFrame,
+} from "@secure-chat/protocol";
 
 export class RawClient {
   readonly frames: ServerFrame[] = [];
@@ -99,4 +113,22 @@ export async function rawLogin(
   const signature = signLogin(identity.secretKey, challenge.nonce, identity.name);
   client.send({ type: "login", rid: 2, signature });
   return { answer: await client.next("login_ok"), nonce: challenge.nonce, signature };
+}
+
+/** An encoded X-Wing KeyPackage with `identity` as its basic credential, signed by `signer`. */
+export async function rawKeyPackage(
+  identity: string,
+  signer: { secretKey: Uint8Array; publicKey: Uint8Array },
+): Promise<Uint8Array> {
+  const impl = await getCiphersuiteImpl(getCiphersuiteFromName(cipherSuites.xwing));
+  const now = BigInt(Math.floor(Date.now() / 1000));
+  const { publicPackage } = await generateKeyPackageWithKey(
+    { credentialType: "basic", identity: new TextEncoder().encode(identity) },
+    defaultCapabilities(),
+    { notBefore: now - 60n, notAfter: now + 86_400n },
+    [],
+    { signKey: signer.secretKey, publicKey: signer.publicKey },
+    impl,
+  );
+  return encodeMlsMessage({ keyPackage: publicPackage, wireformat: "mls_key_package", version: "mls10" });
 }
