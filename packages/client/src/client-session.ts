@@ -213,6 +213,7 @@ export class ClientSession implements LinkSession {
   /** Sends the last acknowledgement and closes the link for good. */
   close(): void {
     this.parts?.stream.flushAck();
+    this.parts?.notices.close();
     this.closing = true;
     this.link.close();
   }

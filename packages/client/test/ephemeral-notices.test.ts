@@ -87,6 +87,16 @@ describe("EphemeralNotices: read receipts", () => {
     );
   });
 
+  it("sends no held receipt after close, and leaves no timer behind", async () => {
+    const { notices, timers, sent } = setup();
+    await notices.seen(lobby, messageId("1"));
+    await notices.seen(lobby, messageId("2"));
+    notices.close();
+    assert.equal(await timers.next(), false, "no timer pending");
+    await flush();
+    assert.equal(sent.length, 1, "only the first went");
+  });
+
   it("keeps a room's receipts for /seen without an event, a private one as `seen`; none of our own devices' nor with receipts off", async () => {
     const { notices, events, push } = setup();
     const target = messageId("hello");

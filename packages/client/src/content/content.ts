@@ -1,3 +1,4 @@
+import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
 import type { GroupId, UserName } from "@secure-chat/protocol";
 import {
   decodeMimi,
@@ -108,12 +109,11 @@ export function padContent(plaintext: Uint8Array): Uint8Array {
 }
 
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
-const toHex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 
 /** The bytes of a MIMI message id; undefined for an id of a version 1 message (those can't be referred to). */
 export function idBytes(id: string): Uint8Array | undefined {
   if (!MIMI_ID.test(id)) return undefined;
-  return Uint8Array.from(id.match(/../g) ?? [], (pair) => parseInt(pair, 16));
+  return hexToBytes(id);
 }
 
 function requireId(id: string): Uint8Array {
@@ -130,7 +130,6 @@ const textPart = (disposition: number, text: string): NestedPart => ({
   content: utf8(text),
 });
 const nullPart = (disposition: number): NestedPart => ({ disposition, language: "", cardinality: "null" });
-const fromHex = (hex: string): Uint8Array => Uint8Array.from(hex.match(/../g) ?? [], (pair) => parseInt(pair, 16));
 
 function filePart(file: FileRef): NestedPart {
   return {
@@ -142,11 +141,11 @@ function filePart(file: FileRef): NestedPart {
     expires: 0,
     size: file.size,
     encAlg: AES_256_GCM,
-    key: fromHex(file.key),
-    nonce: fromHex(file.nonce),
+    key: hexToBytes(file.key),
+    nonce: hexToBytes(file.nonce),
     aad: EMPTY,
     hashAlg: SHA_256,
-    contentHash: fromHex(file.sha256),
+    contentHash: hexToBytes(file.sha256),
     description: "",
     filename: file.name,
   };
@@ -170,9 +169,9 @@ function fileOf(part: NestedPart): FileRef | undefined {
     name: part.filename,
     size: part.size,
     contentType: part.contentType,
-    key: toHex(part.key),
-    nonce: toHex(part.nonce),
-    sha256: toHex(part.contentHash),
+    key: bytesToHex(part.key),
+    nonce: bytesToHex(part.nonce),
+    sha256: bytesToHex(part.contentHash),
   };
 }
 
@@ -232,7 +231,7 @@ export function encodeContent(
     extensions: new Map([[SENT_AT, sentAt]]),
     ...mimiFields(body),
   });
-  return { id: toHex(mimiMessageId(senderUri(sender), roomUri(room), plaintext, salt)), plaintext };
+  return { id: bytesToHex(mimiMessageId(senderUri(sender), roomUri(room), plaintext, salt)), plaintext };
 }
 
 /** The text of a text part this version shows (plain text, or Markdown as its source). */
@@ -265,7 +264,7 @@ function describe(part: NestedPart): string {
 /** What a MIMI content means here; undefined when it is malformed for its kind (not merely unknown). */
 function bodyOf(content: MimiContent): MessageBody | undefined {
   const { part, replaces, inReplyTo } = content;
-  const target = (id: Uint8Array | null): string | undefined => (id === null ? undefined : toHex(id));
+  const target = (id: Uint8Array | null): string | undefined => (id === null ? undefined : bytesToHex(id));
   const text = partText(part);
   const unsupported: MessageBody = { kind: "unsupported", what: describe(part) };
   const file = fileOf(part);
@@ -273,25 +272,25 @@ function bodyOf(content: MimiContent): MessageBody | undefined {
   if (part.disposition === Disposition.session && part.cardinality === "single") {
     if (part.contentType === TYPING_TYPE) return { kind: "typing" };
     if (part.contentType === SEEN_TYPE)
-      return inReplyTo === null ? undefined : { kind: "seen", target: toHex(inReplyTo) };
+      return inReplyTo === null ? undefined : { kind: "seen", target: bytesToHex(inReplyTo) };
   }
   if (part.disposition === Disposition.reaction) {
     if (inReplyTo === null) return undefined;
     if (replaces !== null) {
       return part.cardinality === "null"
-        ? { kind: "unreaction", target: toHex(inReplyTo), reaction: toHex(replaces) }
+        ? { kind: "unreaction", target: bytesToHex(inReplyTo), reaction: bytesToHex(replaces) }
         : unsupported;
     }
     if (text === undefined) return unsupported;
     if (text === "" || utf8(text).length > MAX_REACTION_BYTES) return undefined;
-    return { kind: "reaction", target: toHex(inReplyTo), emoji: text };
+    return { kind: "reaction", target: bytesToHex(inReplyTo), emoji: text };
   }
   if (part.disposition !== Disposition.render && part.disposition !== Disposition.unspecified) return unsupported;
   if (replaces !== null) {
-    if (part.cardinality === "null") return { kind: "delete", target: toHex(replaces) };
+    if (part.cardinality === "null") return { kind: "delete", target: bytesToHex(replaces) };
     if (text === undefined) return unsupported;
     const replyTo = target(inReplyTo);
-    return { kind: "edit", target: toHex(replaces), text, ...(replyTo === undefined ? {} : { replyTo }) };
+    return { kind: "edit", target: bytesToHex(replaces), text, ...(replyTo === undefined ? {} : { replyTo }) };
   }
   if (text === undefined) return unsupported;
   const replyTo = target(inReplyTo);
@@ -323,7 +322,7 @@ export function decodeContent(bytes: Uint8Array, sender: UserName, room: GroupId
   const body = bodyOf(content);
   if (body === undefined) return undefined;
   const encoded = bytes.subarray(0, length);
-  const id = toHex(mimiMessageId(senderUri(sender), roomUri(room), encoded, content.salt));
+  const id = bytesToHex(mimiMessageId(senderUri(sender), roomUri(room), encoded, content.salt));
   return { id, sentAt: sentAt as number | undefined, body };
 }
 

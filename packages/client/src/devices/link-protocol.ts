@@ -1,5 +1,6 @@
 import { x25519 } from "@noble/curves/ed25519.js";
 import { sha256 } from "@noble/hashes/sha2.js";
+import { concatBytes } from "@noble/hashes/utils.js";
 import { ByteReader, ByteWriter, DecodeFailure, MAX_DEVICE_LABEL_LENGTH } from "@secure-chat/protocol";
 import { ClientError } from "../errors.js";
 import { sameKey } from "../identity.js";
@@ -94,18 +95,8 @@ function readPayload(r: ByteReader): LinkPayload {
   }
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
-
 export function commitment(exchangeKey: Uint8Array, accountKey: Uint8Array): Uint8Array {
-  return sha256(concat(COMMIT_LABEL, exchangeKey, accountKey));
+  return sha256(concatBytes(COMMIT_LABEL, exchangeKey, accountKey));
 }
 
 /** Throws BAD_ARGUMENT unless `reveal` opens `committed`. */
@@ -147,7 +138,7 @@ export function sharedSecret(secretKey: Uint8Array, publicKey: Uint8Array): Uint
 
 /** The 6-digit short authentication string, as `123 456`: the same on both screens only if nobody swapped a key. */
 export function shortAuthenticationString(t: LinkTranscript, shared: Uint8Array): string {
-  const digest = sha256(concat(SAS_LABEL, transcriptBytes(t, shared)));
+  const digest = sha256(concatBytes(SAS_LABEL, transcriptBytes(t, shared)));
   const value = new DataView(digest.buffer, digest.byteOffset, 4).getUint32(0) % 1_000_000;
   const digits = value.toString().padStart(6, "0");
   return `${digits.slice(0, 3)} ${digits.slice(3)}`;

@@ -101,14 +101,13 @@ function changeOf(
     case "edit":
     case "delete": {
       if (target.from !== from) {
-        const verb = body.kind === "edit" ? "edit" : "delete";
         return {
           changes: {},
           events: [
             {
               type: "error",
               code: "NOT_YOUR_MESSAGE",
-              message: `${from} tried to ${verb} ${target.from}'s message ${shortId(target.id)} in ${groupId}; ignored`,
+              message: `${from} tried to ${body.kind} ${target.from}'s message ${shortId(target.id)} in ${groupId}; ignored`,
             },
           ],
         };

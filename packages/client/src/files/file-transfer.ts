@@ -1,4 +1,5 @@
 import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
 import type { GroupId } from "@secure-chat/protocol";
 import type { FileRef } from "../content/content.js";
 import { ClientError } from "../errors.js";
@@ -14,9 +15,6 @@ import type { RpcConnection } from "../link/rpc.js";
 /** Bytes per put_blob / get_blob frame: well under any server's frame limit. */
 const CHUNK_BYTES = 1024 * 1024;
 
-const hex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-const unhex = (text: string): Uint8Array<ArrayBuffer> =>
-  Uint8Array.from(text.match(/../g) ?? [], (pair) => parseInt(pair, 16));
 /** WebCrypto's types take bytes over an ArrayBuffer only (not a SharedArrayBuffer). */
 const own = (bytes: Uint8Array): Uint8Array<ArrayBuffer> => new Uint8Array(bytes);
 
@@ -29,7 +27,7 @@ export async function uploadFile(
   const nonce = crypto.getRandomValues(new Uint8Array(12));
   const aes = await crypto.subtle.importKey("raw", key, "AES-GCM", false, ["encrypt"]);
   const ciphertext = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-GCM", iv: nonce }, aes, own(file.bytes)));
-  const blobId = hex(crypto.getRandomValues(new Uint8Array(16)));
+  const blobId = bytesToHex(crypto.getRandomValues(new Uint8Array(16)));
   for (let offset = 0; ; offset += CHUNK_BYTES) {
     const last = offset + CHUNK_BYTES >= ciphertext.length;
     const data = ciphertext.subarray(offset, offset + CHUNK_BYTES);
@@ -41,9 +39,9 @@ export async function uploadFile(
     name: file.name,
     size: file.bytes.length,
     contentType: file.contentType,
-    key: hex(key),
-    nonce: hex(nonce),
-    sha256: hex(sha256(ciphertext)),
+    key: bytesToHex(key),
+    nonce: bytesToHex(nonce),
+    sha256: bytesToHex(sha256(ciphertext)),
   };
 }
 
@@ -74,12 +72,12 @@ export async function downloadFile(
       "FILE_CORRUPT",
       `the server's copy of ${file.name} is not the file that was sent (${why}): refused`,
     );
-  if (hex(sha256(ciphertext)) !== file.sha256) throw corrupt("its SHA-256 differs");
-  const aes = await crypto.subtle.importKey("raw", unhex(file.key), "AES-GCM", false, ["decrypt"]);
+  if (bytesToHex(sha256(ciphertext)) !== file.sha256) throw corrupt("its SHA-256 differs");
+  const aes = await crypto.subtle.importKey("raw", own(hexToBytes(file.key)), "AES-GCM", false, ["decrypt"]);
   let plaintext: Uint8Array;
   try {
     plaintext = new Uint8Array(
-      await crypto.subtle.decrypt({ name: "AES-GCM", iv: unhex(file.nonce) }, aes, own(ciphertext)),
+      await crypto.subtle.decrypt({ name: "AES-GCM", iv: own(hexToBytes(file.nonce)) }, aes, own(ciphertext)),
     );
   } catch {
     throw corrupt("it does not decrypt");

@@ -2,7 +2,7 @@ import { accountOf, directPeer, parseGroupId, type FrameOf, type GroupId, type U
 import { encodeContent, idBytes, type EphemeralBody } from "../content/content.js";
 import type { GroupEngine } from "../engine/group-engine.js";
 import type { ChatEvent } from "../events.js";
-import type { Timers } from "../link/timers.js";
+import type { TimerHandle, Timers } from "../link/timers.js";
 import type { RpcConnection } from "../link/rpc.js";
 import type { SerialQueue } from "../serial-queue.js";
 import type { ClientStore } from "../store/store.js";
@@ -53,6 +53,8 @@ export class EphemeralNotices {
   /** Rooms: when the last receipt went, and the newer id held back until the interval is over. */
   private readonly roomSeenAt = new Map<GroupId, number>();
   private readonly roomSeenHeld = new Map<GroupId, string>();
+  /** The timer that sends a room's held receipt, cancelled on close. */
+  private readonly roomSeenTimers = new Map<GroupId, TimerHandle>();
   /** For each group, the newest message id each other account said it was shown. */
   private readonly receipts = new Map<GroupId, Map<UserName, string>>();
 
@@ -83,7 +85,12 @@ export class EphemeralNotices {
     }
     const wait = (this.roomSeenAt.get(groupId) ?? -Infinity) + ROOM_SEEN_INTERVAL_MS - this.options.now();
     if (wait > 0) {
-      if (!this.roomSeenHeld.has(groupId)) this.options.timers.setTimeout(() => void this.sendHeld(groupId), wait);
+      if (!this.roomSeenTimers.has(groupId)) {
+        this.roomSeenTimers.set(
+          groupId,
+          this.options.timers.setTimeout(() => void this.sendHeld(groupId), wait),
+        );
+      }
       this.roomSeenHeld.set(groupId, id);
       return;
     }
@@ -95,7 +102,15 @@ export class EphemeralNotices {
   private async sendHeld(groupId: GroupId): Promise<void> {
     const id = this.roomSeenHeld.get(groupId);
     this.roomSeenHeld.delete(groupId);
+    this.roomSeenTimers.delete(groupId);
     if (id !== undefined) await this.seen(groupId, id).catch(() => undefined);
+  }
+
+  /** Drops the held receipts and their timers: nothing goes, and no timer keeps the process alive. */
+  close(): void {
+    for (const timer of this.roomSeenTimers.values()) this.options.timers.clearTimeout(timer);
+    this.roomSeenTimers.clear();
+    this.roomSeenHeld.clear();
   }
 
   /** Who said they were shown what in `groupId`: each other account's newest message id. */
