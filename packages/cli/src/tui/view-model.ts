@@ -1,4 +1,7 @@
 import {
+  deviceChange,
+  deviceRefusal,
+  invitation,
   presenceKnownWhen,
   reactionCountsWith,
   shortId,
@@ -8,7 +11,7 @@ import {
   type UiEvent,
   type UiMessage,
 } from "@secure-chat/client";
-import { deviceChange, deviceRefusal, formatHuman, invitation, sizeText } from "../format-human.js";
+import { formatHuman, sizeText } from "../format-human.js";
 import { computeLayout, type Layout } from "./layout.js";
 import type { SavedRoom } from "./saved-rooms.js";
 import {
