@@ -1,5 +1,13 @@
 import { displayWidth, wrapLine } from "./tui/text-width.js";
-import { seenByText, shortId, type UiEvent, type UiMessage } from "@secure-chat/client";
+import {
+  deviceChange,
+  deviceRefusal,
+  invitation,
+  seenByText,
+  shortId,
+  type UiEvent,
+  type UiMessage,
+} from "@secure-chat/client";
 
 /** A date and time, as `2026-12-04 19:40` (local time). */
 function day(ms: number): string {
@@ -41,31 +49,12 @@ function messageLine(event: UiMessage): string {
   return `[${clock(event.serverTs)}] ${event.room} ${shortId(event.id)} <${event.from}> ${reply}${body}${reactions === "" ? "" : ` ${reactions}`}`;
 }
 
-/** Being added to a room by someone else, in words: it is news, and says how to go there. */
-/** A device added to or removed from a room, in the words both interfaces use. */
-export function deviceChange(event: Extract<UiEvent, { type: "device" }>): string {
-  const whose = event.account;
-  return event.change === "added"
-    ? `${whose} added a device: ${event.device} (key ${event.fingerprint}) is in ${event.room} now`
-    : `${whose}'s device ${event.device} was removed from ${event.room} by ${event.by}`;
-}
-
-/** A leaf under a device name that its account never certified, refused. */
-export function deviceRefusal(event: Extract<UiEvent, { type: "device_refused" }>): string {
-  return `WARNING: refused ${event.device}: ${event.reason}. The server may be trying to add a device to that account; nothing it sends is shown.`;
-}
-
-export function invitation(room: string, by: string): string {
-  return room.startsWith("@")
-    ? `${by} started a private conversation with you (/join ${room} to talk there)`
-    : `${by} invited you to ${room} (/join ${room} to talk there)`;
-}
-
-/** One event as the lines a person reads: local time first, e.g. `[14:03] #lobby <alice> hi`. */
 /** The mark /who and the side panel put before a name: ● online, ○ offline, ? not known now. */
 export function presenceMark(online: boolean | undefined): string {
   return online === undefined ? "?" : online ? "●" : "○";
 }
+
+/** One event as the lines a person reads: local time first, e.g. `[14:03] #lobby <alice> hi`. */
 
 export function formatHuman(event: UiEvent, now: number = Date.now()): string[] {
   const at = `[${clock(now)}]`;

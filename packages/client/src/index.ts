@@ -48,4 +48,5 @@ export {
   type UiSink,
   seenByText,
 } from "./session/ui-events.js";
+export { deviceChange, deviceRefusal, invitation } from "./session/wording.js";
 export { ROOM_SEEN_INTERVAL_MS, TYPING_INTERVAL_MS, TYPING_SHOWN_MS } from "./sync/ephemeral-notices.js";

@@ -105,6 +105,30 @@ describe("ChatModel", () => {
     assert.equal(model.room("@bob").seen, "4");
   });
 
+  it("says a device change in its room, and a refused device as a warning, in the terminal's words", () => {
+    const model = new ChatModel("alice", () => 0);
+    const [bob, laptop] = ["bob" as UserName, "bob.laptop" as UserName];
+    model.apply({
+      type: "device",
+      room: "#dev",
+      account: bob,
+      device: laptop,
+      change: "added",
+      by: bob,
+      fingerprint: "ab12",
+    });
+    model.apply({ type: "device_refused", device: laptop, reason: "no certificate" });
+    const said = (label: string) =>
+      model.room(label).items.flatMap((item) => (item.kind === "notice" ? [[item.tone, item.text]] : []));
+    assert.deepEqual(said("#dev"), [["info", "bob added a device: bob.laptop (key ab12) is in #dev now"]]);
+    assert.deepEqual(said("#lobby"), [
+      [
+        "warning",
+        "WARNING: refused bob.laptop: no certificate. The server may be trying to add a device to that account; nothing it sends is shown.",
+      ],
+    ]);
+  });
+
   it("tells a mention from a longer name", () => {
     assert.equal(mentions("hi @alice!", "alice"), true);
     assert.equal(mentions("alice: hi", "alice"), true);

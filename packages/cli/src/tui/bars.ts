@@ -90,7 +90,7 @@ export function statusLine(state: TuiState, width: number): StyledLine {
     return [`${i + 1}${r.highlights > 0 ? "!" : ""}`];
   });
   if (activity.length > 0) parts.push({ text: `[act: ${activity.join(",")}] `, color: "yellowBright" });
-  // Kept current by the controller's ticks (view-model TYPING_SHOWN_MS).
+  // Kept current by the controller's ticks (the client's TYPING_SHOWN_MS).
   const typing = [...(room?.typing.keys() ?? [])];
   if (typing.length > 0) {
     const who =

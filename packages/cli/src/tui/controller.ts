@@ -3,6 +3,7 @@ import {
   errorMessage,
   parseCommand,
   shortId,
+  TYPING_SHOWN_MS,
   uiMessage,
   type ChatClient,
   type Command,
@@ -24,7 +25,6 @@ import {
   reduce,
   roomsToSave,
   MAX_SCROLLBACK,
-  TYPING_SHOWN_MS,
   type TuiAction,
   type TuiState,
 } from "./view-model.js";

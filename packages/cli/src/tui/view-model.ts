@@ -1,4 +1,7 @@
 import {
+  deviceChange,
+  deviceRefusal,
+  invitation,
   presenceKnownWhen,
   reactionCountsWith,
   shortId,
@@ -8,7 +11,7 @@ import {
   type UiEvent,
   type UiMessage,
 } from "@secure-chat/client";
-import { deviceChange, deviceRefusal, formatHuman, invitation, sizeText } from "../format-human.js";
+import { formatHuman, sizeText } from "../format-human.js";
 import { computeLayout, type Layout } from "./layout.js";
 import type { SavedRoom } from "./saved-rooms.js";
 import {
@@ -101,9 +104,6 @@ export type TuiAction =
   | { type: "select-message"; move: "older" | "newer" | "clear" }
   /** Time passes: typing notices older than TYPING_SHOWN_MS are dropped. */
   | { type: "tick"; now: number };
-
-/** How long "bob is typing…" stays after bob's last notice (the client's, shared with the browser). */
-export { TYPING_SHOWN_MS };
 
 export function initialState(options: {
   self: string;
@@ -262,7 +262,7 @@ function requote(state: TuiState, label: string, id: string): TuiState {
   return withRoom(state, label, (r) => ({ ...r, entries }));
 }
 
-/** Reaction counts with `from`'s `emoji` added or taken away. */
+/** Room `label` with its typing names changed by `update` (a new map: the bars redraw). */
 function withTyping(state: TuiState, label: string, update: (typing: Map<string, number>) => void): TuiState {
   if (!state.rooms.has(label)) return state;
   return withRoom(state, label, (room) => {

@@ -1,4 +1,6 @@
 import {
+  deviceChange,
+  deviceRefusal,
   reactionCountsWith,
   seenByText,
   TYPING_SHOWN_MS,
@@ -177,18 +179,9 @@ export class ChatModel {
       case "fingerprint":
         return this.notice(`${event.name}'s key fingerprint: ${event.fingerprint}`);
       case "device":
-        return this.notice(
-          event.change === "added"
-            ? `${event.account} added a device: ${event.device} (key ${event.fingerprint})`
-            : `${event.account}'s device ${event.device} was removed by ${event.by}`,
-          "info",
-          event.room,
-        );
+        return this.notice(deviceChange(event), "info", event.room);
       case "device_refused":
-        return this.notice(
-          `refused ${event.device}: ${event.reason}. The server may be trying to add a device to that account; nothing it sends is shown.`,
-          "warning",
-        );
+        return this.notice(deviceRefusal(event), "warning");
       case "devices":
         return this.notice(
           `devices: ${event.devices.map((d) => `${d.device}${d.thisDevice ? " (this device)" : ""}${d.revoked ? " (revoked)" : ""} key ${d.fingerprint}`).join(", ")}`,
